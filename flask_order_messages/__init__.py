@@ -1,0 +1,21 @@
+"""flask-order-messages: order messaging between store staff and customers for Flask shops."""
+
+from .config import ConfigError
+from .errors import DisputeError, MissingHookError, OrderMessagesError, ValidationError
+from .extension import OrderMessages, current_order_messages
+from .services import Actor, customer_actor, staff_actor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Actor",
+    "ConfigError",
+    "DisputeError",
+    "MissingHookError",
+    "OrderMessages",
+    "OrderMessagesError",
+    "ValidationError",
+    "current_order_messages",
+    "customer_actor",
+    "staff_actor",
+]

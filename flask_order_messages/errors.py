@@ -1,0 +1,31 @@
+"""Errors a user can meet.  Each carries words fit to show on a page or in JSON."""
+
+from __future__ import annotations
+
+
+class OrderMessagesError(Exception):
+    """Base class of the extension's errors."""
+
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(OrderMessagesError):
+    """Input was refused (empty or too long text, a bad parameter).  Nothing was saved."""
+
+    def __init__(self, message: str, field: str = "body") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class DisputeError(OrderMessagesError):
+    """A dispute action does not fit the dispute's state (already open, already closed)."""
+
+    status_code = 409
+
+
+class MissingHookError(RuntimeError):
+    """A host hook that is needed here was never registered."""

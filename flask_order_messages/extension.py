@@ -1,0 +1,238 @@
+"""The extension class and its host hooks."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, url_for
+from werkzeug.local import LocalProxy
+
+from .config import Settings, load_settings
+from .errors import MissingHookError
+from .models import Models, build_models, primary_key_column
+
+EXTENSION_KEY = "order_messages"
+
+_HOOKS = (
+    "staff_check",
+    "display_name",
+    "user_email",
+    "staff_recipients",
+    "order_number",
+    "staff_order_url",
+    "customer_order_url",
+)
+
+
+@dataclass(frozen=True)
+class _State:
+    """What ``init_app`` stores at ``app.extensions["order_messages"]``."""
+
+    ext: OrderMessages
+    settings: Settings
+
+
+class OrderMessages:
+    """Order messaging for a Flask shop.
+
+    ``db`` is the host's ``SQLAlchemy()``, ``order_model`` and ``user_model`` its mapped classes.
+    ``order_customer_key`` names the attribute of ``order_model`` that holds the owning
+    customer's user id (a plain column is enough; a foreign key is not needed).
+    ``table_prefix`` starts the name of every table the extension adds.
+
+    Register with ``OrderMessages(app, ...)`` or, app-factory style, ``ext.init_app(app)``.
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        db: Any,
+        order_model: Any,
+        user_model: Any,
+        order_customer_key: str = "customer_id",
+        table_prefix: str = "order_messages_",
+    ) -> None:
+        self.db = db
+        self.order_model = order_model
+        self.user_model = user_model
+        if not hasattr(order_model, order_customer_key):
+            raise TypeError(
+                f"order_customer_key={order_customer_key!r}: {order_model.__name__} has no such "
+                "attribute. Pass the name of the column that holds the customer's user id."
+            )
+        self.order_customer_key = order_customer_key
+        self.order_pk = primary_key_column(order_model, "order_model")
+        self.user_pk = primary_key_column(user_model, "user_model")
+        self.models: Models = build_models(db, order_model, user_model, table_prefix)
+        self._hooks: dict[str, Callable[..., Any]] = {"staff_check": lambda user: False}
+        if app is not None:
+            self.init_app(app)
+
+    # -- registration -------------------------------------------------------------------
+
+    def init_app(self, app: Flask) -> None:
+        """Validate the config, register the blueprint, CLI, template helpers and mail."""
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError(
+                "OrderMessages is already registered on this app. Create one OrderMessages and "
+                "call init_app(app) once per app."
+            )
+        settings = load_settings(app.config)
+        app.extensions[EXTENSION_KEY] = _State(ext=self, settings=settings)
+
+        from .cli import cli_group
+        from .templating import register_template_helpers
+        from .views import build_blueprint
+
+        app.register_blueprint(build_blueprint(), url_prefix=settings.url_prefix)
+        app.cli.add_command(cli_group)
+        register_template_helpers(app)
+        if "mail" not in app.extensions:
+            from flask_mail import Mail
+
+            Mail(app)
+
+    # -- hooks --------------------------------------------------------------------------
+
+    def _register(self, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            self._hooks[name] = func
+            return func
+
+        return decorator
+
+    def staff_check(self, func: Callable[[Any], bool]) -> Callable[[Any], bool]:
+        """Register ``func(user) -> bool``: may this user act as staff?  Default: nobody."""
+        return self._register("staff_check")(func)
+
+    def display_name(self, func: Callable[[Any], str]) -> Callable[[Any], str]:
+        """Register ``func(user) -> str``, the name shown beside a user's messages.
+        Default: ``user.name``, else ``user.email``."""
+        return self._register("display_name")(func)
+
+    def user_email(self, func: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+        """Register ``func(user) -> str | None``, where a user's mail goes. Default: ``user.email``."""
+        return self._register("user_email")(func)
+
+    def staff_recipients(self, func: Callable[[], list[str]]) -> Callable[[], list[str]]:
+        """Register ``func() -> list[str]``: who gets mail about customers' messages."""
+        return self._register("staff_recipients")(func)
+
+    def order_number(self, func: Callable[[Any], str]) -> Callable[[Any], str]:
+        """Register ``func(order) -> str``, the number shown for an order. Default: its key."""
+        return self._register("order_number")(func)
+
+    def staff_order_url(self, func: Callable[[Any], str]) -> Callable[[Any], str]:
+        """Register ``func(order) -> str``, the host's admin order page.
+        Default: the extension's own staff thread page."""
+        return self._register("staff_order_url")(func)
+
+    def customer_order_url(self, func: Callable[[Any], str]) -> Callable[[Any], str]:
+        """Register ``func(order) -> str``, the customer's order page.
+        Default: the extension's own customer thread page."""
+        return self._register("customer_order_url")(func)
+
+    def hook(self, name: str) -> Callable[..., Any]:
+        """The registered hook ``name``, its default, or a :class:`MissingHookError`."""
+        if name not in _HOOKS:
+            raise KeyError(name)
+        func = self._hooks.get(name) or getattr(self, f"_default_{name}", None)
+        if func is None:
+            raise MissingHookError(
+                f"OrderMessages needs the '{name}' hook here. Register it with "
+                f"@order_messages.{name} (see the README's hooks table)."
+            )
+        return func
+
+    # Defaults for hooks with an obvious answer; the others fail loudly when needed.
+    def _default_display_name(self, user: Any) -> str:
+        for attr in ("name", "full_name", "email", "username"):
+            value = getattr(user, attr, None)
+            if value:
+                return str(value)
+        raise MissingHookError(
+            "OrderMessages needs the 'display_name' hook: the user model has no name or email "
+            "attribute to fall back on."
+        )
+
+    def _default_user_email(self, user: Any) -> str | None:
+        if not hasattr(user, "email"):
+            raise MissingHookError(
+                "OrderMessages needs the 'user_email' hook: the user model has no 'email' attribute."
+            )
+        return user.email  # type: ignore[no-any-return]
+
+    def _default_order_number(self, order: Any) -> str:
+        return str(getattr(order, self.order_pk.key))
+
+    def _default_staff_order_url(self, order: Any) -> str:
+        return url_for("order_messages.staff_thread", order_id=self.order_key(order))
+
+    def _default_customer_order_url(self, order: Any) -> str:
+        return url_for("order_messages.customer_thread", order_id=self.order_key(order))
+
+    # -- identity helpers ---------------------------------------------------------------
+
+    def is_staff(self, user: Any) -> bool:
+        """Whether the host's staff check admits ``user`` (anonymous users never)."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False
+        return bool(self.hook("staff_check")(user))
+
+    def user_key(self, user: Any) -> Any:
+        """The primary-key value of a host user."""
+        return getattr(user, self.user_pk.key)
+
+    def order_key(self, order: Any) -> Any:
+        """The primary-key value of a host order."""
+        return getattr(order, self.order_pk.key)
+
+    def order_owner_id(self, order: Any) -> Any:
+        """The user id of the customer who owns ``order``."""
+        return getattr(order, self.order_customer_key)
+
+    def order_owner_column(self) -> Any:
+        """The SQL column of the order model that holds the owner's user id."""
+        return getattr(self.order_model, self.order_customer_key)
+
+    def parse_order_key(self, raw: str) -> Any | None:
+        """Turn a URL segment into an order key of the right type, or None if it cannot be one."""
+        try:
+            python_type = self.order_pk.type.python_type
+        except NotImplementedError:
+            return raw
+        try:
+            if python_type is uuid.UUID:
+                return uuid.UUID(raw)
+            if python_type is int:
+                value = int(raw)
+                return value if -(2**63) <= value < 2**63 else None
+            return python_type(raw)
+        except (TypeError, ValueError):
+            return None
+
+    def get_order(self, raw_key: Any) -> Any | None:
+        """The order with this key (a URL segment or a typed key), or None."""
+        key = self.parse_order_key(raw_key) if isinstance(raw_key, str) else raw_key
+        if key is None:
+            return None
+        return self.db.session.get(self.order_model, key)
+
+
+def _get_state() -> _State:
+    try:
+        return current_app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
+    except KeyError:
+        raise RuntimeError(
+            "OrderMessages is not registered on this app; call order_messages.init_app(app)."
+        ) from None
+
+
+#: The extension registered on the current app.  Internals reach it only through this.
+current_order_messages: OrderMessages = LocalProxy(lambda: _get_state().ext)  # type: ignore[assignment]
+#: The validated settings of the current app.
+current_settings: Settings = LocalProxy(lambda: _get_state().settings)  # type: ignore[assignment]

@@ -1,0 +1,227 @@
+"""The extension's tables, built in the host's own metadata.
+
+The classes are made by :func:`build_models` when the extension is constructed, because two
+things about them come from the host: the ``db`` whose ``Model`` they subclass (so
+``db.create_all()`` and Flask-Migrate see them) and the type of the host's order primary key,
+which the ``order_id`` foreign key copies (integer, string or UUID alike).  The idea is
+Flask-Security's ``fsqla``: the foreign key is built from names the host gave first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import declared_attr
+
+# Roles of an author, and kinds of thread entries.
+CUSTOMER = "customer"
+STAFF = "staff"
+KIND_MESSAGE = "message"
+KIND_EVENT = "event"
+KIND_NOTE = "note"
+EVENT_DISPUTE_OPENED = "dispute_opened"
+EVENT_DISPUTE_CLOSED = "dispute_closed"
+
+# Fractional seconds on MariaDB, whose DATETIME otherwise drops them (ordering needs them).
+DateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+# Message ids grow large; SQLite only autoincrements a plain INTEGER key.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: every database here stores naive UTC, and compares it the same way."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def primary_key_column(model: Any, what: str) -> sa.Column[Any]:
+    """The single primary-key column of a host model, or a ``TypeError`` that names it."""
+    table = getattr(model, "__table__", None)
+    if table is None:
+        raise TypeError(f"{what} must be a mapped SQLAlchemy model class, got {model!r}.")
+    columns = list(table.primary_key.columns)
+    if len(columns) != 1:
+        raise TypeError(
+            f"{what} {model.__name__} must have exactly one primary-key column, has {len(columns)}."
+        )
+    return columns[0]
+
+
+def _inherited_table_args(cls: type, owner: type) -> tuple[list[Any], dict[str, Any]]:
+    """Table args that the host's ``model_class`` declares, so ours can be added to them."""
+    mro = cls.__mro__
+    for base in mro[mro.index(owner) + 1 :]:
+        raw = base.__dict__.get("__table_args__")
+        if raw is None:
+            continue
+        if isinstance(raw, declared_attr):
+            raw = raw.fget(cls)
+        if isinstance(raw, dict):
+            return [], dict(raw)
+        raw = tuple(raw)
+        if raw and isinstance(raw[-1], dict):
+            return list(raw[:-1]), dict(raw[-1])
+        return list(raw), {}
+    return [], {}
+
+
+def _table_args(owner_name: str, *ours: Any) -> Any:
+    """A ``__table_args__`` that keeps whatever the host's base class injects."""
+
+    @declared_attr.directive
+    def __table_args__(cls: type) -> tuple[Any, ...]:
+        owner = next(c for c in cls.__mro__ if c.__name__ == owner_name)
+        items, options = _inherited_table_args(cls, owner)
+        return (*items, *ours, options)
+
+    return __table_args__
+
+
+@dataclass(frozen=True)
+class Models:
+    """The extension's model classes, as built for one host ``db``."""
+
+    Thread: Any
+    Message: Any
+    ReadPointer: Any
+    Dispute: Any
+    MailOutbox: Any
+
+
+def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Models:
+    """Define the extension's tables in ``db``'s metadata and return their classes."""
+    order_pk = primary_key_column(order_model, "order_model")
+    user_pk = primary_key_column(user_model, "user_model")
+    order_table = order_model.__table__
+    user_type = user_pk.type
+    t_threads = f"{prefix}threads"
+    t_messages = f"{prefix}messages"
+
+    class Thread(db.Model):  # type: ignore[name-defined,misc]
+        """The conversation on one order; keeps its newest message so lists never scan them."""
+
+        __tablename__ = t_threads
+        __table_args__ = _table_args(
+            "Thread", sa.UniqueConstraint("order_id", name=f"uq_{prefix}threads_order_id")
+        )
+        id = sa.Column(sa.Integer, primary_key=True)
+        order_id = sa.Column(
+            order_pk.type,
+            sa.ForeignKey(
+                f"{order_table.fullname}.{order_pk.name}",
+                ondelete="CASCADE",
+                name=f"fk_{prefix}threads_order_id",
+            ),
+            nullable=False,
+        )
+        created_at = sa.Column(DateTime, nullable=False, default=utcnow)
+        last_message_id = sa.Column(BigId, nullable=True, index=True)
+        last_message_at = sa.Column(DateTime, nullable=True, index=True)
+        last_author_id = sa.Column(user_type, nullable=True)
+        message_count = sa.Column(sa.Integer, nullable=False, default=0)
+
+        def __repr__(self) -> str:
+            return f"<Thread {self.id} order={self.order_id!r}>"
+
+    class Message(db.Model):  # type: ignore[name-defined,misc]
+        """One entry of a thread: a customer or staff message, or an event such as a dispute."""
+
+        __tablename__ = t_messages
+        __table_args__ = _table_args(
+            "Message", sa.Index(f"ix_{prefix}messages_thread_id_id", "thread_id", "id")
+        )
+        id = sa.Column(BigId, primary_key=True)
+        thread_id = sa.Column(
+            sa.Integer,
+            sa.ForeignKey(f"{t_threads}.id", ondelete="CASCADE"),
+            nullable=False,
+        )
+        author_id = sa.Column(user_type, nullable=True)
+        author_role = sa.Column(sa.String(16), nullable=False)
+        kind = sa.Column(sa.String(16), nullable=False, default=KIND_MESSAGE)
+        event = sa.Column(sa.String(32), nullable=True)
+        body = sa.Column(sa.Text, nullable=False, default="")
+        created_at = sa.Column(DateTime, nullable=False, default=utcnow)
+
+        def __repr__(self) -> str:
+            return f"<Message {self.id} thread={self.thread_id} {self.author_role}/{self.kind}>"
+
+    class ReadPointer(db.Model):  # type: ignore[name-defined,misc]
+        """The last message id one person has read in one thread."""
+
+        __tablename__ = f"{prefix}read_pointers"
+        __table_args__ = _table_args(
+            "ReadPointer",
+            sa.UniqueConstraint("user_id", "thread_id", name=f"uq_{prefix}read_pointers_user"),
+        )
+        id = sa.Column(sa.Integer, primary_key=True)
+        user_id = sa.Column(user_type, nullable=False)
+        thread_id = sa.Column(
+            sa.Integer,
+            sa.ForeignKey(f"{t_threads}.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+        last_read_id = sa.Column(BigId, nullable=False, default=0)
+        updated_at = sa.Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    class Dispute(db.Model):  # type: ignore[name-defined,misc]
+        """A dispute on a thread.  ``open_thread_id`` equals ``thread_id`` while it is open and
+        is NULL once closed; a unique index on it lets the database itself refuse a second open
+        dispute (NULLs never collide, on SQLite, PostgreSQL and MariaDB alike)."""
+
+        __tablename__ = f"{prefix}disputes"
+        __table_args__ = _table_args(
+            "Dispute",
+            sa.UniqueConstraint("open_thread_id", name=f"uq_{prefix}disputes_open_thread"),
+        )
+        id = sa.Column(sa.Integer, primary_key=True)
+        thread_id = sa.Column(
+            sa.Integer,
+            sa.ForeignKey(f"{t_threads}.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+        open_thread_id = sa.Column(sa.Integer, nullable=True)
+        opened_by_id = sa.Column(user_type, nullable=True)
+        opened_by_role = sa.Column(sa.String(16), nullable=False)
+        opened_at = sa.Column(DateTime, nullable=False, default=utcnow)
+        reason = sa.Column(sa.Text, nullable=False)
+        closed_by_id = sa.Column(user_type, nullable=True)
+        closed_by_role = sa.Column(sa.String(16), nullable=True)
+        closed_at = sa.Column(DateTime, nullable=True)
+        outcome = sa.Column(sa.String(32), nullable=True)
+        note = sa.Column(sa.Text, nullable=True)
+
+        @property
+        def is_open(self) -> bool:
+            return self.closed_at is None
+
+    class MailOutbox(db.Model):  # type: ignore[name-defined,misc]
+        """A mail to deliver, written in the same transaction as the message it tells about."""
+
+        __tablename__ = f"{prefix}mail_outbox"
+        __table_args__ = _table_args(
+            "MailOutbox",
+            sa.Index(f"ix_{prefix}mail_outbox_due", "status", "next_attempt_at"),
+        )
+        id = sa.Column(sa.Integer, primary_key=True)
+        message_id = sa.Column(
+            BigId, sa.ForeignKey(f"{t_messages}.id", ondelete="SET NULL"), nullable=True
+        )
+        recipient = sa.Column(sa.String(320), nullable=False)
+        subject = sa.Column(sa.String(255), nullable=False)
+        body_text = sa.Column(sa.Text, nullable=False)
+        body_html = sa.Column(sa.Text, nullable=True)
+        status = sa.Column(sa.String(16), nullable=False, default="pending")
+        attempts = sa.Column(sa.Integer, nullable=False, default=0)
+        last_error = sa.Column(sa.Text, nullable=True)
+        created_at = sa.Column(DateTime, nullable=False, default=utcnow)
+        next_attempt_at = sa.Column(DateTime, nullable=False, default=utcnow)
+        claimed_until = sa.Column(DateTime, nullable=True)
+        sent_at = sa.Column(DateTime, nullable=True)
+
+    return Models(Thread, Message, ReadPointer, Dispute, MailOutbox)

@@ -1,0 +1,140 @@
+"""Pieces every service shares: who is acting, text checks, the unread rule in SQL."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import ValidationError
+from ..extension import current_order_messages as ext
+from ..extension import current_settings
+from ..models import CUSTOMER, KIND_NOTE, STAFF
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person acting on threads, in one role.  ``role`` is ``"staff"`` or ``"customer"``."""
+
+    user: Any
+    id: Any
+    role: str
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == STAFF
+
+
+def staff_actor(user: Any) -> Actor:
+    """An :class:`Actor` for a staff member (the caller has checked they are staff)."""
+    return Actor(user=user, id=ext.user_key(user), role=STAFF)
+
+
+def customer_actor(user: Any) -> Actor:
+    """An :class:`Actor` for a customer."""
+    return Actor(user=user, id=ext.user_key(user), role=CUSTOMER)
+
+
+def _strip_controls(text: str) -> str:
+    # NUL and other control characters have no place in a message; line breaks and tabs do.
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+
+
+def clean_text(raw: Any, *, field: str, label: str, max_length: int) -> str:
+    """Normalise user text (line endings, control characters, outer blank space) and check it.
+
+    Raises :class:`ValidationError` with a sentence for the person who typed it.
+    """
+    if raw is None:
+        raw = ""
+    if not isinstance(raw, str):
+        raise ValidationError(f"{label} must be text.", field)
+    text = _strip_controls(raw.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if not text:
+        raise ValidationError(f"{label} cannot be empty.", field)
+    if len(text) > max_length:
+        raise ValidationError(
+            f"{label} is too long: {len(text):,} characters, the limit is {max_length:,}.", field
+        )
+    return text
+
+
+def clean_body(raw: Any) -> str:
+    """A message body, checked against ``ORDER_MESSAGES_MAX_BODY_LENGTH``."""
+    return clean_text(
+        raw, field="body", label="Your message", max_length=current_settings.max_body_length
+    )
+
+
+def clean_reason(raw: Any) -> str:
+    """A dispute reason, checked against ``ORDER_MESSAGES_MAX_REASON_LENGTH``."""
+    return clean_text(
+        raw, field="reason", label="The reason", max_length=current_settings.max_reason_length
+    )
+
+
+def session() -> Any:
+    return ext.db.session
+
+
+def visible_to(actor: Actor, message_model: Any) -> Any:
+    """SQL condition: entries this actor may see (customers never see staff-only notes)."""
+    if actor.is_staff:
+        return sa.true()
+    return message_model.kind != KIND_NOTE
+
+
+def pointer_join(actor: Actor) -> tuple[Any, Any]:
+    """The read-pointer table and the ON clause joining it to threads for this actor."""
+    m = ext.models
+    on = sa.and_(m.ReadPointer.thread_id == m.Thread.id, m.ReadPointer.user_id == actor.id)
+    return m.ReadPointer, on
+
+
+def unread_message_condition(actor: Actor, last_read: Any) -> Any:
+    """SQL condition on Message rows: unread for ``actor`` given their pointer ``last_read``.
+
+    The one place where "unread" is defined: newer than the pointer, visible to the actor,
+    and not written by the actor (your own messages are never unread to you).
+    """
+    m = ext.models.Message
+    return sa.and_(
+        m.id > last_read,
+        sa.or_(m.author_id.is_(None), m.author_id != actor.id),
+        visible_to(actor, m),
+    )
+
+
+def thread_unread_condition(actor: Actor) -> Any:
+    """SQL condition on a Thread joined to the actor's pointer: has it anything unread?
+
+    The thread's newest message answers most cases without touching the messages table;
+    the EXISTS only runs where the newest message is the actor's own or, for customers,
+    where it might be a staff-only note.
+    """
+    models = ext.models
+    t, rp, msg = models.Thread, models.ReadPointer, models.Message
+    last_read = sa.func.coalesce(rp.last_read_id, 0)
+    exists = (
+        sa.select(sa.literal(1))
+        .where(msg.thread_id == t.id, unread_message_condition(actor, last_read))
+        .correlate(t, rp)
+        .exists()
+    )
+    newer = t.last_message_id > last_read
+    if actor.is_staff:
+        by_other = sa.and_(t.last_author_id.is_not(None), t.last_author_id != actor.id)
+        return sa.and_(newer, sa.or_(by_other, exists))
+    return sa.and_(newer, exists)
+
+
+def customer_scope(actor: Actor) -> Any:
+    """SQL condition on Thread: for a customer, only threads of orders they own."""
+    if actor.is_staff:
+        return sa.true()
+    t = ext.models.Thread
+    order_pk = getattr(ext.order_model, ext.order_pk.key)
+    owned = sa.select(order_pk).where(ext.order_owner_column() == actor.id)
+    return t.order_id.in_(owned)

@@ -1,0 +1,337 @@
+"""Finding threads: the Messages section, the order-list filter, one thread's view."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import ValidationError
+from ..extension import current_order_messages as ext
+from ..extension import current_settings
+from .common import (
+    Actor,
+    customer_scope,
+    pointer_join,
+    session,
+    thread_unread_condition,
+    unread_message_condition,
+    visible_to,
+)
+from .reading import last_read_id, mark_read, unread_counts
+
+THREAD_FILTERS = ("all", "unread", "disputes")
+ORDER_FILTERS = ("all", "unread", "any")
+MAX_SEARCH_WORDS = 8
+
+
+@dataclass
+class ThreadRow:
+    """One row of the Messages section."""
+
+    thread: Any
+    order: Any
+    order_number: str
+    last_message: Any
+    unread: int
+    dispute: Any | None
+
+
+@dataclass
+class ThreadPage:
+    """A page of the Messages section."""
+
+    rows: list[ThreadRow]
+    page: int
+    per_page: int
+    total: int
+    query: str
+    filter: str
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _like_escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search box, at most :data:`MAX_SEARCH_WORDS`, each matched as a substring."""
+    return [w for w in re.split(r"\s+", query.strip()) if w][:MAX_SEARCH_WORDS]
+
+
+def _search_condition(actor: Actor, query: str) -> Any:
+    """Every word must occur in some message of the thread, or the whole query is the order key."""
+    models = ext.models
+    t, m = models.Thread, models.Message
+    words = search_words(query)
+    if not words:
+        return sa.true()
+    per_word = [
+        sa.select(sa.literal(1))
+        .where(
+            m.thread_id == t.id,
+            visible_to(actor, m),
+            m.body.ilike(f"%{_like_escape(w)}%", escape="\\"),
+        )
+        .correlate(t)
+        .exists()
+        for w in words
+    ]
+    conditions = [sa.and_(*per_word)]
+    key = ext.parse_order_key(query.strip().lstrip("#"))
+    if key is not None:
+        conditions.append(t.order_id == key)
+    return sa.or_(*conditions)
+
+
+def parse_page(raw: Any) -> int:
+    """A page number from a query string; a bad one is a :class:`ValidationError`."""
+    if raw in (None, ""):
+        return 1
+    try:
+        page = int(raw)
+    except (TypeError, ValueError):
+        raise ValidationError("The page must be a whole number.", "page") from None
+    if page < 1 or page > 1_000_000:
+        raise ValidationError("The page must be between 1 and 1,000,000.", "page")
+    return page
+
+
+def parse_choice(raw: Any, choices: tuple[str, ...], name: str) -> str:
+    """One of ``choices`` (the first when empty); anything else is a :class:`ValidationError`."""
+    if raw in (None, ""):
+        return choices[0]
+    if raw not in choices:
+        raise ValidationError(f"Unknown {name} {raw!r}; use one of: {', '.join(choices)}.", name)
+    return str(raw)
+
+
+def list_threads(
+    actor: Actor,
+    *,
+    query: str = "",
+    filter: str = "all",
+    page: int = 1,
+    per_page: int | None = None,
+) -> ThreadPage:
+    """A page of threads for ``actor``: unread first, then newest.
+
+    ``filter`` is ``"all"``, ``"unread"`` or ``"disputes"`` (open disputes only); ``query`` is
+    keywords (all must occur in the thread) or an order key.  A fixed number of queries,
+    whatever the number of threads.
+    """
+    filter = parse_choice(filter, THREAD_FILTERS, "filter")
+    per_page = per_page or current_settings.per_page
+    models = ext.models
+    t, d, m = models.Thread, models.Dispute, models.Message
+    rp, on = pointer_join(actor)
+    unread = thread_unread_condition(actor)
+    conditions = [t.last_message_id.is_not(None), customer_scope(actor)]
+    if query.strip():
+        conditions.append(_search_condition(actor, query))
+    if filter == "unread":
+        conditions.append(unread)
+    elif filter == "disputes":
+        conditions.append(d.id.is_not(None))
+    base = (
+        sa.select(t.id)
+        .select_from(t)
+        .outerjoin(rp, on)
+        .outerjoin(d, d.open_thread_id == t.id)
+        .where(*conditions)
+    )
+    total = session().execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar()
+    unread_first = sa.case((unread, 0), else_=1)
+    stmt = (
+        sa.select(t, d, m)
+        .select_from(t)
+        .outerjoin(rp, on)
+        .outerjoin(d, d.open_thread_id == t.id)
+        .outerjoin(m, m.id == t.last_message_id)
+        .where(*conditions)
+        .order_by(unread_first, t.last_message_at.desc(), t.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    found = session().execute(stmt).all()
+    orders = _orders_by_key([row[0].order_id for row in found])
+    counts = unread_counts(actor, [row[0].id for row in found])
+    number = ext.hook("order_number")
+    rows = []
+    for thread, dispute, last in found:
+        order = orders.get(thread.order_id)
+        rows.append(
+            ThreadRow(
+                thread=thread,
+                order=order,
+                order_number=number(order) if order is not None else str(thread.order_id),
+                last_message=last,
+                unread=counts.get(thread.id, 0),
+                dispute=dispute,
+            )
+        )
+    return ThreadPage(rows, page, per_page, int(total or 0), query, filter)
+
+
+def _orders_by_key(keys: list[Any]) -> dict[Any, Any]:
+    if not keys:
+        return {}
+    pk = getattr(ext.order_model, ext.order_pk.key)
+    found = session().execute(sa.select(ext.order_model).where(pk.in_(keys))).scalars()
+    return {ext.order_key(o): o for o in found}
+
+
+def filter_orders(query: Any, mode: str, actor: Actor) -> Any:
+    """Narrow the host's own order query (a ``select()`` or a legacy ``Query``).
+
+    ``mode``: ``"all"`` leaves it alone, ``"any"`` keeps orders with any messages,
+    ``"unread"`` keeps orders with messages unread for ``actor``.
+    """
+    mode = parse_choice(mode, ORDER_FILTERS, "orders filter")
+    if mode == "all":
+        return query
+    t = ext.models.Thread
+    pk = getattr(ext.order_model, ext.order_pk.key)
+    threads = sa.select(t.order_id).where(t.last_message_id.is_not(None))
+    if mode == "unread":
+        rp, on = pointer_join(actor)
+        threads = threads.outerjoin(rp, on).where(thread_unread_condition(actor))
+    return query.filter(pk.in_(threads))
+
+
+@dataclass
+class ThreadView:
+    """Everything a thread partial shows, read before the viewer's pointer moved."""
+
+    order: Any
+    thread: Any | None
+    entries: list[Any]
+    unread: int
+    first_unread_id: int | None
+    open_dispute: Any | None
+    disputes: list[Any]
+    actor: Actor
+    names: dict[Any, str] = field(default_factory=dict)
+
+    def name_of(self, user_id: Any) -> str:
+        return self.names.get(user_id, "Someone")
+
+    def folded(self) -> tuple[list[Any], list[Any], list[Any]]:
+        """(head, folded middle, tail) of the entries.  A long thread folds its middle, but
+        never an unread entry: the tail always reaches back to the first unread one."""
+        settings = current_settings
+        entries = self.entries
+        if len(entries) <= settings.fold_threshold:
+            return entries, [], []
+        head = settings.fold_keep_head
+        start = len(entries) - settings.fold_keep_tail
+        if self.first_unread_id is not None:
+            first = next(i for i, e in enumerate(entries) if e.id == self.first_unread_id)
+            start = min(start, first)
+        if start - head < 2:
+            return entries, [], []
+        return entries[:head], entries[head:start], entries[start:]
+
+
+def _names(user_ids: set[Any]) -> dict[Any, str]:
+    if not user_ids:
+        return {}
+    pk = getattr(ext.user_model, ext.user_pk.key)
+    users = session().execute(sa.select(ext.user_model).where(pk.in_(user_ids))).scalars()
+    display = ext.hook("display_name")
+    return {ext.user_key(u): display(u) for u in users}
+
+
+def thread_view(order: Any, actor: Actor, *, mark: bool = True) -> ThreadView:
+    """The thread of ``order`` as ``actor`` sees it, oldest first, with the "new messages"
+    point computed from their pointer; then (``mark=True``) the thread is marked read."""
+    from .posting import get_thread
+
+    models = ext.models
+    m, d = models.Message, models.Dispute
+    thread = get_thread(order)
+    if thread is None:
+        return ThreadView(order, None, [], 0, None, None, [], actor)
+    pointer = last_read_id(actor, thread.id)
+    entries = list(
+        session()
+        .execute(sa.select(m).where(m.thread_id == thread.id, visible_to(actor, m)).order_by(m.id))
+        .scalars()
+    )
+    disputes = list(
+        session().execute(sa.select(d).where(d.thread_id == thread.id).order_by(d.id)).scalars()
+    )
+    unread_ids = [
+        e.id for e in entries if e.id > pointer and (e.author_id is None or e.author_id != actor.id)
+    ]
+    user_ids = {e.author_id for e in entries if e.author_id is not None}
+    user_ids |= {x.opened_by_id for x in disputes} | {x.closed_by_id for x in disputes}
+    view = ThreadView(
+        order=order,
+        thread=thread,
+        entries=entries,
+        unread=len(unread_ids),
+        first_unread_id=unread_ids[0] if unread_ids else None,
+        open_dispute=next((x for x in disputes if x.is_open), None),
+        disputes=disputes,
+        actor=actor,
+        names=_names({u for u in user_ids if u is not None}),
+    )
+    if mark and unread_ids:
+        mark_read(actor, [thread.id])
+    return view
+
+
+def order_unread_count(order: Any, actor: Actor) -> int:
+    """Unread messages on one order for ``actor`` (for a tab label)."""
+    from .posting import get_thread
+
+    thread = get_thread(order)
+    if thread is None:
+        return 0
+    return unread_counts(actor, [thread.id]).get(thread.id, 0)
+
+
+def unread_by_order(actor: Actor, order_keys: list[Any]) -> dict[Any, int]:
+    """Unread messages per order key for ``actor``, for an order list, in two queries."""
+    if not order_keys:
+        return {}
+    t = ext.models.Thread
+    threads = session().execute(sa.select(t.id, t.order_id).where(t.order_id.in_(order_keys)))
+    by_thread = {thread_id: order_key for thread_id, order_key in threads}
+    counts = unread_counts(actor, by_thread)
+    return {by_thread[tid]: n for tid, n in counts.items()}
+
+
+def customer_unread_summary(actor: Actor) -> tuple[int, Any | None]:
+    """(total unread messages over the customer's orders, key of the newest such order)."""
+    models = ext.models
+    t, m = models.Thread, models.Message
+    rp, on = pointer_join(actor)
+    stmt = (
+        sa.select(t.order_id, sa.func.count(m.id))
+        .select_from(m)
+        .join(t, t.id == m.thread_id)
+        .outerjoin(rp, on)
+        .where(
+            customer_scope(actor),
+            unread_message_condition(actor, sa.func.coalesce(rp.last_read_id, 0)),
+        )
+        .group_by(t.order_id, t.last_message_at)
+        .order_by(t.last_message_at.desc())
+    )
+    rows = session().execute(stmt).all()
+    return sum(n for _, n in rows), (rows[0][0] if rows else None)

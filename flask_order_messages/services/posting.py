@@ -1,0 +1,109 @@
+"""Posting into a thread: the thread row, the message, the author's pointer, the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from .. import mail, signals
+from ..extension import current_order_messages as ext
+from ..models import KIND_MESSAGE, KIND_NOTE, utcnow
+from .common import Actor, clean_body, session
+from .reading import advance_pointer
+
+
+def get_thread(order: Any) -> Any | None:
+    """The thread of ``order``, or None if nobody has written yet."""
+    t = ext.models.Thread
+    return session().execute(sa.select(t).where(t.order_id == ext.order_key(order))).scalar()
+
+
+def get_or_create_thread(order: Any) -> Any:
+    """The thread of ``order``, created if needed.
+
+    The unique key on ``order_id`` decides a race between two first messages: the loser's
+    insert fails, it rolls back and reads the winner's thread.
+    """
+    thread = get_thread(order)
+    if thread is not None:
+        return thread
+    db = session()
+    db.add(ext.models.Thread(order_id=ext.order_key(order), message_count=0))
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+    thread = get_thread(order)
+    assert thread is not None
+    return thread
+
+
+def add_entry(
+    thread: Any, actor: Actor, body: str, *, kind: str = KIND_MESSAGE, event: str | None = None
+) -> Any:
+    """Add one entry to ``thread`` inside the current transaction (no commit).
+
+    The thread's newest-message columns move with one UPDATE that cannot go backwards, so two
+    posts at once leave them pointing at the newer message.  The author's own pointer moves
+    to the new entry: writing into a thread means having read it.
+    """
+    models = ext.models
+    db = session()
+    now = utcnow()
+    message = models.Message(
+        thread_id=thread.id,
+        author_id=actor.id,
+        author_role=actor.role,
+        kind=kind,
+        event=event,
+        body=body,
+        created_at=now,
+    )
+    db.add(message)
+    db.flush()
+    t = models.Thread
+    is_newer = sa.or_(t.last_message_id.is_(None), t.last_message_id < message.id)
+    db.execute(
+        sa.update(t)
+        .where(t.id == thread.id)
+        .values(
+            last_message_id=sa.case((is_newer, message.id), else_=t.last_message_id),
+            last_message_at=sa.case((is_newer, now), else_=t.last_message_at),
+            last_author_id=sa.case((is_newer, actor.id), else_=t.last_author_id),
+            message_count=t.message_count + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    advance_pointer(actor, thread.id, message.id)
+    return message
+
+
+def post_message(order: Any, actor: Actor, body: Any, *, note: bool = False) -> Any:
+    """Post ``body`` on ``order``'s thread as ``actor`` and return the committed message.
+
+    Staff may start a thread on any order; customers only on their own (the views check).
+    ``note=True`` makes a staff-only note.  The body is checked first: an empty or too long
+    body raises :class:`~flask_order_messages.errors.ValidationError` and nothing is saved.
+    Mail to the other side is written to the outbox in the same transaction and delivered
+    after the commit; a mail failure never loses the message.
+    """
+    text = clean_body(body)
+    if note and not actor.is_staff:
+        raise PermissionError("Only staff can write staff-only notes.")
+    thread = get_or_create_thread(order)
+    message = add_entry(thread, actor, text, kind=KIND_NOTE if note else KIND_MESSAGE)
+    outbox_ids = mail.queue_for_entry(message, order, actor)
+    session().commit()
+    session().refresh(thread)
+    mail.dispatch(outbox_ids)
+    signals.message_posted.send(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        message=message,
+        thread=thread,
+        order=order,
+        actor=actor,
+    )
+    return message

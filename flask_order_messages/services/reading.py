@@ -1,0 +1,198 @@
+"""Read state: one pointer per (person, thread), moved by upserts the database makes atomic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from .. import signals
+from ..extension import current_order_messages as ext
+from ..models import utcnow
+from .common import (
+    Actor,
+    customer_scope,
+    pointer_join,
+    session,
+    thread_unread_condition,
+    unread_message_condition,
+    visible_to,
+)
+
+
+def _upsert(actor: Actor, source: Any, *, monotonic: bool) -> None:
+    """Insert or update the actor's pointers from ``source``, a SELECT of
+    (user_id, thread_id, last_read_id, updated_at).  ``monotonic`` keeps the larger value,
+    so a slow request can never move a pointer backwards by accident."""
+    rp = ext.models.ReadPointer
+    columns = ["user_id", "thread_id", "last_read_id", "updated_at"]
+    dialect = session().get_bind().dialect.name
+    if dialect in ("mysql", "mariadb"):
+        from sqlalchemy.dialects.mysql import insert as mysql_insert
+
+        stmt = mysql_insert(rp).from_select(columns, source)
+        new = stmt.inserted.last_read_id
+        current = rp.last_read_id
+        value = sa.case((new > current, new), else_=current) if monotonic else new
+        stmt = stmt.on_duplicate_key_update(last_read_id=value, updated_at=stmt.inserted.updated_at)
+    else:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+        stmt = dialect_insert(rp).from_select(columns, source)
+        new = stmt.excluded.last_read_id
+        current = rp.last_read_id
+        value = sa.case((new > current, new), else_=current) if monotonic else new
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["user_id", "thread_id"],
+            set_={"last_read_id": value, "updated_at": stmt.excluded.updated_at},
+        )
+    session().execute(stmt)
+
+
+def _user_literal(actor: Actor) -> Any:
+    return sa.literal(actor.id, type_=ext.user_pk.type)
+
+
+def advance_pointer(actor: Actor, thread_id: int, message_id: int) -> None:
+    """Move the actor's pointer on one thread forward to ``message_id`` (never back).
+    Runs inside the caller's transaction."""
+    source = sa.select(
+        _user_literal(actor),
+        sa.literal(thread_id, type_=sa.Integer),
+        sa.literal(message_id, type_=sa.BigInteger),
+        sa.literal(utcnow(), type_=sa.DateTime),
+    ).where(sa.true())
+    _upsert(actor, source, monotonic=True)
+
+
+def _threads_in_scope(actor: Actor, thread_ids: Iterable[int] | None) -> Any:
+    t = ext.models.Thread
+    cond = sa.and_(t.last_message_id.is_not(None), customer_scope(actor))
+    if thread_ids is not None:
+        cond = sa.and_(cond, t.id.in_(list(thread_ids)))
+    return cond
+
+
+def mark_read(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
+    """Mark threads read for ``actor``: the given ids, or every thread they can see.
+
+    Commits.  Sends ``thread-read``.
+    """
+    ids = None if thread_ids is None else list(thread_ids)
+    if ids == []:
+        return
+    t = ext.models.Thread
+    source = sa.select(
+        _user_literal(actor), t.id, t.last_message_id, sa.literal(utcnow(), type_=sa.DateTime)
+    ).where(_threads_in_scope(actor, ids))
+    _upsert(actor, source, monotonic=True)
+    session().commit()
+    _send_read(actor, ids, read=True)
+
+
+def mark_unread(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
+    """Mark threads unread for ``actor``: the newest message someone else wrote becomes
+    unread again.  Your own messages are never touched: a thread holding only your own
+    messages stays as it is.  Commits.  Sends ``thread-read`` with ``read=False``."""
+    ids = None if thread_ids is None else list(thread_ids)
+    if ids == []:
+        return
+    models = ext.models
+    t, m = models.Thread, models.Message
+    newest_other = (
+        sa.select(sa.func.max(m.id))
+        .where(
+            m.thread_id == t.id,
+            sa.or_(m.author_id.is_(None), m.author_id != actor.id),
+            visible_to(actor, m),
+        )
+        .correlate(t)
+        .scalar_subquery()
+    )
+    source = sa.select(
+        _user_literal(actor), t.id, newest_other - 1, sa.literal(utcnow(), type_=sa.DateTime)
+    ).where(_threads_in_scope(actor, ids), newest_other.is_not(None))
+    _upsert(actor, source, monotonic=False)
+    session().commit()
+    _send_read(actor, ids, read=False)
+
+
+def _send_read(actor: Actor, ids: list[int] | None, *, read: bool) -> None:
+    signals.thread_read.send(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        user_id=actor.id,
+        thread_ids=ids,
+        read=read,
+    )
+
+
+def last_read_id(actor: Actor, thread_id: int) -> int:
+    """The actor's pointer on one thread (0 when they never read it)."""
+    rp = ext.models.ReadPointer
+    value = (
+        session()
+        .execute(
+            sa.select(rp.last_read_id).where(rp.user_id == actor.id, rp.thread_id == thread_id)
+        )
+        .scalar()
+    )
+    return int(value or 0)
+
+
+def unread_counts(actor: Actor, thread_ids: Iterable[int]) -> dict[int, int]:
+    """Unread messages per thread for ``actor``, in one query.  Threads without any are absent."""
+    ids = list(thread_ids)
+    if not ids:
+        return {}
+    models = ext.models
+    m, t = models.Message, models.Thread
+    rp, on = pointer_join(actor)
+    stmt = (
+        sa.select(m.thread_id, sa.func.count())
+        .select_from(m)
+        .join(t, t.id == m.thread_id)
+        .outerjoin(rp, on)
+        .where(
+            m.thread_id.in_(ids),
+            unread_message_condition(actor, sa.func.coalesce(rp.last_read_id, 0)),
+        )
+        .group_by(m.thread_id)
+    )
+    return {thread_id: count for thread_id, count in session().execute(stmt)}
+
+
+def unread_thread_count(actor: Actor) -> int:
+    """How many threads have something unread for ``actor``."""
+    t = ext.models.Thread
+    rp, on = pointer_join(actor)
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(t)
+        .outerjoin(rp, on)
+        .where(customer_scope(actor), thread_unread_condition(actor))
+    )
+    return int(session().execute(stmt).scalar() or 0)
+
+
+def open_dispute_count(actor: Actor) -> int:
+    """Open disputes the actor can see (all for staff, their orders' for customers)."""
+    d, t = ext.models.Dispute, ext.models.Thread
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(d)
+        .join(t, t.id == d.thread_id)
+        .where(d.open_thread_id.is_not(None), customer_scope(actor))
+    )
+    return int(session().execute(stmt).scalar() or 0)
+
+
+def bell_counts(actor: Actor) -> dict[str, int]:
+    """The bell: ``{"unread_threads": n, "open_disputes": n}`` in two queries."""
+    return {
+        "unread_threads": unread_thread_count(actor),
+        "open_disputes": open_dispute_count(actor),
+    }

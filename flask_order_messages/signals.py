@@ -1,0 +1,25 @@
+"""Blinker signals.  Every signal is sent with the Flask app as sender, after the commit."""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: Sent after a message (or staff note) is committed.
+#: Keyword arguments: ``message``, ``thread``, ``order``, ``actor``.
+message_posted = _signals.signal("message-posted")
+
+#: Sent after a dispute is opened and committed.
+#: Keyword arguments: ``dispute``, ``thread``, ``order``, ``actor``.
+dispute_opened = _signals.signal("dispute-opened")
+
+#: Sent after a dispute is closed and committed.
+#: Keyword arguments: ``dispute``, ``thread``, ``order``, ``actor``.
+dispute_closed = _signals.signal("dispute-closed")
+
+#: Sent when a person's read pointer moves (viewing a thread, mark read or unread).
+#: Keyword arguments: ``user_id``, ``thread_ids`` (a list), ``read`` (True for read).
+thread_read = _signals.signal("thread-read")
+
+__all__ = ["message_posted", "dispute_opened", "dispute_closed", "thread_read"]

@@ -1,0 +1,125 @@
+/* flask-order-messages: small progressive enhancements.  Everything works without them. */
+(function () {
+  "use strict";
+
+  function onReady(fn) {
+    if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  // "Open dispute" / "Close dispute": a dialog instead of the separate page.
+  function wireDialogs(root) {
+    root.querySelectorAll("[data-om-dialog]").forEach(function (link) {
+      var dialog = document.getElementById(link.getAttribute("data-om-dialog"));
+      if (!dialog || typeof dialog.showModal !== "function") return;
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        dialog.showModal();
+        var field = dialog.querySelector("textarea, button[type=submit]");
+        if (field) field.focus();
+      });
+      dialog.querySelectorAll("[data-om-dismiss]").forEach(function (button) {
+        button.addEventListener("click", function () { dialog.close(); });
+      });
+    });
+  }
+
+  // Messages section: a click anywhere on a row opens the order; "select all" box.
+  function wireTable(root) {
+    root.querySelectorAll("tr[data-href]").forEach(function (row) {
+      row.addEventListener("click", function (event) {
+        if (event.target.closest("a, input, button, label")) return;
+        window.location.href = row.getAttribute("data-href");
+      });
+    });
+    root.querySelectorAll("[data-om-select-all]").forEach(function (box) {
+      box.addEventListener("change", function () {
+        box.closest("form").querySelectorAll("input[name=thread_id]").forEach(function (b) { b.checked = box.checked; });
+      });
+    });
+  }
+
+  // Bell: refresh the counts every few seconds (the server answers 304 when nothing changed).
+  function wireBell(bell) {
+    var every = parseInt(bell.getAttribute("data-om-poll"), 10);
+    if (!every) return;
+    var url = bell.getAttribute("data-om-bell");
+    function set(name, value) {
+      bell.querySelectorAll('[data-om-count="' + name + '"]').forEach(function (el) {
+        el.textContent = value;
+        if (name === "total") el.classList.toggle("om-hidden", !value);
+      });
+    }
+    function tick() {
+      if (document.hidden) return;
+      fetch(url, { credentials: "same-origin", cache: "no-cache", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (c) {
+          if (!c) return;
+          set("unread_threads", c.unread_threads);
+          set("open_disputes", c.open_disputes);
+          set("total", c.unread_threads + c.open_disputes);
+        })
+        .catch(function () {});
+    }
+    setInterval(tick, every * 1000);
+  }
+
+  // Open thread: show new entries without a reload.
+  function wireThread(thread) {
+    var every = parseInt(thread.getAttribute("data-om-poll"), 10);
+    var list = thread.querySelector("[data-om-entries]");
+    if (!every || !list) return;
+    var url = thread.getAttribute("data-om-live");
+    function tick() {
+      if (document.hidden) return;
+      var last = thread.getAttribute("data-om-last");
+      fetch(url + "?after=" + encodeURIComponent(last), { credentials: "same-origin", cache: "no-cache" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data || !data.entries.length) return;
+          data.entries.forEach(function (e) {
+            if (document.getElementById("om-entry-" + e.id)) return;
+            var li = document.createElement("li");
+            li.id = "om-entry-" + e.id;
+            li.setAttribute("data-om-id", e.id);
+            if (e.kind === "event") {
+              li.className = "om-entry om-event";
+              var text = document.createElement("span");
+              text.className = "om-event-text";
+              text.textContent = (e.event === "dispute_opened" ? "Dispute opened by " : "Dispute closed by ") + e.author;
+              li.appendChild(text);
+            } else {
+              li.className = "om-entry om-" + e.role + (e.note ? " om-note" : "") + (e.mine ? " om-mine" : "");
+              var meta = document.createElement("div");
+              meta.className = "om-meta";
+              var who = document.createElement("strong");
+              who.className = "om-author";
+              who.textContent = e.author;
+              var when = document.createElement("time");
+              when.textContent = e.date;
+              meta.appendChild(who);
+              meta.appendChild(document.createTextNode(" "));
+              meta.appendChild(when);
+              li.appendChild(meta);
+            }
+            var body = document.createElement("div");
+            body.className = "om-body";
+            body.setAttribute("dir", "auto");
+            body.innerHTML = e.html; // already escaped by the server (plain text, safe links)
+            li.appendChild(body);
+            list.appendChild(li);
+          });
+          thread.setAttribute("data-om-last", data.last_id);
+        })
+        .catch(function () {});
+    }
+    setInterval(tick, every * 1000);
+  }
+
+  onReady(function () {
+    wireDialogs(document);
+    wireTable(document);
+    document.querySelectorAll("[data-om-bell]").forEach(wireBell);
+    document.querySelectorAll("[data-om-live]").forEach(wireThread);
+  });
+})();

@@ -1,0 +1,198 @@
+"""What templates get: the safe text filter, dates, and ``order_messages``, the partials' entry.
+
+A host puts the partials into its own pages with calls such as ``{{ order_messages.bell() }}``
+or ``{{ order_messages.staff_panel(order) }}``.  Each call gathers its data through the service
+layer and renders a template under ``order_messages/``, which the host may override by
+placing a file with the same path in its own templates folder.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from . import services
+from .extension import current_order_messages as ext
+from .extension import current_settings
+
+_URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}'\""
+
+
+def message_html(text: str | None) -> Markup:
+    """Plain text as HTML: everything escaped, line breaks kept, http(s) links clickable.
+
+    Only ``http`` and ``https`` URLs become links (never ``javascript:``), each part is escaped
+    on its own, and links open with ``rel="nofollow noopener noreferrer"``.
+    """
+    if not text:
+        return Markup("")
+    out: list[str] = []
+    pos = 0
+    for match in _URL.finditer(text):
+        url = match.group(0)
+        trimmed = url.rstrip(_TRAILING)
+        end = match.start() + len(trimmed)
+        out.append(str(escape(text[pos : match.start()])))
+        out.append(
+            f'<a href="{escape(trimmed)}" rel="nofollow noopener noreferrer" '
+            f'target="_blank">{escape(trimmed)}</a>'
+        )
+        pos = end
+    out.append(str(escape(text[pos:])))
+    return Markup("".join(out).replace("\n", "<br>\n"))
+
+
+def format_date(value: datetime | None, with_time: bool = True) -> str:
+    """``Aug 29, 2018, 14:05`` (UTC) - the reference product's date style."""
+    if value is None:
+        return ""
+    day = f"{value:%b} {value.day}, {value.year}"
+    return f"{day}, {value:%H:%M}" if with_time else day
+
+
+def excerpt(text: str | None, length: int = 120) -> str:
+    """One line of a message, for lists and the bell."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= length else flat[: length - 1] + "…"
+
+
+def safe_next(raw: str | None) -> str | None:
+    """A same-site path to return to after a POST, or None (never another host)."""
+    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
+        return None
+    return raw
+
+
+def render_panel(
+    view: Any, side: str, next: str | None, *, error: str | None = None, draft: str = ""
+) -> Markup:
+    """The thread partial for ``side`` ("staff" or "customer") from a service ``ThreadView``."""
+    return Markup(
+        render_template(
+            "order_messages/_thread.html",
+            view=view,
+            side=side,
+            next=safe_next(next) or safe_next(request.full_path.rstrip("?")),
+            order_number=ext.hook("order_number")(view.order),
+            order_key=ext.order_key(view.order),
+            error=error,
+            draft=draft,
+        )
+    )
+
+
+class PartialHelpers:
+    """The ``order_messages`` object in templates.  Every method returns ready HTML."""
+
+    def csrf_token(self) -> str:
+        return generate_csrf()  # type: ignore[no-any-return]
+
+    def _user(self) -> Any:
+        return current_user if getattr(current_user, "is_authenticated", False) else None
+
+    def is_staff(self) -> bool:
+        return ext.is_staff(self._user())
+
+    def bell(self) -> Markup:
+        """The staff bell (unread threads, open disputes); empty for anyone not staff."""
+        user = self._user()
+        if not ext.is_staff(user):
+            return Markup("")
+        counts = services.bell_counts(services.staff_actor(user))
+        return Markup(render_template("order_messages/_bell.html", counts=counts))
+
+    def staff_tab_label(self, order: Any) -> Markup:
+        """``Messages`` with the staff member's unread count, for the admin order page's tab."""
+        user = self._user()
+        unread = services.order_unread_count(order, services.staff_actor(user)) if user else 0
+        return Markup(render_template("order_messages/_tab_label.html", unread=unread))
+
+    def staff_panel(self, order: Any, next: str | None = None) -> Markup:
+        """The thread on an admin order page, with reply box and dispute actions.
+        Rendering it marks the thread read for this staff member."""
+        user = self._user()
+        if not ext.is_staff(user):
+            return Markup("")
+        view = services.thread_view(order, services.staff_actor(user))
+        return render_panel(view, "staff", next)
+
+    def customer_tab_label(self, order: Any) -> Markup:
+        """``Messages`` with the customer's unread count, for their order page's tab."""
+        user = self._user()
+        unread = services.order_unread_count(order, services.customer_actor(user)) if user else 0
+        return Markup(render_template("order_messages/_tab_label.html", unread=unread))
+
+    def customer_panel(self, order: Any, next: str | None = None) -> Markup:
+        """The thread on the customer's order page.  Marks it read for the customer."""
+        user = self._user()
+        if user is None or ext.order_owner_id(order) != ext.user_key(user):
+            return Markup("")
+        view = services.thread_view(order, services.customer_actor(user))
+        return render_panel(view, "customer", next)
+
+    def orders_filter(self, selected: str = "all", name: str = "messages") -> Markup:
+        """A select "All orders / Orders with unread messages / Orders with any messages"
+        for the host's order list form; apply it with ``filter_orders``."""
+        return Markup(
+            render_template("order_messages/_orders_filter.html", selected=selected, name=name)
+        )
+
+    def unread_by_order(self, orders: list[Any]) -> dict[Any, int]:
+        """Unread counts for a list of orders, keyed by order key (for an order list)."""
+        user = self._user()
+        if user is None:
+            return {}
+        actor = services.staff_actor(user) if ext.is_staff(user) else services.customer_actor(user)
+        return services.unread_by_order(actor, [ext.order_key(o) for o in orders])
+
+    def order_unread_badge(self, count: int) -> Markup:
+        """ "N unread messages" for an order list row, or nothing."""
+        return Markup(render_template("order_messages/_unread_badge.html", count=count))
+
+    def customer_header(self) -> Markup:
+        """The customer's total unread count, linking to the newest order with unread messages."""
+        user = self._user()
+        if user is None:
+            return Markup("")
+        total, order_key = services.customer_unread_summary(services.customer_actor(user))
+        link = None
+        if order_key is not None:
+            order = ext.get_order(order_key)
+            link = ext.hook("customer_order_url")(order) + "#order-messages"
+        return Markup(
+            render_template("order_messages/_customer_header.html", total=total, link=link)
+        )
+
+    def assets(self) -> Markup:
+        """The stylesheet and script tags; put once in the host's ``<head>``."""
+        return Markup(render_template("order_messages/_assets.html"))
+
+    def messages_url(self, **params: Any) -> str:
+        return url_for("order_messages.staff_messages", **params)
+
+    @property
+    def admin_layout(self) -> str:
+        return current_settings.admin_layout
+
+    @property
+    def customer_layout(self) -> str:
+        return current_settings.customer_layout
+
+    @property
+    def poll_interval(self) -> int:
+        return current_settings.poll_interval
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Add the filters and the ``order_messages`` global to the app's Jinja environment."""
+    app.jinja_env.filters["om_text"] = message_html
+    app.jinja_env.filters["om_date"] = format_date
+    app.jinja_env.filters["om_excerpt"] = excerpt
+    app.jinja_env.globals["order_messages"] = PartialHelpers()

@@ -1,0 +1,153 @@
+"""Helpers the staff, customer and JSON views share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, redirect, render_template, request
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from ..errors import OrderMessagesError
+from ..extension import current_order_messages as ext
+from ..services import Actor, customer_actor, staff_actor
+from ..templating import render_panel, safe_next
+
+
+def logged_in_user() -> Any:
+    """The logged-in user, or the host's login redirect for anonymous visitors."""
+    if not getattr(current_user, "is_authenticated", False):
+        login_manager = current_app.extensions.get("login_manager") or getattr(
+            current_app, "login_manager", None
+        )
+        if login_manager is None:
+            abort(401)
+        abort(login_manager.unauthorized())
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def require_staff() -> Actor:
+    """The current staff member; anonymous visitors go to login, others get a 403."""
+    user = logged_in_user()
+    if not ext.is_staff(user):
+        abort(403, description="This page is for store staff.")
+    return staff_actor(user)
+
+
+def require_customer() -> Actor:
+    """The current user as a customer; anonymous visitors go to login."""
+    return customer_actor(logged_in_user())
+
+
+def order_or_404(raw_key: str) -> Any:
+    """The order with this key, or 404 (a made-up or malformed key alike)."""
+    order = ext.get_order(raw_key)
+    if order is None:
+        abort(404)
+    return order
+
+
+def owned_order_or_404(raw_key: str, actor: Actor) -> Any:
+    """The order if ``actor`` owns it; otherwise the very same 404 as for a missing order."""
+    order = ext.get_order(raw_key)
+    if order is None or ext.order_owner_id(order) != actor.id:
+        abort(404)
+    return order
+
+
+def back_to_thread(order: Any, side: str) -> Response:
+    """Redirect after a successful POST: the page the form came from, else the order page."""
+    target = safe_next(request.form.get("next"))
+    if target is None:
+        hook = "staff_order_url" if side == "staff" else "customer_order_url"
+        target = ext.hook(hook)(order)
+    if "#" not in target:
+        target += "#order-messages"
+    return redirect(target, code=303)
+
+
+def render_thread_page(
+    order: Any,
+    actor: Actor,
+    side: str,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    draft: str = "",
+) -> tuple[str, int]:
+    """The extension's own thread page (also where a refused form comes back, text kept)."""
+    from .. import services
+
+    view = services.thread_view(order, actor, mark=error is None)
+    panel = render_panel(
+        view, side, request.form.get("next") or request.path, error=error, draft=draft
+    )
+    template = (
+        "order_messages/staff_thread.html"
+        if side == "staff"
+        else ("order_messages/customer_thread.html")
+    )
+    return render_template(
+        template, view=view, panel=panel, order_number=ext.hook("order_number")(order)
+    ), status
+
+
+def post_view(order: Any, actor: Actor, side: str) -> Response | tuple[str, int]:
+    """Post the form's body; on a refusal the thread page comes back with the text kept."""
+    from .. import services
+
+    body = request.form.get("body", "")
+    try:
+        services.post_message(order, actor, body)
+    except OrderMessagesError as exc:
+        return render_thread_page(
+            order, actor, side, status=exc.status_code, error=exc.message, draft=body
+        )
+    return back_to_thread(order, side)
+
+
+def dispute_open_view(order: Any, actor: Actor, side: str) -> Response | tuple[str, int]:
+    """GET: the reason form (the no-JavaScript path).  POST: open the dispute."""
+    from .. import services
+
+    reason = request.form.get("reason", "")
+    error = None
+    if request.method == "POST":
+        try:
+            services.open_dispute(order, actor, reason)
+            return back_to_thread(order, side)
+        except OrderMessagesError as exc:
+            error = exc.message
+    page = render_template(
+        "order_messages/dispute_open.html",
+        order=order,
+        side=side,
+        error=error,
+        reason=reason,
+        order_number=ext.hook("order_number")(order),
+        next=request.values.get("next", ""),
+    )
+    return page, (400 if error else 200)
+
+
+def dispute_close_view(order: Any, actor: Actor, side: str) -> Response | tuple[str, int]:
+    """GET: the confirmation page.  POST: close (staff) or withdraw (customer) the dispute."""
+    from .. import services
+
+    error = None
+    if request.method == "POST":
+        try:
+            services.close_dispute(order, actor, note=request.form.get("note"))
+            return back_to_thread(order, side)
+        except OrderMessagesError as exc:
+            error = exc.message
+    page = render_template(
+        "order_messages/dispute_close.html",
+        order=order,
+        side=side,
+        error=error,
+        dispute=services.open_dispute_of(order),
+        order_number=ext.hook("order_number")(order),
+        next=request.values.get("next", ""),
+    )
+    return page, (409 if error else 200)

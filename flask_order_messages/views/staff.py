@@ -1,0 +1,108 @@
+"""Staff pages: the Messages section, a thread, replies, marks, disputes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from .. import services
+from ..errors import OrderMessagesError
+from ..extension import current_order_messages as ext
+from .common import (
+    dispute_close_view,
+    dispute_open_view,
+    order_or_404,
+    post_view,
+    render_thread_page,
+    require_staff,
+)
+
+
+def messages() -> str:
+    """Orders -> Messages: one row per thread, unread first, search, filter, paging."""
+    actor = require_staff()
+    page = services.list_threads(
+        actor,
+        query=request.args.get("q", "")[:200],
+        filter=request.args.get("filter", "all"),
+        page=services.parse_page(request.args.get("page")),
+    )
+    url_hook = ext.hook("staff_order_url")
+    links = {
+        row.thread.id: url_hook(row.order) + "?tab=messages#order-messages"
+        for row in page.rows
+        if row.order is not None
+    }
+    return render_template("order_messages/staff_messages.html", page=page, links=links)
+
+
+def mark() -> Response:
+    """Mark the selected threads, or all, read or unread; back to the same list view."""
+    actor = require_staff()
+    action = services.parse_choice(request.form.get("action"), ("read", "unread"), "action")
+    scope = services.parse_choice(request.values.get("scope"), ("selected", "all"), "scope")
+    ids = None
+    if scope == "selected":
+        try:
+            ids = [int(x) for x in request.form.getlist("thread_id")]
+        except ValueError:
+            raise OrderMessagesError("Thread ids must be whole numbers.") from None
+    (services.mark_read if action == "read" else services.mark_unread)(actor, ids)
+    params = {k: request.form.get(k) for k in ("q", "filter", "page") if request.form.get(k)}
+    return redirect(url_for("order_messages.staff_messages", **params), code=303)
+
+
+def thread(order_id: str) -> tuple[str, int]:
+    """The extension's own staff page for one order's thread."""
+    actor = require_staff()
+    return render_thread_page(order_or_404(order_id), actor, "staff")
+
+
+def post(order_id: str) -> Response | tuple[str, int]:
+    """Reply (or start a thread) as staff."""
+    actor = require_staff()
+    return post_view(order_or_404(order_id), actor, "staff")
+
+
+def mark_thread_unread(order_id: str) -> Response:
+    """ "Mark unread" on one thread: back to the Messages section, where it shows as new."""
+    actor = require_staff()
+    order = order_or_404(order_id)
+    thread = services.get_thread(order)
+    if thread is not None:
+        services.mark_unread(actor, [thread.id])
+    return redirect(url_for("order_messages.staff_messages"), code=303)
+
+
+def dispute_open(order_id: str) -> Response | tuple[str, int]:
+    """Ask for a reason (GET) and open a dispute (POST)."""
+    actor = require_staff()
+    return dispute_open_view(order_or_404(order_id), actor, "staff")
+
+
+def dispute_close(order_id: str) -> Response | tuple[str, int]:
+    """Confirm (GET) and close the open dispute (POST)."""
+    actor = require_staff()
+    return dispute_close_view(order_or_404(order_id), actor, "staff")
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/admin/messages", "staff_messages", messages)
+    bp.add_url_rule("/admin/messages/mark", "staff_mark", mark, methods=["POST"])
+    bp.add_url_rule("/admin/orders/<order_id>", "staff_thread", thread)
+    bp.add_url_rule("/admin/orders/<order_id>/messages", "staff_post", post, methods=["POST"])
+    bp.add_url_rule(
+        "/admin/orders/<order_id>/unread", "staff_mark_unread", mark_thread_unread, methods=["POST"]
+    )
+    bp.add_url_rule(
+        "/admin/orders/<order_id>/dispute/open",
+        "staff_dispute_open",
+        dispute_open,
+        methods=["GET", "POST"],
+    )
+    bp.add_url_rule(
+        "/admin/orders/<order_id>/dispute/close",
+        "staff_dispute_close",
+        dispute_close,
+        methods=["GET", "POST"],
+    )
