@@ -1,0 +1,221 @@
+"""A tiny host shop for the tests: its own User and Order, the extension on top.
+
+The database comes from ``TEST_DATABASE_URL`` (PostgreSQL, MariaDB) and is a fresh SQLite file
+per test otherwise.  Jinja runs with ``StrictUndefined`` so a typo in a template fails a test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, g
+from flask_login import LoginManager, UserMixin
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import generate_csrf
+from jinja2 import StrictUndefined
+
+from flask_order_messages import OrderMessages, customer_actor, staff_actor
+
+db = SQLAlchemy()
+
+
+class User(db.Model, UserMixin):  # type: ignore[name-defined,misc]
+    __tablename__ = "test_users"
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(80), nullable=False)
+    email = sa.Column(sa.String(120), nullable=False)
+    is_admin = sa.Column(sa.Boolean, nullable=False, default=False)
+
+
+class Order(db.Model):  # type: ignore[name-defined,misc]
+    # Not called "orders", and the owner is a plain column with no foreign key.
+    __tablename__ = "test_purchases"
+    id = sa.Column(sa.Integer, primary_key=True)
+    customer_id = sa.Column(sa.Integer, nullable=False)
+    total = sa.Column(sa.Numeric(10, 2), nullable=False, default=0)
+
+
+order_messages = OrderMessages(db=db, order_model=Order, user_model=User)
+
+
+@order_messages.staff_check
+def _is_staff(user: User) -> bool:
+    return bool(user.is_admin)
+
+
+@order_messages.staff_recipients
+def _staff_recipients() -> list[str]:
+    return [u.email for u in db.session.execute(sa.select(User).where(User.is_admin)).scalars()]
+
+
+@order_messages.order_number
+def _order_number(order: Order) -> str:
+    return f"{order.id:05d}"
+
+
+@order_messages.staff_order_url
+def _staff_order_url(order: Order) -> str:
+    return f"/admin/orders/{order.id}"
+
+
+@order_messages.customer_order_url
+def _customer_order_url(order: Order) -> str:
+    return f"/account/orders/{order.id}"
+
+
+def database_url(tmp_path: Any) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+def make_app(tmp_path: Any, **config: Any) -> Flask:
+    """The host app, app-factory style."""
+    app = Flask("test_host")
+    app.config.update(
+        TESTING=True,
+        SECRET_KEY="test-secret",
+        SQLALCHEMY_DATABASE_URI=database_url(tmp_path),
+        MAIL_DEFAULT_SENDER="shop@example.test",
+        MAIL_SUPPRESS_SEND=True,
+        ORDER_MESSAGES_POLL_INTERVAL=0,
+        SERVER_NAME="shop.test",
+    )
+    app.config.update(config)
+    app.jinja_env.undefined = StrictUndefined
+    db.init_app(app)
+    order_messages.init_app(app)
+    login = LoginManager(app)
+    login.login_view = "login"
+
+    @login.user_loader
+    def _load(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+    @app.route("/login")
+    def login() -> str:
+        return "login page"
+
+    @app.route("/_csrf")
+    def csrf() -> str:
+        return generate_csrf()  # type: ignore[no-any-return]
+
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Any) -> Iterator[Flask]:
+    app = make_app(tmp_path)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    with app.test_request_context():
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _user(name: str, admin: bool = False) -> User:
+    user = User(name=name, email=f"{name.lower().replace(' ', '.')}@example.test", is_admin=admin)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def staff(app: Flask) -> User:
+    return _user("Admin Admin", admin=True)
+
+
+@pytest.fixture
+def staff2(app: Flask) -> User:
+    return _user("Second Staff", admin=True)
+
+
+@pytest.fixture
+def customer(app: Flask) -> User:
+    return _user("Carol Customer")
+
+
+@pytest.fixture
+def stranger(app: Flask) -> User:
+    return _user("Sam Stranger")
+
+
+def make_order(owner: User, total: str = "10.00") -> Order:
+    order = Order(customer_id=owner.id, total=total)
+    db.session.add(order)
+    db.session.commit()
+    return order
+
+
+@pytest.fixture
+def order(customer: User) -> Order:
+    return make_order(customer)
+
+
+@pytest.fixture
+def as_staff(staff: User) -> Any:
+    return staff_actor(staff)
+
+
+@pytest.fixture
+def as_customer(customer: User) -> Any:
+    return customer_actor(customer)
+
+
+@pytest.fixture
+def outbox(app: Flask) -> Iterator[list[Any]]:
+    with app.extensions["mail"].record_messages() as sent:
+        yield sent
+
+
+class Browser:
+    """A test client that logs in as someone and knows how to fetch a CSRF token."""
+
+    def __init__(self, app: Flask) -> None:
+        self.client = app.test_client()
+
+    def login(self, user: User | None) -> Browser:
+        with self.client.session_transaction() as session:
+            session.clear()
+            if user is not None:
+                session["_user_id"] = str(user.id)
+                session["_fresh"] = True
+        return self
+
+    def token(self) -> str:
+        self._fresh_user()
+        return self.client.get("/_csrf").get_data(as_text=True)
+
+    def _fresh_user(self) -> None:
+        # The tests keep one app context open, and a request made inside it shares ``g``;
+        # forget the user Flask-Login cached there so each request loads its own.
+        g.pop("_login_user", None)
+
+    def get(self, url: str, **kw: Any) -> Any:
+        self._fresh_user()
+        return self.client.get(url, **kw)
+
+    def post(self, url: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kw: Any) -> Any:
+        data = dict(data or {})
+        if csrf:
+            data.setdefault("csrf_token", self.token())
+        self._fresh_user()
+        return self.client.post(url, data=data, **kw)
+
+
+@pytest.fixture
+def browser(app: Flask) -> Browser:
+    return Browser(app)
+
+
+def text_of(response: Any) -> str:
+    """The visible text of an HTML response, tags removed, white space folded."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
