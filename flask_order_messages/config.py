@@ -46,7 +46,7 @@ DEFAULTS: dict[str, Any] = {
     # Name of the RQ queue.
     "RQ_QUEUE": "order-messages",
     # Seconds between bell / thread refreshes in the browser; 0 turns polling off.
-    "POLL_INTERVAL": 15,
+    "POLL_INTERVAL": 10,
 }
 
 _CHOICES = {"MAIL_DELIVERY": ("sync", "rq", "off")}

@@ -66,14 +66,16 @@ def add_entry(
     db.flush()
     t = models.Thread
     is_newer = sa.or_(t.last_message_id.is_(None), t.last_message_id < message.id)
+    # MySQL/MariaDB apply SET clauses left to right, each seeing the ones before it, so the
+    # column the condition reads (last_message_id) is assigned last.
     db.execute(
         sa.update(t)
         .where(t.id == thread.id)
-        .values(
-            last_message_id=sa.case((is_newer, message.id), else_=t.last_message_id),
-            last_message_at=sa.case((is_newer, now), else_=t.last_message_at),
-            last_author_id=sa.case((is_newer, actor.id), else_=t.last_author_id),
-            message_count=t.message_count + 1,
+        .ordered_values(
+            (t.last_message_at, sa.case((is_newer, now), else_=t.last_message_at)),
+            (t.last_author_id, sa.case((is_newer, actor.id), else_=t.last_author_id)),
+            (t.message_count, t.message_count + 1),
+            (t.last_message_id, sa.case((is_newer, message.id), else_=t.last_message_id)),
         )
         .execution_options(synchronize_session=False)
     )
