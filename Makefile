@@ -4,6 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 export FLASK_APP := example_shop.app:create_app
+export TEST_DATABASE_URL
 
 .PHONY: demo test venv lint typecheck browser clean serve seed
 

@@ -10,14 +10,27 @@ cli_group = AppGroup("order-messages", help="Order messages: mail outbox and wor
 
 @cli_group.command("send-mail")
 @click.option("--now", is_flag=True, help="Also send mails whose retry time has not come yet.")
-def send_mail(now: bool) -> None:
-    """Deliver pending mail from the outbox (run it from cron)."""
+@click.option(
+    "--retry-failed", is_flag=True, help="Give mails that were given up a fresh set of attempts."
+)
+def send_mail(now: bool, retry_failed: bool) -> None:
+    """Deliver pending mail from the outbox (run it from cron every minute)."""
     from . import mail
 
-    sent, failed = mail.send_pending(include_not_due=now)
+    if retry_failed:
+        click.echo(f"revived {mail.retry_failed()} failed mails")
+    report = mail.send_pending(include_not_due=now)
     counts = mail.status_counts()
-    click.echo(f"sent {sent}, failed {failed}; pending {counts['pending']}, "
-               f"given up {counts['failed']}")
+    click.echo(
+        f"sent {report.sent}, failed {report.failed}, left to another sender {report.skipped}; "
+        f"pending {counts[mail.PENDING]}, given up {counts[mail.FAILED]}"
+    )
+    if report.failed:
+        click.echo(
+            f"Last error: {mail.latest_error()}\nThe mails stay in the outbox and are retried. "
+            "Check MAIL_SERVER / MAIL_PORT and that the mail server is up.",
+            err=True,
+        )
 
 
 @cli_group.command("mail-status")
@@ -25,8 +38,17 @@ def mail_status() -> None:
     """Show how many mails are pending, being sent, sent and given up."""
     from . import mail
 
-    for status, count in mail.status_counts().items():
+    counts = mail.status_counts()
+    for status, count in counts.items():
         click.echo(f"{status:8} {count}")
+    if counts[mail.PENDING] or counts[mail.FAILED]:
+        error = mail.latest_error()
+        if error:
+            click.echo(f"last error: {error}")
+        if counts[mail.PENDING]:
+            click.echo(f"next retry: {mail.next_retry_at():%Y-%m-%d %H:%M:%S} UTC")
+        if counts[mail.FAILED]:
+            click.echo("Failed mails are not retried; 'send-mail --retry-failed' revives them.")
 
 
 @cli_group.command("worker")

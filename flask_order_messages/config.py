@@ -41,6 +41,10 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_MAX_ATTEMPTS": 8,
     # Seconds before the first retry; doubles after each failed attempt.
     "MAIL_RETRY_BASE": 60,
+    # Seconds an SMTP connect or reply may take before the attempt counts as failed.
+    "MAIL_TIMEOUT": 30,
+    # Seconds a guest link in a customer's mail stays valid; 0 turns guest links off.
+    "GUEST_LINK_MAX_AGE": 30 * 24 * 3600,
     # Redis URL for the RQ queue (MAIL_DELIVERY = "rq").
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     # Name of the RQ queue.
@@ -74,6 +78,8 @@ class Settings:
     mail_sender: str | None
     mail_max_attempts: int
     mail_retry_base: int
+    mail_timeout: int
+    guest_link_max_age: int
     redis_url: str
     rq_queue: str
     poll_interval: int
@@ -134,6 +140,10 @@ def load_settings(config: dict[str, Any]) -> Settings:
         mail_sender=_string("MAIL_SENDER", get("MAIL_SENDER"), optional=True),
         mail_max_attempts=_positive_int("MAIL_MAX_ATTEMPTS", get("MAIL_MAX_ATTEMPTS")),
         mail_retry_base=_positive_int("MAIL_RETRY_BASE", get("MAIL_RETRY_BASE")),
+        mail_timeout=_positive_int("MAIL_TIMEOUT", get("MAIL_TIMEOUT")),
+        guest_link_max_age=_positive_int(
+            "GUEST_LINK_MAX_AGE", get("GUEST_LINK_MAX_AGE"), allow_zero=True
+        ),
         redis_url=_string("REDIS_URL", get("REDIS_URL")) or "",
         rq_queue=_string("RQ_QUEUE", get("RQ_QUEUE")) or "",
         poll_interval=_positive_int("POLL_INTERVAL", get("POLL_INTERVAL"), allow_zero=True),

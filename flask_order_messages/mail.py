@@ -1,17 +1,19 @@
 """Mail through Flask-Mail with an outbox: written with the message, delivered after commit.
 
 A mail row is claimed with one conditional UPDATE before it is sent, so two senders (a web
-request and ``flask order-messages send-mail``, or two cron runs) never deliver it twice.
-A failed attempt is recorded and retried with exponential back-off.
+request and ``flask order-messages send-mail``, an RQ worker and a cron run) never deliver it
+twice.  A failed attempt is recorded on the row and retried with exponential back-off; after
+``ORDER_MESSAGES_MAIL_MAX_ATTEMPTS`` it is marked failed (``send-mail --retry-failed`` revives it).
 """
 
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
-from urllib.parse import urljoin
+from typing import Any, NamedTuple
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template, request
@@ -23,14 +25,47 @@ from .models import CUSTOMER, KIND_NOTE, STAFF, utcnow
 log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
-#: How long a claimed mail belongs to its sender before another may retry it.
+#: Outcome of one delivery call that found the mail held by another sender, or not due.
+SKIPPED = "skipped"
+#: How long a claimed mail belongs to its sender before another may take it over.  Far longer
+#: than an attempt can last (each SMTP step is bounded by ``ORDER_MESSAGES_MAIL_TIMEOUT``), so a
+#: slow first attempt is never overlapped by a retry; only a sender that died is replaced.
 CLAIM_LEASE = timedelta(minutes=10)
+#: Outbox rows handled per batch by :func:`send_pending`.
+BATCH = 200
+
+
+class SendReport(NamedTuple):
+    """What one :func:`send_pending` run did."""
+
+    sent: int
+    failed: int
+    skipped: int
 
 
 def one_line(text: str, limit: int = 200) -> str:
     """Text safe for a mail header: no line breaks (no header injection), bounded length."""
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def clean_address(raw: Any) -> str | None:
+    """A bare mail address fit for a ``To`` header and ``RCPT TO``, or None.
+
+    Anything with white space or control characters (a CR/LF that could start a new header, a
+    second address smuggled after a space) is refused rather than repaired.
+    """
+    if not isinstance(raw, str):
+        return None
+    address = raw.strip()
+    if not address or len(address) > 320 or address.count("@") != 1:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in address):
+        return None
+    if any(ch in address for ch in "<>,;\"()[]\\"):
+        return None
+    local, domain = address.split("@")
+    return address if local and domain else None
 
 
 def absolute_url(url: str) -> str:
@@ -44,6 +79,16 @@ def absolute_url(url: str) -> str:
     return urljoin(f"{scheme}://{server}/", url)
 
 
+def thread_link(url: str, *, tab: bool = True) -> str:
+    """``url`` pointing at the thread on the page: ``tab=messages`` added to its query (for
+    hosts with tabs) and ``#order-messages`` as its fragment unless it has one."""
+    parts = urlsplit(url)
+    query = parts.query
+    if tab and "tab=" not in query:
+        query = f"{query}&tab=messages" if query else "tab=messages"
+    return urlunsplit(parts._replace(query=query, fragment=parts.fragment or "order-messages"))
+
+
 def _recipients(entry: Any, order: Any, actor: Any) -> list[tuple[str, str]]:
     """(email, audience) pairs for an entry: customers' words go to staff, staff's to the
     customer, notes to nobody, and never to the author."""
@@ -53,7 +98,7 @@ def _recipients(entry: Any, order: Any, actor: Any) -> list[tuple[str, str]]:
     if actor.user is not None:
         author_email = (ext.hook("user_email")(actor.user) or "").strip().lower() or None
     if actor.role == CUSTOMER:
-        emails = list(ext.hook("staff_recipients")())
+        emails = list(ext.hook("staff_recipients")() or [])
         audience = STAFF
     else:
         customer = ext.db.session.get(ext.user_model, ext.order_owner_id(order))
@@ -62,12 +107,33 @@ def _recipients(entry: Any, order: Any, actor: Any) -> list[tuple[str, str]]:
         audience = CUSTOMER
     seen: set[str] = set()
     result = []
-    for email in emails:
-        key = (email or "").strip().lower()
-        if key and key != author_email and key not in seen:
+    for raw in emails:
+        address = clean_address(raw)
+        if address is None:
+            if raw:
+                log.warning("order-messages: not mailing %r: not a plain mail address", raw)
+            continue
+        key = address.lower()
+        if key != author_email and key not in seen:
             seen.add(key)
-            result.append((email.strip(), audience))
+            result.append((address, audience))
     return result
+
+
+def _links(order: Any, audience: str) -> tuple[str, str, bool]:
+    """(link, order_url, guest_link) for a mail to ``audience``: the link that opens the
+    thread (a guest link for customers when enabled), the recipient's own order page (where
+    a logged-in person reads it, and where an expired guest link sends them), and whether
+    ``link`` is a guest link.  All absolute."""
+    hook = "staff_order_url" if audience == STAFF else "customer_order_url"
+    order_url = absolute_url(thread_link(ext.hook(hook)(order)))
+    if audience == STAFF:
+        return order_url, order_url, False
+    from .tokens import guest_links_enabled, guest_url
+
+    if not guest_links_enabled():
+        return order_url, order_url, False
+    return absolute_url(thread_link(guest_url(order), tab=False)), order_url, True
 
 
 def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
@@ -80,22 +146,26 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
         return []
     number = ext.hook("order_number")(order)
     author = ext.hook("display_name")(actor.user) if actor.user is not None else "The store"
+    links: dict[str, tuple[str, str, bool]] = {}
     rows = []
     for email, audience in recipients:
-        url_hook = "staff_order_url" if audience == STAFF else "customer_order_url"
-        link = absolute_url(ext.hook(url_hook)(order))
+        if audience not in links:
+            links[audience] = _links(order, audience)
+        link, order_url, guest_link = links[audience]
         context = {
             "entry": entry,
             "order_number": number,
             "author_name": one_line(author, 80),
             "link": link,
+            "order_url": order_url,
+            "guest_link": guest_link,
             "audience": audience,
         }
         subject = one_line(render_template("order_messages/mail/subject.txt", **context))
         row = ext.models.MailOutbox(
             message_id=entry.id,
-            recipient=one_line(email, 320),
-            subject=subject,
+            recipient=email,
+            subject=subject[:255],
             body_text=render_template("order_messages/mail/new_entry.txt", **context),
             body_html=render_template("order_messages/mail/new_entry.html", **context),
             status=PENDING,
@@ -109,7 +179,11 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
 
 
 def dispatch(outbox_ids: Iterable[int]) -> None:
-    """Hand committed outbox rows to delivery as configured (``MAIL_DELIVERY``)."""
+    """Hand committed outbox rows to delivery as configured (``MAIL_DELIVERY``).
+
+    Never raises: the message is committed already, and whatever goes wrong here leaves the
+    mail pending in the outbox for ``flask order-messages send-mail``.
+    """
     ids = list(outbox_ids)
     if not ids or current_settings.mail_delivery == "off":
         return
@@ -119,19 +193,29 @@ def dispatch(outbox_ids: Iterable[int]) -> None:
         enqueue(ids)
         return
     for outbox_id in ids:
-        deliver(outbox_id)
+        try:
+            deliver(outbox_id)
+        except Exception:  # noqa: BLE001 - e.g. the database is busy: the row stays pending
+            log.exception("order-messages: mail %s left in the outbox", outbox_id)
+            ext.db.session.rollback()
+
+
+def _due_condition(now: Any) -> Any:
+    box = ext.models.MailOutbox
+    return sa.or_(
+        sa.and_(box.status == PENDING, box.next_attempt_at <= now),
+        # A sender that claimed it and died (its lease ran out) no longer holds it.
+        sa.and_(box.status == SENDING, box.claimed_until < now),
+    )
 
 
 def _claim(outbox_id: int) -> bool:
+    """Take the mail for this sender: one UPDATE that only one sender can win."""
     box = ext.models.MailOutbox
     now = utcnow()
-    due = sa.or_(
-        sa.and_(box.status == PENDING, box.next_attempt_at <= now),
-        sa.and_(box.status == SENDING, box.claimed_until < now),
-    )
     result = ext.db.session.execute(
         sa.update(box)
-        .where(box.id == outbox_id, due)
+        .where(box.id == outbox_id, _due_condition(now))
         .values(status=SENDING, claimed_until=now + CLAIM_LEASE, attempts=box.attempts + 1)
         .execution_options(synchronize_session=False)
     )
@@ -139,15 +223,61 @@ def _claim(outbox_id: int) -> bool:
     return result.rowcount == 1
 
 
-def deliver(outbox_id: int) -> bool:
-    """Send one outbox mail if it is due and nobody else holds it.  True when sent now.
-    A failure is recorded on the row and scheduled for retry; it never raises."""
+def _connection() -> Any:
+    """A Flask-Mail connection whose SMTP socket gives up after ``MAIL_TIMEOUT`` seconds.
+
+    Flask-Mail opens ``smtplib.SMTP(server, port)`` without a timeout, so a mail server that
+    accepts the connection and then says nothing would hold the sender (and, with ``sync``
+    delivery, the customer's request) forever.  Everything else is Flask-Mail's own code, so
+    ``record_messages()`` and ``MAIL_SUPPRESS_SEND`` keep working.
+    """
+    from flask_mail import Connection
+
+    timeout = current_settings.mail_timeout
+
+    class TimedConnection(Connection):
+        def configure_host(self) -> smtplib.SMTP:
+            state = self.mail
+            host: smtplib.SMTP
+            if state.use_ssl:
+                host = smtplib.SMTP_SSL(state.server, state.port, timeout=timeout)
+            else:
+                host = smtplib.SMTP(state.server, state.port, timeout=timeout)
+            host.set_debuglevel(int(state.debug))
+            if state.use_tls:
+                host.starttls()
+            if state.username and state.password:
+                host.login(state.username, state.password)
+            return host
+
+        def __exit__(self, *exc_info: Any) -> None:
+            # The mail is accepted once DATA is answered; a server that drops the line at
+            # QUIT must not turn that into a failure, which would send the mail again.
+            if self.host is not None:
+                try:
+                    self.host.quit()
+                except (smtplib.SMTPException, OSError):
+                    self.host.close()
+
+    try:
+        state = current_app.extensions["mail"]
+    except KeyError:
+        raise RuntimeError("Flask-Mail is not set up on this app.") from None
+    return TimedConnection(getattr(state, "state", None) or state)
+
+
+def deliver_status(outbox_id: int) -> str:
+    """Try to send one outbox mail.  Returns ``"sent"``, ``"failed"`` (recorded on the row and
+    scheduled for retry, or given up) or ``"skipped"`` (not due, already sent, or held by
+    another sender).  A failure of the mail server never raises."""
     from flask_mail import Message as MailMessage
 
     if not _claim(outbox_id):
-        return False
+        return SKIPPED
     box = ext.models.MailOutbox
     row = ext.db.session.get(box, outbox_id)
+    if row is None:
+        return SKIPPED
     ext.db.session.refresh(row)
     sender = current_settings.mail_sender or current_app.config.get("MAIL_DEFAULT_SENDER")
     try:
@@ -158,7 +288,8 @@ def deliver(outbox_id: int) -> bool:
             html=row.body_html,
             sender=sender,
         )
-        current_app.extensions["mail"].send(mail_msg)
+        with _connection() as connection:
+            mail_msg.send(connection)
     except Exception as exc:  # noqa: BLE001 - any failure of the mail server is recorded
         log.warning("order-messages: mail %s to %s failed: %s", row.id, row.recipient, exc)
         final = row.attempts >= current_settings.mail_max_attempts
@@ -175,7 +306,7 @@ def deliver(outbox_id: int) -> bool:
             .execution_options(synchronize_session=False)
         )
         ext.db.session.commit()
-        return False
+        return FAILED
     ext.db.session.execute(
         sa.update(box)
         .where(box.id == outbox_id)
@@ -183,45 +314,73 @@ def deliver(outbox_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     ext.db.session.commit()
-    return True
+    return SENT
 
 
-def due_ids(limit: int = 500, *, include_not_due: bool = False) -> list[int]:
-    """Ids of mails waiting to be sent (due now, or all pending with ``include_not_due``)."""
+def deliver(outbox_id: int) -> bool:
+    """Send one outbox mail if it is due and nobody else holds it.  True when sent now.
+    A failure is recorded on the row and scheduled for retry; it never raises."""
+    return deliver_status(outbox_id) == SENT
+
+
+def due_ids(limit: int = BATCH) -> list[int]:
+    """Ids of mails due now (pending and past their retry time, or abandoned mid-send)."""
     box = ext.models.MailOutbox
-    now = utcnow()
-    if include_not_due:
-        cond = sa.or_(
-            box.status == PENDING, sa.and_(box.status == SENDING, box.claimed_until < now)
-        )
-    else:
-        cond = sa.or_(
-            sa.and_(box.status == PENDING, box.next_attempt_at <= now),
-            sa.and_(box.status == SENDING, box.claimed_until < now),
-        )
-    stmt = sa.select(box.id).where(cond).order_by(box.id).limit(limit)
+    stmt = sa.select(box.id).where(_due_condition(utcnow())).order_by(box.id).limit(limit)
     return list(ext.db.session.execute(stmt).scalars())
 
 
-def send_pending(*, include_not_due: bool = False) -> tuple[int, int]:
-    """Deliver what is waiting.  Returns (sent, failed_now)."""
-    sent = failed = 0
+def make_due_now() -> int:
+    """Make every pending mail due now, whatever its retry time.  Returns how many."""
     box = ext.models.MailOutbox
+    result = ext.db.session.execute(
+        sa.update(box)
+        .where(box.status == PENDING)
+        .values(next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    ext.db.session.commit()
+    return int(result.rowcount or 0)
+
+
+def retry_failed() -> int:
+    """Give mails marked failed a fresh set of attempts (after fixing the mail server).
+    Returns how many."""
+    box = ext.models.MailOutbox
+    result = ext.db.session.execute(
+        sa.update(box)
+        .where(box.status == FAILED)
+        .values(status=PENDING, attempts=0, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    ext.db.session.commit()
+    return int(result.rowcount or 0)
+
+
+def send_pending(*, include_not_due: bool = False) -> SendReport:
+    """Deliver every mail that is due, in batches, each at most once per run.
+
+    ``include_not_due`` first makes waiting retries due (``send-mail --now``).  Mails another
+    sender holds right now are left to it.
+    """
     if include_not_due:
-        # An operator asked for it now: make waiting retries due immediately.
-        ext.db.session.execute(
-            sa.update(box)
-            .where(box.status == PENDING)
-            .values(next_attempt_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        ext.db.session.commit()
-    for outbox_id in due_ids():
-        if deliver(outbox_id):
-            sent += 1
-        else:
-            failed += 1
-    return sent, failed
+        make_due_now()
+    sent = failed = skipped = 0
+    tried: set[int] = set()
+    while True:
+        batch = [i for i in due_ids() if i not in tried]
+        if not batch:
+            break
+        for outbox_id in batch:
+            tried.add(outbox_id)
+            outcome = deliver_status(outbox_id)
+            if outcome == SENT:
+                sent += 1
+            elif outcome == FAILED:
+                failed += 1
+            else:
+                skipped += 1
+    return SendReport(sent, failed, skipped)
 
 
 def status_counts() -> dict[str, int]:
@@ -231,3 +390,22 @@ def status_counts() -> dict[str, int]:
     counts = {PENDING: 0, SENDING: 0, SENT: 0, FAILED: 0}
     counts.update({status: n for status, n in rows})
     return counts
+
+
+def latest_error() -> str | None:
+    """The error recorded on a mail still waiting or given up (the one retried last), or None."""
+    box = ext.models.MailOutbox
+    stmt = (
+        sa.select(box.last_error)
+        .where(box.status.in_((PENDING, FAILED)), box.last_error.is_not(None))
+        .order_by(box.next_attempt_at.desc(), box.id.desc())
+        .limit(1)
+    )
+    return ext.db.session.execute(stmt).scalar()  # type: ignore[no-any-return]
+
+
+def next_retry_at() -> Any:
+    """When the earliest pending mail is due, or None."""
+    box = ext.models.MailOutbox
+    stmt = sa.select(sa.func.min(box.next_attempt_at)).where(box.status == PENDING)
+    return ext.db.session.execute(stmt).scalar()

@@ -57,8 +57,11 @@ def _inherited_table_args(cls: type, owner: type) -> tuple[list[Any], dict[str, 
         raw = base.__dict__.get("__table_args__")
         if raw is None:
             continue
-        if isinstance(raw, declared_attr):
-            raw = raw.fget(cls)
+        # ``@declared_attr`` and ``@declared_attr.directive`` (the SQLAlchemy 2 spelling for
+        # ``__table_args__``) are different classes; both carry the function as ``fget``.
+        fget = getattr(raw, "fget", None)
+        if callable(fget):
+            raw = fget(cls)
         if isinstance(raw, dict):
             return [], dict(raw)
         raw = tuple(raw)

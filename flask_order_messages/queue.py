@@ -1,21 +1,35 @@
 """Mail delivery through RQ workers on Redis (``ORDER_MESSAGES_MAIL_DELIVERY = "rq"``).
 
 The outbox row is committed before anything is enqueued, so a Redis outage loses nothing:
-the mail waits in the outbox and ``flask order-messages send-mail`` delivers it later.
+the mail waits in the outbox and ``flask order-messages send-mail`` delivers it later.  A job
+only carries the outbox id; the worker claims the row like any other sender, so a job that
+runs while cron is sending the same mail does not send it twice.
+
+Run the worker with ``flask order-messages worker``: it is an RQ ``SimpleWorker`` inside the
+app context, which the jobs need (a bare ``rq worker`` knows nothing of the Flask app).
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from collections.abc import Iterable
 from typing import Any
+
+from flask import has_app_context
 
 from .extension import current_settings
 
 log = logging.getLogger(__name__)
 
 
-def _queue() -> Any:
+def get_queue() -> Any:
+    """The RQ queue named by ``ORDER_MESSAGES_RQ_QUEUE`` on ``ORDER_MESSAGES_REDIS_URL``.
+
+    Short socket timeouts: a web request that enqueues must not hang on a Redis that is down.
+    (RQ's worker raises the read timeout above its own blocking wait by itself.)
+    """
     from redis import Redis
     from rq import Queue
 
@@ -28,25 +42,40 @@ def enqueue(outbox_ids: Iterable[int]) -> int:
     failure it logs and returns what it managed (the rest stays pending in the outbox)."""
     done = 0
     try:
-        queue = _queue()
+        queue = get_queue()
         for outbox_id in outbox_ids:
-            queue.enqueue(deliver_job, outbox_id, job_timeout=120)
+            queue.enqueue(deliver_job, outbox_id, job_timeout=120, result_ttl=3600)
             done += 1
     except Exception as exc:  # noqa: BLE001 - Redis down: the outbox keeps the mail
         log.warning("order-messages: could not enqueue mail (%s); it stays in the outbox", exc)
     return done
 
 
-def deliver_job(outbox_id: int) -> bool:
-    """The RQ job.  Runs inside the app context of ``flask order-messages worker``."""
-    from .mail import deliver
+def deliver_job(outbox_id: int) -> str:
+    """The RQ job: deliver one outbox mail.  Needs the app context that
+    ``flask order-messages worker`` provides."""
+    if not has_app_context():
+        raise RuntimeError(
+            "order-messages mail jobs need the Flask app: run the worker with "
+            "'flask order-messages worker', not a bare 'rq worker'."
+        )
+    from .mail import deliver_status
 
-    return deliver(outbox_id)
+    return deliver_status(outbox_id)
 
 
-def run_worker(*, burst: bool = False) -> None:
-    """Run an RQ worker in this process, inside the current app context."""
+def run_worker(*, burst: bool = False) -> bool:
+    """Run an RQ worker in this process, inside the current app context.  With ``burst`` it
+    returns once the queue is empty.  Returns whether it ran any job."""
     from rq import SimpleWorker
 
-    queue = _queue()
-    SimpleWorker([queue], connection=queue.connection).work(burst=burst)
+    queue = get_queue()
+    worker = SimpleWorker([queue], connection=queue.connection)
+    in_main = threading.current_thread() is threading.main_thread()
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)} if in_main else {}
+    try:
+        return bool(worker.work(burst=burst))
+    finally:
+        # RQ installs its own stop handlers; leave the process as we found it.
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)

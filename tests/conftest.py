@@ -194,8 +194,10 @@ class Browser:
 
     def _fresh_user(self) -> None:
         # The tests keep one app context open, and a request made inside it shares ``g``;
-        # forget the user Flask-Login cached there so each request loads its own.
+        # forget the user Flask-Login cached there so each request loads its own, and the CSRF
+        # token Flask-WTF cached there (it belongs to the session of whoever asked first).
         g.pop("_login_user", None)
+        g.pop("csrf_token", None)
 
     def get(self, url: str, **kw: Any) -> Any:
         self._fresh_user()

@@ -53,13 +53,16 @@ def open_dispute(order: Any, actor: Actor, reason: Any) -> Any:
     except IntegrityError:
         db.rollback()
         raise DisputeError("A dispute is already open on this order.") from None
-    event = add_entry(thread, actor, text, kind=KIND_EVENT, event=EVENT_DISPUTE_OPENED)
-    outbox_ids = mail.queue_for_entry(event, order, actor)
     try:
+        event = add_entry(thread, actor, text, kind=KIND_EVENT, event=EVENT_DISPUTE_OPENED)
+        outbox_ids = mail.queue_for_entry(event, order, actor)
         db.commit()
     except IntegrityError:
         db.rollback()
         raise DisputeError("A dispute is already open on this order.") from None
+    except Exception:
+        db.rollback()  # nothing half-opened (see post_message)
+        raise
     mail.dispatch(outbox_ids)
     signals.dispute_opened.send(
         current_app._get_current_object(),  # type: ignore[attr-defined]
@@ -110,9 +113,13 @@ def close_dispute(order: Any, actor: Actor, *, outcome: str | None = None, note:
         raise DisputeError("This dispute was closed already.")
     thread = get_thread(order)
     body = note_text or ("Withdrawn by the customer." if outcome == "withdrawn" else "Resolved.")
-    event = add_entry(thread, actor, body, kind=KIND_EVENT, event=EVENT_DISPUTE_CLOSED)
-    outbox_ids = mail.queue_for_entry(event, order, actor)
-    db.commit()
+    try:
+        event = add_entry(thread, actor, body, kind=KIND_EVENT, event=EVENT_DISPUTE_CLOSED)
+        outbox_ids = mail.queue_for_entry(event, order, actor)
+        db.commit()
+    except Exception:
+        db.rollback()  # nothing half-closed (see post_message)
+        raise
     db.refresh(dispute)
     mail.dispatch(outbox_ids)
     signals.dispute_closed.send(

@@ -96,9 +96,15 @@ def post_message(order: Any, actor: Actor, body: Any, *, note: bool = False) -> 
     if note and not actor.is_staff:
         raise PermissionError("Only staff can write staff-only notes.")
     thread = get_or_create_thread(order)
-    message = add_entry(thread, actor, text, kind=KIND_NOTE if note else KIND_MESSAGE)
-    outbox_ids = mail.queue_for_entry(message, order, actor)
-    session().commit()
+    try:
+        message = add_entry(thread, actor, text, kind=KIND_NOTE if note else KIND_MESSAGE)
+        outbox_ids = mail.queue_for_entry(message, order, actor)
+        session().commit()
+    except Exception:
+        # Nothing half-saved: if queueing fails (a missing hook, a template error), no
+        # message without its mail stays in the session for a later commit to pick up.
+        session().rollback()
+        raise
     session().refresh(thread)
     mail.dispatch(outbox_ids)
     signals.message_posted.send(

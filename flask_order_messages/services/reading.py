@@ -28,27 +28,33 @@ def _upsert(actor: Actor, source: Any, *, monotonic: bool) -> None:
     so a slow request can never move a pointer backwards by accident."""
     rp = ext.models.ReadPointer
     columns = ["user_id", "thread_id", "last_read_id", "updated_at"]
+    current = rp.last_read_id
+
+    def value(new: Any) -> Any:
+        return sa.case((new > current, new), else_=current) if monotonic else new
+
     dialect = session().get_bind().dialect.name
+    stmt: Any
     if dialect in ("mysql", "mariadb"):
         from sqlalchemy.dialects.mysql import insert as mysql_insert
 
         stmt = mysql_insert(rp).from_select(columns, source)
-        new = stmt.inserted.last_read_id
-        current = rp.last_read_id
-        value = sa.case((new > current, new), else_=current) if monotonic else new
-        stmt = stmt.on_duplicate_key_update(last_read_id=value, updated_at=stmt.inserted.updated_at)
+        stmt = stmt.on_duplicate_key_update(
+            last_read_id=value(stmt.inserted.last_read_id), updated_at=stmt.inserted.updated_at
+        )
     else:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
-        stmt = dialect_insert(rp).from_select(columns, source)
-        new = stmt.excluded.last_read_id
-        current = rp.last_read_id
-        value = sa.case((new > current, new), else_=current) if monotonic else new
+        # PostgreSQL and SQLite share the ON CONFLICT form.
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert(rp).from_select(columns, source)
         stmt = stmt.on_conflict_do_update(
             index_elements=["user_id", "thread_id"],
-            set_={"last_read_id": value, "updated_at": stmt.excluded.updated_at},
+            set_={
+                "last_read_id": value(stmt.excluded.last_read_id),
+                "updated_at": stmt.excluded.updated_at,
+            },
         )
     session().execute(stmt)
 
@@ -158,6 +164,8 @@ def unread_counts(actor: Actor, thread_ids: Iterable[int]) -> dict[int, int]:
         .outerjoin(rp, on)
         .where(
             m.thread_id.in_(ids),
+            # A customer asking about someone else's thread learns nothing.
+            customer_scope(actor),
             unread_message_condition(actor, sa.func.coalesce(rp.last_read_id, 0)),
         )
         .group_by(m.thread_id)

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError as CSRFValidationError
 
 from ..errors import OrderMessagesError
+from ..extension import current_settings
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -24,10 +25,17 @@ def _check_csrf() -> None:
         raise CSRFError(str(exc)) from None
 
 
+def _error_layout() -> str:
+    """Staff pages' errors look like the admin, customers' like the storefront."""
+    staff = (request.endpoint or "").startswith("order_messages.staff_")
+    return current_settings.admin_layout if staff else current_settings.customer_layout
+
+
 def _csrf_error(exc: CSRFError) -> tuple[str, int]:
     return (
         render_template(
             "order_messages/error.html",
+            layout=_error_layout(),
             title="Please try again",
             message="This form has expired or lacks its security token. Nothing was saved. "
             "Reload the page and send it again.",
@@ -41,6 +49,7 @@ def _service_error(exc: OrderMessagesError) -> tuple[str, int]:
     return (
         render_template(
             "order_messages/error.html",
+            layout=_error_layout(),
             title="Not saved",
             message=exc.message,
             draft=request.form.get("body") or request.form.get("reason") or "",
@@ -51,7 +60,7 @@ def _service_error(exc: OrderMessagesError) -> tuple[str, int]:
 
 def build_blueprint() -> Blueprint:
     """A fresh blueprint (one per app, so several apps can hold the extension)."""
-    from . import api, customer, staff
+    from . import api, customer, guest, staff
 
     bp = Blueprint(
         "order_messages",
@@ -66,4 +75,5 @@ def build_blueprint() -> Blueprint:
     staff.register(bp)
     customer.register(bp)
     api.register(bp)
+    guest.register(bp)
     return bp

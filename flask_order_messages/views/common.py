@@ -78,10 +78,14 @@ def render_thread_page(
     """The extension's own thread page (also where a refused form comes back, text kept)."""
     from .. import services
 
-    view = services.thread_view(order, actor, mark=error is None)
+    # Render the thread before marking it read: marking commits, which expires every loaded
+    # row, and the template would then reload each message on its own (one query per entry).
+    view = services.thread_view(order, actor, mark=False)
     panel = render_panel(
         view, side, request.form.get("next") or request.path, error=error, draft=draft
     )
+    if error is None and view.unread:
+        services.mark_read(actor, [view.thread.id])
     template = (
         "order_messages/staff_thread.html"
         if side == "staff"
@@ -106,48 +110,80 @@ def post_view(order: Any, actor: Actor, side: str) -> Response | tuple[str, int]
     return back_to_thread(order, side)
 
 
+def _back_link(order: Any, side: str) -> tuple[str, str]:
+    """(``next`` to carry in the form, where "Cancel" goes): a same-site path only, never a
+    ``javascript:`` or foreign URL from the query string; else the order's own page."""
+    next_path = safe_next(request.values.get("next")) or ""
+    hook = "staff_order_url" if side == "staff" else "customer_order_url"
+    back = next_path or ext.hook(hook)(order)
+    if "#" not in back:
+        back += "#order-messages"
+    return next_path, back
+
+
 def dispute_open_view(order: Any, actor: Actor, side: str) -> Response | tuple[str, int]:
-    """GET: the reason form (the no-JavaScript path).  POST: open the dispute."""
+    """GET: the reason form (the no-JavaScript path).  POST: open the dispute.
+    A refused reason comes back on the form, as typed, with the error (400; 409 when a
+    dispute is open already)."""
     from .. import services
 
     reason = request.form.get("reason", "")
     error = None
+    status = 200
     if request.method == "POST":
         try:
             services.open_dispute(order, actor, reason)
             return back_to_thread(order, side)
         except OrderMessagesError as exc:
-            error = exc.message
+            error, status = exc.message, exc.status_code
+    next_path, back = _back_link(order, side)
     page = render_template(
         "order_messages/dispute_open.html",
         order=order,
         side=side,
         error=error,
         reason=reason,
+        dispute=services.open_dispute_of(order),
         order_number=ext.hook("order_number")(order),
-        next=request.values.get("next", ""),
+        next=next_path,
+        back=back,
     )
-    return page, (400 if error else 200)
+    return page, status
 
 
 def dispute_close_view(order: Any, actor: Actor, side: str) -> Response | tuple[str, int]:
-    """GET: the confirmation page.  POST: close (staff) or withdraw (customer) the dispute."""
+    """GET: the confirmation page.  POST: close (staff) or withdraw (customer) the dispute.
+    A refusal comes back on the page with its reason (409 for the dispute's state, 400 for
+    a refused note, kept as typed)."""
     from .. import services
 
     error = None
+    status = 200
+    note = request.form.get("note", "")
     if request.method == "POST":
         try:
-            services.close_dispute(order, actor, note=request.form.get("note"))
+            services.close_dispute(order, actor, note=note)
             return back_to_thread(order, side)
         except OrderMessagesError as exc:
-            error = exc.message
+            error, status = exc.message, exc.status_code
+    dispute = services.open_dispute_of(order)
+    next_path, back = _back_link(order, side)
     page = render_template(
         "order_messages/dispute_close.html",
         order=order,
         side=side,
         error=error,
-        dispute=services.open_dispute_of(order),
+        note=note,
+        dispute=dispute,
+        may_close=dispute is not None and (actor.is_staff or dispute.opened_by_id == actor.id),
+        opened_by=_display_name_of(dispute.opened_by_id) if dispute is not None else "",
         order_number=ext.hook("order_number")(order),
-        next=request.values.get("next", ""),
+        next=next_path,
+        back=back,
     )
-    return page, (409 if error else 200)
+    return page, status
+
+
+def _display_name_of(user_id: Any) -> str:
+    user = ext.db.session.get(ext.user_model, user_id) if user_id is not None else None
+    return ext.hook("display_name")(user) if user is not None else "Someone"

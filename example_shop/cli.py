@@ -1,0 +1,84 @@
+"""``flask seed`` fills the demo shop; ``flask logins`` prints who can log in."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from flask import Flask, current_app
+
+from .models import User, db
+
+
+def _database() -> str:
+    return db.engine.url.render_as_string(hide_password=True)
+
+
+@click.command("seed")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the shop already has users.")
+@click.option("--reset", is_flag=True, help="Delete every table's data first, then seed.")
+def seed_command(if_empty: bool, reset: bool) -> None:
+    """Create demo products, staff, customers, orders and message threads."""
+    from .seed import seed
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if reset:
+        db.drop_all()
+        db.create_all()
+    users = db.session.scalar(db.select(db.func.count(User.id)))
+    if users:
+        if if_empty:
+            click.echo(f"The shop already has {users} users; not seeding ({_database()}).")
+            return
+        raise click.ClickException(
+            f"The shop already has {users} users. Use --if-empty to skip seeding, "
+            "or --reset to wipe the data and seed again."
+        )
+    mail_state = app.extensions["mail"]
+    mail_log = logging.getLogger("example_shop.mail")
+    # Demo addresses are made up: never send seed mail, and keep the log for real traffic.
+    suppress, level = mail_state.suppress, mail_log.level
+    mail_state.suppress, mail_log.level = True, logging.WARNING
+    try:
+        with app.test_request_context("/"), mail_state.record_messages() as outbox:
+            counts = seed()
+    finally:
+        mail_state.suppress, mail_log.level = suppress, level
+    click.echo(f"Seeded the demo shop in {_database()}:")
+    click.echo(f"  {counts['products']} products, {counts['orders']} orders")
+    click.echo(f"  {counts['staff']} staff and {counts['customers']} customers")
+    click.echo(
+        f"  {counts['threads']} message threads, {counts['unread_for_admin']} of them unread "
+        f"for Admin Admin, {counts['open_disputes']} open dispute"
+    )
+    click.echo(f"  {len(outbox)} notification mails written (not sent while seeding)")
+
+
+@click.command("logins")
+def logins_command() -> None:
+    """Print the demo logins."""
+    from .seed import DEMO_USERS
+
+    existing = set(db.session.scalars(db.select(User.email)))
+    if not existing:
+        raise click.ClickException("The shop has no users yet. Run: flask seed")
+    rows = [("Role", "Name", "Email", "Password")]
+    rows += [
+        ("staff" if staff else "customer", name, email, password)
+        for name, email, password, staff in DEMO_USERS
+        if email in existing
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    click.echo("Demo logins:")
+    for n, row in enumerate(rows):
+        click.echo(
+            "  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        )
+        if n == 0:
+            click.echo("  " + "  ".join("-" * w for w in widths))
+    click.echo("Staff: /admin    Customers: /account/orders")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(seed_command)
+    app.cli.add_command(logins_command)

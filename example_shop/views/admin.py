@@ -1,0 +1,78 @@
+"""The admin area: staff only.  Orders list with the messages filter, order page with tabs."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from flask_order_messages import services, staff_actor
+
+from ..auth import login_manager
+from ..messaging import order_messages
+from ..models import STATUSES, Order, User, db
+from . import current_tab, om
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.before_request
+def _staff_only() -> Response | None:
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
+    if not order_messages.is_staff(current_user):
+        abort(403)
+    return None
+
+
+@bp.route("/")
+def index() -> Response:
+    return redirect(url_for("admin.orders"))
+
+
+@bp.route("/orders")
+def orders() -> str:
+    messages = request.args.get("messages", "all")
+    if messages not in services.ORDER_FILTERS:
+        messages = "all"
+    status = request.args.get("status", "")
+    if status not in STATUSES:
+        status = ""
+    stmt = db.select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    if status:
+        stmt = stmt.where(Order.status == status)
+    stmt = services.filter_orders(stmt, messages, staff_actor(current_user))
+    page = db.paginate(
+        stmt,
+        page=request.args.get("page", 1, type=int),
+        per_page=request.args.get("per_page", 0, type=int)
+        or current_app.config["SHOP_ORDERS_PER_PAGE"],
+        max_per_page=100,
+        error_out=False,
+    )
+    return render_template(
+        "shop/admin/orders.html",
+        page=page,
+        messages=messages,
+        status=status,
+        statuses=STATUSES,
+    )
+
+
+@bp.route("/orders/<int:order_id>")
+def order(order_id: int) -> str:
+    order = db.session.get(Order, order_id) or abort(404)
+    tab = current_tab(request.args.get("tab"))
+    panel = om().staff_panel(order) if tab == "messages" else None
+    others = db.session.scalar(
+        db.select(db.func.count(Order.id)).where(Order.customer_id == order.customer_id)
+    )
+    customer = db.session.get(User, order.customer_id)
+    return render_template(
+        "shop/admin/order.html",
+        order=order,
+        tab=tab,
+        panel=panel,
+        customer=customer,
+        customer_orders=others,
+    )

@@ -1,0 +1,59 @@
+"""The storefront: catalogue, buying, "My orders" and the customer's order page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from ..models import Order, Product, db
+from . import current_tab, om
+
+bp = Blueprint("storefront", __name__)
+
+
+@bp.route("/")
+def home() -> str:
+    products = db.session.scalars(db.select(Product).order_by(Product.id)).all()
+    return render_template("shop/home.html", products=products)
+
+
+@bp.route("/products/<int:product_id>/buy", methods=["POST"])
+@login_required
+def buy(product_id: int) -> Response:
+    """A one-click order: the demo has no cart, but real orders make real threads."""
+    product = db.session.get(Product, product_id) or abort(404)
+    try:
+        qty = max(1, min(int(request.form.get("qty", "1")), 99))
+    except ValueError:
+        qty = 1
+    order = Order(customer_id=current_user.id, status="pending")
+    order.add_line(product, qty)
+    db.session.add(order)
+    db.session.commit()
+    flash(f"Thank you! Order #{order.number} is placed.", "success")
+    return redirect(url_for("storefront.order", order_id=order.id))
+
+
+@bp.route("/account/orders")
+@login_required
+def orders() -> str:
+    stmt = (
+        db.select(Order)
+        .where(Order.customer_id == current_user.id)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+    )
+    orders = db.session.scalars(stmt).unique().all()
+    return render_template("shop/orders.html", orders=orders)
+
+
+@bp.route("/account/orders/<int:order_id>")
+@login_required
+def order(order_id: int) -> str:
+    order = db.session.get(Order, order_id)
+    # Someone else's order and a made-up id get the very same 404.
+    if order is None or order.customer_id != current_user.id:
+        abort(404)
+    tab = current_tab(request.args.get("tab"))
+    panel = om().customer_panel(order) if tab == "messages" else None
+    return render_template("shop/order.html", order=order, tab=tab, panel=panel)

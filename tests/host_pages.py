@@ -1,0 +1,232 @@
+"""Host pages for the page tests: the places where a shop puts the extension's partials.
+
+The test host's hooks send staff to ``/admin/orders/<id>`` and customers to
+``/account/orders/<id>``; :func:`add_host_pages` adds those pages (and an order list, a customer
+order list and an admin header) to the test app, built the way a host would build them:
+``{{ order_messages.staff_panel(order) }}`` and friends inside its own templates.  Call it
+before the app's first request.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, abort, render_template_string, request
+from flask_login import current_user
+
+from flask_order_messages import current_order_messages, services
+
+from .conftest import Order, db
+
+STAFF_ORDER = """{% extends order_messages.admin_layout %}
+{% block title %}Order #{{ order.id }}{% endblock %}
+{% block content %}
+<h1>Order #{{ order.id }} (host page)</h1>
+<nav class="host-tabs">
+  <a href="?tab=details">Details</a>
+  <a href="?tab=messages#order-messages"
+     id="messages-tab">{{ order_messages.staff_tab_label(order) }}</a>
+</nav>
+{% if tab == "messages" %}{{ order_messages.staff_panel(order) }}{% endif %}
+{% endblock %}"""
+
+CUSTOMER_ORDER = """{% extends order_messages.customer_layout %}
+{% block title %}Your order{% endblock %}
+{% block content %}
+<h1>Your order #{{ order.id }}</h1>
+<nav class="host-tabs">
+  <a href="?tab=messages#order-messages"
+     id="messages-tab">{{ order_messages.customer_tab_label(order) }}</a>
+</nav>
+{{ order_messages.customer_panel(order) }}
+{% endblock %}"""
+
+CUSTOMER_ORDERS = """{% extends order_messages.customer_layout %}
+{% block title %}Your orders{% endblock %}
+{% block content %}
+<div id="host-header">{{ order_messages.customer_header() }}</div>
+{% set unread = order_messages.unread_by_order(orders) %}
+<ul id="host-orders">
+{% for o in orders %}
+  <li id="order-{{ o.id }}"><a href="/account/orders/{{ o.id }}">Order {{ o.id }}</a>
+    {{ order_messages.order_unread_badge(unread.get(o.id, 0)) }}</li>
+{% endfor %}
+</ul>
+{% endblock %}"""
+
+STAFF_ORDERS = """{% extends order_messages.admin_layout %}
+{% block title %}Orders{% endblock %}
+{% block content %}
+<form method="get" id="host-filter">{{ order_messages.orders_filter(selected=mode) }}</form>
+<ul id="host-orders">{% for o in orders %}<li>Order {{ o.id }}</li>{% endfor %}</ul>
+{% endblock %}"""
+
+ADMIN_HEADER = """<header id="host-admin-header">Shop admin {{ order_messages.bell() }}</header>"""
+
+
+def _user() -> Any:
+    if not current_user.is_authenticated:
+        abort(401)
+    return current_user
+
+
+def add_host_pages(app: Flask) -> None:
+    """Register the host's own pages that embed the extension's partials."""
+
+    def staff_order(order_id: int) -> str:
+        user = _user()
+        if not user.is_admin:
+            abort(403)
+        order = db.session.get(Order, order_id) or abort(404)
+        return render_template_string(
+            STAFF_ORDER, order=order, tab=request.args.get("tab", "details")
+        )
+
+    def customer_order(order_id: int) -> str:
+        user = _user()
+        order = db.session.get(Order, order_id)
+        if order is None or order.customer_id != user.id:
+            abort(404)
+        return render_template_string(CUSTOMER_ORDER, order=order)
+
+    def customer_orders() -> str:
+        user = _user()
+        orders = list(
+            db.session.execute(
+                db.select(Order).where(Order.customer_id == user.id).order_by(Order.id)
+            ).scalars()
+        )
+        return render_template_string(CUSTOMER_ORDERS, orders=orders)
+
+    def staff_orders() -> str:
+        user = _user()
+        mode = request.args.get("messages", "all")
+        query = services.filter_orders(
+            db.select(Order).order_by(Order.id), mode, services.staff_actor(user)
+        )
+        orders = list(db.session.execute(query).scalars())
+        return render_template_string(STAFF_ORDERS, orders=orders, mode=mode)
+
+    def admin_header() -> str:
+        _user()
+        return render_template_string(ADMIN_HEADER)
+
+    app.add_url_rule("/admin/orders/<int:order_id>", "host_staff_order", staff_order)
+    app.add_url_rule("/account/orders/<int:order_id>", "host_customer_order", customer_order)
+    app.add_url_rule("/account/orders", "host_customer_orders", customer_orders)
+    app.add_url_rule("/admin/orders", "host_staff_orders", staff_orders)
+    app.add_url_rule("/admin/header", "host_admin_header", admin_header)
+
+
+# -- reading pages the way a person would -----------------------------------------------------
+
+#: Where the test host mounts the extension's blueprint.
+P = "/order-messages"
+
+_LINK = re.compile(r"<a\b([^>]*)>(.*?)</a>", re.S)
+_ROW = re.compile(r'<tr class="(om-row[^"]*)"[^>]*>(.*?)</tr>', re.S)
+
+
+def page(response: Any) -> str:
+    return response.get_data(as_text=True)  # type: ignore[no-any-return]
+
+
+def words(fragment: str) -> str:
+    """Visible text of an HTML fragment, tags removed, entities decoded, white space folded."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def links(fragment: str) -> list[tuple[str, str]]:
+    """(href, visible text) of every link in ``fragment``, hrefs decoded."""
+    found = []
+    for attrs, inner in _LINK.findall(fragment):
+        match = re.search(r'href="([^"]*)"', attrs)
+        if match:
+            found.append((html.unescape(match.group(1)), words(inner)))
+    return found
+
+
+def link_to(fragment: str, text: str) -> str:
+    """The href of the one link whose text starts with ``text``."""
+    hrefs = [href for href, label in links(fragment) if label.startswith(text)]
+    assert len(hrefs) == 1, f"expected one link {text!r}, found {hrefs} in {links(fragment)}"
+    return hrefs[0]
+
+
+@dataclass
+class Row:
+    """One row of the Messages section."""
+
+    classes: str
+    text: str
+    href: str | None
+    thread_id: int
+
+    @property
+    def unread(self) -> bool:
+        return "om-unread" in self.classes.split()
+
+
+def rows(fragment: str) -> list[Row]:
+    found = []
+    for classes, inner in _ROW.findall(fragment):
+        hrefs = links(inner)
+        box = re.search(r'name="thread_id" value="(\d+)"', inner)
+        assert box is not None
+        found.append(Row(classes, words(inner), hrefs[0][0] if hrefs else None, int(box.group(1))))
+    return found
+
+
+def thread_section(fragment: str) -> str:
+    """The thread partial (``<section id="order-messages">``) of a page."""
+    start = fragment.index('id="order-messages"')
+    return fragment[start : fragment.index("</section>", start)]
+
+
+def entry_bodies(fragment: str) -> list[str]:
+    """The texts of the thread's entries, in page order."""
+    return [
+        words(body)
+        for body in re.findall(r'<div class="om-body" dir="auto">(.*?)</div>', fragment, re.S)
+    ]
+
+
+def textarea(fragment: str, name: str = "body") -> str:
+    """The text inside the textarea named ``name`` (as the browser would show it)."""
+    match = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', fragment, re.S)
+    assert match is not None, f"no textarea {name!r}"
+    return html.unescape(match.group(1))
+
+
+def db_state() -> tuple[Any, ...]:
+    """Everything a POST could change: messages, disputes, read pointers, threads, outbox."""
+    models = current_order_messages.models
+    session = db.session
+    session.expire_all()
+
+    def rows_of(model: Any, *columns: str) -> list[tuple[Any, ...]]:
+        found = session.execute(db.select(model).order_by(model.id)).scalars()
+        return [tuple(getattr(r, c) for c in columns) for r in found]
+
+    return (
+        rows_of(models.Thread, "id", "order_id", "last_message_id", "message_count"),
+        rows_of(models.Message, "id", "thread_id", "author_id", "kind", "body"),
+        rows_of(models.Dispute, "id", "open_thread_id", "closed_at", "reason"),
+        rows_of(models.ReadPointer, "user_id", "thread_id", "last_read_id"),
+        rows_of(models.MailOutbox, "id", "recipient"),
+    )
+
+
+def backdate(order: Any, when: datetime) -> None:
+    """Move every date of ``order``'s thread (messages, thread, disputes) to ``when``."""
+    models = current_order_messages.models
+    thread_id = services.get_thread(order).id
+    m, t, d = models.Message, models.Thread, models.Dispute
+    db.session.execute(db.update(m).where(m.thread_id == thread_id).values(created_at=when))
+    db.session.execute(db.update(t).where(t.id == thread_id).values(last_message_at=when))
+    db.session.execute(db.update(d).where(d.thread_id == thread_id).values(opened_at=when))
+    db.session.commit()

@@ -1,0 +1,192 @@
+"""Build other host shops than the one in ``conftest.py``, one fresh ``SQLAlchemy()`` each.
+
+A ``SQLAlchemy()`` metadata can hold our tables only once, so every test that needs an unusual
+host calls :func:`host` and gets its own ``db``, its own ``Order`` and ``User``, its own
+``OrderMessages`` and app, on a SQLite file in ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import count
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, g
+from flask_login import LoginManager, UserMixin
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import generate_csrf
+from jinja2 import StrictUndefined
+
+from flask_order_messages import OrderMessages
+
+_names = count(1)
+
+
+@dataclass
+class Host:
+    app: Flask
+    db: Any
+    Order: Any
+    User: Any
+    ext: OrderMessages
+    key: str
+
+    def add_user(self, name: str, *, admin: bool = False, email: str | None = None) -> Any:
+        user = self.User(is_admin=admin)
+        if hasattr(self.User, "name"):
+            user.name = name
+        if hasattr(self.User, "email"):
+            user.email = email if email is not None else f"{name.lower().replace(' ', '.')}@x.test"
+        if self.key == "uuid":
+            user.id = uuid.uuid4()
+        self.db.session.add(user)
+        self.db.session.commit()
+        return user
+
+    def add_order(self, owner: Any, **values: Any) -> Any:
+        order = self.Order(**values)
+        setattr(order, self.ext.order_customer_key, owner.id)
+        pk = self.ext.order_pk.key
+        if self.key == "uuid":
+            setattr(order, pk, uuid.uuid4())
+        elif self.key == "str":
+            setattr(order, pk, f"ORD-{next(_names):04d}-{uuid.uuid4().hex[:6]}")
+        self.db.session.add(order)
+        self.db.session.commit()
+        return order
+
+    def login(self, client: Any, user: Any) -> Any:
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        g.pop("_login_user", None)
+        return client
+
+    def get(self, client: Any, url: str) -> Any:
+        """GET as whoever the client is logged in as (see :meth:`post` about ``g``)."""
+        for key in ("_login_user", "csrf_token"):
+            g.pop(key, None)
+        return client.get(url)
+
+    def post(self, client: Any, url: str, data: dict[str, Any]) -> Any:
+        """POST a form with a fresh CSRF token.  The test keeps one app context open, so
+        ``g`` is shared by requests: forget the cached user and token between them."""
+        for key in ("_login_user", "csrf_token"):
+            g.pop(key, None)
+        token = client.get("/_csrf").get_data(as_text=True)
+        for key in ("_login_user", "csrf_token"):
+            g.pop(key, None)
+        return client.post(url, data={**data, "csrf_token": token})
+
+
+def define_host(
+    *,
+    key: str = "int",
+    order_table: str = "orders",
+    model_class: Any = None,
+    table_prefix: str = "order_messages_",
+    customer_key: str = "customer_id",
+    customer_fk: bool = False,
+    hooks: bool = True,
+    user_fields: tuple[str, ...] = ("name", "email"),
+) -> tuple[Any, Any, Any, OrderMessages]:
+    """A fresh ``db``, ``User``, ``Order`` and ``OrderMessages`` (no app yet).
+
+    ``key``: ``"int"``, ``"uuid"`` (orders and users keyed by ``sa.Uuid``) or ``"str"``
+    (orders keyed by ``String(36)``, users by integers).  ``user_fields``: which of the
+    ``name`` and ``email`` columns the user model has.  ``hooks=False`` registers none.
+    """
+    db = SQLAlchemy(model_class=model_class) if model_class is not None else SQLAlchemy()
+    user_type: Any = sa.Uuid if key == "uuid" else sa.Integer
+    order_type: Any = {"int": sa.Integer, "uuid": sa.Uuid, "str": sa.String(36)}[key]
+    n = next(_names)
+
+    user_attrs: dict[str, Any] = {
+        "__tablename__": f"host_accounts_{n}",
+        "id": sa.Column(user_type, primary_key=True),
+        "is_admin": sa.Column(sa.Boolean, nullable=False, default=False),
+    }
+    for field in user_fields:
+        user_attrs[field] = sa.Column(sa.String(120), nullable=True)
+    User = type("User", (db.Model, UserMixin), user_attrs)
+
+    owner_args: list[Any] = [user_type]
+    if customer_fk:
+        owner_args.append(sa.ForeignKey(f"{user_attrs['__tablename__']}.id"))
+    order_attrs: dict[str, Any] = {
+        "__tablename__": order_table,
+        "id": sa.Column(order_type, primary_key=True),
+        customer_key: sa.Column(*owner_args, nullable=False),
+        "total": sa.Column(sa.Numeric(10, 2), nullable=False, default=0),
+    }
+    Order = type("Order", (db.Model,), order_attrs)
+
+    ext = OrderMessages(
+        db=db,
+        order_model=Order,
+        user_model=User,
+        order_customer_key=customer_key,
+        table_prefix=table_prefix,
+    )
+    if hooks:
+
+        @ext.staff_check
+        def _is_staff(user: Any) -> bool:
+            return bool(user.is_admin)
+
+        @ext.staff_recipients
+        def _recipients() -> list[str]:
+            return [
+                u.email for u in db.session.execute(sa.select(User).where(User.is_admin)).scalars()
+            ]
+
+    return db, User, Order, ext
+
+
+def make_host_app(tmp_path: Any, db: Any, User: Any, ext: OrderMessages, **config: Any) -> Flask:
+    """A Flask app for a host defined by :func:`define_host`, on a SQLite file."""
+    app = Flask("other_host")
+    app.config.update(
+        TESTING=True,
+        SECRET_KEY="host-secret",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / f'host-{next(_names)}.sqlite'}",
+        MAIL_DEFAULT_SENDER="shop@example.test",
+        MAIL_SUPPRESS_SEND=True,
+        ORDER_MESSAGES_POLL_INTERVAL=0,
+        SERVER_NAME="host.test",
+    )
+    app.config.update(config)
+    app.jinja_env.undefined = StrictUndefined
+    db.init_app(app)
+    ext.init_app(app)
+    login = LoginManager(app)
+    key_type: Any = uuid.UUID if ext.user_pk.type.python_type is uuid.UUID else int
+
+    @login.user_loader
+    def _load(user_id: str) -> Any:
+        return db.session.get(User, key_type(user_id))
+
+    @app.route("/_csrf")
+    def csrf() -> str:
+        return generate_csrf()  # type: ignore[no-any-return]
+
+    return app
+
+
+@contextmanager
+def host(tmp_path: Any, *, config: dict[str, Any] | None = None, **shape: Any) -> Iterator[Host]:
+    """A whole host shop, tables created, inside a request context; cleaned up afterwards."""
+    db, User, Order, ext = define_host(**shape)
+    app = make_host_app(tmp_path, db, User, ext, **(config or {}))
+    with app.test_request_context():
+        db.create_all()
+        try:
+            yield Host(app, db, Order, User, ext, shape.get("key", "int"))
+        finally:
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()

@@ -1,0 +1,170 @@
+"""Who reaches what.  Routes come from the app's URL map, so a new route is checked too.
+
+- A customer reaches only their own orders: another customer's order and a made-up id get the
+  very same 404, on GET and on POST, for every customer route.
+- Anonymous visitors go to the host's login, with ``next`` pointing back.
+- Someone who is not staff gets a 403 on every staff route.
+- Malformed ids are a 404, never a 500.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from flask_order_messages import services
+
+from .host_pages import P, db_state
+
+STAFF = "staff"
+CUSTOMER = "customer"
+ANY_USER = "any user"
+GUEST = "guest link"
+
+MADE_UP = "987654"
+MALFORMED = ["abc", "-1", "99999999999999999999999", "1.5", "%20", "1e3"]
+
+
+def classify(endpoint: str) -> str:
+    name = endpoint.removeprefix("order_messages.")
+    if name.startswith(("staff_", "api_staff_")):
+        return STAFF
+    if name.startswith(("customer_", "api_customer_")):
+        return CUSTOMER
+    if name == "api_counts":
+        return ANY_USER
+    if name.startswith("guest_"):
+        return GUEST
+    raise AssertionError(
+        f"Route {endpoint} is in no access class: decide who may use it and add it to "
+        "tests/test_access.py."
+    )
+
+
+def routes(app, kind: str | None = None):
+    """(endpoint, rule, methods) of the blueprint's routes, static files left out."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("order_messages.") or rule.endpoint.endswith(".static"):
+            continue
+        if kind is None or classify(rule.endpoint) == kind:
+            found.append((rule.endpoint, rule, sorted(rule.methods & {"GET", "POST"})))
+    assert found or kind == ANY_USER, f"no {kind} routes found"
+    return found
+
+
+def url(rule, order_id: str) -> str:
+    assert rule.arguments <= {"order_id"}, rule
+    return rule.rule.replace("<order_id>", order_id)
+
+
+# Plausible form data, so a POST that got through would change something.
+FORM = {"body": "Let me in", "reason": "Let me in", "action": "read", "note": "done"}
+
+
+def call(browser, method: str, path: str):
+    if method == "GET":
+        return browser.get(path)
+    return browser.post(path, dict(FORM))
+
+
+def test_every_route_has_an_access_class(app):
+    for endpoint, _, _ in routes(app):
+        classify(endpoint)
+
+
+def test_others_order_and_made_up_id_get_the_same_404(
+    app, order, customer, stranger, as_customer, as_staff, browser
+):
+    services.post_message(order, as_customer, "Carol's private question")
+    services.post_message(order, as_staff, "Carol's private answer")
+    services.open_dispute(order, as_customer, "Carol's dispute")
+    before = db_state()
+    browser.login(stranger)
+    for endpoint, rule, methods in routes(app, CUSTOMER):
+        for method in methods:
+            other = call(browser, method, url(rule, str(order.id)))
+            missing = call(browser, method, url(rule, MADE_UP))
+            where = f"{method} {endpoint}"
+            assert other.status_code == 404, where
+            assert missing.status_code == 404, where
+            assert other.get_data() == missing.get_data(), where
+            assert other.headers["Content-Type"] == missing.headers["Content-Type"], where
+            assert b"Carol" not in other.get_data(), where
+    assert db_state() == before
+
+
+def test_the_owner_gets_through_on_the_same_routes(app, order, customer, as_customer, browser):
+    services.open_dispute(order, as_customer, "Mine")
+    browser.login(customer)
+    for endpoint, rule, methods in routes(app, CUSTOMER):
+        for method in methods:
+            response = call(browser, method, url(rule, str(order.id)))
+            # 200 / 303, or a refusal about the dispute's state (409) - never "not found".
+            assert response.status_code in (200, 303, 409), f"{method} {endpoint}"
+
+
+def test_anonymous_visitors_go_to_login_and_back(app, order, browser):
+    before = db_state()
+    browser.login(None)
+    for endpoint, rule, methods in routes(app):
+        if classify(endpoint) == GUEST:
+            continue
+        path = url(rule, str(order.id))
+        for method in methods:
+            response = call(browser, method, path)
+            where = f"{method} {endpoint}"
+            assert response.status_code == 302, where
+            location = urlsplit(response.headers["Location"])
+            assert location.path == "/login", where
+            assert parse_qs(location.query)["next"] == [path], where
+    assert db_state() == before
+
+
+def test_customers_get_403_on_every_staff_route(app, order, customer, as_customer, browser):
+    services.post_message(order, as_customer, "Hello")
+    before = db_state()
+    # Even the order's own customer: these are the store's pages.
+    browser.login(customer)
+    for endpoint, rule, methods in routes(app, STAFF):
+        for method in methods:
+            path = url(rule, str(order.id)) if "order_id" in rule.arguments else rule.rule
+            response = call(browser, method, path)
+            assert response.status_code == 403, f"{method} {endpoint}"
+    assert db_state() == before
+
+
+@pytest.mark.parametrize("bad", MALFORMED)
+def test_malformed_ids_are_404_not_500(app, order, customer, staff, browser, bad):
+    for kind, user in ((STAFF, staff), (CUSTOMER, customer)):
+        browser.login(user)
+        for endpoint, rule, methods in routes(app, kind):
+            if "order_id" not in rule.arguments:
+                continue
+            for method in methods:
+                response = call(browser, method, url(rule, bad))
+                assert response.status_code == 404, f"{method} {endpoint} {bad!r}"
+
+
+@pytest.mark.parametrize("bad", ["abc", "-1", "x" * 300])
+def test_bad_guest_tokens_are_refused_not_500(app, customer, browser, bad):
+    browser.login(None)
+    for endpoint, rule, methods in routes(app, GUEST):
+        for method in methods:
+            path = rule.rule.replace("<token>", bad)
+            response = call(browser, method, path)
+            assert response.status_code in (404, 410), f"{method} {endpoint}"
+
+
+def test_staff_reach_every_order(app, order, staff, browser):
+    browser.login(staff)
+    for endpoint, rule, methods in routes(app, STAFF):
+        if "GET" not in methods:
+            continue
+        path = url(rule, str(order.id)) if "order_id" in rule.arguments else rule.rule
+        assert browser.get(path).status_code == 200, endpoint
+
+
+def test_prefix_is_where_the_routes_live(app):
+    assert all(rule.rule.startswith(P + "/") for _, rule, _ in routes(app))

@@ -1,0 +1,126 @@
+"""Every POST route of the blueprint refuses a request without a CSRF token and changes nothing.
+
+The routes come from the app's URL map: a new POST route fails this file until it has a case
+here, so none can slip through unprotected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from flask_order_messages import services
+
+from .host_pages import db_state, page, words
+
+
+@dataclass
+class Case:
+    who: str  # "staff", "customer" or "nobody"
+    data: dict[str, Any]
+    query: str = ""
+    setup: Callable[[Any, Any, Any], None] | None = None
+
+
+def _customer_wrote(order, customer, staff):
+    services.post_message(order, services.customer_actor(customer), "Hello")
+    services.mark_read(services.staff_actor(staff))
+
+
+def _customer_dispute(order, customer, staff):
+    services.open_dispute(order, services.customer_actor(customer), "Broken")
+
+
+CASES = {
+    "staff_mark": Case("staff", {"action": "unread"}, "?scope=all", _customer_wrote),
+    "staff_post": Case("staff", {"body": "Staff reply"}),
+    "staff_mark_unread": Case("staff", {}, setup=_customer_wrote),
+    "staff_dispute_open": Case("staff", {"reason": "Chargeback"}),
+    "staff_dispute_close": Case("staff", {"note": "Sorted"}, setup=_customer_dispute),
+    "customer_post": Case("customer", {"body": "Customer question"}),
+    "customer_dispute_open": Case("customer", {"reason": "Never arrived"}),
+    "customer_dispute_close": Case("customer", {}, setup=_customer_dispute),
+    "guest_thread": Case("nobody", {"body": "Reply from the mail link"}),
+}
+
+
+def post_routes(app) -> dict[str, Any]:
+    return {
+        rule.endpoint.removeprefix("order_messages."): rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("order_messages.") and "POST" in rule.methods
+    }
+
+
+def test_every_post_route_has_a_case(app):
+    missing = sorted(set(post_routes(app)) - set(CASES))
+    assert not missing, f"POST routes without a CSRF case in tests/test_csrf.py: {missing}"
+
+
+def path_of(rule, order) -> str:
+    path = rule.rule
+    if "<order_id>" in path:
+        path = path.replace("<order_id>", str(order.id))
+    if "<token>" in path:
+        from flask_order_messages.tokens import make_guest_token
+
+        path = path.replace("<token>", make_guest_token(order))
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_post_without_token_is_refused_and_changes_nothing(
+    app, order, customer, staff, browser, name
+):
+    case = CASES[name]
+    rule = post_routes(app).get(name)
+    assert rule is not None, f"{name} is no POST route any more; drop its case"
+    if case.setup:
+        case.setup(order, customer, staff)
+    browser.login({"staff": staff, "customer": customer, "nobody": None}[case.who])
+    path = path_of(rule, order) + case.query
+    before = db_state()
+
+    for bad in ({}, {"csrf_token": "forged"}):
+        response = browser.post(path, {**case.data, **bad}, csrf=False)
+        assert response.status_code == 400, (name, bad)
+        text = words(page(response))
+        assert "lacks its security token. Nothing was saved." in text
+        if "body" in case.data or "reason" in case.data:
+            # The typed text comes back so it isn't lost.
+            assert (case.data.get("body") or case.data.get("reason")) in text
+        assert db_state() == before, (name, bad)
+
+    response = browser.post(path, case.data)
+    assert response.status_code == 303, name
+    assert db_state() != before, name
+
+
+def test_token_in_header_works_for_scripts(app, order, customer, browser):
+    browser.login(customer)
+    token = browser.token()
+    response = browser.post(
+        f"/order-messages/orders/{order.id}/messages",
+        {"body": "sent by a script"},
+        csrf=False,
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 303
+
+
+def test_token_of_another_session_is_refused(app, order, customer, stranger, browser):
+    from .conftest import Browser
+
+    other = Browser(app).login(stranger)
+    foreign = other.token()
+    before = db_state()
+    response = browser.login(customer).post(
+        f"/order-messages/orders/{order.id}/messages",
+        {"body": "hi", "csrf_token": foreign},
+        csrf=False,
+    )
+    assert response.status_code == 400
+    assert db_state() == before

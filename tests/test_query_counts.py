@@ -1,0 +1,240 @@
+"""SQL per page is constant: the same number of statements with 5 threads as with 200, and for
+a 5-message thread as for a 200-message one.  Counted on the engine, so lazy loads count too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from flask_order_messages import current_order_messages, services
+
+from .conftest import Order, User, db
+from .host_pages import P, add_host_pages
+
+
+@pytest.fixture(autouse=True)
+def _host_pages(app):
+    add_host_pages(app)
+
+
+@contextmanager
+def counting() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+def statements_for(browser, path: str, *, shows: str = "") -> list[str]:
+    """The SQL one GET makes, starting from nothing cached (as a fresh request would)."""
+    db.session.expire_all()
+    with counting() as statements:
+        response = browser.get(path)
+    assert response.status_code == 200, path
+    assert shows in response.get_data(as_text=True), f"{path} does not show {shows!r}"
+    return statements
+
+
+def customers(n: int) -> list[User]:
+    users = [User(name=f"Customer {i}", email=f"c{i}@example.test") for i in range(n)]
+    db.session.add_all(users)
+    db.session.commit()
+    return users
+
+
+def _write(
+    thread,
+    author: User,
+    role: str,
+    body: str,
+    when: datetime,
+    kind: str = "message",
+    event: str | None = None,
+):
+    message = models().Message(
+        thread_id=thread.id,
+        author_id=author.id,
+        author_role=role,
+        kind=kind,
+        event=event,
+        body=body,
+        created_at=when,
+    )
+    db.session.add(message)
+    db.session.flush()
+    thread.last_message_id, thread.last_message_at = message.id, when
+    thread.last_author_id = author.id
+    thread.message_count += 1
+    return message
+
+
+def _read(user: User, thread) -> None:
+    pointers = models().ReadPointer
+    found = db.session.execute(
+        db.select(pointers).where(pointers.user_id == user.id, pointers.thread_id == thread.id)
+    ).scalar()
+    if found is None:
+        db.session.add(pointers(user_id=user.id, thread_id=thread.id, last_read_id=0))
+        db.session.flush()
+        found = db.session.execute(
+            db.select(pointers).where(pointers.user_id == user.id, pointers.thread_id == thread.id)
+        ).scalar()
+    found.last_read_id = thread.last_message_id
+
+
+def _dispute(thread, opener: User, role: str, reason: str, when: datetime, closer=None):
+    dispute = models().Dispute(
+        thread_id=thread.id,
+        open_thread_id=None if closer else thread.id,
+        opened_by_id=opener.id,
+        opened_by_role=role,
+        opened_at=when,
+        reason=reason,
+        closed_by_id=closer.id if closer else None,
+        closed_by_role="staff" if closer else None,
+        closed_at=when if closer else None,
+        outcome="resolved" if closer else None,
+    )
+    db.session.add(dispute)
+    db.session.flush()
+
+
+def models():
+    return current_order_messages.models
+
+
+_clock = [datetime(2024, 1, 1)]
+
+
+def tick() -> datetime:
+    _clock[0] += timedelta(minutes=1)
+    return _clock[0]
+
+
+def new_thread(owner: User):
+    order = Order(customer_id=owner.id, total=10)
+    db.session.add(order)
+    db.session.flush()
+    thread = models().Thread(order_id=order.id, message_count=0)
+    db.session.add(thread)
+    db.session.flush()
+    return order, thread
+
+
+def add_threads(count: int, people: list[User], staff: User) -> None:
+    """``count`` threads of every kind: unread, answered, read, with an open dispute.
+    Written straight into the tables: the pages are measured, not the writing."""
+    for i in range(count):
+        owner = people[i % len(people)]
+        order, thread = new_thread(owner)
+        _write(thread, owner, "customer", f"Question {i} about my parcel", tick())
+        _read(owner, thread)
+        if i % 3 == 0:
+            _write(thread, staff, "staff", f"Answer {i}", tick())
+            _read(staff, thread)
+        if i % 4 == 1:
+            _read(staff, thread)
+        if i % 5 == 2:
+            _dispute(thread, owner, "customer", f"Dispute {i}", tick())
+            _write(thread, owner, "customer", f"Dispute {i}", tick(), "event", "dispute_opened")
+    db.session.commit()
+
+
+def same_count(small: list[str], large: list[str]) -> None:
+    assert len(small) == len(large), "\n".join(
+        ["small:", *small, "", "large:", *large]  # shows which statement repeats
+    )
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?filter=unread", "?filter=disputes", "?q=parcel", "?q=%2300002"]
+)
+def test_messages_section_and_bell(app, staff, browser, query):
+    people = customers(7)
+    add_threads(5, people, staff)
+    browser.login(staff)
+    browser.get("/admin/header")  # warm up
+    small_page = statements_for(browser, f"{P}/admin/messages{query}", shows="om-row")
+    small_bell = statements_for(browser, "/admin/header", shows="om-bell")
+
+    add_threads(195, people, staff)
+    large_page = statements_for(browser, f"{P}/admin/messages{query}", shows="om-row")
+    large_bell = statements_for(browser, "/admin/header", shows="om-bell")
+    same_count(small_page, large_page)
+    same_count(small_bell, large_bell)
+
+
+def long_thread(owner: User, staff: User, staff2: User, messages: int):
+    """An order whose thread has ``messages`` entries by three people, closed disputes in its
+    history, one open dispute, and the last few messages unread for everyone but the owner."""
+    order, thread = new_thread(owner)
+    writers = [(owner, "customer"), (staff, "staff"), (staff2, "staff")]
+    for i in range(messages - 3):
+        author, role = writers[i % 3]
+        _write(thread, author, role, f"Message {i}", tick())
+        if i % 40 == 10:
+            _dispute(thread, owner, "customer", f"Dispute at {i}", tick(), closer=staff2)
+    _dispute(thread, owner, "customer", "Still open", tick())
+    for user in (owner, staff, staff2):
+        _read(user, thread)
+    for i in range(3):
+        author, role = writers[i % 2]
+        _write(thread, author, role, f"Unread {i}", tick())
+    db.session.commit()
+    return order
+
+
+def test_staff_order_tab_and_thread_page(app, staff, staff2, browser):
+    people = customers(3)
+    add_threads(5, people, staff)
+    short = long_thread(people[0], staff, staff2, 5)
+    long = long_thread(people[1], staff, staff2, 200)
+    add_threads(195, people, staff)
+    browser.login(staff)
+    browser.get("/admin/header")
+    same_count(
+        statements_for(browser, f"/admin/orders/{short.id}?tab=messages", shows="New messages"),
+        statements_for(browser, f"/admin/orders/{long.id}?tab=messages", shows="Message 196"),
+    )
+    # Read now, both of them: the same again on a second visit, and on the extension's page.
+    same_count(
+        statements_for(browser, f"/admin/orders/{short.id}?tab=messages"),
+        statements_for(browser, f"/admin/orders/{long.id}?tab=messages"),
+    )
+    for order, owner in ((short, people[0]), (long, people[1])):
+        services.post_message(order, services.customer_actor(owner), "again")
+    same_count(
+        statements_for(browser, f"{P}/admin/orders/{short.id}", shows="again"),
+        statements_for(browser, f"{P}/admin/orders/{long.id}", shows="Message 100"),
+    )
+
+
+def test_customer_order_page_and_order_list(app, staff, staff2, browser):
+    few, many = customers(2)
+    add_threads(5, [few], staff)
+    add_threads(200, [many], staff)
+    short = long_thread(few, staff, staff2, 5)
+    long = long_thread(many, staff, staff2, 200)
+    for order in (short, long):
+        services.post_message(order, services.staff_actor(staff), "For you")
+
+    browser.login(few)
+    browser.get("/admin/header")
+    small_list = statements_for(browser, "/account/orders", shows="unread message")
+    small_page = statements_for(browser, f"/account/orders/{short.id}", shows="New messages")
+    browser.login(many)
+    browser.get("/admin/header")
+    large_list = statements_for(browser, "/account/orders", shows="unread message")
+    large_page = statements_for(browser, f"/account/orders/{long.id}", shows="Message 196")
+    same_count(small_list, large_list)
+    same_count(small_page, large_page)

@@ -1,0 +1,92 @@
+"""The bell in the host's admin header: counts, its two links, nothing for non-staff."""
+
+from __future__ import annotations
+
+import pytest
+
+from flask_order_messages import services
+
+from .conftest import make_order
+from .host_pages import P, add_host_pages, link_to, page, rows, words
+
+
+@pytest.fixture(autouse=True)
+def _host_pages(app):
+    add_host_pages(app)
+
+
+def bell_of(browser, user) -> str:
+    response = browser.login(user).get("/admin/header")
+    assert response.status_code == 200
+    return page(response)
+
+
+def test_bell_counts_unread_threads_and_open_disputes(
+    order, customer, stranger, staff, as_customer, browser
+):
+    other = make_order(stranger)
+    quiet = make_order(customer)
+    services.post_message(order, as_customer, "Where is my parcel?")
+    services.post_message(order, as_customer, "Hello?")
+    services.post_message(other, services.customer_actor(stranger), "Wrong size")
+    services.post_message(quiet, services.staff_actor(staff), "Your order shipped")
+    services.open_dispute(other, services.customer_actor(stranger), "Never arrived")
+
+    html = bell_of(browser, staff)
+    assert 'aria-label="Messages: 2 unread, 1 open dispute"' in html
+    # Messages -> the unread filter, Disputes -> the open-disputes filter, each with its count.
+    assert words(html[html.index("<ul") :]) == "Messages 2 Disputes 1"
+    assert link_to(html, "Messages") == f"{P}/admin/messages?filter=unread"
+    assert link_to(html, "Disputes") == f"{P}/admin/messages?filter=disputes"
+    assert 'data-om-count="total">3<' in html
+
+
+def test_bell_links_lead_to_the_filtered_lists(order, customer, stranger, staff, browser):
+    other = make_order(stranger)
+    read = make_order(customer)
+    services.post_message(order, services.customer_actor(customer), "Unread question")
+    services.post_message(other, services.customer_actor(stranger), "Broken lid")
+    services.open_dispute(other, services.staff_actor(staff), "Customer says broken")
+    services.post_message(read, services.customer_actor(customer), "Old question")
+    services.mark_read(services.staff_actor(staff), [services.get_thread(read).id])
+
+    html = bell_of(browser, staff)
+    unread_list = page(browser.get(link_to(html, "Messages")))
+    assert [r.text.split()[0] for r in rows(unread_list)] == ["#00001"]
+    disputes_list = page(browser.get(link_to(html, "Disputes")))
+    assert [r.text.split()[0] for r in rows(disputes_list)] == ["#00002"]
+
+
+def test_bell_with_nothing_new_shows_zero_and_hides_the_total(staff, browser):
+    html = bell_of(browser, staff)
+    assert 'aria-label="Messages: 0 unread, 0 open disputes"' in html
+    assert 'class="om-bell-total om-hidden"' in html
+
+
+def test_bell_drops_when_the_thread_is_read(order, as_customer, staff, browser):
+    services.post_message(order, as_customer, "Where is my parcel?")
+    assert "1 unread" in bell_of(browser, staff)
+    browser.get(f"/admin/orders/{order.id}?tab=messages")
+    assert "0 unread" in bell_of(browser, staff)
+
+
+def test_bell_is_empty_for_customers_and_anonymous(order, as_customer, customer, browser, app):
+    services.post_message(order, as_customer, "Hi")
+    html = bell_of(browser, customer)
+    assert "om-bell" not in html
+    assert words(html) == "Shop admin"
+    with app.test_request_context():
+        assert str(app.jinja_env.globals["order_messages"].bell()) == ""
+
+
+def test_counts_endpoint_gives_the_bell_numbers(order, as_customer, staff, customer, browser):
+    services.post_message(order, as_customer, "Hi")
+    response = browser.login(staff).get(f"{P}/api/counts")
+    assert response.get_json() == {"unread_threads": 1, "open_disputes": 0}
+    again = browser.get(f"{P}/api/counts", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    # A customer gets their own numbers, not the staff's.
+    assert browser.login(customer).get(f"{P}/api/counts").get_json() == {
+        "unread_threads": 0,
+        "open_disputes": 0,
+    }
