@@ -6,6 +6,7 @@ import logging
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .models import User, db
 
@@ -17,6 +18,7 @@ def _database() -> str:
 @click.command("seed")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the shop already has users.")
 @click.option("--reset", is_flag=True, help="Delete every table's data first, then seed.")
+@with_appcontext
 def seed_command(if_empty: bool, reset: bool) -> None:
     """Create demo products, staff, customers, orders and message threads."""
     from .seed import seed
@@ -55,6 +57,7 @@ def seed_command(if_empty: bool, reset: bool) -> None:
 
 
 @click.command("logins")
+@with_appcontext
 def logins_command() -> None:
     """Print the demo logins."""
     from .seed import DEMO_USERS

@@ -19,12 +19,19 @@ def send_mail(now: bool, retry_failed: bool) -> None:
 
     if retry_failed:
         click.echo(f"revived {mail.retry_failed()} failed mails")
+    waiting = 0 if now else mail.waiting_count()
     report = mail.send_pending(include_not_due=now)
     counts = mail.status_counts()
     click.echo(
         f"sent {report.sent}, failed {report.failed}, left to another sender {report.skipped}; "
         f"pending {counts[mail.PENDING]}, given up {counts[mail.FAILED]}"
     )
+    next_retry = mail.next_retry_at() if waiting else None
+    if next_retry is not None:
+        click.echo(
+            f"{waiting} mail(s) wait for their retry time (the next at {next_retry:%H:%M:%S} "
+            "UTC); 'send-mail --now' sends them now."
+        )
     if report.failed:
         click.echo(
             f"Last error: {mail.latest_error()}\nThe mails stay in the outbox and are retried. "

@@ -27,9 +27,10 @@ log = logging.getLogger(__name__)
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 #: Outcome of one delivery call that found the mail held by another sender, or not due.
 SKIPPED = "skipped"
-#: How long a claimed mail belongs to its sender before another may take it over.  Far longer
-#: than an attempt can last (each SMTP step is bounded by ``ORDER_MESSAGES_MAIL_TIMEOUT``), so a
-#: slow first attempt is never overlapped by a retry; only a sender that died is replaced.
+#: How long (at least) a claimed mail belongs to its sender before another may take it over.
+#: Far longer than an attempt can last (each SMTP step is bounded by ``MAIL_TIMEOUT``; the lease
+#: is at least ten of those), so a slow first attempt is never overlapped by a retry; only a
+#: sender that died is replaced.
 CLAIM_LEASE = timedelta(minutes=10)
 #: Outbox rows handled per batch by :func:`send_pending`.
 BATCH = 200
@@ -62,7 +63,7 @@ def clean_address(raw: Any) -> str | None:
         return None
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in address):
         return None
-    if any(ch in address for ch in "<>,;\"()[]\\"):
+    if any(ch in address for ch in '<>,;"()[]\\'):
         return None
     local, domain = address.split("@")
     return address if local and domain else None
@@ -213,10 +214,11 @@ def _claim(outbox_id: int) -> bool:
     """Take the mail for this sender: one UPDATE that only one sender can win."""
     box = ext.models.MailOutbox
     now = utcnow()
+    lease = max(CLAIM_LEASE, timedelta(seconds=10 * current_settings.mail_timeout))
     result = ext.db.session.execute(
         sa.update(box)
         .where(box.id == outbox_id, _due_condition(now))
-        .values(status=SENDING, claimed_until=now + CLAIM_LEASE, attempts=box.attempts + 1)
+        .values(status=SENDING, claimed_until=now + lease, attempts=box.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     ext.db.session.commit()
@@ -323,10 +325,16 @@ def deliver(outbox_id: int) -> bool:
     return deliver_status(outbox_id) == SENT
 
 
-def due_ids(limit: int = BATCH) -> list[int]:
-    """Ids of mails due now (pending and past their retry time, or abandoned mid-send)."""
+def due_ids(limit: int | None = None, *, after: int = 0) -> list[int]:
+    """Ids above ``after`` of mails due now (pending and past their retry time, or abandoned
+    mid-send), lowest first."""
     box = ext.models.MailOutbox
-    stmt = sa.select(box.id).where(_due_condition(utcnow())).order_by(box.id).limit(limit)
+    stmt = (
+        sa.select(box.id)
+        .where(box.id > after, _due_condition(utcnow()))
+        .order_by(box.id)
+        .limit(limit or BATCH)
+    )
     return list(ext.db.session.execute(stmt).scalars())
 
 
@@ -366,13 +374,12 @@ def send_pending(*, include_not_due: bool = False) -> SendReport:
     if include_not_due:
         make_due_now()
     sent = failed = skipped = 0
-    tried: set[int] = set()
-    while True:
-        batch = [i for i in due_ids() if i not in tried]
-        if not batch:
-            break
+    last = 0
+    # Walk the outbox by id, so a mail that fails and soon falls due again waits for the next
+    # run instead of being hammered in this one.
+    while batch := due_ids(after=last):
         for outbox_id in batch:
-            tried.add(outbox_id)
+            last = outbox_id
             outcome = deliver_status(outbox_id)
             if outcome == SENT:
                 sent += 1
@@ -402,6 +409,15 @@ def latest_error() -> str | None:
         .limit(1)
     )
     return ext.db.session.execute(stmt).scalar()  # type: ignore[no-any-return]
+
+
+def waiting_count() -> int:
+    """Pending mails whose retry time has not come yet."""
+    box = ext.models.MailOutbox
+    stmt = sa.select(sa.func.count(box.id)).where(
+        box.status == PENDING, box.next_attempt_at > utcnow()
+    )
+    return int(ext.db.session.execute(stmt).scalar() or 0)
 
 
 def next_retry_at() -> Any:

@@ -96,7 +96,7 @@ def render_and_mark(order: Any, actor: Any, side: str, next: str | None = None) 
     """
     view = services.thread_view(order, actor, mark=False)
     html = render_panel(view, side, next)
-    if view.unread:
+    if view.unread and view.thread is not None:
         services.mark_read(actor, [view.thread.id])
     return html
 

@@ -35,7 +35,9 @@ def test_mail_status_on_an_empty_outbox(app):
     assert result.output.splitlines() == ["pending  0", "sending  0", "sent     0", "failed   0"]
 
 
-def test_send_mail_sends_what_is_pending_and_reports_it(app, smtp, order, staff, staff2, as_customer):
+def test_send_mail_sends_what_is_pending_and_reports_it(
+    app, smtp, order, staff, staff2, as_customer
+):
     services.post_message(order, as_customer, "For cron")
     assert "pending  2" in run(app, "mail-status").output
     result = run(app, "send-mail")

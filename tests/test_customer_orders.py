@@ -71,3 +71,14 @@ def test_own_messages_and_staff_notes_are_never_unread(
     html = page(browser.login(customer).get("/account/orders"))
     assert order_rows(html)[order.id] == f"Order {order.id}"
     assert header(html).strip() == ""
+
+
+def test_extension_pages_show_the_customer_header(order, customer, as_staff, browser):
+    other = make_order(customer)
+    services.post_message(other, as_staff, "News about your other order")
+    services.post_message(order, as_staff, "About this one")
+    html = page(browser.login(customer).get(f"/order-messages/orders/{order.id}"))
+    head = html[html.index("<header") : html.index("</header>")]
+    # This order was just read on this very page; the other one is still waiting.
+    assert words(head) == "✉ 1 unread message"
+    assert link_to(head, "✉") == f"/account/orders/{other.id}#order-messages"

@@ -27,7 +27,7 @@ OFF = {"ORDER_MESSAGES_MAIL_DELIVERY": "off"}
 
 def rows():
     box = ext.models.MailOutbox
-    db.session.expire_all()
+    db.session.commit()  # a fresh transaction sees what other senders committed
     return list(db.session.execute(sa.select(box).order_by(box.id)).scalars())
 
 
@@ -63,7 +63,9 @@ def test_smtp_down_while_ten_messages_are_posted_then_each_is_mailed_exactly_onc
         assert row.next_attempt_at > utcnow()
 
     smtp.start()
-    assert "sent 0," in cli(app, "send-mail").output  # retries are not due yet
+    waiting = cli(app, "send-mail").output  # the retries are not due yet
+    assert "sent 0," in waiting
+    assert "10 mail(s) wait for their retry time" in waiting and "send-mail --now" in waiting
     assert smtp.received == []
     result = cli(app, "send-mail", "--now")
     assert "sent 10, failed 0" in result.output
@@ -92,7 +94,8 @@ def test_a_slow_server_and_a_second_sender_never_duplicate_a_mail(
 
     def second_sender() -> None:
         # Cron's `send-mail --now` while the first sender still waits on the slow server.
-        outcome["second"] = app.test_cli_runner().invoke(args=["order-messages", "send-mail", "--now"])
+        runner = app.test_cli_runner()
+        outcome["second"] = runner.invoke(args=["order-messages", "send-mail", "--now"])
 
     first = threading.Thread(target=first_sender)
     first.start()
@@ -140,8 +143,9 @@ def test_three_senders_at_once_send_each_mail_once(app, smtp, order, staff, as_c
 
 
 def test_a_server_that_never_answers_cannot_hold_the_request(tmp_path):
-    with smtp_server.silent_server() as port, smtp_server.running_app(
-        tmp_path, port, ORDER_MESSAGES_MAIL_TIMEOUT=1
+    with (
+        smtp_server.silent_server() as port,
+        smtp_server.running_app(tmp_path, port, ORDER_MESSAGES_MAIL_TIMEOUT=1),
     ):
         add_user("Admin Admin", admin=True)
         customer = add_user("Carol Customer")
@@ -231,7 +235,9 @@ def test_a_sent_mail_is_never_sent_again(app, smtp, order, staff, as_customer):
 
 
 @pytest.mark.parametrize("app_config", [OFF])
-def test_a_sender_that_died_mid_send_is_replaced_after_its_lease(app, smtp, order, staff, as_customer):
+def test_a_sender_that_died_mid_send_is_replaced_after_its_lease(
+    app, smtp, order, staff, as_customer
+):
     services.post_message(order, as_customer, "Orphaned")
     (row,) = rows()
     box = ext.models.MailOutbox
@@ -245,3 +251,19 @@ def test_a_sender_that_died_mid_send_is_replaced_after_its_lease(app, smtp, orde
     db.session.commit()
     assert mail.send_pending().sent == 1
     assert len(smtp.received) == 1
+
+
+@pytest.mark.parametrize("smtp_running", [False])
+@pytest.mark.parametrize("app_config", [OFF])
+def test_a_backlog_larger_than_a_batch_is_sent_in_one_run(
+    app, smtp, order, staff, as_customer, monkeypatch
+):
+    monkeypatch.setattr(mail, "BATCH", 3)
+    for n in range(8):
+        services.post_message(order, as_customer, f"Backlog {n}")
+    report = mail.send_pending()
+    assert report == (0, 8, 0)  # each tried once, none twice, although batches are 3
+    assert {r.attempts for r in rows()} == {1}
+    smtp.start()
+    assert mail.send_pending(include_not_due=True).sent == 8
+    assert len(smtp.received) == 8

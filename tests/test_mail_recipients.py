@@ -179,15 +179,15 @@ def test_mail_can_be_turned_off(smtp, order, staff, as_customer):
 
 
 def test_a_shop_without_guest_links_mails_the_order_page(tmp_path, smtp):
-    with smtp_server.running_app(
-        tmp_path, smtp.port, ORDER_MESSAGES_GUEST_LINK_MAX_AGE=0
-    ):
+    with smtp_server.running_app(tmp_path, smtp.port, ORDER_MESSAGES_GUEST_LINK_MAX_AGE=0):
         staff = add_user("Admin Admin", admin=True)
         customer = add_user("Carol Customer")
         order = make_order(customer)
         services.post_message(order, staff_actor(staff), "Shipped.")
         (mail,) = smtp.received
-        assert mail.link == f"http://shop.test/account/orders/{order.id}?tab=messages#order-messages"
+        assert (
+            mail.link == f"http://shop.test/account/orders/{order.id}?tab=messages#order-messages"
+        )
         assert "without logging in" not in mail.text
 
 

@@ -22,7 +22,8 @@ def _json(payload: dict[str, Any]) -> Response:
     response = Response(body, mimetype="application/json")
     response.set_etag(etag)
     response.headers["Cache-Control"] = "private, no-cache"
-    return response.make_conditional(request)
+    response.make_conditional(request)  # turns it into a 304 in place when the tag matches
+    return response
 
 
 def counts() -> Response:
@@ -39,7 +40,7 @@ def _entries(order: Any, actor: services.Actor) -> Response:
         abort(400, description="'after' must be a message id (a whole number).")
     view = services.thread_view(order, actor, mark=False)
     fresh = [e for e in view.entries if e.id > after]
-    if fresh:
+    if fresh and view.thread is not None:
         services.mark_read(actor, [view.thread.id])
     payload = {
         "entries": [

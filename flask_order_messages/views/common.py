@@ -84,7 +84,7 @@ def render_thread_page(
     panel = render_panel(
         view, side, request.form.get("next") or request.path, error=error, draft=draft
     )
-    if error is None and view.unread:
+    if error is None and view.unread and view.thread is not None:
         services.mark_read(actor, [view.thread.id])
     template = (
         "order_messages/staff_thread.html"

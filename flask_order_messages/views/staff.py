@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -48,7 +50,9 @@ def mark() -> Response:
         except ValueError:
             raise OrderMessagesError("Thread ids must be whole numbers.") from None
     (services.mark_read if action == "read" else services.mark_unread)(actor, ids)
-    params = {k: request.form.get(k) for k in ("q", "filter", "page") if request.form.get(k)}
+    params: dict[str, Any] = {
+        k: request.form[k] for k in ("q", "filter", "page") if request.form.get(k)
+    }
     return redirect(url_for("order_messages.staff_messages", **params), code=303)
 
 
