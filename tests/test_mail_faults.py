@@ -267,3 +267,13 @@ def test_a_backlog_larger_than_a_batch_is_sent_in_one_run(
     smtp.start()
     assert mail.send_pending(include_not_due=True).sent == 8
     assert len(smtp.received) == 8
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5, "30"])
+def test_a_wrong_mail_timeout_is_refused_at_init_with_the_key_named(tmp_path, bad):
+    from flask_order_messages import ConfigError
+
+    from .conftest import make_app
+
+    with pytest.raises(ConfigError, match="ORDER_MESSAGES_MAIL_TIMEOUT"):
+        make_app(tmp_path, ORDER_MESSAGES_MAIL_TIMEOUT=bad)

@@ -155,3 +155,13 @@ def test_guest_links_can_be_turned_off(link, app, browser):
     page = browser.get(link)
     assert page.status_code == 404
     assert "turned off" in text_of(page)
+
+
+@pytest.mark.parametrize("bad", [-1, "30 days", None])
+def test_a_wrong_max_age_is_refused_at_init_with_the_key_named(tmp_path, bad):
+    from flask_order_messages import ConfigError
+
+    from .conftest import make_app
+
+    with pytest.raises(ConfigError, match="ORDER_MESSAGES_GUEST_LINK_MAX_AGE"):
+        make_app(tmp_path, ORDER_MESSAGES_GUEST_LINK_MAX_AGE=bad)
