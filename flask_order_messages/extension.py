@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, current_app, url_for
 from werkzeug.local import LocalProxy
@@ -15,6 +16,17 @@ from .errors import MissingHookError
 from .models import Models, build_models, primary_key_column
 
 EXTENSION_KEY = "order_messages"
+
+
+def thread_link(url: str, *, tab: bool = True) -> str:
+    """``url`` pointing at the thread on the page: ``tab=messages`` added to its query (for
+    hosts with tabs) and ``#order-messages`` as its fragment unless it has one."""
+    parts = urlsplit(url)
+    query = parts.query
+    if tab and "tab=" not in query:
+        query = f"{query}&tab=messages" if query else "tab=messages"
+    return urlunsplit(parts._replace(query=query, fragment=parts.fragment or "order-messages"))
+
 
 _HOOKS = (
     "staff_check",
@@ -115,7 +127,8 @@ class OrderMessages:
         return self._register("display_name")(func)
 
     def user_email(self, func: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
-        """Register ``func(user) -> str | None``, where a user's mail goes. Default: ``user.email``."""
+        """Register ``func(user) -> str | None``, where a user's mail goes.
+        Default: ``user.email``."""
         return self._register("user_email")(func)
 
     def staff_recipients(self, func: Callable[[], list[str]]) -> Callable[[], list[str]]:
@@ -162,7 +175,8 @@ class OrderMessages:
     def _default_user_email(self, user: Any) -> str | None:
         if not hasattr(user, "email"):
             raise MissingHookError(
-                "OrderMessages needs the 'user_email' hook: the user model has no 'email' attribute."
+                "OrderMessages needs the 'user_email' hook: "
+                "the user model has no 'email' attribute."
             )
         return user.email  # type: ignore[no-any-return]
 
@@ -174,6 +188,12 @@ class OrderMessages:
 
     def _default_customer_order_url(self, order: Any) -> str:
         return url_for("order_messages.customer_thread", order_id=self.order_key(order))
+
+    def thread_url(self, order: Any, side: str) -> str:
+        """The host's order page for ``side`` ("staff" or "customer") pointing at the thread:
+        ``tab=messages`` merged into its query and ``#order-messages`` as fragment."""
+        hook = "staff_order_url" if side == "staff" else "customer_order_url"
+        return thread_link(self.hook(hook)(order))
 
     # -- identity helpers ---------------------------------------------------------------
 

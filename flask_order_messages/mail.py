@@ -13,13 +13,13 @@ import smtplib
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, NamedTuple
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template, request
 
 from .extension import current_order_messages as ext
-from .extension import current_settings
+from .extension import current_settings, thread_link
 from .models import CUSTOMER, KIND_NOTE, STAFF, utcnow
 
 log = logging.getLogger(__name__)
@@ -78,16 +78,6 @@ def absolute_url(url: str) -> str:
     server = current_app.config.get("SERVER_NAME") or "localhost"
     scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
     return urljoin(f"{scheme}://{server}/", url)
-
-
-def thread_link(url: str, *, tab: bool = True) -> str:
-    """``url`` pointing at the thread on the page: ``tab=messages`` added to its query (for
-    hosts with tabs) and ``#order-messages`` as its fragment unless it has one."""
-    parts = urlsplit(url)
-    query = parts.query
-    if tab and "tab=" not in query:
-        query = f"{query}&tab=messages" if query else "tab=messages"
-    return urlunsplit(parts._replace(query=query, fragment=parts.fragment or "order-messages"))
 
 
 def _recipients(entry: Any, order: Any, actor: Any) -> list[tuple[str, str]]:

@@ -89,16 +89,8 @@ def render_panel(
 
 
 def render_and_mark(order: Any, actor: Any, side: str, next: str | None = None) -> Markup:
-    """The thread partial of ``order`` for ``actor``; then the thread is marked read for them.
-
-    Marking commits, and a commit expires every loaded row; rendering first keeps the page
-    at a fixed number of queries however long the thread is.
-    """
-    view = services.thread_view(order, actor, mark=False)
-    html = render_panel(view, side, next)
-    if view.unread and view.thread is not None:
-        services.mark_read(actor, [view.thread.id])
-    return html
+    """The thread partial of ``order`` for ``actor``; the thread is marked read for them."""
+    return render_panel(services.thread_view(order, actor), side, next)
 
 
 class PartialHelpers:
@@ -177,7 +169,7 @@ class PartialHelpers:
         link = None
         if order_key is not None:
             order = ext.get_order(order_key)
-            link = ext.hook("customer_order_url")(order) + "#order-messages"
+            link = ext.thread_url(order, "customer")
         return Markup(
             render_template("order_messages/_customer_header.html", total=total, link=link)
         )

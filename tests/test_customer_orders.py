@@ -47,8 +47,8 @@ def test_order_list_badges_and_header_total(customer, stranger, as_staff, browse
         read.id: f"Order {read.id}",
     }
     assert words(header(html)) == "✉ 3 unread messages"
-    # The header links to the order with the newest unread message, thread in view.
-    assert link_to(header(html), "✉") == f"/account/orders/{one.id}#order-messages"
+    # The header links to the order with the newest unread message, Messages tab open.
+    assert link_to(header(html), "✉") == f"/account/orders/{one.id}?tab=messages#order-messages"
 
 
 def test_badges_and_header_clear_after_reading(order, customer, as_staff, browser):
@@ -81,4 +81,4 @@ def test_extension_pages_show_the_customer_header(order, customer, as_staff, bro
     head = html[html.index("<header") : html.index("</header>")]
     # This order was just read on this very page; the other one is still waiting.
     assert words(head) == "✉ 1 unread message"
-    assert link_to(head, "✉") == f"/account/orders/{other.id}#order-messages"
+    assert link_to(head, "✉") == f"/account/orders/{other.id}?tab=messages#order-messages"

@@ -160,7 +160,7 @@ def test_reply_goes_back_to_the_host_page_and_shows(order, as_customer, staff, b
 def test_reply_without_next_goes_to_the_order_page(order, as_customer, staff, browser):
     services.post_message(order, as_customer, "Hi")
     response = browser.login(staff).post(f"{P}/admin/orders/{order.id}/messages", {"body": "Hi!"})
-    assert response.headers["Location"] == f"/admin/orders/{order.id}#order-messages"
+    assert response.headers["Location"] == f"/admin/orders/{order.id}?tab=messages#order-messages"
 
 
 def test_reply_never_redirects_to_another_site(order, staff, browser):
@@ -168,7 +168,7 @@ def test_reply_never_redirects_to_another_site(order, staff, browser):
         response = browser.login(staff).post(
             f"{P}/admin/orders/{order.id}/messages", {"body": "Hi", "next": bad}
         )
-        assert response.headers["Location"] == f"/admin/orders/{order.id}#order-messages"
+        assert response.headers["Location"] == f"/admin/orders/{order.id}?tab=messages#order-messages"
 
 
 def test_staff_can_start_a_thread_on_an_order_without_one(customer, staff, browser):

@@ -59,6 +59,18 @@ def _upsert(actor: Actor, source: Any, *, monotonic: bool) -> None:
     session().execute(stmt)
 
 
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring loaded rows.  Moving a pointer changes no loaded object, and a
+    page that marks a thread read while rendering it would otherwise reload every message
+    one query at a time."""
+    db = session()()  # the Session itself, behind the scoped_session
+    expire, db.expire_on_commit = db.expire_on_commit, False
+    try:
+        db.commit()
+    finally:
+        db.expire_on_commit = expire
+
+
 def _user_literal(actor: Actor) -> Any:
     return sa.literal(actor.id, type_=ext.user_pk.type)
 
@@ -96,7 +108,7 @@ def mark_read(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
         _user_literal(actor), t.id, t.last_message_id, sa.literal(utcnow(), type_=sa.DateTime)
     ).where(_threads_in_scope(actor, ids))
     _upsert(actor, source, monotonic=True)
-    session().commit()
+    _commit_keeping_loaded()
     _send_read(actor, ids, read=True)
 
 
@@ -123,7 +135,7 @@ def mark_unread(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
         _user_literal(actor), t.id, newest_other - 1, sa.literal(utcnow(), type_=sa.DateTime)
     ).where(_threads_in_scope(actor, ids), newest_other.is_not(None))
     _upsert(actor, source, monotonic=False)
-    session().commit()
+    _commit_keeping_loaded()
     _send_read(actor, ids, read=False)
 
 

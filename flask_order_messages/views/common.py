@@ -59,8 +59,7 @@ def back_to_thread(order: Any, side: str) -> Response:
     """Redirect after a successful POST: the page the form came from, else the order page."""
     target = safe_next(request.form.get("next"))
     if target is None:
-        hook = "staff_order_url" if side == "staff" else "customer_order_url"
-        target = ext.hook(hook)(order)
+        return redirect(ext.thread_url(order, side), code=303)
     if "#" not in target:
         target += "#order-messages"
     return redirect(target, code=303)
@@ -78,14 +77,10 @@ def render_thread_page(
     """The extension's own thread page (also where a refused form comes back, text kept)."""
     from .. import services
 
-    # Render the thread before marking it read: marking commits, which expires every loaded
-    # row, and the template would then reload each message on its own (one query per entry).
-    view = services.thread_view(order, actor, mark=False)
+    view = services.thread_view(order, actor, mark=error is None)
     panel = render_panel(
         view, side, request.form.get("next") or request.path, error=error, draft=draft
     )
-    if error is None and view.unread and view.thread is not None:
-        services.mark_read(actor, [view.thread.id])
     template = (
         "order_messages/staff_thread.html"
         if side == "staff"

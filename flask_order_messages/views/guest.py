@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from .. import services
 from ..errors import OrderMessagesError
 from ..extension import current_order_messages as ext
-from ..mail import thread_link
+from ..extension import thread_link
 from ..tokens import GuestLinkError, GuestLinkExpired, load_guest_order
 
 Page = Response | tuple[str, int, dict[str, str]]

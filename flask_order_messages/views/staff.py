@@ -29,9 +29,8 @@ def messages() -> str:
         filter=request.args.get("filter", "all"),
         page=services.parse_page(request.args.get("page")),
     )
-    url_hook = ext.hook("staff_order_url")
     links = {
-        row.thread.id: url_hook(row.order) + "?tab=messages#order-messages"
+        row.thread.id: ext.thread_url(row.order, "staff")
         for row in page.rows
         if row.order is not None
     }
