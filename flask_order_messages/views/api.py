@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, NoReturn
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, jsonify, request
+from flask_login import current_user
 
 from .. import services
 from ..extension import current_order_messages as ext
 from ..models import KIND_NOTE
 from ..templating import format_date, message_html
-from .common import logged_in_user, order_or_404, owned_order_or_404, require_staff
 
 
 def _json(payload: dict[str, Any]) -> Response:
@@ -26,9 +26,31 @@ def _json(payload: dict[str, Any]) -> Response:
     return response
 
 
+def _fail(status: int, message: str) -> NoReturn:
+    """Stop with ``{"error": message}``: scripts get JSON, never the host's HTML pages."""
+    response = jsonify(error=message)
+    response.status_code = status
+    abort(response)
+
+
+def _user() -> Any:
+    """The logged-in user; a script gets a 401, not a redirect to the login page."""
+    if not getattr(current_user, "is_authenticated", False):
+        _fail(401, "Log in to see your messages.")
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def _order(order_id: str, owner: Any = None) -> Any:
+    """The order (owned by ``owner`` when given), or the same JSON 404 either way."""
+    order = ext.get_order(order_id)
+    if order is None or (owner is not None and ext.order_owner_id(order) != owner):
+        _fail(404, "No such order.")
+    return order
+
+
 def counts() -> Response:
     """``{"unread_threads", "open_disputes"}`` for the logged-in staff member or customer."""
-    user = logged_in_user()
+    user = _user()
     actor = services.staff_actor(user) if ext.is_staff(user) else services.customer_actor(user)
     return _json(services.bell_counts(actor))
 
@@ -37,7 +59,7 @@ def _entries(order: Any, actor: services.Actor) -> Response:
     try:
         after = int(request.args.get("after", "0"))
     except ValueError:
-        abort(400, description="'after' must be a message id (a whole number).")
+        _fail(400, "'after' must be a message id (a whole number).")
     view = services.thread_view(order, actor, mark=False)
     fresh = [e for e in view.entries if e.id > after]
     if fresh and view.thread is not None:
@@ -65,14 +87,16 @@ def _entries(order: Any, actor: services.Actor) -> Response:
 
 def staff_entries(order_id: str) -> Response:
     """New entries of one thread after ``?after=<id>``, for the live thread; marks them read."""
-    actor = require_staff()
-    return _entries(order_or_404(order_id), actor)
+    user = _user()
+    if not ext.is_staff(user):
+        _fail(403, "This endpoint is for store staff.")
+    return _entries(_order(order_id), services.staff_actor(user))
 
 
 def customer_entries(order_id: str) -> Response:
     """The same for a customer's own order."""
-    actor = services.customer_actor(logged_in_user())
-    return _entries(owned_order_or_404(order_id, actor), actor)
+    actor = services.customer_actor(_user())
+    return _entries(_order(order_id, owner=actor.id), actor)
 
 
 def register(bp: Blueprint) -> None:

@@ -220,12 +220,14 @@ class Screenshots:
         self.count = 0
         self.labels: dict[int, str] = {}
 
-    def take(self, page: Any, step: str) -> Path:
+    def take(self, page: Any, step: str, *, full_page: bool = True) -> Path:
+        """The whole page by default; ``full_page=False`` for the window only (a modal
+        dialog's backdrop covers only the window, so a whole-page shot looks half-dimmed)."""
         self.count += 1
         label = self.labels.get(id(page), "page")
         slug = re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-")
         path = self.folder / f"{self.count:02d}-{label}-{slug}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
 

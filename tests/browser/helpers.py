@@ -39,11 +39,27 @@ def bell_count(page: Any, name: str) -> Any:
     return page.locator(f'.om-bell [data-om-count="{name}"]')
 
 
-def no_horizontal_scroll(page: Any) -> tuple[int, int]:
-    """(document width, window width) of the page."""
-    return page.evaluate(
-        "() => [document.documentElement.scrollWidth, window.innerWidth]"
-    )
+def count(page: Any, name: str) -> int:
+    """The bell's number ``name`` now (also while its menu is closed)."""
+    return int(bell_count(page, name).text_content() or "0")
+
+
+def open_messages_tab(page: Any, number: str) -> None:
+    """From "My orders": the order, then its Messages tab (as a customer clicks it)."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My orders").click()
+    page.get_by_role("link", name=f"#{number}", exact=True).click()
+    expect(page.get_by_role("heading", name=f"Order #{number}")).to_be_visible()
+    page.get_by_role("navigation", name="Order sections").get_by_role(
+        "link", name=re.compile("^Messages")
+    ).click()
+    expect(page.locator("#order-messages")).to_be_visible()
+
+
+def page_width(page: Any) -> int:
+    """How wide the document is: more than the window means horizontal scrolling."""
+    return int(page.evaluate("() => document.documentElement.scrollWidth"))
 
 
 UNREAD = re.compile(r"\bom-unread\b")

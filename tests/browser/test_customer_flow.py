@@ -11,19 +11,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import HAS_UNREAD, bell_count, order_row, today_pattern
+from .helpers import HAS_UNREAD, bell_count, count, open_messages_tab, order_row, today_pattern
 
 DEVICES = ["phone", "desktop"]
-
-
-def open_messages_tab(page, number: str) -> None:
-    """From "My orders": the order, then its Messages tab."""
-    page.get_by_role("link", name=f"#{number}", exact=True).click()
-    expect(page.get_by_role("heading", name=f"Order #{number}")).to_be_visible()
-    page.get_by_role("navigation", name="Order sections").get_by_role(
-        "link", name=re.compile("^Messages")
-    ).click()
-    expect(page.locator("#order-messages")).to_be_visible()
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -58,7 +48,7 @@ def test_read_reply_open_and_withdraw_dispute(browse, shots, device):
     shots.take(page, "thread with new messages divider")
 
     # Read: the mark is gone from the order list.
-    page.get_by_role("link", name="My orders").first.click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My orders").click()
     expect(order_row(page, "00003")).not_to_have_class(HAS_UNREAD)
     expect(order_row(page, "00003").locator(".om-unread-badge")).to_have_count(0)
     expect(page.locator(".om-customer-header")).to_have_count(0)
@@ -82,7 +72,7 @@ def test_read_reply_open_and_withdraw_dispute(browse, shots, device):
     expect(dialog).to_be_visible()
     reason = "The beans did not arrive by Friday after all."
     dialog.get_by_label("Reason").fill(reason)
-    shots.take(page, "open dispute dialog")
+    shots.take(page, "open dispute dialog", full_page=False)
     dialog.get_by_role("button", name="Open dispute").click()
     note = thread.locator(".om-dispute-note")
     expect(note).to_contain_text(
@@ -99,7 +89,7 @@ def test_read_reply_open_and_withdraw_dispute(browse, shots, device):
     thread.get_by_role("link", name="Withdraw dispute").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Withdraw your dispute?")
-    shots.take(page, "withdraw confirmation")
+    shots.take(page, "withdraw confirmation", full_page=False)
     dialog.get_by_role("button", name="Withdraw dispute").click()
     expect(note).to_have_count(0)
     expect(thread.locator(".om-event-dispute-closed")).to_contain_text(
@@ -163,7 +153,7 @@ def test_another_customers_order_is_not_found(browse, shots, device):
 @pytest.mark.parametrize("device", DEVICES)
 def test_round_trip_with_staff(browse, shots, device):
     staff = browse.page("desktop", user="admin", label="staff")
-    before = int(bell_count(staff, "unread_threads").text_content() or "")
+    before = count(staff, "unread_threads")
 
     # The customer writes about order 00008 (no thread yet).
     customer = browse.page(device, user="carol", label=f"customer-{device}")
@@ -174,7 +164,7 @@ def test_round_trip_with_staff(browse, shots, device):
     expect(customer.locator("#order-messages .om-entry.om-mine")).to_contain_text(question)
     shots.take(customer, "customer wrote")
     # Away from the open thread, which would show (and so read) the answer live.
-    customer.get_by_role("link", name="My orders").first.click()
+    customer.get_by_role("navigation", name="Main").get_by_role("link", name="My orders").click()
     expect(order_row(customer, "00008")).not_to_have_class(HAS_UNREAD)
 
     # Staff: the bell counts one more, the thread is on top of Messages, unread.

@@ -10,7 +10,15 @@ import re
 
 from playwright.sync_api import expect
 
-from .helpers import HAS_UNREAD, UNREAD, bell_count, order_row, row_numbers, today_pattern
+from .helpers import (
+    HAS_UNREAD,
+    UNREAD,
+    bell_count,
+    count,
+    order_row,
+    row_numbers,
+    today_pattern,
+)
 
 SEEDED_UNREAD = ["#00021", "#00010", "#00012", "#00005"]
 
@@ -22,17 +30,16 @@ def test_bell_unread_filter_reply_and_mark_unread(browse, shots):
     # The bell in the header counts unread threads and open disputes.
     total = bell_count(page, "total")
     expect(total).to_be_visible()
-    assert int(total.inner_text()) > 0
+    assert count(page, "total") > 0
     shots.take(page, "bell with a count")
 
     page.locator(".om-bell summary").click()
     menu = page.locator(".om-bell-menu")
     expect(menu).to_be_visible()
-    unread = int(bell_count(page, "unread_threads").inner_text())
-    disputes = int(bell_count(page, "open_disputes").inner_text())
+    unread, disputes = count(page, "unread_threads"), count(page, "open_disputes")
     assert (unread, disputes) == (4, 1)
-    assert int(total.inner_text()) == unread + disputes
-    shots.take(page, "bell dropdown open")
+    assert count(page, "total") == unread + disputes
+    shots.take(page, "bell dropdown open", full_page=False)
 
     # Messages in the dropdown: the unread threads only.
     menu.get_by_role("link", name=re.compile(r"^Messages")).click()
@@ -162,7 +169,7 @@ def test_open_and_close_dispute_with_dialogs(browse, shots):
     expect(dialog).to_contain_text("Open a dispute on order #00021")
     reason = "Customer reports the gift wrap was torn; checking with the warehouse."
     dialog.get_by_label("Reason").fill(reason)
-    shots.take(page, "open dispute dialog")
+    shots.take(page, "open dispute dialog", full_page=False)
     dialog.get_by_role("button", name="Open dispute").click()
 
     # The red note at the top of the thread, the event in the thread.
@@ -194,7 +201,7 @@ def test_open_and_close_dispute_with_dialogs(browse, shots):
     thread.get_by_role("link", name="Close dispute").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Close this dispute?")
-    shots.take(page, "close dispute confirmation")
+    shots.take(page, "close dispute confirmation", full_page=False)
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_be_hidden()
     expect(note).to_be_visible()
