@@ -27,6 +27,8 @@ def safe_next(raw: str | None) -> str | None:
     """A same-site path to go back to after login, never another site."""
     if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
         return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+        return None  # a CR/LF would split the Location header
     return raw
 
 

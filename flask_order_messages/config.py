@@ -51,6 +51,13 @@ DEFAULTS: dict[str, Any] = {
     "RQ_QUEUE": "order-messages",
     # Seconds between bell / thread refreshes in the browser; 0 turns polling off.
     "POLL_INTERVAL": 10,
+    # How often one person may post (messages, dispute opening and closing), as a
+    # Flask-Limiter rate ("20 per minute", "5/10 seconds;100/day"); None or "" turns it off.
+    "POST_RATE_LIMIT": "20 per minute",
+    # Where the rate limit counts hits (a Flask-Limiter storage URI): "memory://" for one
+    # process, "redis://host:6379/1" for several workers.  A Limiter the host set up before
+    # OrderMessages is used with its own storage instead.
+    "RATE_LIMIT_STORAGE": "memory://",
 }
 
 _CHOICES = {"MAIL_DELIVERY": ("sync", "rq", "off")}
@@ -83,6 +90,8 @@ class Settings:
     redis_url: str
     rq_queue: str
     poll_interval: int
+    post_rate_limit: str | None
+    rate_limit_storage: str
 
 
 def _positive_int(key: str, value: Any, *, allow_zero: bool = False) -> int:
@@ -103,6 +112,40 @@ def _string(key: str, value: Any, *, optional: bool = False) -> str | None:
         allowed = ", ".join(repr(c) for c in _CHOICES[key])
         raise ConfigError(f"{PREFIX}{key} must be one of {allowed}, got {value!r}.")
     return value
+
+
+def _rate_limit(key: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"{PREFIX}{key} must be a rate such as '20 per minute', or None, got {value!r}."
+        )
+    from limits import parse_many
+
+    try:
+        items = parse_many(value)
+    except ValueError:
+        items = []
+    if not items or any(item.amount < 1 for item in items):
+        raise ConfigError(
+            f"{PREFIX}{key} must be a rate such as '20 per minute' or '5/10 seconds', "
+            f"got {value!r}."
+        )
+    return value
+
+
+def _storage_uri(key: str, value: Any) -> str:
+    from limits.storage import SCHEMES
+
+    uri = _string(key, value) or ""
+    scheme = uri.split("://", 1)[0] if "://" in uri else ""
+    if scheme not in SCHEMES or scheme.startswith("async+"):
+        raise ConfigError(
+            f"{PREFIX}{key} must be a Flask-Limiter storage URI such as 'memory://' or "
+            f"'redis://127.0.0.1:6379/1', got {value!r}."
+        )
+    return uri
 
 
 def load_settings(config: dict[str, Any]) -> Settings:
@@ -147,4 +190,6 @@ def load_settings(config: dict[str, Any]) -> Settings:
         redis_url=_string("REDIS_URL", get("REDIS_URL")) or "",
         rq_queue=_string("RQ_QUEUE", get("RQ_QUEUE")) or "",
         poll_interval=_positive_int("POLL_INTERVAL", get("POLL_INTERVAL"), allow_zero=True),
+        post_rate_limit=_rate_limit("POST_RATE_LIMIT", get("POST_RATE_LIMIT")),
+        rate_limit_storage=_storage_uri("RATE_LIMIT_STORAGE", get("RATE_LIMIT_STORAGE")),
     )

@@ -77,6 +77,7 @@ class OrderMessages:
                 "attribute. Pass the name of the column that holds the customer's user id."
             )
         self.order_customer_key = order_customer_key
+        self.table_prefix = table_prefix
         self.order_pk = primary_key_column(order_model, "order_model")
         self.user_pk = primary_key_column(user_model, "user_model")
         self.models: Models = build_models(db, order_model, user_model, table_prefix)
@@ -96,11 +97,14 @@ class OrderMessages:
         settings = load_settings(app.config)
         app.extensions[EXTENSION_KEY] = _State(ext=self, settings=settings)
 
+        from . import ratelimit
         from .cli import cli_group
         from .templating import register_template_helpers
         from .views import build_blueprint
 
-        app.register_blueprint(build_blueprint(), url_prefix=settings.url_prefix)
+        blueprint = build_blueprint()
+        app.register_blueprint(blueprint, url_prefix=settings.url_prefix)
+        ratelimit.install(app, blueprint, settings)
         app.cli.add_command(cli_group)
         register_template_helpers(app)
         if "mail" not in app.extensions:

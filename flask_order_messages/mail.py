@@ -116,8 +116,7 @@ def _links(order: Any, audience: str) -> tuple[str, str, bool]:
     thread (a guest link for customers when enabled), the recipient's own order page (where
     a logged-in person reads it, and where an expired guest link sends them), and whether
     ``link`` is a guest link.  All absolute."""
-    hook = "staff_order_url" if audience == STAFF else "customer_order_url"
-    order_url = absolute_url(thread_link(ext.hook(hook)(order)))
+    order_url = absolute_url(ext.thread_url(order, audience))
     if audience == STAFF:
         return order_url, order_url, False
     from .tokens import guest_links_enabled, guest_url

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import declared_attr
 
+from . import search
+
 # Roles of an author, and kinds of thread entries.
 CUSTOMER = "customer"
 STAFF = "staff"
@@ -134,7 +136,9 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
 
         __tablename__ = t_messages
         __table_args__ = _table_args(
-            "Message", sa.Index(f"ix_{prefix}messages_thread_id_id", "thread_id", "id")
+            "Message",
+            sa.Index(f"ix_{prefix}messages_thread_id_id", "thread_id", "id"),
+            *search.search_indexes(t_messages),
         )
         id = sa.Column(BigId, primary_key=True)
         thread_id = sa.Column(
@@ -147,6 +151,10 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         kind = sa.Column(sa.String(16), nullable=False, default=KIND_MESSAGE)
         event = sa.Column(sa.String(32), nullable=True)
         body = sa.Column(sa.Text, nullable=False, default="")
+        # The body's words as keyword search reads them (see search.py), filled on insert.
+        search_text = sa.Column(
+            search.SearchText, nullable=False, default=search.search_text_default
+        )
         created_at = sa.Column(DateTime, nullable=False, default=utcnow)
 
         def __repr__(self) -> str:
@@ -227,4 +235,5 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         claimed_until = sa.Column(DateTime, nullable=True)
         sent_at = sa.Column(DateTime, nullable=True)
 
+    search.install_sqlite_events(Message.__table__)
     return Models(Thread, Message, ReadPointer, Dispute, MailOutbox)

@@ -67,6 +67,8 @@ def safe_next(raw: str | None) -> str | None:
     """A same-site path to return to after a POST, or None (never another host)."""
     if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
         return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+        return None  # a CR/LF would split the Location header; a NUL has no place in a path
     return raw
 
 

@@ -73,7 +73,7 @@ def as_staff_member(order_id: int, staff_id: int) -> tuple[Any, Any]:
 
 def thread_rows(order_id: int) -> list[Any]:
     t = ext.models.Thread
-    db.session.expire_all()
+    db.session.rollback()  # end the transaction: a fresh snapshot under REPEATABLE READ
     return list(db.session.execute(sa.select(t).where(t.order_id == order_id)).scalars())
 
 
@@ -142,7 +142,8 @@ def test_two_disputes_opened_at_once_leave_exactly_one_open(
     app, order, staff, as_customer, monkeypatch
 ):
     services.post_message(order, as_customer, "it is broken")
-    meet_after_first_call(monkeypatch, disputes_module, "open_dispute_of", 2)
+    # Both workers have the thread before either takes its lock or checks for an open dispute.
+    meet_after_first_call(monkeypatch, disputes_module, "get_or_create_thread", 2)
     order_id, staff_id = order.id, staff.id
 
     def customer_opens() -> int:
@@ -160,7 +161,7 @@ def test_two_disputes_opened_at_once_leave_exactly_one_open(
     assert "already open" in lost[0].message
 
     d, m = ext.models.Dispute, ext.models.Message
-    db.session.expire_all()
+    db.session.rollback()  # end the transaction: a fresh snapshot under REPEATABLE READ
     rows = list(db.session.execute(sa.select(d)).scalars())
     assert [r.id for r in rows] == won
     assert rows[0].open_thread_id == rows[0].thread_id
@@ -187,7 +188,7 @@ def test_two_closes_at_once_close_once(app, order, staff, staff2, as_customer, m
     assert sum(isinstance(r, int) for r in results) == 1, results
     assert sum(isinstance(r, DisputeError) for r in results) == 1, results
     m = ext.models.Message
-    db.session.expire_all()
+    db.session.rollback()  # end the transaction: a fresh snapshot under REPEATABLE READ
     closed_events = db.session.execute(
         sa.select(sa.func.count()).where(m.event == "dispute_closed")
     ).scalar()

@@ -130,12 +130,17 @@ def found(actor: Any, query: str) -> set[str]:
         ("damaged transit", "b"),
         ("parcel refund", ""),  # every word must match
         ("  parcel   arrived  ", "a"),
-        ("50%", "c"),  # % is a literal, not a wildcard ("5000" must not match)
-        ("%", "c"),
-        ("a_b", "d"),  # _ is a literal ("AXB" must not match)
-        ("_", "d"),
+        # Punctuation separates words and is never a wildcard: "50%" asks for a word that
+        # begins with "50" (so "5000" too), "5%0" for words beginning "5" and "0".
+        ("50%", "ce"),
+        ("5%0", ""),
+        ("%", ""),
+        ("a_b", "d"),  # words beginning "a" and "b" ("AXB" is one word: no match)
+        ("_", ""),
         ("\\", ""),
         ("nothing-like-this", ""),
+        ("arcel", ""),  # a word must begin with it: no match inside "parcel"
+        ("parc dam", "ab"),
     ],
 )
 def test_keyword_search(texts, as_staff, query, keys):

@@ -13,7 +13,7 @@ from ..errors import DisputeError, ValidationError
 from ..extension import current_order_messages as ext
 from ..models import EVENT_DISPUTE_CLOSED, EVENT_DISPUTE_OPENED, KIND_EVENT, utcnow
 from .common import Actor, clean_reason, clean_text, session
-from .posting import add_entry, get_or_create_thread, get_thread
+from .posting import add_entry, get_or_create_thread, get_thread, lock_thread
 
 #: Outcomes a dispute can be closed with.
 OUTCOMES = ("resolved", "withdrawn")
@@ -35,6 +35,7 @@ def open_dispute(order: Any, actor: Actor, reason: Any) -> Any:
     """
     text = clean_reason(reason)
     thread = get_or_create_thread(order)
+    lock_thread(thread)
     if open_dispute_of(order) is not None:
         raise DisputeError("A dispute is already open on this order.")
     now = utcnow()

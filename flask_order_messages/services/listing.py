@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
+from .. import search
 from ..errors import ValidationError
 from ..extension import current_order_messages as ext
 from ..extension import current_settings
@@ -24,7 +24,7 @@ from .reading import last_read_id, mark_read, unread_counts
 
 THREAD_FILTERS = ("all", "unread", "disputes")
 ORDER_FILTERS = ("all", "unread", "any")
-MAX_SEARCH_WORDS = 8
+MAX_SEARCH_WORDS = search.MAX_TERMS
 
 
 @dataclass
@@ -63,34 +63,26 @@ class ThreadPage:
         return self.page < self.pages
 
 
-def _like_escape(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_words(query: str) -> list[str]:
-    """The words of a search box, at most :data:`MAX_SEARCH_WORDS`, each matched as a substring."""
-    return [w for w in re.split(r"\s+", query.strip()) if w][:MAX_SEARCH_WORDS]
+    """The words of a search box that a search uses (see :mod:`flask_order_messages.search`)."""
+    return search.terms(query)
 
 
 def _search_condition(actor: Actor, query: str) -> Any:
-    """Every word must occur in some message of the thread, or the whole query is the order key."""
+    """Every word must begin a word of some message the actor may see in the thread (through
+    the database's full-text index, see :mod:`flask_order_messages.search`), or the whole
+    query is the order key."""
     models = ext.models
     t, m = models.Thread, models.Message
-    words = search_words(query)
-    if not words:
-        return sa.true()
-    per_word = [
-        sa.select(sa.literal(1))
-        .where(
-            m.thread_id == t.id,
-            visible_to(actor, m),
-            m.body.ilike(f"%{_like_escape(w)}%", escape="\\"),
+    conditions = [
+        search.threads_matching(
+            query,
+            thread=t,
+            message=m,
+            visible=visible_to(actor, m),
+            bind=session().get_bind(mapper=sa.inspect(m)),
         )
-        .correlate(t)
-        .exists()
-        for w in words
     ]
-    conditions = [sa.and_(*per_word)]
     key = ext.parse_order_key(query.strip().lstrip("#"))
     if key is not None:
         conditions.append(t.order_id == key)
@@ -130,7 +122,8 @@ def list_threads(
     """A page of threads for ``actor``: unread first, then newest.
 
     ``filter`` is ``"all"``, ``"unread"`` or ``"disputes"`` (open disputes only); ``query`` is
-    keywords (all must occur in the thread) or an order key.  A fixed number of queries,
+    keywords (each must begin a word in the thread; case and accents do not count) or an
+    order key.  A fixed number of queries,
     whatever the number of threads.
     """
     filter = parse_choice(filter, THREAD_FILTERS, "filter")

@@ -41,6 +41,15 @@ def get_or_create_thread(order: Any) -> Any:
     return thread
 
 
+def lock_thread(thread: Any) -> None:
+    """Take the thread's row lock for the rest of the transaction (a no-op on SQLite, which
+    locks the whole database for a writer anyway).  Every write into a thread takes it first,
+    so writers queue per thread instead of deadlocking: on MariaDB the foreign-key checks of
+    two inserts would otherwise each hold a shared lock the other's UPDATE waits for."""
+    t = ext.models.Thread
+    session().execute(sa.select(t.id).where(t.id == thread.id).with_for_update())
+
+
 def add_entry(
     thread: Any, actor: Actor, body: str, *, kind: str = KIND_MESSAGE, event: str | None = None
 ) -> Any:
@@ -50,6 +59,7 @@ def add_entry(
     posts at once leave them pointing at the newer message.  The author's own pointer moves
     to the new entry: writing into a thread means having read it.
     """
+    lock_thread(thread)
     models = ext.models
     db = session()
     now = utcnow()

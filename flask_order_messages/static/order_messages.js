@@ -62,6 +62,7 @@
         .catch(function () {});
     }
     setInterval(tick, every * 1000);
+    document.addEventListener("om:read", tick);
   }
 
   // Open thread: show new entries without a reload.
@@ -82,12 +83,17 @@
             var li = document.createElement("li");
             li.id = "om-entry-" + e.id;
             li.setAttribute("data-om-id", e.id);
+            var when = document.createElement("time");
+            when.textContent = e.date;
             if (e.kind === "event") {
-              li.className = "om-entry om-event";
+              // The same markup as the server's _entry.html, so it looks the same.
+              li.className = "om-entry om-event om-event-" + String(e.event || "").replace(/_/g, "-");
               var text = document.createElement("span");
               text.className = "om-event-text";
               text.textContent = (e.event === "dispute_opened" ? "Dispute opened by " : "Dispute closed by ") + e.author;
               li.appendChild(text);
+              li.appendChild(document.createTextNode(" "));
+              li.appendChild(when);
             } else {
               li.className = "om-entry om-" + e.role + (e.note ? " om-note" : "") + (e.mine ? " om-mine" : "");
               var meta = document.createElement("div");
@@ -95,9 +101,12 @@
               var who = document.createElement("strong");
               who.className = "om-author";
               who.textContent = e.author;
-              var when = document.createElement("time");
-              when.textContent = e.date;
+              var role = document.createElement("span");
+              role.className = "om-role";
+              role.textContent = e.note ? "Staff-only note" : (e.role === "staff" ? "Staff" : "Customer");
               meta.appendChild(who);
+              meta.appendChild(document.createTextNode(" "));
+              meta.appendChild(role);
               meta.appendChild(document.createTextNode(" "));
               meta.appendChild(when);
               li.appendChild(meta);
@@ -110,6 +119,8 @@
             list.appendChild(li);
           });
           thread.setAttribute("data-om-last", data.last_id);
+          // Shown here means read: let the bell drop its count now, not at its next tick.
+          document.dispatchEvent(new CustomEvent("om:read"));
         })
         .catch(function () {});
     }

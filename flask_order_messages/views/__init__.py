@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from flask import Blueprint, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.validators import ValidationError as CSRFValidationError
 
 from ..errors import OrderMessagesError
-from ..extension import current_settings
+from ..extension import current_order_messages, current_settings
+from ..templating import safe_next
+
+log = logging.getLogger("flask_order_messages")
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -50,12 +58,89 @@ def _service_error(exc: OrderMessagesError) -> tuple[str, int]:
         render_template(
             "order_messages/error.html",
             layout=_error_layout(),
-            title="Not saved",
+            # A refused page address or filter is no failed save.
+            title="Not saved" if request.method == "POST" else "This page cannot be shown",
             message=exc.message,
-            draft=request.form.get("body") or request.form.get("reason") or "",
+            draft=_draft(),
         ),
         exc.status_code,
     )
+
+
+def _draft() -> str:
+    """The text the person typed, to give back on an error page."""
+    return request.form.get("body") or request.form.get("reason") or request.form.get("note") or ""
+
+
+def _rate_limited(exc: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:
+    """429: the person posts faster than ``ORDER_MESSAGES_POST_RATE_LIMIT``.  Their text comes
+    back in a form that sends it again."""
+    from ..ratelimit import seconds_to_wait
+
+    wait = seconds_to_wait()
+    field = next((f for f in ("body", "reason", "note") if f in request.form), "")
+    page = render_template(
+        "order_messages/rate_limited.html",
+        layout=_error_layout(),
+        title="Please wait a moment",
+        message="You're sending messages quickly — please wait a minute, then send it again. "
+        "Nothing was lost: your text is below.",
+        field=field,
+        draft=request.form.get(field, "") if field else "",
+        action=request.path,
+        next=safe_next(request.form.get("next")) or "",
+        wait=wait,
+    )
+    return page, 429, {"Retry-After": str(wait)}
+
+
+def _too_large(exc: RequestEntityTooLarge) -> tuple[str, int]:
+    return (
+        render_template(
+            "order_messages/error.html",
+            layout=_error_layout(),
+            title="Not saved",
+            message="What you sent is far too long to be a message. Nothing was saved. "
+            f"A message can be up to {current_settings.max_body_length:,} characters.",
+            draft="",
+        ),
+        413,
+    )
+
+
+def _database_down(exc: Exception) -> tuple[str, int, dict[str, str]]:
+    """503: the database dropped the connection or could not be reached.  The service rolled
+    back, so nothing was half-saved; the next request gets a fresh connection."""
+    log.warning(
+        "order-messages: database unavailable during %s %s: %s", request.method, request.path, exc
+    )
+    session = current_order_messages.db.session
+    try:
+        session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone already; it is discarded
+        session.remove()
+    context = {
+        "title": "Please try again in a moment",
+        "message": "The shop could not reach its database just now, so nothing was saved. "
+        "Please try again in a moment.",
+        "draft": _draft(),
+        # A GET is tried again where it was; a POST goes back to the page its form was on.
+        "back": (safe_next(request.full_path.rstrip("?")) if request.method == "GET" else None)
+        or safe_next(request.form.get("next"))
+        or "/",
+    }
+    headers = {"Retry-After": "5"}
+    try:
+        # In the host's layout if it renders (its header may need the database too) ...
+        page = render_template("order_messages/error.html", layout=_error_layout(), **context)
+    except Exception:  # noqa: BLE001
+        try:
+            session.rollback()
+        except Exception:  # noqa: BLE001
+            session.remove()
+        # ... else a page that stands alone.
+        page = render_template("order_messages/unavailable.html", **context)
+    return page, 503, headers
 
 
 def build_blueprint() -> Blueprint:
@@ -72,6 +157,10 @@ def build_blueprint() -> Blueprint:
     bp.before_request(_check_csrf)
     bp.register_error_handler(CSRFError, _csrf_error)
     bp.register_error_handler(OrderMessagesError, _service_error)
+    bp.register_error_handler(RateLimitExceeded, _rate_limited)
+    bp.register_error_handler(RequestEntityTooLarge, _too_large)
+    for error in (OperationalError, InterfaceError, PoolTimeoutError):
+        bp.register_error_handler(error, _database_down)
     staff.register(bp)
     customer.register(bp)
     api.register(bp)

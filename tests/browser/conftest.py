@@ -15,7 +15,6 @@ a browser here.  Missing Chromium skips these tests locally and fails them in CI
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import shutil
@@ -192,12 +191,15 @@ def shop(seeded_database: Path, tmp_path: Path) -> Iterator[LiveShop]:
     shutil.copyfile(seeded_database, path)
     app = create_app(_shop_config(path))
     errors: list[str] = []
-    server = make_server(
-        "127.0.0.1", 0, app, threaded=True, request_handler=_quiet_handler(errors)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_quiet_handler(errors))
+    # A short poll interval: shutdown() waits for it at every test's end.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-shop", daemon=True
     )
-    thread = threading.Thread(target=server.serve_forever, name="live-shop", daemon=True)
     thread.start()
-    live = LiveShop(app=app, base_url=f"http://127.0.0.1:{server.server_port}", server_errors=errors)
+    live = LiveShop(
+        app=app, base_url=f"http://127.0.0.1:{server.server_port}", server_errors=errors
+    )
     try:
         yield live
     finally:

@@ -44,7 +44,9 @@ def test_read_reply_open_and_withdraw_dispute(browse, shots, device):
     expect(thread.get_by_role("separator")).to_have_text("New messages")
     answer = thread.locator(".om-entry").filter(has_text="it left our warehouse yesterday")
     expect(answer).to_contain_text("Admin Admin")
-    expect(answer.get_by_role("link", name="https://tracking.example.com/parcel/EX123456")).to_be_visible()
+    expect(
+        answer.get_by_role("link", name="https://tracking.example.com/parcel/EX123456")
+    ).to_be_visible()
     shots.take(page, "thread with new messages divider")
 
     # Read: the mark is gone from the order list.

@@ -50,9 +50,7 @@ def test_bell_count_rises_without_reload(browse, shots):
     dialog.get_by_role("button", name="Open dispute").click()
     expect(customer.locator(".om-dispute-note")).to_be_visible()
 
-    expect(bell_count(staff, "open_disputes")).to_have_text(
-        str(disputes + 1), timeout=LIVE_TIMEOUT
-    )
+    expect(bell_count(staff, "open_disputes")).to_have_text(str(disputes + 1), timeout=LIVE_TIMEOUT)
     expect(bell_count(staff, "total")).to_have_text(str(total + 2))
     assert same_document(staff)
     staff.locator(".om-bell summary").click()
@@ -64,6 +62,7 @@ def test_open_thread_shows_new_messages_without_reload(browse, shots):
     staff.goto("/admin/orders/10?tab=messages")
     thread = staff.locator("#order-messages")
     expect(thread.locator(".om-entry")).to_have_count(1)
+    settled = count(staff, "total")  # this thread is read now
     mark_document(staff)
 
     # The customer writes while staff has the thread open.
@@ -76,8 +75,11 @@ def test_open_thread_shows_new_messages_without_reload(browse, shots):
 
     fresh = thread.locator(".om-entry").last
     expect(fresh).to_contain_text(question, timeout=LIVE_TIMEOUT)
-    expect(fresh).to_contain_text("Dan Dawson")
+    expect(fresh.locator(".om-author")).to_have_text("Dan Dawson")
+    expect(fresh.locator(".om-role")).to_have_text("Customer")
     expect(thread.locator(".om-entry")).to_have_count(2)
+    # Shown in the open thread means read: the bell does not count it.
+    expect(bell_count(staff, "total")).to_have_text(str(settled))
     assert same_document(staff)
     shots.take(staff, "new message shown without reload")
 
@@ -90,6 +92,7 @@ def test_open_thread_shows_new_messages_without_reload(browse, shots):
 
     theirs = customer.locator("#order-messages .om-entry").last
     expect(theirs).to_contain_text(answer, timeout=LIVE_TIMEOUT)
-    expect(theirs).to_contain_text("Admin Admin")
+    expect(theirs.locator(".om-author")).to_have_text("Admin Admin")
+    expect(theirs.locator(".om-role")).to_have_text("Staff")
     assert same_document(customer)
     shots.take(customer, "answer shown without reload")

@@ -250,9 +250,7 @@ def test_dispute_without_javascript(browse, shots):
 
     thread.get_by_role("link", name="Close dispute").click()
     expect(page).to_have_url(re.compile(r"/dispute/close"))
-    expect(
-        page.get_by_role("heading", name="Close the dispute on order #00012?")
-    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Close the dispute on order #00012?")).to_be_visible()
     expect(page.locator("main")).to_contain_text("by Admin Admin")
     page.get_by_label("Note (optional)").fill("Sent a second replacement by express.")
     shots.take(page, "close dispute confirmation page")

@@ -1,0 +1,114 @@
+"""How often one person may post: ``ORDER_MESSAGES_POST_RATE_LIMIT``, through Flask-Limiter.
+
+One shared limit covers every route that adds an entry to a thread (messages, replies from a
+guest link, opening and closing disputes), counted per person: the logged-in user's id, the
+order's customer for a guest link, the client address only for someone who is neither (who
+never gets past the login anyway).  Only posts that went through (a 303) count, so a refused
+empty message or a stale form costs nothing.  The person over the limit gets a 429 page that
+keeps their text and lets them send it again once the minute is over.
+
+If the host set up a Flask-Limiter ``Limiter`` before ``OrderMessages``, its storage and
+strategy are used and its own limits keep applying to our routes; otherwise the extension
+makes its own ``Limiter`` with ``ORDER_MESSAGES_RATE_LIMIT_STORAGE``, which adds no limit to
+any other route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, g, request
+from flask_login import current_user
+
+from .config import Settings
+
+#: Every endpoint that adds an entry to a thread.
+POSTING_ENDPOINTS = frozenset(
+    "order_messages." + name
+    for name in (
+        "staff_post",
+        "customer_post",
+        "guest_thread",
+        "staff_dispute_open",
+        "customer_dispute_open",
+        "staff_dispute_close",
+        "customer_dispute_close",
+    )
+)
+SCOPE = "order-messages-post"
+
+
+def poster_key() -> str:
+    """Who is posting: ``user:<id>`` for a logged-in user or a guest link's customer."""
+    from .extension import current_order_messages as ext
+
+    if getattr(current_user, "is_authenticated", False):
+        return f"user:{ext.user_key(current_user)}"
+    token = (request.view_args or {}).get("token")
+    if token is not None:
+        from .tokens import GuestLinkError, load_guest_order
+
+        try:
+            return f"user:{ext.order_owner_id(load_guest_order(token))}"
+        except GuestLinkError:
+            pass
+    return f"address:{request.remote_addr or 'unknown'}"
+
+
+def _not_posting() -> bool:
+    return request.endpoint not in POSTING_ENDPOINTS
+
+
+def _went_through(response: Any) -> bool:
+    return bool(response.status_code == 303)
+
+
+def _remember_breach(limit: Any) -> None:
+    # The 429 page says when to try again; the exception itself does not carry the window.
+    g.order_messages_rate_limit = limit
+
+
+def host_limiter(app: Flask) -> Any | None:
+    """The host's own working Flask-Limiter ``Limiter`` on ``app``, if it has one."""
+    for limiter in app.extensions.get("limiter") or ():
+        if getattr(limiter, "initialized", False) and getattr(limiter, "enabled", True):
+            return limiter
+    return None
+
+
+def install(app: Flask, bp: Blueprint, settings: Settings) -> Any | None:
+    """Apply the posting limit to ``bp``'s posting routes on ``app``.  Returns the
+    ``Limiter`` used (the host's or a new one), or None when the limit is off."""
+    if not settings.post_rate_limit:
+        return None
+    from flask_limiter import Limiter
+
+    limiter = host_limiter(app)
+    if limiter is None:
+        limiter = Limiter(poster_key, app=app, storage_uri=settings.rate_limit_storage)
+    limiter.shared_limit(
+        settings.post_rate_limit,
+        scope=SCOPE,
+        key_func=poster_key,
+        methods=["POST"],
+        exempt_when=_not_posting,
+        deduct_when=_went_through,
+        on_breach=_remember_breach,
+        error_message="You're sending messages quickly — please wait a minute.",
+        # The host's own default limits keep applying to these routes too.
+        override_defaults=False,
+    )(bp)
+    return limiter
+
+
+def seconds_to_wait() -> int:
+    """Seconds until the person who just hit the limit may post again (at least 1)."""
+    import time
+
+    limit = g.get("order_messages_rate_limit")
+    if limit is None:
+        return 60
+    try:
+        return max(1, int(limit.reset_at - time.time()))
+    except Exception:  # noqa: BLE001 - the storage is unreachable: a fair guess will do
+        return 60

@@ -1,0 +1,297 @@
+"""The extension's tables as Alembic migrations, with a version table of their own.
+
+Run them with ``flask order-messages db upgrade`` (or :func:`upgrade` in an app context).  The
+history is kept in ``<table_prefix>alembic_version``, so it never mixes with the host's own
+Flask-Migrate history in ``alembic_version``.
+
+The tables' shape depends on the host: the table prefix, the type of its order and user keys,
+the order table the foreign key points at, and whatever its ``model_class`` adds.  So the
+scripts in ``migrations/versions`` hold no types.  They build their operations at run time
+from the extension's own table objects (``ext.models.Thread.__table__``...) through
+:class:`Migration`.  A script names what it adds; the first one creates each table as the
+models declare it, minus the columns that later scripts add (:data:`ADDED_LATER`), so that
+running every script in turn always ends at the shape the models declare.  A new column is
+therefore two edits: the model, and a script that adds it, listed in :data:`ADDED_LATER`.
+
+A host that keeps its own tables in Flask-Migrate passes :func:`host_include_object` to
+``Migrate(app, db, include_object=...)`` so that its autogenerate leaves ours alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.operations import Operations, ops
+from alembic.script import ScriptDirectory
+
+from . import search
+
+#: The model tables, by the key their name ends with, in the order they are created.
+TABLE_KEYS = ("threads", "messages", "read_pointers", "disputes", "mail_outbox")
+#: Columns that a later migration adds, as ``{table key: {column name: revision}}``; the
+#: migration that creates a table leaves these out.
+ADDED_LATER: dict[str, dict[str, str]] = {}
+#: Where the scripts live, as an Alembic package resource.
+SCRIPT_LOCATION = "flask_order_messages:migrations"
+#: ``Index.info`` key: the dialects an index exists on (absent: all of them).
+DIALECTS_KEY = "order_messages_dialects"
+
+
+class SchemaError(RuntimeError):
+    """The database is not in a state the requested migration can start from."""
+
+
+def _ext(ext: Any = None) -> Any:
+    if ext is not None:
+        return ext
+    from .extension import current_order_messages
+
+    return current_order_messages._get_current_object()  # type: ignore[attr-defined]
+
+
+def _tables(ext: Any) -> dict[str, sa.Table]:
+    models = ext.models
+    classes = (models.Thread, models.Message, models.ReadPointer, models.Dispute, models.MailOutbox)
+    return {key: cls.__table__ for key, cls in zip(TABLE_KEYS, classes, strict=True)}
+
+
+def version_table(ext: Any = None) -> str:
+    """Name of the extension's own Alembic version table: ``<table_prefix>alembic_version``."""
+    return f"{_ext(ext).table_prefix}alembic_version"
+
+
+def managed_table_names(ext: Any = None) -> set[str]:
+    """Every table the migrations make: the model tables, SQLite's FTS5 tables, the version
+    table."""
+    ext = _ext(ext)
+    tables = _tables(ext)
+    return (
+        {t.name for t in tables.values()}
+        | search.fts_shadow_names(tables["messages"].name)
+        | {version_table(ext)}
+    )
+
+
+def host_include_object(ext: Any, *, with_our_tables: bool = False) -> Callable[..., bool]:
+    """An Alembic ``include_object`` hook for the host's own migrations (Flask-Migrate):
+    ``Migrate(app, db, include_object=host_include_object(order_messages))``.
+
+    By default it hides every table that ``flask order-messages db`` manages, so the host's
+    autogenerate neither creates ours nor drops our version table.  With
+    ``with_our_tables=True`` -- the host lets its own migrations create our tables -- it hides
+    only what SQLAlchemy metadata cannot describe: SQLite's FTS5 table and its shadow tables,
+    and our version table."""
+    tables = _tables(ext)
+    hidden = search.fts_shadow_names(tables["messages"].name) | {version_table(ext)}
+    if not with_our_tables:
+        hidden |= {t.name for t in tables.values()}
+
+    def include_object(
+        obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+    ) -> bool:
+        if type_ == "table":
+            return name not in hidden
+        table = getattr(obj, "table", None)
+        return getattr(table, "name", None) not in hidden
+
+    return include_object
+
+
+# -- what the scripts use ---------------------------------------------------------------------
+
+
+def _on_dialect(index: sa.Index, dialect: str) -> bool:
+    dialects = index.info.get(DIALECTS_KEY)
+    return dialects is None or dialect in dialects
+
+
+class Migration:
+    """The operations of one migration script, built from the extension's table objects."""
+
+    def __init__(self, ext: Any, op: Operations) -> None:
+        self.ext = ext
+        self.op = op
+        self.dialect: str = op.get_context().dialect.name
+        self.tables = _tables(ext)
+
+    @classmethod
+    def current(cls) -> Migration:
+        """The :class:`Migration` of the script Alembic is running now."""
+        from alembic import context, op
+
+        return cls(context.config.attributes["order_messages"], op)  # type: ignore[arg-type]
+
+    def create_table(self, key: str) -> None:
+        """Create table ``key`` (``"threads"``...) as the models declare it -- columns, keys,
+        constraints, plain indexes, whatever the host's base class adds -- less the columns in
+        :data:`ADDED_LATER` and the full-text index (its own migration)."""
+        table = self.tables[key]
+        later = set(ADDED_LATER.get(key, {}))
+        create = ops.CreateTableOp.from_table(table)
+        items: list[Any] = []
+        for item in create.columns:
+            if isinstance(item, sa.Column) and item.name in later:
+                continue
+            if later & {c.name for c in getattr(item, "columns", ())}:
+                continue
+            items.append(item)
+        create.columns = items
+        self.op.invoke(create)
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            if index.info.get(DIALECTS_KEY) or not _on_dialect(index, self.dialect):
+                continue
+            if later & {c.name for c in index.columns}:
+                continue
+            self.op.invoke(ops.CreateIndexOp.from_index(index))
+
+    def drop_table(self, key: str) -> None:
+        """Drop table ``key`` with its indexes and constraints."""
+        self.op.drop_table(self.tables[key].name)
+
+    def create_search_index(self) -> None:
+        """The full-text index on ``messages.search_text`` for this dialect: PostgreSQL's GIN
+        index, MariaDB/MySQL's FULLTEXT index, or SQLite's FTS5 table and triggers (filled
+        from the messages already there)."""
+        table = self.tables["messages"]
+        if self.dialect == "sqlite":
+            for statement in search.sqlite_create_statements(table.name):
+                self.op.execute(statement)
+            self.op.execute(search.sqlite_rebuild_statement(table.name))
+            return
+        for index in table.indexes:
+            if index.info.get(DIALECTS_KEY) and _on_dialect(index, self.dialect):
+                self.op.invoke(ops.CreateIndexOp.from_index(index))
+
+    def drop_search_index(self) -> None:
+        """Undo :meth:`create_search_index`."""
+        table = self.tables["messages"]
+        if self.dialect == "sqlite":
+            for statement in search.sqlite_drop_statements(table.name):
+                self.op.execute(statement)
+            return
+        for index in table.indexes:
+            if index.info.get(DIALECTS_KEY) and _on_dialect(index, self.dialect):
+                self.op.drop_index(str(index.name), table_name=table.name)
+
+
+# -- running them -----------------------------------------------------------------------------
+
+
+def alembic_config(ext: Any = None) -> Config:
+    """An Alembic ``Config`` for the extension's scripts (no ini file needed)."""
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    config.set_main_option("path_separator", "os")
+    config.attributes["order_messages"] = _ext(ext)
+    return config
+
+
+def run_migrations(context: Any) -> None:
+    """The body of ``migrations/env.py``: online on the connection :func:`upgrade` opened, or
+    offline (``--sql``) for the engine's dialect."""
+    config = context.config
+    ext = config.attributes["order_messages"]
+    options = {"version_table": version_table(ext), "target_metadata": ext.db.metadata}
+    if context.is_offline_mode():
+        context.configure(url=config.attributes["url"], literal_binds=True, **options)
+    else:
+        context.configure(connection=config.attributes["connection"], **options)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _engine(ext: Any) -> Any:
+    return ext.db.session.get_bind(mapper=sa.inspect(ext.models.Message))
+
+
+@contextmanager
+def _connected(ext: Any) -> Iterator[tuple[Config, Any]]:
+    config = alembic_config(ext)
+    with _engine(ext).connect() as connection:
+        config.attributes["connection"] = connection
+        yield config, connection
+        connection.commit()
+
+
+def _current(ext: Any, connection: Any) -> str | None:
+    context = MigrationContext.configure(connection, opts={"version_table": version_table(ext)})
+    return context.get_current_revision()
+
+
+def head() -> str:
+    """The newest revision the extension ships."""
+    found = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert found is not None
+    return found
+
+
+def current() -> str | None:
+    """The revision the database is at, or None before the first upgrade."""
+    ext = _ext()
+    with _engine(ext).connect() as connection:
+        return _current(ext, connection)
+
+
+def _offline(ext: Any, name: str, revision: str) -> None:
+    config = alembic_config(ext)
+    config.attributes["url"] = _engine(ext).url
+    getattr(command, name)(config, revision, sql=True)
+
+
+def upgrade(revision: str = "head", *, sql: bool = False) -> None:
+    """Bring the extension's tables up to ``revision`` (default: the newest).
+
+    Refuses with :class:`SchemaError` when the tables exist without a migration history (they
+    were made by ``db.create_all()``): ``stamp`` them first.  ``sql=True`` prints the SQL
+    instead of running it, starting from an empty database."""
+    ext = _ext()
+    if sql:
+        _offline(ext, "upgrade", revision)
+        return
+    with _connected(ext) as (config, connection):
+        if _current(ext, connection) is None:
+            present = set(sa.inspect(connection).get_table_names())
+            found = sorted(present & {t.name for t in _tables(ext).values()})
+            if found:
+                raise SchemaError(
+                    f"The tables {', '.join(found)} already exist but have no migration "
+                    f"history in {version_table(ext)} (db.create_all() made them?). If they "
+                    "are this version's tables, record that with "
+                    "'flask order-messages db stamp head'."
+                )
+        command.upgrade(config, revision)
+
+
+def downgrade(revision: str = "-1", *, sql: bool = False) -> None:
+    """Take the extension's tables back to ``revision`` (``"-1"``: one step; ``"base"``:
+    remove them all, the version table too)."""
+    ext = _ext()
+    if sql:
+        _offline(ext, "downgrade", revision)
+        return
+    with _connected(ext) as (config, connection):
+        if _current(ext, connection) is None:
+            raise SchemaError(
+                f"Nothing to downgrade: {version_table(ext)} records no migration here."
+            )
+        command.downgrade(config, revision)
+        if _current(ext, connection) is None:
+            connection.execute(sa.text(f"DROP TABLE {_quoted(connection, version_table(ext))}"))
+
+
+def stamp(revision: str = "head") -> None:
+    """Record ``revision`` as applied without running anything (for tables that
+    ``db.create_all()`` made)."""
+    ext = _ext()
+    with _connected(ext) as (config, _connection):
+        command.stamp(config, revision)
+
+
+def _quoted(connection: Any, name: str) -> str:
+    return str(connection.dialect.identifier_preparer.quote(name))
