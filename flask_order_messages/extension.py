@@ -14,6 +14,7 @@ from werkzeug.local import LocalProxy
 from .config import Settings, load_settings
 from .errors import MissingHookError
 from .models import Models, build_models, primary_key_column
+from .search import add_search_index, configured_dialect
 
 EXTENSION_KEY = "order_messages"
 
@@ -96,6 +97,8 @@ class OrderMessages:
             )
         settings = load_settings(app.config)
         app.extensions[EXTENSION_KEY] = _State(ext=self, settings=settings)
+        # The full-text index takes its database's form, now that the database is known.
+        add_search_index(self.models.Message.__table__, configured_dialect(app.config))
 
         from . import ratelimit
         from .cli import cli_group
@@ -233,6 +236,10 @@ class OrderMessages:
             if python_type is uuid.UUID:
                 return uuid.UUID(raw)
             if python_type is int:
+                # Only plain digits: int() would also take " 1", "1_0" or Arabic-Indic digits,
+                # giving one order many addresses.
+                if not raw.isascii() or not raw.lstrip("-").isdigit():
+                    return None
                 value = int(raw)
                 return value if -(2**63) <= value < 2**63 else None
             return python_type(raw)

@@ -138,7 +138,6 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         __table_args__ = _table_args(
             "Message",
             sa.Index(f"ix_{prefix}messages_thread_id_id", "thread_id", "id"),
-            *search.search_indexes(t_messages),
         )
         id = sa.Column(BigId, primary_key=True)
         thread_id = sa.Column(

@@ -39,8 +39,7 @@ TABLE_KEYS = ("threads", "messages", "read_pointers", "disputes", "mail_outbox")
 ADDED_LATER: dict[str, dict[str, str]] = {}
 #: Where the scripts live, as an Alembic package resource.
 SCRIPT_LOCATION = "flask_order_messages:migrations"
-#: ``Index.info`` key: the dialects an index exists on (absent: all of them).
-DIALECTS_KEY = "order_messages_dialects"
+DIALECTS_KEY = search.DIALECTS_KEY
 
 
 class SchemaError(RuntimeError):

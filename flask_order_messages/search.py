@@ -47,6 +47,8 @@ WORD_LIMIT = 64
 TEXT_LIMIT = 60_000
 #: Most words a search uses; the rest of the search box is ignored.
 MAX_TERMS = 8
+#: ``Index.info`` key: the dialects an index exists on (absent: all of them).
+DIALECTS_KEY = "order_messages_dialects"
 
 #: The column type of ``search_text``.  On MariaDB/MySQL a binary collation, so that ``LIKE``
 #: compares exactly (the default collations fold accents and case by their own rules).
@@ -112,28 +114,42 @@ def fts_shadow_names(messages_table: str) -> set[str]:
     return {fts} | {f"{fts}_{s}" for s in ("data", "idx", "config", "docsize", "content")}
 
 
-def search_indexes(messages_table: str) -> list[sa.Index]:
-    """The dialect-specific full-text indexes, for the messages table's ``__table_args__``.
+def configured_dialect(config: Any) -> str | None:
+    """The dialect name of the app's default database, read from Flask-SQLAlchemy's config."""
+    uri = config.get("SQLALCHEMY_DATABASE_URI")
+    if uri is None:
+        uri = (config.get("SQLALCHEMY_BINDS") or {}).get(None)
+        if isinstance(uri, dict):
+            uri = uri.get("url")
+    if uri is None:
+        return None
+    return str(sa.engine.make_url(uri).get_backend_name())
 
-    Each is created only on its own dialect (``ddl_if``), by ``create_all`` and by the
-    migrations alike; ``info["order_messages_dialects"]`` tells the migrations which.  Their
-    columns are given as SQL text so that Alembic's autogenerate does not ask for them on the
-    other dialects."""
-    name = index_name(messages_table)
-    pg = sa.Index(
-        name,
-        sa.text("to_tsvector('simple', search_text)"),
-        postgresql_using="gin",
-        info={"order_messages_dialects": ("postgresql",)},
-    ).ddl_if(dialect="postgresql")
-    my = sa.Index(
-        f"{name}_ft",
-        sa.text("search_text"),
-        mysql_prefix="FULLTEXT",
-        mariadb_prefix="FULLTEXT",
-        info={"order_messages_dialects": ("mysql", "mariadb")},
-    ).ddl_if(dialect=("mysql", "mariadb"))  # type: ignore[arg-type]  # a tuple works too
-    return [pg, my]
+
+def add_search_index(table: sa.Table, dialect: str | None) -> None:
+    """Add the full-text index for ``dialect`` to the messages table, once.
+
+    Called at ``init_app``, when the database is known: the index exists only in its own
+    dialect's form (PostgreSQL's GIN index on an expression, MariaDB's FULLTEXT), so that
+    ``create_all`` and a host's Alembic autogenerate see exactly what that database has, and
+    autogenerate never meets an index it cannot reflect.  SQLite's FTS5 table is not an index;
+    :func:`install_sqlite_events` makes it.  ``info["order_messages_dialects"]`` tells the
+    migrations which dialects an index belongs to; ``ddl_if`` keeps ``create_all`` right
+    should one metadata serve apps on two kinds of database."""
+    name = index_name(table.name)
+    have = {index.name for index in table.indexes}
+    if dialect == "postgresql" and name not in have:
+        vector = sa.func.to_tsvector(sa.literal_column("'simple'"), table.c.search_text)
+        index = sa.Index(name, vector, postgresql_using="gin", info={DIALECTS_KEY: ("postgresql",)})
+        table.append_constraint(index.ddl_if(dialect="postgresql"))  # an expression: not bound
+    elif dialect in ("mysql", "mariadb") and f"{name}_ft" not in have:
+        sa.Index(
+            f"{name}_ft",
+            table.c.search_text,
+            mysql_prefix="FULLTEXT",
+            mariadb_prefix="FULLTEXT",
+            info={DIALECTS_KEY: ("mysql", "mariadb")},
+        ).ddl_if(dialect=("mysql", "mariadb"))  # type: ignore[arg-type]  # a tuple works too
 
 
 def _q(name: str) -> str:

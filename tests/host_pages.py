@@ -202,6 +202,25 @@ def textarea(fragment: str, name: str = "body") -> str:
     return html.unescape(match.group(1))
 
 
+def route_path(rule: Any, order: Any, *, token: str | None = None) -> str:
+    """The path of one of the blueprint's URL rules for ``order``: ``<order_id>`` is the order's
+    key, ``<token>`` a fresh guest link token for it (or ``token``), ``<filename>`` the
+    extension's stylesheet.  Any other argument fails, naming the rule."""
+    from flask_order_messages.tokens import make_guest_token
+
+    values = {
+        "order_id": lambda: str(order.id),
+        "token": lambda: token if token is not None else make_guest_token(order),
+        "filename": lambda: "order_messages.css",
+    }
+    unknown = set(rule.arguments) - set(values)
+    assert not unknown, f"{rule.rule}: no test value for {sorted(unknown)}; add one to route_path"
+    path = rule.rule
+    for name in rule.arguments:
+        path = re.sub(rf"<(?:[^:>]+:)?{name}>", values[name](), path)
+    return path  # type: ignore[no-any-return]
+
+
 def db_state() -> tuple[Any, ...]:
     """Everything a POST could change: messages, disputes, read pointers, threads, outbox."""
     models = current_order_messages.models

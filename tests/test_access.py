@@ -42,11 +42,16 @@ def classify(endpoint: str) -> str:
     )
 
 
-def routes(app, kind: str | None = None):
-    """(endpoint, rule, methods) of the blueprint's routes, static files left out."""
+def routes(app, kind: str | None = None, *, static: bool = False):
+    """(endpoint, rule, methods) of the blueprint's routes, static files left out unless
+    ``static`` (then ``kind`` must be None)."""
     found = []
     for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("order_messages.") or rule.endpoint.endswith(".static"):
+        if not rule.endpoint.startswith("order_messages."):
+            continue
+        if rule.endpoint.endswith(".static"):
+            if static:
+                found.append((rule.endpoint, rule, sorted(rule.methods & {"GET", "POST"})))
             continue
         if kind is None or classify(rule.endpoint) == kind:
             found.append((rule.endpoint, rule, sorted(rule.methods & {"GET", "POST"})))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from .. import services
-from ..errors import OrderMessagesError
+from ..errors import ValidationError
 from ..extension import current_order_messages as ext
 from .common import (
     dispute_close_view,
@@ -25,7 +26,7 @@ def messages() -> str:
     actor = require_staff()
     page = services.list_threads(
         actor,
-        query=request.args.get("q", "")[:200],
+        query=_search_query(request.args.get("q", "")),
         filter=request.args.get("filter", "all"),
         page=services.parse_page(request.args.get("page")),
     )
@@ -37,6 +38,33 @@ def messages() -> str:
     return render_template("order_messages/staff_messages.html", page=page, links=links)
 
 
+#: Longest search the Messages section takes, in characters.
+MAX_QUERY_LENGTH = 200
+
+
+def _search_query(raw: str) -> str:
+    """The search box's text: control characters dropped (a NUL is no word, and PostgreSQL
+    refuses it in a string); longer than :data:`MAX_QUERY_LENGTH` is refused with a reason."""
+    text = "".join(ch for ch in raw if ch.isspace() or unicodedata.category(ch) != "Cc")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise ValidationError(
+            f"This search is too long: {len(text):,} characters, at most "
+            f"{MAX_QUERY_LENGTH} are taken. Search for a few words or an order number.",
+            "q",
+        )
+    return text
+
+
+def _thread_ids(raw: list[str]) -> list[int]:
+    try:
+        ids = [int(x) for x in raw]
+    except ValueError:
+        ids = [-1]
+    if any(not 1 <= i < 2**31 for i in ids):
+        raise ValidationError("Thread ids must be whole numbers.", "thread_id")
+    return ids
+
+
 def mark() -> Response:
     """Mark the selected threads, or all, read or unread; back to the same list view."""
     actor = require_staff()
@@ -44,10 +72,7 @@ def mark() -> Response:
     scope = services.parse_choice(request.values.get("scope"), ("selected", "all"), "scope")
     ids = None
     if scope == "selected":
-        try:
-            ids = [int(x) for x in request.form.getlist("thread_id")]
-        except ValueError:
-            raise OrderMessagesError("Thread ids must be whole numbers.") from None
+        ids = _thread_ids(request.form.getlist("thread_id"))
     (services.mark_read if action == "read" else services.mark_unread)(actor, ids)
     params: dict[str, Any] = {
         k: request.form[k] for k in ("q", "filter", "page") if request.form.get(k)

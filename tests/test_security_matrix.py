@@ -1,0 +1,172 @@
+"""The access matrix: every route of the blueprint x every kind of visitor x GET and POST.
+
+The routes come from the app's URL map, so a route added later fails
+``test_every_route_is_in_the_matrix`` until someone writes down who may use it.  The expected
+status of each cell is written in :data:`MATRIX` by hand, not derived from the code under test.
+Each POST carries a valid CSRF token and plausible form data, so a POST that got through would
+really change something; every refused cell is checked to have changed nothing at all
+(messages, threads, disputes, read pointers, outbox).
+
+Visitors: anonymous; the order's own customer ("owner"); another customer ("other"); staff.
+The order in every URL belongs to the owner.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from flask_order_messages import services
+
+from .host_pages import db_state, route_path
+from .test_access import FORM, call, routes
+
+VISITORS = ("anonymous", "owner", "other", "staff")
+
+# State each route's cells start from: "thread" = the owner wrote, staff answered;
+# "dispute" = the same plus a dispute the owner opened (so closing it can succeed).
+THREAD, DISPUTE = "thread", "dispute"
+
+#: (state, {method: (anonymous, owner, other, staff)}).  405: the route has no such method.
+#: 302 is the host's login page (anonymous visitors only); 401 is the JSON endpoints' answer.
+MATRIX: dict[str, tuple[str, dict[str, tuple[int, int, int, int]]]] = {
+    # Staff pages: closed to customers (403), the order's existence is no secret to staff.
+    "staff_messages": (THREAD, {"GET": (302, 403, 403, 200), "POST": (405, 405, 405, 405)}),
+    "staff_mark": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 303)}),
+    "staff_thread": (THREAD, {"GET": (302, 403, 403, 200), "POST": (405, 405, 405, 405)}),
+    "staff_post": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 303)}),
+    "staff_mark_unread": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 303)}),
+    "staff_dispute_open": (THREAD, {"GET": (302, 403, 403, 200), "POST": (302, 403, 403, 303)}),
+    "staff_dispute_close": (
+        DISPUTE,
+        {"GET": (302, 403, 403, 200), "POST": (302, 403, 403, 303)},
+    ),
+    # Customer pages: only the owner; anyone else, staff included, gets the 404 a made-up
+    # order gets.
+    "customer_thread": (THREAD, {"GET": (302, 200, 404, 404), "POST": (405, 405, 405, 405)}),
+    "customer_post": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 303, 404, 404)}),
+    "customer_dispute_open": (
+        THREAD,
+        {"GET": (302, 200, 404, 404), "POST": (302, 303, 404, 404)},
+    ),
+    "customer_dispute_close": (
+        DISPUTE,
+        {"GET": (302, 200, 404, 404), "POST": (302, 303, 404, 404)},
+    ),
+    # JSON endpoints: 401 in JSON for anonymous scripts, never the login page.
+    "api_counts": (THREAD, {"GET": (401, 200, 200, 200), "POST": (405, 405, 405, 405)}),
+    "api_staff_entries": (THREAD, {"GET": (401, 403, 403, 200), "POST": (405, 405, 405, 405)}),
+    "api_customer_entries": (
+        THREAD,
+        {"GET": (401, 200, 404, 404), "POST": (405, 405, 405, 405)},
+    ),
+    # The guest link from the customer's mail is a bearer link: whoever holds a valid one
+    # reads and replies as the order's customer; the owner, logged in, goes to their order.
+    "guest_thread": (THREAD, {"GET": (200, 303, 200, 200), "POST": (303, 303, 303, 303)}),
+    # The extension's stylesheet and script.
+    "static": (THREAD, {"GET": (200, 200, 200, 200), "POST": (405, 405, 405, 405)}),
+}
+
+#: Statuses that mean "let through".  Every other status is a refusal and must change nothing.
+ALLOWED = {200, 303}
+
+
+def _endpoints(app) -> dict[str, tuple[object, list[str]]]:
+    return {
+        endpoint.removeprefix("order_messages."): (rule, methods)
+        for endpoint, rule, methods in routes(app, static=True)
+    }
+
+
+def test_every_route_is_in_the_matrix(app):
+    unknown = sorted(set(_endpoints(app)) - set(MATRIX))
+    assert not unknown, (
+        f"Routes missing from the access matrix: {unknown}. Decide who may use each one and "
+        "add a row to MATRIX in tests/test_security_matrix.py."
+    )
+
+
+def test_every_row_of_the_matrix_is_a_route(app):
+    gone = sorted(set(MATRIX) - set(_endpoints(app)))
+    assert not gone, f"MATRIX rows without a route any more: {gone}; remove them."
+
+
+def test_methods_in_the_matrix_match_the_routes(app):
+    """405 in the table exactly where the route has no such method: the table is not stale."""
+    for name, (rule, methods) in _endpoints(app).items():
+        _, cells = MATRIX[name]
+        for method in ("GET", "POST"):
+            expects_405 = all(code == 405 for code in cells[method])
+            assert expects_405 == (method not in methods), (name, method, methods)
+
+
+@pytest.fixture
+def people(staff, customer, stranger, order):
+    as_customer = services.customer_actor(customer)
+    services.post_message(order, as_customer, "Where is my parcel?")
+    services.post_message(order, services.staff_actor(staff), "It left yesterday.")
+    return {"anonymous": None, "owner": customer, "other": stranger, "staff": staff}
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_cell(app, order, customer, people, browser, name, visitor):
+    state, cells = MATRIX[name]
+    rule, _ = _endpoints(app).get(name, (None, None))
+    if rule is None:
+        pytest.fail(f"{name} is in MATRIX but no route any more")
+    if state == DISPUTE:
+        services.open_dispute(order, services.customer_actor(customer), "It arrived broken")
+    path = route_path(rule, order)
+    if name == "staff_mark":
+        path += "?scope=all"  # so an accepted POST really marks something
+    column = VISITORS.index(visitor)
+    browser.login(people[visitor])
+
+    for method in ("POST", "GET"):
+        expected = cells[method][column]
+        before = db_state()
+        response = call(browser, method, path)
+        where = f"{method} {name} as {visitor}"
+        assert response.status_code == expected, (
+            f"{where}: expected {expected}, got {response.status_code}"
+        )
+        if expected == 302:
+            location = urlsplit(response.headers["Location"])
+            assert location.path == "/login", where
+        if expected not in ALLOWED:
+            assert db_state() == before, f"{where} was refused but changed the database"
+            body = response.get_data(as_text=True)
+            # Refusals never show the thread's words.
+            assert "parcel" not in body and "left yesterday" not in body, where
+        elif method == "POST" and name not in ("staff_mark",):
+            assert db_state() != before, f"{where} was let through but changed nothing"
+        response.close()  # a static file's stream
+
+
+def test_forged_and_foreign_guest_tokens_are_refused_for_everyone(
+    app, order, customer, people, browser
+):
+    """The guest route with a token that is not a valid one: nobody gets in, nothing changes."""
+    from .conftest import make_order
+
+    rule, _ = _endpoints(app)["guest_thread"]
+    other_order = make_order(people["other"])
+    services.post_message(other_order, services.customer_actor(people["other"]), "Stranger's")
+    valid = route_path(rule, order)
+    tampered = [
+        valid[:-3] + ("aaa" if not valid.endswith("aaa") else "bbb"),  # signature broken
+        route_path(rule, order, token="not-a-token"),
+        route_path(rule, order, token="x" * 500),
+    ]
+    for visitor in VISITORS:
+        browser.login(people[visitor])
+        for path in tampered:
+            for method in ("GET", "POST"):
+                before = db_state()
+                response = call(browser, method, path)
+                assert response.status_code in (404, 410), (visitor, method, path)
+                assert db_state() == before, (visitor, method, path)
+                body = response.get_data(as_text=True)
+                assert "parcel" not in body and FORM["body"] not in body
