@@ -67,6 +67,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     _register_errors(app)
     _setup_mail_log()
+    if app.config.get("BENCH_SQL_COUNT"):
+        from .bench import install  # bench/run.py only: SQL counter header, bare endpoint
+
+        install(app)
 
     with app.app_context():
         db.create_all()

@@ -72,6 +72,51 @@ def worker(burst: bool) -> None:
         ) from exc
 
 
+@cli_group.command("expire-disputes")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Quiet days before a dispute expires (default: ORDER_MESSAGES_DISPUTE_EXPIRE_DAYS).",
+)
+@click.option("--dry-run", is_flag=True, help="Only list the disputes that would be closed.")
+def expire_disputes(days: int | None, dry_run: bool) -> None:
+    """Close open disputes whose thread has been quiet for a while, with the outcome "expired"
+    (run it from cron once a day).  Each gets a "dispute closed" event and a mail."""
+    from .extension import current_order_messages as ext
+    from .extension import current_settings
+    from .services import deadlines, expire_disputes
+
+    wait = days if days is not None else current_settings.dispute_expire_days
+    if not wait:
+        click.echo(
+            "Disputes never expire here: ORDER_MESSAGES_DISPUTE_EXPIRE_DAYS is 0. "
+            "Pass --days N to expire those quiet for N days anyway."
+        )
+        return
+    due = deadlines.expirable_disputes(wait)
+    number = ext.hook("order_number")
+
+    def label(dispute: object) -> str:
+        thread = ext.db.session.get(ext.models.Thread, dispute.thread_id)  # type: ignore[attr-defined]
+        order = ext.get_order(thread.order_id) if thread is not None else None
+        return f"#{number(order)}" if order is not None else f"thread {dispute.thread_id}"  # type: ignore[attr-defined]
+
+    if dry_run:
+        click.echo(f"{len(due)} open dispute(s) quiet for {wait} days or more would expire:")
+        for dispute in due:
+            click.echo(f"  order {label(dispute)}, opened {dispute.opened_at:%Y-%m-%d %H:%M} UTC")
+        return
+    from flask import current_app
+
+    # The mails link to the order pages: URLs need a request (SERVER_NAME makes them right).
+    with current_app.test_request_context("/"):
+        closed = expire_disputes(wait)
+    click.echo(f"Expired {len(closed)} dispute(s) quiet for {wait} days or more.")
+    for dispute in closed:
+        click.echo(f"  order {label(dispute)}")
+
+
 @cli_group.group("db")
 def db_group() -> None:
     """The extension's tables as Alembic migrations (history in <prefix>alembic_version)."""

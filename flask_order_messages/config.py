@@ -6,6 +6,7 @@ configuration table lists the same keys; keep both in step.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,38 @@ DEFAULTS: dict[str, Any] = {
     # process, "redis://host:6379/1" for several workers.  A Limiter the host set up before
     # OrderMessages is used with its own storage instead.
     "RATE_LIMIT_STORAGE": "memory://",
+    # Staff-only notes: a second button on the staff reply box posts an internal note.
+    "NOTES_ENABLED": True,
+    # Canned replies: staff keep reusable answers and insert them into the reply box.
+    "CANNED_REPLIES_ENABLED": True,
+    # Staff close a dispute with an outcome; a closed dispute can be reopened.
+    "DISPUTE_OUTCOMES_ENABLED": True,
+    # Hours the store has to answer a new dispute (its respond-by time); 0 turns respond-by
+    # times, overdue marks and the overdue count off.
+    "DISPUTE_RESPONSE_HOURS": 48,
+    # ``flask order-messages expire-disputes`` closes open disputes whose thread has been
+    # quiet this many days, with the outcome "expired"; 0: it closes none.
+    "DISPUTE_EXPIRE_DAYS": 30,
+    # Attachments: files on messages, served only to people who may read the thread.
+    "ATTACHMENTS_ENABLED": True,
+    # Types accepted, detected from the file's first bytes (not its name): a comma-separated
+    # string or a list, out of filetypes.KNOWN_TYPES.
+    "ATTACHMENT_TYPES": "image/png,image/jpeg,image/gif,image/webp,application/pdf",
+    # Largest single file, in bytes (5 MiB).
+    "MAX_ATTACHMENT_BYTES": 5 * 1024 * 1024,
+    # Files on one message.
+    "MAX_ATTACHMENTS": 5,
+    # All files of one message together, in bytes (20 MiB).
+    "MAX_ATTACHMENTS_TOTAL_BYTES": 20 * 1024 * 1024,
+    # Folder of the default local storage; relative to the app's instance folder.  None:
+    # <instance_path>/order_messages_attachments.
+    "ATTACHMENT_FOLDER": None,
+    # Response-time insight page for staff.
+    "INSIGHT_ENABLED": True,
+    # The first answer to a customer counts as on time within this many hours.
+    "RESPONSE_TARGET_HOURS": 24,
+    # Days the insight page looks back (first responses, messages per day).
+    "INSIGHT_DAYS": 30,
 }
 
 _CHOICES = {"MAIL_DELIVERY": ("sync", "rq", "off")}
@@ -92,6 +125,20 @@ class Settings:
     poll_interval: int
     post_rate_limit: str | None
     rate_limit_storage: str
+    notes_enabled: bool
+    canned_replies_enabled: bool
+    dispute_outcomes_enabled: bool
+    dispute_response_hours: int
+    dispute_expire_days: int
+    attachments_enabled: bool
+    attachment_types: tuple[str, ...]
+    max_attachment_bytes: int
+    max_attachments: int
+    max_attachments_total_bytes: int
+    attachment_folder: str | None
+    insight_enabled: bool
+    response_target_hours: int
+    insight_days: int
 
 
 def _positive_int(key: str, value: Any, *, allow_zero: bool = False) -> int:
@@ -148,6 +195,56 @@ def _storage_uri(key: str, value: Any) -> str:
     return uri
 
 
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{PREFIX}{key} must be True or False, got {value!r}.")
+    return value
+
+
+def _attachment_types(key: str, value: Any) -> tuple[str, ...]:
+    from .filetypes import KNOWN_TYPES
+
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple, set, frozenset)) or not all(
+        isinstance(item, str) for item in items
+    ):
+        raise ConfigError(
+            f"{PREFIX}{key} must be a comma-separated string or a list of content types, "
+            f"got {value!r}."
+        )
+    types = tuple(dict.fromkeys(item.strip().lower() for item in items if item.strip()))
+    known = ", ".join(KNOWN_TYPES)
+    if not types:
+        raise ConfigError(
+            f"{PREFIX}{key} names no type; list some of {known}, or turn attachments off with "
+            f"{PREFIX}ATTACHMENTS_ENABLED = False."
+        )
+    for item in types:
+        if item not in KNOWN_TYPES:
+            raise ConfigError(
+                f"{PREFIX}{key}: {item!r} is not a type the extension can recognise by its "
+                f"content; use some of {known}."
+            )
+    return types
+
+
+def _folder(key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{PREFIX}{key} must be a folder path or None, got {value!r}.")
+    return value
+
+
+def _insight_days(key: str, value: Any) -> int:
+    days = _positive_int(key, value)
+    if days > 366:
+        raise ConfigError(f"{PREFIX}{key} must be at most 366 days, got {value!r}.")
+    return days
+
+
 def load_settings(config: dict[str, Any]) -> Settings:
     """Apply the defaults to ``config`` and return the validated settings.
 
@@ -192,4 +289,26 @@ def load_settings(config: dict[str, Any]) -> Settings:
         poll_interval=_positive_int("POLL_INTERVAL", get("POLL_INTERVAL"), allow_zero=True),
         post_rate_limit=_rate_limit("POST_RATE_LIMIT", get("POST_RATE_LIMIT")),
         rate_limit_storage=_storage_uri("RATE_LIMIT_STORAGE", get("RATE_LIMIT_STORAGE")),
+        notes_enabled=_bool("NOTES_ENABLED", get("NOTES_ENABLED")),
+        canned_replies_enabled=_bool("CANNED_REPLIES_ENABLED", get("CANNED_REPLIES_ENABLED")),
+        dispute_outcomes_enabled=_bool(
+            "DISPUTE_OUTCOMES_ENABLED", get("DISPUTE_OUTCOMES_ENABLED")
+        ),
+        dispute_response_hours=_positive_int(
+            "DISPUTE_RESPONSE_HOURS", get("DISPUTE_RESPONSE_HOURS"), allow_zero=True
+        ),
+        dispute_expire_days=_positive_int(
+            "DISPUTE_EXPIRE_DAYS", get("DISPUTE_EXPIRE_DAYS"), allow_zero=True
+        ),
+        attachments_enabled=_bool("ATTACHMENTS_ENABLED", get("ATTACHMENTS_ENABLED")),
+        attachment_types=_attachment_types("ATTACHMENT_TYPES", get("ATTACHMENT_TYPES")),
+        max_attachment_bytes=_positive_int("MAX_ATTACHMENT_BYTES", get("MAX_ATTACHMENT_BYTES")),
+        max_attachments=_positive_int("MAX_ATTACHMENTS", get("MAX_ATTACHMENTS")),
+        max_attachments_total_bytes=_positive_int(
+            "MAX_ATTACHMENTS_TOTAL_BYTES", get("MAX_ATTACHMENTS_TOTAL_BYTES")
+        ),
+        attachment_folder=_folder("ATTACHMENT_FOLDER", get("ATTACHMENT_FOLDER")),
+        insight_enabled=_bool("INSIGHT_ENABLED", get("INSIGHT_ENABLED")),
+        response_target_hours=_positive_int("RESPONSE_TARGET_HOURS", get("RESPONSE_TARGET_HOURS")),
+        insight_days=_insight_days("INSIGHT_DAYS", get("INSIGHT_DAYS")),
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import sqlalchemy as sa
 from flask import Flask, current_app, url_for
 from werkzeug.local import LocalProxy
 
@@ -241,10 +242,27 @@ class OrderMessages:
                 if not raw.isascii() or not raw.lstrip("-").isdigit():
                     return None
                 value = int(raw)
-                return value if -(2**63) <= value < 2**63 else None
+                bound = self._int_key_bound()
+                return value if -bound <= value < bound else None
+            if python_type is str and any(ord(ch) < 32 for ch in raw):
+                return None  # PostgreSQL refuses a NUL in a string; no key holds one
             return python_type(raw)
         except (TypeError, ValueError):
             return None
+
+    def _int_key_bound(self) -> int:
+        """Keys of the order's integer column lie in [-bound, bound): a larger number can name
+        no order, and PostgreSQL would refuse to compare it with the column."""
+        column_type = self.order_pk.type
+        if isinstance(column_type, sa.BigInteger):
+            return 2**63
+        if isinstance(column_type, sa.SmallInteger):
+            return 2**15
+        try:
+            dialect = self.db.session.get_bind().dialect.name
+        except Exception:  # noqa: BLE001 - no app context: the narrowest common size
+            dialect = ""
+        return 2**63 if dialect == "sqlite" else 2**31
 
     def get_order(self, raw_key: Any) -> Any | None:
         """The order with this key (a URL segment or a typed key), or None."""

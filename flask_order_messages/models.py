@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
-from sqlalchemy.orm import declared_attr
+from sqlalchemy.orm import declared_attr, relationship
 
 from . import search
 
@@ -27,6 +27,7 @@ KIND_EVENT = "event"
 KIND_NOTE = "note"
 EVENT_DISPUTE_OPENED = "dispute_opened"
 EVENT_DISPUTE_CLOSED = "dispute_closed"
+EVENT_DISPUTE_REOPENED = "dispute_reopened"
 
 # Fractional seconds on MariaDB, whose DATETIME otherwise drops them (ordering needs them).
 DateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
@@ -94,6 +95,8 @@ class Models:
     ReadPointer: Any
     Dispute: Any
     MailOutbox: Any
+    Attachment: Any
+    CannedReply: Any
 
 
 def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Models:
@@ -205,6 +208,11 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         closed_at = sa.Column(DateTime, nullable=True)
         outcome = sa.Column(sa.String(32), nullable=True)
         note = sa.Column(sa.Text, nullable=True)
+        # When the store should have answered by (ORDER_MESSAGES_DISPUTE_RESPONSE_HOURS after
+        # opening); NULL when respond-by times are off.
+        respond_by = sa.Column(DateTime, nullable=True)
+        # The closed dispute this one reopens (its history stays in that row).
+        reopened_from_id = sa.Column(sa.Integer, nullable=True)
 
         @property
         def is_open(self) -> bool:
@@ -234,5 +242,58 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         claimed_until = sa.Column(DateTime, nullable=True)
         sent_at = sa.Column(DateTime, nullable=True)
 
+    class Attachment(db.Model):  # type: ignore[name-defined,misc]
+        """A file on a message.  The bytes live in the attachment storage under
+        ``storage_key`` (random, never the person's file name); ``filename`` is the cleaned
+        name it is shown and downloaded under; ``content_type`` was read from its content."""
+
+        __tablename__ = f"{prefix}attachments"
+        __table_args__ = _table_args(
+            "Attachment",
+            sa.UniqueConstraint("storage_key", name=f"uq_{prefix}attachments_storage_key"),
+        )
+        id = sa.Column(BigId, primary_key=True)
+        message_id = sa.Column(
+            BigId,
+            sa.ForeignKey(f"{t_messages}.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+        filename = sa.Column(sa.String(255), nullable=False)
+        storage_key = sa.Column(sa.String(64), nullable=False)
+        content_type = sa.Column(sa.String(100), nullable=False)
+        size = sa.Column(sa.BigInteger, nullable=False)
+        created_at = sa.Column(DateTime, nullable=False, default=utcnow)
+
+        @property
+        def is_image(self) -> bool:
+            return bool(self.content_type.startswith("image/"))
+
+        def __repr__(self) -> str:
+            return f"<Attachment {self.id} message={self.message_id} {self.content_type}>"
+
+    class CannedReply(db.Model):  # type: ignore[name-defined,misc]
+        """A reusable answer staff insert into the reply box.  The body may hold the
+        placeholders {customer_name}, {order_number} and {staff_name}."""
+
+        __tablename__ = f"{prefix}canned_replies"
+        __table_args__ = _table_args(
+            "CannedReply", sa.UniqueConstraint("title", name=f"uq_{prefix}canned_replies_title")
+        )
+        id = sa.Column(sa.Integer, primary_key=True)
+        title = sa.Column(sa.String(120), nullable=False)
+        body = sa.Column(sa.Text, nullable=False)
+        created_by_id = sa.Column(user_type, nullable=True)
+        created_at = sa.Column(DateTime, nullable=False, default=utcnow)
+        updated_at = sa.Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+        def __repr__(self) -> str:
+            return f"<CannedReply {self.id} {self.title!r}>"
+
+    # Read-only: attachments are written by services.attachments, next to their message.
+    Message.attachments = relationship(
+        Attachment, order_by=Attachment.id, viewonly=True, lazy="select"
+    )
+
     search.install_sqlite_events(Message.__table__)
-    return Models(Thread, Message, ReadPointer, Dispute, MailOutbox)
+    return Models(Thread, Message, ReadPointer, Dispute, MailOutbox, Attachment, CannedReply)

@@ -33,6 +33,8 @@ POSTING_ENDPOINTS = frozenset(
         "customer_dispute_open",
         "staff_dispute_close",
         "customer_dispute_close",
+        "staff_dispute_reopen",
+        "customer_dispute_reopen",
     )
 )
 SCOPE = "order-messages-post"

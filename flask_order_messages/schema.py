@@ -19,6 +19,7 @@ A host that keeps its own tables in Flask-Migrate passes :func:`host_include_obj
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -32,10 +33,21 @@ from alembic.script import ScriptDirectory
 
 from . import search
 
-#: The model tables, by the key their name ends with, in the order they are created.
-TABLE_KEYS = ("threads", "messages", "read_pointers", "disputes", "mail_outbox")
-#: Columns that a later migration adds, as ``{table key: {column name: revision}}``; the
-#: migration that creates a table leaves these out.
+#: The tables the first script creates, by the key their name ends with, in creation order.
+#: Until the first release this is the whole initial schema, so a new model table is added
+#: here; after it, a new table gets a script of its own (and a new column an entry in
+#: :data:`ADDED_LATER`).  ``tests/test_migrations.py`` fails while a model table is in neither.
+INITIAL_TABLES = (
+    "threads",
+    "messages",
+    "read_pointers",
+    "disputes",
+    "mail_outbox",
+    "attachments",
+    "canned_replies",
+)
+#: Columns that a later script adds, as ``{table key: {column name: revision}}``; the script
+#: that creates a table leaves these out.
 ADDED_LATER: dict[str, dict[str, str]] = {}
 #: Where the scripts live, as an Alembic package resource.
 SCRIPT_LOCATION = "flask_order_messages:migrations"
@@ -55,9 +67,15 @@ def _ext(ext: Any = None) -> Any:
 
 
 def _tables(ext: Any) -> dict[str, sa.Table]:
-    models = ext.models
-    classes = (models.Thread, models.Message, models.ReadPointer, models.Dispute, models.MailOutbox)
-    return {key: cls.__table__ for key, cls in zip(TABLE_KEYS, classes, strict=True)}
+    """Every model table of the extension, by its name without the table prefix."""
+    prefix = ext.table_prefix
+    tables = (getattr(ext.models, f.name).__table__ for f in dataclasses.fields(ext.models))
+    return {t.name[len(prefix) :]: t for t in tables}
+
+
+def table_keys(ext: Any = None) -> list[str]:
+    """The keys of the extension's model tables: their names without the table prefix."""
+    return list(_tables(_ext(ext)))
 
 
 def version_table(ext: Any = None) -> str:
@@ -127,9 +145,9 @@ class Migration:
         return cls(context.config.attributes["order_messages"], op)  # type: ignore[arg-type]
 
     def create_table(self, key: str) -> None:
-        """Create table ``key`` (``"threads"``...) as the models declare it -- columns, keys,
-        constraints, plain indexes, whatever the host's base class adds -- less the columns in
-        :data:`ADDED_LATER` and the full-text index (its own migration)."""
+        """Create table ``key`` (``"threads"``...: :func:`table_keys`) as the models declare
+        it -- columns, keys, constraints, plain indexes, whatever the host's base class adds --
+        less the columns in :data:`ADDED_LATER` and the full-text index (its own script)."""
         table = self.tables[key]
         later = set(ADDED_LATER.get(key, {}))
         create = ops.CreateTableOp.from_table(table)

@@ -18,8 +18,19 @@ dispute_opened = _signals.signal("dispute-opened")
 #: Keyword arguments: ``dispute``, ``thread``, ``order``, ``actor``.
 dispute_closed = _signals.signal("dispute-closed")
 
+#: Sent after a closed dispute is reopened and committed (a new dispute row, linked to the
+#: closed one by ``reopened_from_id``).
+#: Keyword arguments: ``dispute`` (the new one), ``previous``, ``thread``, ``order``, ``actor``.
+dispute_reopened = _signals.signal("dispute-reopened")
+
 #: Sent when a person's read pointer moves (viewing a thread, mark read or unread).
 #: Keyword arguments: ``user_id``, ``thread_ids`` (a list), ``read`` (True for read).
 thread_read = _signals.signal("thread-read")
 
-__all__ = ["message_posted", "dispute_opened", "dispute_closed", "thread_read"]
+__all__ = [
+    "message_posted",
+    "dispute_opened",
+    "dispute_closed",
+    "dispute_reopened",
+    "thread_read",
+]

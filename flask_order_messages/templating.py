@@ -20,6 +20,8 @@ from markupsafe import Markup, escape
 from . import services
 from .extension import current_order_messages as ext
 from .extension import current_settings
+from .services.attachments import format_size
+from .services.insight import format_duration
 
 _URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
@@ -76,16 +78,21 @@ def render_panel(
     view: Any, side: str, next: str | None, *, error: str | None = None, draft: str = ""
 ) -> Markup:
     """The thread partial for ``side`` ("staff" or "customer") from a service ``ThreadView``."""
+    from .panel_extras import canned_draft, panel_extras, without_canned
+
+    if not draft and not error:
+        draft = canned_draft(view, side)  # "?canned=<id>": the way to insert one without JS
     return Markup(
         render_template(
             "order_messages/_thread.html",
             view=view,
             side=side,
-            next=safe_next(next) or safe_next(request.full_path.rstrip("?")),
+            next=without_canned(safe_next(next) or safe_next(request.full_path.rstrip("?"))),
             order_number=ext.hook("order_number")(view.order),
             order_key=ext.order_key(view.order),
             error=error,
             draft=draft,
+            extras=panel_extras(view, side),
         )
     )
 
@@ -112,7 +119,9 @@ class PartialHelpers:
         user = self._user()
         if not ext.is_staff(user):
             return Markup("")
-        counts = services.bell_counts(services.staff_actor(user))
+        actor = services.staff_actor(user)
+        counts = services.bell_counts(actor)
+        counts["overdue_disputes"] = services.overdue_dispute_count(actor)
         return Markup(render_template("order_messages/_bell.html", counts=counts))
 
     def staff_tab_label(self, order: Any) -> Markup:
@@ -195,10 +204,71 @@ class PartialHelpers:
     def poll_interval(self) -> int:
         return current_settings.poll_interval
 
+    @property
+    def dispute_deadlines_enabled(self) -> bool:
+        """Whether disputes get respond-by times (``DISPUTE_RESPONSE_HOURS`` above 0)."""
+        return bool(current_settings.dispute_response_hours)
+
+    @property
+    def canned_replies_enabled(self) -> bool:
+        return current_settings.canned_replies_enabled
+
+    @property
+    def attachments_enabled(self) -> bool:
+        return current_settings.attachments_enabled
+
+    def upload_field(self) -> Markup:
+        """The file input of a reply form (nothing when attachments are off).  The form needs
+        ``enctype="multipart/form-data"``."""
+        if not current_settings.attachments_enabled:
+            return Markup("")
+        return Markup(render_template("order_messages/_upload_field.html"))
+
+    def upload_limits(self) -> dict[str, Any]:
+        """The configured attachment limits, for the file input and its hint."""
+        from .filetypes import KNOWN_TYPES, describe
+
+        settings = current_settings
+        types = settings.attachment_types
+        extensions = [f".{e}" for t in types for e in KNOWN_TYPES[t].extensions]
+        return {
+            "accept": ",".join([*types, *extensions]),
+            "kinds": describe(types),
+            "max_files": settings.max_attachments,
+            "max_bytes": settings.max_attachment_bytes,
+            "max_total": settings.max_attachments_total_bytes,
+        }
+
+    def attachment_url(
+        self, attachment: Any, order: Any, side: str, guest_token: str | None = None
+    ) -> str:
+        """Where ``attachment`` is opened from: the guest link's own address for a guest,
+        else the staff or the customer route of the order."""
+        if guest_token:
+            return url_for(
+                "order_messages.guest_attachment", token=guest_token, attachment_id=attachment.id
+            )
+        endpoint = "staff_attachment" if side == "staff" else "customer_attachment"
+        return url_for(
+            f"order_messages.{endpoint}",
+            order_id=ext.order_key(order),
+            attachment_id=attachment.id,
+        )
+
+    @property
+    def insight_enabled(self) -> bool:
+        return current_settings.insight_enabled
+
+    def insight_url(self) -> str:
+        return url_for("order_messages.staff_insight")
+
 
 def register_template_helpers(app: Flask) -> None:
     """Add the filters and the ``order_messages`` global to the app's Jinja environment."""
     app.jinja_env.filters["om_text"] = message_html
     app.jinja_env.filters["om_date"] = format_date
     app.jinja_env.filters["om_excerpt"] = excerpt
+    app.jinja_env.filters["om_outcome"] = services.outcome_label
+    app.jinja_env.filters["om_filesize"] = format_size
+    app.jinja_env.filters["om_duration"] = format_duration
     app.jinja_env.globals["order_messages"] = PartialHelpers()

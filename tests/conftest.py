@@ -72,8 +72,9 @@ def database_url(tmp_path: Any) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
 
 
-def make_app(tmp_path: Any, **config: Any) -> Flask:
-    """The host app, app-factory style."""
+def make_app(tmp_path: Any, *, before_init: Any = None, **config: Any) -> Flask:
+    """The host app, app-factory style.  ``before_init(app)`` runs just before the extension's
+    ``init_app`` (a host's own extensions, such as a Flask-Limiter ``Limiter``)."""
     app = Flask("test_host")
     app.config.update(
         TESTING=True,
@@ -82,11 +83,15 @@ def make_app(tmp_path: Any, **config: Any) -> Flask:
         MAIL_DEFAULT_SENDER="shop@example.test",
         MAIL_SUPPRESS_SEND=True,
         ORDER_MESSAGES_POLL_INTERVAL=0,
+        # Attachment files of this test only, never the repository's instance folder.
+        ORDER_MESSAGES_ATTACHMENT_FOLDER=os.path.join(str(tmp_path), "attachments"),
         SERVER_NAME="shop.test",
     )
     app.config.update(config)
     app.jinja_env.undefined = StrictUndefined
     db.init_app(app)
+    if before_init is not None:
+        before_init(app)
     order_messages.init_app(app)
     login = LoginManager(app)
     login.login_view = "login"
@@ -225,6 +230,9 @@ class Browser:
 
     def get(self, url: str, **kw: Any) -> Any:
         self._fresh_user()
+        # Buffered: the whole answer is read and closed at once, so a file response (an
+        # attachment) never stays open because a test looked only at its status.
+        kw.setdefault("buffered", True)
         return self.client.get(url, **kw)
 
     def post(self, url: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kw: Any) -> Any:
@@ -232,6 +240,7 @@ class Browser:
         if csrf:
             data.setdefault("csrf_token", self.token())
         self._fresh_user()
+        kw.setdefault("buffered", True)
         return self.client.post(url, data=data, **kw)
 
 

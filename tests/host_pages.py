@@ -212,6 +212,7 @@ def route_path(rule: Any, order: Any, *, token: str | None = None) -> str:
         "order_id": lambda: str(order.id),
         "token": lambda: token if token is not None else make_guest_token(order),
         "filename": lambda: "order_messages.css",
+        "attachment_id": lambda: attachment_id_for(order.id),
     }
     unknown = set(rule.arguments) - set(values)
     assert not unknown, f"{rule.rule}: no test value for {sorted(unknown)}; add one to route_path"
@@ -219,6 +220,33 @@ def route_path(rule: Any, order: Any, *, token: str | None = None) -> str:
     for name in rule.arguments:
         path = re.sub(rf"<(?:[^:>]+:)?{name}>", values[name](), path)
     return path  # type: ignore[no-any-return]
+
+
+#: The smallest PNG: a 1x1 transparent pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def attachment_id_for(order_key: Any) -> str:
+    """The id of the first attachment on ``order_key``'s thread, or a made-up one."""
+    models = current_order_messages.models
+    a, m, t = models.Attachment, models.Message, models.Thread
+    found = db.session.execute(
+        db.select(a.id)
+        .join(m, m.id == a.message_id)
+        .join(t, t.id == m.thread_id)
+        .where(t.order_id == order_key)
+        .order_by(a.id)
+    ).scalar()
+    return str(found) if found is not None else "987654"
+
+
+def add_attachment(order: Any, actor: Any, name: str = "label.png") -> Any:
+    """A message with one small PNG on ``order``, by ``actor``; returns the attachment."""
+    message = services.post_message(order, actor, "A picture", files=[(name, PNG)])
+    return message.attachments[0]
 
 
 def db_state() -> tuple[Any, ...]:

@@ -9,13 +9,14 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from flask_order_messages import services
 
-from .host_pages import P, db_state
+from .host_pages import P, add_attachment, attachment_id_for, db_state
 
 STAFF = "staff"
 CUSTOMER = "customer"
@@ -60,8 +61,13 @@ def routes(app, kind: str | None = None, *, static: bool = False):
 
 
 def url(rule, order_id: str) -> str:
-    assert rule.arguments <= {"order_id"}, rule
-    return rule.rule.replace("<order_id>", order_id)
+    """The rule's path for ``order_id``; an attachment id is that order's first attachment's
+    (a made-up one when it has none)."""
+    assert rule.arguments <= {"order_id", "attachment_id"}, rule
+    path = rule.rule.replace("<order_id>", order_id)
+    if "attachment_id" in rule.arguments:
+        path = re.sub(r"<[^<>]*attachment_id>", attachment_id_for(order_id), path)
+    return path
 
 
 # Plausible form data, so a POST that got through would change something.
@@ -84,6 +90,7 @@ def test_others_order_and_made_up_id_get_the_same_404(
 ):
     services.post_message(order, as_customer, "Carol's private question")
     services.post_message(order, as_staff, "Carol's private answer")
+    add_attachment(order, as_customer)
     services.open_dispute(order, as_customer, "Carol's dispute")
     before = db_state()
     browser.login(stranger)
@@ -101,6 +108,7 @@ def test_others_order_and_made_up_id_get_the_same_404(
 
 
 def test_the_owner_gets_through_on_the_same_routes(app, order, customer, as_customer, browser):
+    add_attachment(order, as_customer)
     services.open_dispute(order, as_customer, "Mine")
     browser.login(customer)
     for endpoint, rule, methods in routes(app, CUSTOMER):
@@ -167,7 +175,8 @@ def test_bad_guest_tokens_are_refused_not_500(app, customer, browser, bad):
             assert response.status_code in (404, 410), f"{method} {endpoint}"
 
 
-def test_staff_reach_every_order(app, order, staff, browser):
+def test_staff_reach_every_order(app, order, staff, customer, browser):
+    add_attachment(order, services.customer_actor(customer))
     browser.login(staff)
     for endpoint, rule, methods in routes(app, STAFF):
         if "GET" not in methods:

@@ -19,7 +19,7 @@ import pytest
 
 from flask_order_messages import services
 
-from .host_pages import db_state, route_path
+from .host_pages import PNG, db_state, route_path
 from .test_access import FORM, call, routes
 
 VISITORS = ("anonymous", "owner", "other", "staff")
@@ -64,6 +64,16 @@ MATRIX: dict[str, tuple[str, dict[str, tuple[int, int, int, int]]]] = {
     # The guest link from the customer's mail is a bearer link: whoever holds a valid one
     # reads and replies as the order's customer; the owner, logged in, goes to their order.
     "guest_thread": (THREAD, {"GET": (200, 303, 200, 200), "POST": (303, 303, 303, 303)}),
+    # Attachment files: whoever may read the thread (staff; the owner; a guest link, which is
+    # a bearer link like the guest thread), the same 404 as a missing file for anyone else.
+    "staff_attachment": (THREAD, {"GET": (302, 403, 403, 200), "POST": (405, 405, 405, 405)}),
+    "customer_attachment": (
+        THREAD,
+        {"GET": (302, 200, 404, 404), "POST": (405, 405, 405, 405)},
+    ),
+    "guest_attachment": (THREAD, {"GET": (200, 200, 200, 200), "POST": (405, 405, 405, 405)}),
+    # The response-time insight page: staff only.
+    "staff_insight": (THREAD, {"GET": (302, 403, 403, 200), "POST": (405, 405, 405, 405)}),
     # The extension's stylesheet and script.
     "static": (THREAD, {"GET": (200, 200, 200, 200), "POST": (405, 405, 405, 405)}),
 }
@@ -105,7 +115,9 @@ def test_methods_in_the_matrix_match_the_routes(app):
 def people(staff, customer, stranger, order):
     as_customer = services.customer_actor(customer)
     services.post_message(order, as_customer, "Where is my parcel?")
-    services.post_message(order, services.staff_actor(staff), "It left yesterday.")
+    services.post_message(
+        order, services.staff_actor(staff), "It left yesterday.", files=[("label.png", PNG)]
+    )
     return {"anonymous": None, "owner": customer, "other": stranger, "staff": staff}
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from flask_order_messages import current_order_messages, services
+from flask_order_messages.services import deadlines
 
 from .conftest import db
 from .host_pages import (
@@ -60,8 +61,11 @@ def test_open_dispute_page_then_red_note(order, as_customer, staff, browser):
     thread = thread_section(order_page(browser, order))
     note = re.search(r'<div class="om-dispute-note"[^>]*>(.*?)</div>\s*</div>', thread, re.S)
     assert note is not None
+    # The respond-by time came from the real opening time (backdate leaves it alone).
+    respond_by = deadlines.short_time(services.open_dispute_of(order).respond_by)
     assert words(note.group(1)) == (
-        "Dispute opened on Aug 29, 2018, by Admin Admin Customer sent photos of the damage"
+        "Dispute opened on Aug 29, 2018, by Admin Admin Customer sent photos of the damage "
+        f"Respond by {respond_by}"
     )
     # The note is at the top of the thread, before the first message.
     assert thread.index("om-dispute-note") < thread.index("The vase arrived broken")

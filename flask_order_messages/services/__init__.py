@@ -1,7 +1,18 @@
 """The rules, as plain functions.  Views, JSON endpoints, the CLI and tests all call these."""
 
 from .common import Actor, clean_body, clean_reason, customer_actor, staff_actor
-from .disputes import OUTCOMES, close_dispute, open_dispute, open_dispute_of
+from .deadlines import expire_disputes, overdue_dispute_count
+from .disputes import (
+    OUTCOME_LABELS,
+    OUTCOMES,
+    STAFF_OUTCOMES,
+    close_dispute,
+    open_dispute,
+    open_dispute_of,
+    outcome_label,
+    reopen_dispute,
+    reopenable_dispute,
+)
 from .listing import (
     ORDER_FILTERS,
     THREAD_FILTERS,
@@ -31,6 +42,8 @@ from .reading import (
 __all__ = [
     "Actor",
     "OUTCOMES",
+    "OUTCOME_LABELS",
+    "STAFF_OUTCOMES",
     "ORDER_FILTERS",
     "THREAD_FILTERS",
     "ThreadPage",
@@ -42,6 +55,7 @@ __all__ = [
     "close_dispute",
     "customer_actor",
     "customer_unread_summary",
+    "expire_disputes",
     "filter_orders",
     "get_or_create_thread",
     "get_thread",
@@ -53,9 +67,13 @@ __all__ = [
     "open_dispute_count",
     "open_dispute_of",
     "order_unread_count",
+    "outcome_label",
+    "overdue_dispute_count",
     "parse_choice",
     "parse_page",
     "post_message",
+    "reopen_dispute",
+    "reopenable_dispute",
     "staff_actor",
     "thread_view",
     "unread_by_order",

@@ -11,12 +11,31 @@ from sqlalchemy.exc import IntegrityError
 from .. import mail, signals
 from ..errors import DisputeError, ValidationError
 from ..extension import current_order_messages as ext
-from ..models import EVENT_DISPUTE_CLOSED, EVENT_DISPUTE_OPENED, KIND_EVENT, utcnow
+from ..extension import current_settings
+from ..models import (
+    EVENT_DISPUTE_CLOSED,
+    EVENT_DISPUTE_OPENED,
+    EVENT_DISPUTE_REOPENED,
+    KIND_EVENT,
+    utcnow,
+)
 from .common import Actor, clean_reason, clean_text, session
+from .deadlines import respond_by_from
 from .posting import add_entry, get_or_create_thread, get_thread, lock_thread
 
-#: Outcomes a dispute can be closed with.
-OUTCOMES = ("resolved", "withdrawn")
+#: Outcomes a dispute can be closed with.  ``"resolved"`` is what a close that names none
+#: records (a staff close with ``ORDER_MESSAGES_DISPUTE_OUTCOMES_ENABLED`` off, or a script).
+OUTCOMES = ("resolved_for_customer", "resolved_for_store", "withdrawn", "expired", "resolved")
+#: The outcomes staff choose from when they close a dispute, in the order the form lists them.
+STAFF_OUTCOMES = ("resolved_for_customer", "resolved_for_store", "withdrawn", "expired")
+#: Each outcome in words.
+OUTCOME_LABELS = {
+    "resolved_for_customer": "Resolved for the customer",
+    "resolved_for_store": "Resolved for the store",
+    "withdrawn": "Withdrawn",
+    "expired": "Expired",
+    "resolved": "Resolved",
+}
 
 
 def open_dispute_of(order: Any) -> Any | None:
@@ -46,6 +65,7 @@ def open_dispute(order: Any, actor: Actor, reason: Any) -> Any:
         opened_by_role=actor.role,
         opened_at=now,
         reason=text,
+        respond_by=respond_by_from(now),
     )
     db = session()
     db.add(dispute)
@@ -89,6 +109,8 @@ def close_dispute(order: Any, actor: Actor, *, outcome: str | None = None, note:
     outcome = outcome or ("resolved" if actor.is_staff else "withdrawn")
     if outcome not in OUTCOMES:
         raise ValidationError(f"Unknown outcome {outcome!r}.", "outcome")
+    if not actor.is_staff and outcome != "withdrawn":
+        raise ValidationError("A customer can only withdraw their own dispute.", "outcome")
     note_text = None
     if note not in (None, ""):
         note_text = clean_text(note, field="note", label="The note", max_length=2000)
@@ -113,7 +135,7 @@ def close_dispute(order: Any, actor: Actor, *, outcome: str | None = None, note:
         db.rollback()
         raise DisputeError("This dispute was closed already.")
     thread = get_thread(order)
-    body = note_text or ("Withdrawn by the customer." if outcome == "withdrawn" else "Resolved.")
+    body = closed_event_body(outcome, actor, note_text)
     try:
         event = add_entry(thread, actor, body, kind=KIND_EVENT, event=EVENT_DISPUTE_CLOSED)
         outbox_ids = mail.queue_for_entry(event, order, actor)
@@ -126,6 +148,125 @@ def close_dispute(order: Any, actor: Actor, *, outcome: str | None = None, note:
     signals.dispute_closed.send(
         current_app._get_current_object(),  # type: ignore[attr-defined]
         dispute=dispute,
+        thread=thread,
+        order=order,
+        actor=actor,
+    )
+    return dispute
+
+
+def outcome_label(outcome: str | None) -> str:
+    """An outcome in words (``"Resolved for the customer"``); "" for None."""
+    if outcome is None:
+        return ""
+    return OUTCOME_LABELS.get(outcome, outcome.replace("_", " ").capitalize())
+
+
+def closed_event_body(outcome: str, actor: Actor, note: str | None) -> str:
+    """The text of a "dispute closed" event: the outcome in words, then the note.
+
+    A plain "resolved" close keeps the note alone (or "Resolved."), and a customer's
+    withdrawal reads "Withdrawn by the customer."."""
+    if outcome == "resolved":
+        return note or "Resolved."
+    if outcome == "withdrawn" and not actor.is_staff:
+        sentence = "Withdrawn by the customer."
+    else:
+        sentence = f"Outcome: {outcome_label(outcome).lower()}."
+    return f"{sentence}\n{note}" if note else sentence
+
+
+def last_dispute_of(thread: Any) -> Any | None:
+    """The newest dispute of ``thread`` (open or closed), or None."""
+    d = ext.models.Dispute
+    stmt = sa.select(d).where(d.thread_id == thread.id).order_by(d.id.desc()).limit(1)
+    return session().execute(stmt).scalar()
+
+
+def first_opener_id(dispute: Any) -> Any:
+    """Who opened the dispute that ``dispute`` reopens (through every reopening)."""
+    seen = set()
+    while dispute.reopened_from_id is not None and dispute.id not in seen:
+        seen.add(dispute.id)
+        earlier = session().get(ext.models.Dispute, dispute.reopened_from_id)
+        if earlier is None:
+            break
+        dispute = earlier
+    return dispute.opened_by_id
+
+
+def may_reopen(dispute: Any, actor: Actor) -> bool:
+    """Whether ``actor`` may reopen the closed ``dispute``: staff, or the customer who first
+    opened it.  False while reopening is turned off (``DISPUTE_OUTCOMES_ENABLED``)."""
+    if not current_settings.dispute_outcomes_enabled or dispute is None or dispute.is_open:
+        return False
+    return actor.is_staff or first_opener_id(dispute) == actor.id
+
+
+def reopenable_dispute(order: Any, actor: Actor) -> Any | None:
+    """The closed dispute ``actor`` could reopen on ``order`` now, or None."""
+    thread = get_thread(order)
+    if thread is None:
+        return None
+    last = last_dispute_of(thread)
+    return last if may_reopen(last, actor) else None
+
+
+def reopen_dispute(order: Any, actor: Any, note: Any = None) -> Any:
+    """Reopen the newest closed dispute on ``order``: a new open dispute with the same reason,
+    linked to the closed one (``reopened_from_id``), a fresh respond-by time, and a
+    "dispute reopened" event whose text is ``note`` (optional) or the reason.
+
+    Staff may reopen any dispute; a customer only one they opened.  Raises
+    :class:`DisputeError` when a dispute is open already, when there is none to reopen, or
+    when reopening is turned off; :class:`ValidationError` for a too long note.
+    """
+    if not current_settings.dispute_outcomes_enabled:
+        raise DisputeError("Reopening disputes is turned off in this shop.")
+    note_text = None
+    if note not in (None, "") and str(note).strip():
+        note_text = clean_text(note, field="note", label="The note", max_length=2000)
+    thread = get_thread(order)
+    if thread is None:
+        raise DisputeError("There is no closed dispute on this order to reopen.")
+    lock_thread(thread)
+    if open_dispute_of(order) is not None:
+        raise DisputeError("A dispute is already open on this order.")
+    previous = last_dispute_of(thread)
+    if previous is None:
+        raise DisputeError("There is no closed dispute on this order to reopen.")
+    if not may_reopen(previous, actor):
+        raise DisputeError("Only the store or the customer who opened this dispute can reopen it.")
+    now = utcnow()
+    dispute = ext.models.Dispute(
+        thread_id=thread.id,
+        open_thread_id=thread.id,
+        opened_by_id=actor.id,
+        opened_by_role=actor.role,
+        opened_at=now,
+        reason=previous.reason,
+        respond_by=respond_by_from(now),
+        reopened_from_id=previous.id,
+    )
+    db = session()
+    try:
+        db.add(dispute)
+        db.flush()
+        body = note_text or previous.reason
+        event = add_entry(thread, actor, body, kind=KIND_EVENT, event=EVENT_DISPUTE_REOPENED)
+        outbox_ids = mail.queue_for_entry(event, order, actor)
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        raise DisputeError("A dispute is already open on this order.") from None
+    except Exception:
+        db.rollback()  # nothing half-reopened (see post_message)
+        raise
+    mail.dispatch(outbox_ids)
+    signals.dispute_reopened.send(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        dispute=dispute,
+        previous=previous,
         thread=thread,
         order=order,
         actor=actor,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from .. import search
 from ..errors import ValidationError
@@ -20,9 +21,10 @@ from .common import (
     unread_message_condition,
     visible_to,
 )
+from .deadlines import overdue_condition
 from .reading import last_read_id, mark_read, unread_counts
 
-THREAD_FILTERS = ("all", "unread", "disputes")
+THREAD_FILTERS = ("all", "unread", "disputes", "overdue")
 ORDER_FILTERS = ("all", "unread", "any")
 MAX_SEARCH_WORDS = search.MAX_TERMS
 
@@ -37,6 +39,8 @@ class ThreadRow:
     last_message: Any
     unread: int
     dispute: Any | None
+    #: The open dispute is past its respond-by time and the store has not answered.
+    overdue: bool = False
 
 
 @dataclass
@@ -121,7 +125,8 @@ def list_threads(
 ) -> ThreadPage:
     """A page of threads for ``actor``: unread first, then newest.
 
-    ``filter`` is ``"all"``, ``"unread"`` or ``"disputes"`` (open disputes only); ``query`` is
+    ``filter`` is ``"all"``, ``"unread"``, ``"disputes"`` (open disputes only) or
+    ``"overdue"`` (open disputes past their respond-by time, unanswered); ``query`` is
     keywords (each must begin a word in the thread; case and accents do not count) or an
     order key.  A fixed number of queries,
     whatever the number of threads.
@@ -139,6 +144,8 @@ def list_threads(
         conditions.append(unread)
     elif filter == "disputes":
         conditions.append(d.id.is_not(None))
+    elif filter == "overdue":
+        conditions.append(overdue_condition(d))
     base = (
         sa.select(t.id)
         .select_from(t)
@@ -148,8 +155,9 @@ def list_threads(
     )
     total = session().execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar()
     unread_first = sa.case((unread, 0), else_=1)
+    overdue = sa.case((overdue_condition(d), True), else_=False)
     stmt = (
-        sa.select(t, d, m)
+        sa.select(t, d, m, overdue)
         .select_from(t)
         .outerjoin(rp, on)
         .outerjoin(d, d.open_thread_id == t.id)
@@ -164,7 +172,7 @@ def list_threads(
     counts = unread_counts(actor, [row[0].id for row in found])
     number = ext.hook("order_number")
     rows = []
-    for thread, dispute, last in found:
+    for thread, dispute, last, is_overdue in found:
         order = orders.get(thread.order_id)
         rows.append(
             ThreadRow(
@@ -174,6 +182,7 @@ def list_threads(
                 last_message=last,
                 unread=counts.get(thread.id, 0),
                 dispute=dispute,
+                overdue=bool(is_overdue),
             )
         )
     return ThreadPage(rows, page, per_page, int(total or 0), query, filter)
@@ -259,11 +268,11 @@ def thread_view(order: Any, actor: Actor, *, mark: bool = True) -> ThreadView:
     if thread is None:
         return ThreadView(order, None, [], 0, None, None, [], actor)
     pointer = last_read_id(actor, thread.id)
-    entries = list(
-        session()
-        .execute(sa.select(m).where(m.thread_id == thread.id, visible_to(actor, m)).order_by(m.id))
-        .scalars()
-    )
+    stmt = sa.select(m).where(m.thread_id == thread.id, visible_to(actor, m)).order_by(m.id)
+    if current_settings.attachments_enabled:
+        # Every entry's files in one more query, whatever the thread's length.
+        stmt = stmt.options(selectinload(m.attachments))
+    entries = list(session().execute(stmt).scalars())
     disputes = list(
         session().execute(sa.select(d).where(d.thread_id == thread.id).order_by(d.id)).scalars()
     )

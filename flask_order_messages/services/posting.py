@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,8 +10,10 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from .. import mail, signals
+from ..errors import ValidationError
 from ..extension import current_order_messages as ext
 from ..models import KIND_MESSAGE, KIND_NOTE, utcnow
+from . import attachments
 from .common import Actor, clean_body, session
 from .reading import advance_pointer
 
@@ -89,31 +92,50 @@ def add_entry(
         )
         .execution_options(synchronize_session=False)
     )
-    advance_pointer(actor, thread.id, message.id)
+    if actor.id is not None:  # an automatic step (expire-disputes) has nobody to mark read for
+        advance_pointer(actor, thread.id, message.id)
     return message
 
 
-def post_message(order: Any, actor: Actor, body: Any, *, note: bool = False) -> Any:
+def post_message(
+    order: Any, actor: Actor, body: Any, *, note: bool = False, files: Iterable[Any] = ()
+) -> Any:
     """Post ``body`` on ``order``'s thread as ``actor`` and return the committed message.
 
     Staff may start a thread on any order; customers only on their own (the views check).
     ``note=True`` makes a staff-only note.  The body is checked first: an empty or too long
     body raises :class:`~flask_order_messages.errors.ValidationError` and nothing is saved.
-    Mail to the other side is written to the outbox in the same transaction and delivered
-    after the commit; a mail failure never loses the message.
+    ``files`` are attachments (werkzeug ``FileStorage`` objects or ``(name, bytes)`` pairs),
+    all checked before anything is written (see :mod:`.attachments`); a message always needs
+    some text, files alone are refused.  Mail to the other side is written to the outbox in
+    the same transaction and delivered after the commit; a mail failure never loses the
+    message.
     """
-    text = clean_body(body)
+    files = list(files)
+    try:
+        text = clean_body(body)
+    except ValidationError as exc:
+        if exc.field == "body" and attachments.chosen(files):
+            raise ValidationError(
+                f"{exc.message} Please add a few words to go with your files."
+            ) from None
+        raise
     if note and not actor.is_staff:
         raise PermissionError("Only staff can write staff-only notes.")
+    uploads = attachments.check_uploads(files)
     thread = get_or_create_thread(order)
+    stored: list[str] = []
     try:
         message = add_entry(thread, actor, text, kind=KIND_NOTE if note else KIND_MESSAGE)
+        stored = attachments.store(message, uploads)
         outbox_ids = mail.queue_for_entry(message, order, actor)
         session().commit()
-    except Exception:
+    except BaseException:
         # Nothing half-saved: if queueing fails (a missing hook, a template error), no
-        # message without its mail stays in the session for a later commit to pick up.
+        # message without its mail stays in the session for a later commit to pick up;
+        # and files whose rows were never committed are removed again.
         session().rollback()
+        attachments.discard(stored)
         raise
     session().refresh(thread)
     mail.dispatch(outbox_ids)

@@ -57,6 +57,7 @@
           if (!c) return;
           set("unread_threads", c.unread_threads);
           set("open_disputes", c.open_disputes);
+          if (c.overdue_disputes !== undefined) set("overdue_disputes", c.overdue_disputes);
           set("total", c.unread_threads + c.open_disputes);
         })
         .catch(function () {});
@@ -90,7 +91,7 @@
               li.className = "om-entry om-event om-event-" + String(e.event || "").replace(/_/g, "-");
               var text = document.createElement("span");
               text.className = "om-event-text";
-              text.textContent = (e.event === "dispute_opened" ? "Dispute opened by " : "Dispute closed by ") + e.author;
+              text.textContent = e.event_text || ((e.event === "dispute_opened" ? "Dispute opened by " : "Dispute closed by ") + e.author);
               li.appendChild(text);
               li.appendChild(document.createTextNode(" "));
               li.appendChild(when);
@@ -116,6 +117,12 @@
             body.setAttribute("dir", "auto");
             body.innerHTML = e.html; // already escaped by the server (plain text, safe links)
             li.appendChild(body);
+            if (e.attachments) {
+              // The server's own _attachments.html for this entry, escaped like the page.
+              var files = document.createElement("div");
+              files.innerHTML = e.attachments;
+              while (files.firstChild) li.appendChild(files.firstChild);
+            }
             list.appendChild(li);
           });
           thread.setAttribute("data-om-last", data.last_id);
@@ -127,8 +134,66 @@
     setInterval(tick, every * 1000);
   }
 
+  // File inputs: refuse too many or too large files before anything is sent (the server checks
+  // again), so the typed text never goes to a "too large" page.
+  function sizeText(bytes) {
+    if (bytes < 1024) return bytes + " bytes";
+    var units = ["KB", "MB", "GB"], value = bytes / 1024, i = 0;
+    while (value >= 1024 && i < units.length - 1) { value /= 1024; i++; }
+    return (value < 10 ? String(Math.round(value * 10) / 10) : String(Math.round(value))) + " " + units[i];
+  }
+  function wireFiles(input) {
+    var box = input.closest(".om-files");
+    var error = box && box.querySelector("[data-om-files-error]");
+    var maxFiles = parseInt(input.getAttribute("data-om-max-files"), 10);
+    var maxBytes = parseInt(input.getAttribute("data-om-max-bytes"), 10);
+    var maxTotal = parseInt(input.getAttribute("data-om-max-total"), 10);
+    input.addEventListener("change", function () {
+      var files = Array.prototype.slice.call(input.files || []);
+      var problem = "", total = 0;
+      if (files.length > maxFiles) problem = "You chose " + files.length + " files; a message can carry at most " + maxFiles + ".";
+      files.forEach(function (f) {
+        total += f.size;
+        if (!problem && f.size > maxBytes) problem = "“" + f.name + "” is too large (" + sizeText(f.size) + "); each file can be up to " + sizeText(maxBytes) + ".";
+      });
+      if (!problem && total > maxTotal) problem = "These files come to " + sizeText(total) + " together; one message can carry up to " + sizeText(maxTotal) + ".";
+      input.setCustomValidity(problem);
+      if (error) {
+        error.textContent = problem;
+        error.classList.toggle("om-hidden", !problem);
+      }
+    });
+  }
+
+  // "Insert canned reply": put the reply's text into the reply box at the cursor (the link
+  // itself reloads the page with the box filled, for when this script does not run).
+  function wireCanned(link) {
+    var box = document.getElementById(link.getAttribute("data-om-canned"));
+    if (!box) return;
+    // Until the person has clicked into the box, a reply goes after what is there.
+    box.addEventListener("focus", function () { box.setAttribute("data-om-touched", "1"); });
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      var text = link.getAttribute("data-om-text") || "";
+      var start = box.selectionStart, end = box.selectionEnd, value = box.value;
+      if (typeof start !== "number" || !box.hasAttribute("data-om-touched")) {
+        start = end = value.length;
+      }
+      var before = value.slice(0, start), after = value.slice(end);
+      // Keep a paragraph between the text already there and the reply.
+      var gap = before && !/\n\s*$/.test(before) ? "\n\n" : "";
+      box.value = before + gap + text + after;
+      var caret = (before + gap + text).length;
+      box.focus();
+      box.setSelectionRange(caret, caret);
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  }
+
   onReady(function () {
+    document.querySelectorAll("[data-om-canned]").forEach(wireCanned);
     wireDialogs(document);
+    document.querySelectorAll("input[data-om-files]").forEach(wireFiles);
     wireTable(document);
     document.querySelectorAll("[data-om-bell]").forEach(wireBell);
     document.querySelectorAll("[data-om-live]").forEach(wireThread);

@@ -94,6 +94,22 @@ def _rate_limited(exc: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:
     return page, 429, {"Retry-After": str(wait)}
 
 
+def _size_limits() -> str:
+    """What one message may carry, in words, for the 413 page."""
+    from ..services.attachments import format_size
+
+    settings = current_settings
+    text = f"A message can be up to {settings.max_body_length:,} characters"
+    if not settings.attachments_enabled:
+        return text + "."
+    return (
+        f"{text}, with at most {settings.max_attachments} files of up to "
+        f"{format_size(settings.max_attachment_bytes)} each "
+        f"({format_size(settings.max_attachments_total_bytes)} in all). "
+        "Go back and send your text again, with smaller or fewer files."
+    )
+
+
 def _too_large(exc: RequestEntityTooLarge) -> tuple[str, int]:
     return (
         render_template(
@@ -101,7 +117,7 @@ def _too_large(exc: RequestEntityTooLarge) -> tuple[str, int]:
             layout=_error_layout(),
             title="Not saved",
             message="What you sent is far too long to be a message. Nothing was saved. "
-            f"A message can be up to {current_settings.max_body_length:,} characters.",
+            + _size_limits(),
             draft="",
         ),
         413,
@@ -145,7 +161,7 @@ def _database_down(exc: Exception) -> tuple[str, int, dict[str, str]]:
 
 def build_blueprint() -> Blueprint:
     """A fresh blueprint (one per app, so several apps can hold the extension)."""
-    from . import api, customer, guest, staff
+    from . import api, canned, customer, files, guest, insight, reopen, staff
 
     bp = Blueprint(
         "order_messages",
@@ -165,4 +181,8 @@ def build_blueprint() -> Blueprint:
     customer.register(bp)
     api.register(bp)
     guest.register(bp)
+    files.register(bp)
+    insight.register(bp)
+    canned.register(bp)
+    reopen.register(bp)
     return bp

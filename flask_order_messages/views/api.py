@@ -6,12 +6,14 @@ import hashlib
 import json
 from typing import Any, NoReturn
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import current_user
 
 from .. import services
 from ..extension import current_order_messages as ext
+from ..extension import current_settings
 from ..models import KIND_NOTE
+from ..panel_extras import event_text
 from ..templating import format_date, message_html
 
 
@@ -49,10 +51,14 @@ def _order(order_id: str, owner: Any = None) -> Any:
 
 
 def counts() -> Response:
-    """``{"unread_threads", "open_disputes"}`` for the logged-in staff member or customer."""
+    """``{"unread_threads", "open_disputes"}`` for the logged-in staff member or customer;
+    for staff also ``"overdue_disputes"`` while respond-by times are on."""
     user = _user()
     actor = services.staff_actor(user) if ext.is_staff(user) else services.customer_actor(user)
-    return _json(services.bell_counts(actor))
+    counts: dict[str, int] = services.bell_counts(actor)
+    if actor.is_staff and current_settings.dispute_response_hours:
+        counts["overdue_disputes"] = services.overdue_dispute_count(actor)
+    return _json(counts)
 
 
 def _entries(order: Any, actor: services.Actor) -> Response:
@@ -76,6 +82,10 @@ def _entries(order: Any, actor: services.Actor) -> Response:
                 "html": str(message_html(e.body)),
                 "date": format_date(e.created_at),
                 "note": e.kind == KIND_NOTE,
+                # An event in words, as the thread shows it ("Dispute reopened by ...").
+                "event_text": event_text(e, view),
+                # The entry's files as the thread shows them (server-rendered, escaped).
+                "attachments": _attachments_html(e, view, actor),
             }
             for e in fresh
         ],
@@ -83,6 +93,12 @@ def _entries(order: Any, actor: services.Actor) -> Response:
         "dispute_open": view.open_dispute is not None,
     }
     return _json(payload)
+
+
+def _attachments_html(entry: Any, view: Any, actor: services.Actor) -> str:
+    side = "staff" if actor.is_staff else "customer"
+    html = render_template("order_messages/_attachments.html", entry=entry, view=view, side=side)
+    return html.strip()
 
 
 def staff_entries(order_id: str) -> Response:

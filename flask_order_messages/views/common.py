@@ -96,13 +96,57 @@ def post_view(order: Any, actor: Actor, side: str) -> Response | tuple[str, int]
     from .. import services
 
     body = request.form.get("body", "")
+    files = uploaded_files()
+    # "Add staff-only note" is the reply form's second submit button (name="kind").
+    note = side == "staff" and request.form.get("kind") == "note"
     try:
-        services.post_message(order, actor, body)
+        if note:
+            check_notes_enabled()
+        services.post_message(order, actor, body, files=files, note=note)
     except OrderMessagesError as exc:
         return render_thread_page(
-            order, actor, side, status=exc.status_code, error=exc.message, draft=body
+            order,
+            actor,
+            side,
+            status=exc.status_code,
+            error=with_files_hint(exc.message, files),
+            draft=body,
         )
     return back_to_thread(order, side)
+
+
+def check_notes_enabled() -> None:
+    """Refuse a staff-only note while notes are off: posting it as a plain message would show
+    the customer what was meant for staff."""
+    from ..errors import ValidationError
+    from ..extension import current_settings
+
+    if not current_settings.notes_enabled:
+        raise ValidationError(
+            "Staff-only notes are turned off in this shop, so nothing was sent. "
+            "Use Submit to send your text to the customer.",
+            "body",
+        )
+
+
+def uploaded_files() -> list[Any]:
+    """The files of a reply form (none when attachments are off: the field is ignored)."""
+    from ..extension import current_settings
+    from ..services.attachments import FIELD
+
+    if not current_settings.attachments_enabled:
+        return []
+    return request.files.getlist(FIELD)
+
+
+def with_files_hint(message: str, files: list[Any]) -> str:
+    """A refusal's words, plus a reminder when files were chosen: a browser cannot keep them
+    in the form the page comes back with, though it keeps the text."""
+    from ..services.attachments import chosen
+
+    if not chosen(files):
+        return message
+    return f"{message} Nothing was sent: please choose your files again."
 
 
 def _back_link(order: Any, side: str) -> tuple[str, str]:
@@ -155,9 +199,11 @@ def dispute_close_view(order: Any, actor: Actor, side: str) -> Response | tuple[
     error = None
     status = 200
     note = request.form.get("note", "")
+    # Staff choose an outcome (when outcomes are on); a customer can only withdraw.
+    outcome = (request.form.get("outcome") or None) if close_outcomes(side) else None
     if request.method == "POST":
         try:
-            services.close_dispute(order, actor, note=note)
+            services.close_dispute(order, actor, outcome=outcome, note=note)
             return back_to_thread(order, side)
         except OrderMessagesError as exc:
             error, status = exc.message, exc.status_code
@@ -171,12 +217,25 @@ def dispute_close_view(order: Any, actor: Actor, side: str) -> Response | tuple[
         note=note,
         dispute=dispute,
         may_close=dispute is not None and (actor.is_staff or dispute.opened_by_id == actor.id),
+        outcomes=close_outcomes(side),
+        outcome=outcome or "",
         opened_by=_display_name_of(dispute.opened_by_id) if dispute is not None else "",
         order_number=ext.hook("order_number")(order),
         next=next_path,
         back=back,
     )
     return page, status
+
+
+def close_outcomes(side: str) -> list[tuple[str, str]]:
+    """(value, label) of the outcomes the staff's close form offers; none for customers or
+    while ``ORDER_MESSAGES_DISPUTE_OUTCOMES_ENABLED`` is off."""
+    from .. import services
+    from ..extension import current_settings
+
+    if side != "staff" or not current_settings.dispute_outcomes_enabled:
+        return []
+    return [(o, services.outcome_label(o)) for o in services.STAFF_OUTCOMES]
 
 
 def _display_name_of(user_id: Any) -> str:

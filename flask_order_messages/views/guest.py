@@ -19,6 +19,7 @@ from ..errors import OrderMessagesError
 from ..extension import current_order_messages as ext
 from ..extension import thread_link
 from ..tokens import GuestLinkError, GuestLinkExpired, load_guest_order
+from .common import uploaded_files, with_files_hint
 
 Page = Response | tuple[str, int, dict[str, str]]
 
@@ -76,10 +77,11 @@ def guest_thread(token: str) -> Page:
     error, draft, status = None, "", 200
     if request.method == "POST":
         draft = request.form.get("body", "")
+        files = uploaded_files()
         try:
-            services.post_message(order, actor, draft)
+            services.post_message(order, actor, draft, files=files)
         except OrderMessagesError as exc:
-            error, status = exc.message, exc.status_code
+            error, status = with_files_hint(exc.message, files), exc.status_code
         else:
             return redirect(here + "#order-messages", code=303)
     view = services.thread_view(order, actor, mark=error is None)
@@ -88,6 +90,7 @@ def guest_thread(token: str) -> Page:
         view=view,
         order_number=ext.hook("order_number")(order),
         post_url=here,
+        guest_token=token,
         error=error,
         draft=draft if error else "",
     )

@@ -1,4 +1,4 @@
-"""The tables: threads, messages, read pointers, disputes, mail outbox.
+"""The tables: threads, messages, read pointers, disputes, outbox, attachments, canned replies.
 
 Revision ID: 0001
 Revises:
@@ -8,7 +8,7 @@ Each table is created from the extension's own table object, so the order key ty
 foreign key target, the prefix and whatever the host's base class adds come from the host.
 """
 
-from flask_order_messages.schema import TABLE_KEYS, Migration
+from flask_order_messages.schema import INITIAL_TABLES, Migration
 
 revision = "0001"
 down_revision = None
@@ -18,11 +18,11 @@ depends_on = None
 
 def upgrade() -> None:
     migration = Migration.current()
-    for key in TABLE_KEYS:
+    for key in INITIAL_TABLES:
         migration.create_table(key)
 
 
 def downgrade() -> None:
     migration = Migration.current()
-    for key in reversed(TABLE_KEYS):
+    for key in reversed(INITIAL_TABLES):
         migration.drop_table(key)

@@ -1,0 +1,116 @@
+"""The floor: for each page, one hand-written SQL query that fetches the rows the page shows.
+
+Written the way one would write them by hand against these tables, with the same meaning as
+the extension's rules (unread = newer than your pointer, not your own, visible to you;
+customers never see staff-only notes).  Parameters: ``:user`` (the viewer), ``:order``,
+``:per_page``, ``:offset``, ``:word``.  A list is several statements run in one go (posting
+on SQLite, which has no ``INSERT`` inside ``WITH``).
+"""
+
+from __future__ import annotations
+
+
+def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[str]]:
+    t, m, p, d = names["threads"], names["messages"], names["pointers"], names["disputes"]
+    users, orders = names["users"], names["orders"]
+    pg = backend == "postgresql"
+
+    def unread_exists(notes: bool) -> str:
+        hidden = " AND x.kind <> 'note'" if notes else ""
+        return (
+            f"EXISTS (SELECT 1 FROM {m} x WHERE x.thread_id = t.id "
+            "AND x.id > COALESCE(p.last_read_id, 0) "
+            f"AND (x.author_id IS NULL OR x.author_id <> :user){hidden})"
+        )
+
+    staff_unread = (
+        "t.last_message_id > COALESCE(p.last_read_id, 0) AND ("
+        "(t.last_author_id IS NOT NULL AND t.last_author_id <> :user) OR "
+        f"{unread_exists(False)})"
+    )
+    customer_unread = (
+        f"t.last_message_id > COALESCE(p.last_read_id, 0) AND {unread_exists(True)}"
+    )
+    if pg:
+        search = (
+            f"t.id IN (SELECT x.thread_id FROM {m} x WHERE "
+            "to_tsvector('simple', x.search_text) @@ to_tsquery('simple', :word || ':*') "
+            "AND (' ' || x.search_text) LIKE '% ' || :word || '%')"
+        )
+    else:
+        fts = f"{m}_fts"
+        search = (
+            f"t.id IN (SELECT x.thread_id FROM {m} x WHERE x.id IN "
+            f"(SELECT rowid FROM {fts} WHERE {fts} MATCH '\"' || :word || '\"*') "
+            "AND (' ' || x.search_text) LIKE '% ' || :word || '%')"
+        )
+
+    def listing(condition: str) -> str:
+        return (
+            "SELECT t.id, t.order_id, t.last_message_at, m.kind, m.event, m.body, d.id, "
+            f"(SELECT COUNT(*) FROM {m} x WHERE x.thread_id = t.id "
+            "AND x.id > COALESCE(p.last_read_id, 0) "
+            "AND (x.author_id IS NULL OR x.author_id <> :user)) AS unread "
+            f"FROM {t} t "
+            f"LEFT JOIN {p} p ON p.thread_id = t.id AND p.user_id = :user "
+            f"LEFT JOIN {d} d ON d.open_thread_id = t.id "
+            f"JOIN {m} m ON m.id = t.last_message_id "
+            f"WHERE {condition} "
+            f"ORDER BY CASE WHEN {staff_unread} THEN 0 ELSE 1 END, "
+            "t.last_message_at DESC, t.id DESC "
+            "LIMIT :per_page OFFSET :offset"
+        )
+
+    def thread(notes: bool) -> str:
+        hidden = " AND x.kind <> 'note'" if notes else ""
+        return (
+            "SELECT x.id, x.author_id, x.author_role, x.kind, x.event, x.body, x.created_at, "
+            f"u.name FROM {t} t JOIN {m} x ON x.thread_id = t.id "
+            f"LEFT JOIN {users} u ON u.id = x.author_id "
+            f"WHERE t.order_id = :order{hidden} ORDER BY x.id"
+        )
+
+    def counts(unread: str, scope: str) -> str:
+        return (
+            f"SELECT (SELECT COUNT(*) FROM {t} t "
+            f"LEFT JOIN {p} p ON p.thread_id = t.id AND p.user_id = :user "
+            f"WHERE {scope}{unread}), "
+            f"(SELECT COUNT(*) FROM {d} d JOIN {t} t ON t.id = d.thread_id "
+            f"WHERE {scope}d.open_thread_id IS NOT NULL)"
+        )
+
+    owned = f"t.order_id IN (SELECT o.id FROM {orders} o WHERE o.customer_id = :user) AND "
+    now = "LOCALTIMESTAMP" if pg else "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+    insert = (
+        f"INSERT INTO {m} (thread_id, author_id, author_role, kind, body, search_text, "
+        f"created_at) SELECT t.id, :user, 'staff', 'message', 'Bench floor reply', "
+        f"'bench floor reply', {now} FROM {t} t WHERE t.order_id = :order"
+    )
+    update = (
+        "UPDATE {t} SET last_message_id = n.id, last_message_at = n.created_at, "
+        "last_author_id = :user, message_count = message_count + 1 FROM {n} n "
+        "WHERE {t}.id = n.thread_id"
+    )
+    if pg:
+        post: str | list[str] = (
+            f"WITH n AS ({insert} RETURNING id, thread_id, created_at) "
+            + update.format(t=t, n="n")
+        )
+    else:
+        latest = (
+            f"(SELECT x.id, x.thread_id, x.created_at FROM {m} x JOIN {t} t "
+            "ON t.id = x.thread_id WHERE t.order_id = :order ORDER BY x.id DESC LIMIT 1)"
+        )
+        post = [insert, update.format(t=t, n=latest)]
+    return {
+        "all": listing("t.last_message_id IS NOT NULL"),
+        "unread": listing(staff_unread),
+        "disputes": listing("d.id IS NOT NULL"),
+        "search": listing(search),
+        "page50": listing("t.last_message_id IS NOT NULL"),
+        "bell": counts(staff_unread, ""),
+        "order_tab": thread(False),
+        "customer_tab": thread(True),
+        "customer_bell": counts(customer_unread, owned),
+        "post": post,
+    }

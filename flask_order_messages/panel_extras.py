@@ -1,0 +1,129 @@
+"""What the thread partial shows beyond the thread itself: the staff-only note button, canned
+replies for the reply box, the dispute outcomes, the respond-by time, the "Reopen dispute"
+link.  :func:`panel_extras` gathers them for ``_thread.html`` (as ``extras``), each switched by
+its config key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import request
+
+from . import services
+from .extension import current_settings
+from .services import canned, deadlines
+from .services.disputes import may_reopen
+
+
+@dataclass(frozen=True)
+class CannedLink:
+    """A canned reply in the reply box: its filled-in text, and the link that reloads the page
+    with the reply box holding it (the way without JavaScript)."""
+
+    id: int
+    title: str
+    text: str
+    href: str
+
+
+@dataclass
+class PanelExtras:
+    """The ``extras`` of ``_thread.html``."""
+
+    #: Staff may add a staff-only note (``ORDER_MESSAGES_NOTES_ENABLED``).
+    notes: bool = False
+    #: Canned replies are on for this reply box (``ORDER_MESSAGES_CANNED_REPLIES_ENABLED``).
+    canned_enabled: bool = False
+    canned: list[CannedLink] = field(default_factory=list)
+    #: (value, label) of the outcomes staff choose from when closing; empty: no choice.
+    outcomes: list[tuple[str, str]] = field(default_factory=list)
+    #: The open dispute's respond-by time and whether the store answered (staff only).
+    deadline: deadlines.Deadline | None = None
+    #: The closed dispute this person may reopen now, or None.
+    reopen: Any = None
+    #: Whether the open dispute is a reopened one.
+    reopened: bool = False
+
+    def when(self, value: Any) -> str:
+        """A time as the red note prints it: ``Aug 31, 14:00``."""
+        return deadlines.short_time(value)
+
+
+def canned_href(reply_id: int) -> str:
+    """The current page with ``canned=<id>`` in its query, pointing at the thread."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "canned"]
+    args.append(("canned", str(reply_id)))
+    return f"{request.path}?{urlencode(args)}#order-messages"
+
+
+def panel_extras(view: Any, side: str) -> PanelExtras:
+    """The extras of the thread partial for ``side`` ("staff" or "customer")."""
+    settings = current_settings
+    extras = PanelExtras()
+    actor = view.actor
+    staff = side == "staff" and actor.is_staff
+    if view.open_dispute is not None:
+        extras.reopened = view.open_dispute.reopened_from_id is not None
+    if staff:
+        extras.notes = settings.notes_enabled
+        extras.canned_enabled = settings.canned_replies_enabled
+        if settings.canned_replies_enabled:
+            extras.canned = [
+                CannedLink(c.id, c.title, c.text, canned_href(c.id))
+                for c in canned.choices_for(view.order, actor)
+            ]
+        if settings.dispute_outcomes_enabled:
+            extras.outcomes = [(o, services.outcome_label(o)) for o in services.STAFF_OUTCOMES]
+        extras.deadline = deadlines.deadline_of(view)
+    if view.open_dispute is None and view.disputes:
+        last = view.disputes[-1]
+        if may_reopen(last, actor):
+            extras.reopen = last
+    return extras
+
+
+def canned_draft(view: Any, side: str) -> str:
+    """The reply box's text when the page was opened with ``?canned=<id>`` (staff, canned
+    replies on): that reply, filled in.  "" otherwise, also for an id that is gone."""
+    raw = request.args.get("canned")
+    if side != "staff" or not raw or not current_settings.canned_replies_enabled:
+        return ""
+    if not view.actor.is_staff:
+        return ""
+    try:
+        reply = canned.get_reply(raw)
+    except canned.CannedReplyNotFound:
+        return ""
+    return canned.fill(reply.body, canned.placeholder_values(view.order, view.actor))
+
+
+def without_canned(path: str | None) -> str | None:
+    """``path`` without its ``canned=`` query value, so that going back there after sending
+    does not fill the reply box again."""
+    if not path or "canned=" not in path:
+        return path
+    from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+    parts = urlsplit(path)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "canned"]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def event_text(entry: Any, view: Any) -> str | None:
+    """A thread event in words, as ``_entry.html`` writes it ("Dispute closed by Admin");
+    None for anything that is not an event."""
+    if entry.kind != "event":
+        return None
+    who = view.name_of(entry.author_id)
+    if entry.event == "dispute_opened":
+        return f"Dispute opened by {who}"
+    if entry.event == "dispute_reopened":
+        return f"Dispute reopened by {who}"
+    if entry.event == "dispute_closed":
+        if entry.author_id is None:
+            return "Dispute closed automatically"
+        return f"Dispute closed by {who}"
+    return str(entry.event)

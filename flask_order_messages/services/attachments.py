@@ -1,0 +1,216 @@
+"""Attachments: checking uploads, storing them with their message, finding them for a reader.
+
+The order of work in :func:`~flask_order_messages.services.posting.post_message` is what
+keeps anything from being half-saved:
+
+1. :func:`check_uploads` reads every file's size and first bytes and refuses the lot with a
+   :class:`~flask_order_messages.errors.ValidationError` on the first bad one.  Nothing has
+   been written yet.
+2. :func:`store` writes the files to the storage and adds their rows, inside the message's
+   transaction (a failed write removes the files written before it).
+3. If anything later fails, the caller rolls back and hands the keys to :func:`discard`.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import sqlalchemy as sa
+
+from ..errors import ValidationError
+from ..extension import current_order_messages as ext
+from ..extension import current_settings
+from ..filetypes import HEAD_BYTES, KNOWN_TYPES, clean_filename, describe, extension_of, sniff
+from ..models import KIND_NOTE
+from ..storage import current_storage, new_key
+from .common import session
+
+log = logging.getLogger("flask_order_messages")
+
+#: The form field the reply forms send files in.
+FIELD = "files"
+
+
+@dataclass
+class Upload:
+    """A file that passed :func:`check_uploads`, ready for :func:`store`."""
+
+    filename: str
+    content_type: str
+    size: int
+    stream: BinaryIO
+
+
+def format_size(size: int) -> str:
+    """``"820 bytes"``, ``"14 KB"``, ``"5 MB"``, ``"2.5 MB"`` (1 KB = 1024 bytes)."""
+    if size < 1024:
+        return f"{size:,} bytes"
+    value, unit = size / 1024, "KB"
+    for bigger in ("MB", "GB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    text = f"{value:.1f}".removesuffix(".0") if value < 10 else f"{value:,.0f}"
+    return f"{text} {unit}"
+
+
+def _parts(item: Any) -> tuple[str, BinaryIO] | None:
+    """(name, stream) of an upload: a werkzeug ``FileStorage``, or ``(name, bytes | stream)``.
+    None for the empty part a browser sends when no file was chosen."""
+    if isinstance(item, tuple):
+        name, data = item
+        stream = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+        return str(name or ""), stream
+    name = getattr(item, "filename", None) or ""
+    stream = getattr(item, "stream", None)
+    if stream is None:
+        raise TypeError(f"Not an upload: {item!r}")
+    if not name and _size(stream) == 0:
+        return None
+    return name, stream
+
+
+def _size(stream: BinaryIO) -> int:
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+def check_uploads(files: Iterable[Any]) -> list[Upload]:
+    """Check uploads against the configured types and limits, reading only sizes and first
+    bytes.  Raises :class:`ValidationError` (field ``"files"``) naming the file and the rule.
+
+    ``files`` holds werkzeug ``FileStorage`` objects (``request.files.getlist("files")``) or
+    ``(filename, bytes_or_binary_stream)`` pairs.  Empty slots of a file input are skipped.
+    """
+    settings = current_settings
+    found = [p for p in (_parts(f) for f in files) if p is not None]
+    if not found:
+        return []
+    if not settings.attachments_enabled:
+        raise ValidationError("This shop does not take attachments on messages.", FIELD)
+    if len(found) > settings.max_attachments:
+        raise ValidationError(
+            f"You chose {len(found)} files; a message can carry at most "
+            f"{settings.max_attachments}.",
+            FIELD,
+        )
+    allowed = settings.attachment_types
+    uploads: list[Upload] = []
+    total = 0
+    for raw_name, stream in found:
+        name = clean_filename(raw_name)
+        size = _size(stream)
+        if size == 0:
+            raise ValidationError(f"“{name}” is empty.", FIELD)
+        if size > settings.max_attachment_bytes:
+            raise ValidationError(
+                f"“{name}” is too large ({format_size(size)}); each file can be up to "
+                f"{format_size(settings.max_attachment_bytes)}.",
+                FIELD,
+            )
+        head = stream.read(HEAD_BYTES)
+        stream.seek(0)
+        file_type = sniff(head)
+        if file_type is None or file_type.content_type not in allowed:
+            what = f" It is a {file_type.label}." if file_type is not None else ""
+            raise ValidationError(
+                f"“{name}” is not a kind of file this shop takes.{what} You can attach "
+                f"{describe(allowed)}.",
+                FIELD,
+            )
+        ext_ = extension_of(name)
+        if not ext_:
+            name = f"{name}.{file_type.extensions[0]}"
+        elif ext_ not in file_type.extensions:
+            raise ValidationError(
+                f"“{name}” is named like a .{ext_} file, but its content is a "
+                f"{file_type.label}. Please attach it under a name that says what it is.",
+                FIELD,
+            )
+        total += size
+        uploads.append(Upload(name, file_type.content_type, size, stream))
+    if total > settings.max_attachments_total_bytes:
+        raise ValidationError(
+            f"These files come to {format_size(total)} together; one message can carry up "
+            f"to {format_size(settings.max_attachments_total_bytes)}.",
+            FIELD,
+        )
+    return uploads
+
+
+def store(message: Any, uploads: list[Upload]) -> list[str]:
+    """Write ``uploads`` to the storage and add their rows for ``message`` (flushed, not
+    committed).  Returns the storage keys written, for :func:`discard` should the
+    transaction fail.  If a write fails, the files written before it are removed."""
+    if not uploads:
+        return []
+    storage = current_storage()
+    model = ext.models.Attachment
+    db = session()
+    keys: list[str] = []
+    try:
+        for upload in uploads:
+            key = new_key()
+            upload.stream.seek(0)
+            storage.save(key, upload.stream, content_type=upload.content_type)
+            keys.append(key)
+            db.add(
+                model(
+                    message_id=message.id,
+                    filename=upload.filename,
+                    storage_key=key,
+                    content_type=upload.content_type,
+                    size=upload.size,
+                    created_at=message.created_at,
+                )
+            )
+        db.flush()
+    except BaseException:
+        discard(keys)
+        raise
+    return keys
+
+
+def discard(keys: Iterable[str]) -> None:
+    """Remove stored files whose rows never got committed.  Never raises: a file left behind
+    is logged, it is not worth failing the request over."""
+    storage = None
+    for key in keys:
+        try:
+            storage = storage or current_storage()
+            storage.delete(key)
+        except Exception:  # noqa: BLE001
+            log.exception("order-messages: could not remove attachment file %s", key)
+
+
+def attachment_for(order: Any, attachment_id: int, *, staff: bool) -> Any | None:
+    """The attachment ``attachment_id`` if it is on a message of ``order``'s thread that the
+    reader may see (customers never see staff-only notes), else None.  One query."""
+    models = ext.models
+    a, m, t = models.Attachment, models.Message, models.Thread
+    stmt = (
+        sa.select(a)
+        .join(m, m.id == a.message_id)
+        .join(t, t.id == m.thread_id)
+        .where(a.id == attachment_id, t.order_id == ext.order_key(order))
+    )
+    if not staff:
+        stmt = stmt.where(m.kind != KIND_NOTE)
+    return session().execute(stmt).scalar()
+
+
+def is_image_type(content_type: str) -> bool:
+    """Whether files of this type are shown inline (thumbnails) rather than downloaded."""
+    known = KNOWN_TYPES.get(content_type)
+    return known is not None and known.is_image
+
+
+def chosen(files: Iterable[Any]) -> bool:
+    """Whether any real file is among ``files`` (a file input left empty sends none)."""
+    return any(_parts(f) is not None for f in files)

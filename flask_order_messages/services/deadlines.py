@@ -1,0 +1,166 @@
+"""Dispute deadlines: the store's respond-by time, "overdue", and expiring quiet disputes.
+
+A dispute gets a respond-by time when it is opened (or reopened):
+``ORDER_MESSAGES_DISPUTE_RESPONSE_HOURS`` later.  The store has answered it once a staff member
+writes a message (not a staff-only note) into the thread after the dispute was opened.  An
+open dispute is *overdue* when its respond-by time has passed and the store has not answered.
+``ORDER_MESSAGES_DISPUTE_RESPONSE_HOURS = 0`` turns all of this off: no respond-by times are
+set, and nothing is ever overdue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..extension import current_order_messages as ext
+from ..extension import current_settings
+from ..models import KIND_MESSAGE, STAFF, utcnow
+from .common import Actor, customer_scope, session
+
+
+def respond_by_from(opened_at: datetime) -> datetime | None:
+    """The respond-by time of a dispute opened at ``opened_at`` (None when deadlines are off)."""
+    hours = current_settings.dispute_response_hours
+    return opened_at + timedelta(hours=hours) if hours else None
+
+
+def _answered(dispute: Any) -> Any:
+    """SQL: has staff written a message into the dispute's thread since it was opened?"""
+    m = ext.models.Message
+    return (
+        sa.select(sa.literal(1))
+        .where(
+            m.thread_id == dispute.thread_id,
+            m.author_role == STAFF,
+            m.kind == KIND_MESSAGE,
+            m.created_at >= dispute.opened_at,
+        )
+        .correlate(dispute)
+        .exists()
+    )
+
+
+def overdue_condition(dispute: Any = None, now: datetime | None = None) -> Any:
+    """SQL condition on a Dispute (the model, or an alias of it): open, past its respond-by
+    time, and not answered by the store."""
+    d = dispute if dispute is not None else ext.models.Dispute
+    if not current_settings.dispute_response_hours:
+        return sa.false()
+    return sa.and_(
+        d.open_thread_id.is_not(None),
+        d.respond_by.is_not(None),
+        d.respond_by < (now or utcnow()),
+        ~_answered(d),
+    )
+
+
+def overdue_dispute_count(actor: Actor) -> int:
+    """Open disputes past their respond-by time that the store has not answered (0 for a
+    customer: the deadline is the store's)."""
+    if not actor.is_staff or not current_settings.dispute_response_hours:
+        return 0
+    d, t = ext.models.Dispute, ext.models.Thread
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(d)
+        .join(t, t.id == d.thread_id)
+        .where(overdue_condition(d), customer_scope(actor))
+    )
+    return int(session().execute(stmt).scalar() or 0)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The open dispute's deadline as a thread shows it."""
+
+    respond_by: datetime
+    answered_at: datetime | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.answered_at is None and self.respond_by < utcnow()
+
+    @property
+    def answered_late(self) -> bool:
+        return self.answered_at is not None and self.answered_at > self.respond_by
+
+
+def deadline_of(view: Any) -> Deadline | None:
+    """The deadline of the thread view's open dispute, from the entries already loaded; None
+    when no dispute is open, it has no respond-by time, or deadlines are off."""
+    dispute = view.open_dispute
+    if dispute is None or dispute.respond_by is None:
+        return None
+    if not current_settings.dispute_response_hours:
+        return None
+    answers = (
+        e.created_at
+        for e in view.entries
+        if e.author_role == STAFF and e.kind == KIND_MESSAGE and e.created_at >= dispute.opened_at
+    )
+    answered = next(answers, None)
+    return Deadline(respond_by=dispute.respond_by, answered_at=answered)
+
+
+def short_time(value: datetime | None, now: datetime | None = None) -> str:
+    """``Aug 31, 14:00`` (UTC), with the year only when it is not this year's."""
+    if value is None:
+        return ""
+    now = now or utcnow()
+    if value.year == now.year:
+        return f"{value:%b} {value.day}, {value:%H:%M}"
+    return f"{value:%b} {value.day}, {value.year}, {value:%H:%M}"
+
+
+def expirable_disputes(days: int | None = None, now: datetime | None = None) -> list[Any]:
+    """Open disputes whose thread has been quiet for ``days`` (default
+    ``ORDER_MESSAGES_DISPUTE_EXPIRE_DAYS``), oldest first; none when that is 0."""
+    days = current_settings.dispute_expire_days if days is None else days
+    if not days:
+        return []
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    d, t = ext.models.Dispute, ext.models.Thread
+    stmt = (
+        sa.select(d)
+        .join(t, t.id == d.thread_id)
+        .where(
+            d.open_thread_id.is_not(None),
+            d.opened_at < cutoff,
+            sa.or_(t.last_message_at.is_(None), t.last_message_at < cutoff),
+        )
+        .order_by(d.opened_at, d.id)
+    )
+    return list(session().execute(stmt).scalars())
+
+
+def expire_disputes(days: int | None = None, *, now: datetime | None = None) -> list[Any]:
+    """Close every open dispute whose thread has been quiet for ``days`` days with the outcome
+    "expired", each as its own step (event in the thread, mail to the customer, signal).
+    Returns the disputes it closed.  A dispute someone closed meanwhile is skipped."""
+    from ..errors import DisputeError
+    from .disputes import close_dispute
+
+    days = current_settings.dispute_expire_days if days is None else days
+    closed = []
+    system = Actor(user=None, id=None, role=STAFF)
+    for dispute in expirable_disputes(days, now):
+        thread = session().get(ext.models.Thread, dispute.thread_id)
+        order = ext.get_order(thread.order_id) if thread is not None else None
+        if order is None:
+            continue
+        try:
+            closed.append(
+                close_dispute(
+                    order,
+                    system,
+                    outcome="expired",
+                    note=f"Closed automatically: nobody wrote in this thread for {days} days.",
+                )
+            )
+        except DisputeError:
+            session().rollback()
+    return closed

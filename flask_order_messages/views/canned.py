@@ -1,0 +1,143 @@
+"""Staff pages for canned replies: the list, new, edit, delete (with a confirm step).
+
+The pages extend the admin layout.  A reply is named by ``?id=<n>``; ``?next=<path>`` (a
+same-site path, e.g. the order the staff member came from) is carried through every step so
+the list can link back there.  Off (404) while ``ORDER_MESSAGES_CANNED_REPLIES_ENABLED`` is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ..errors import ValidationError
+from ..extension import current_settings
+from ..services import canned
+from ..templating import safe_next
+from .common import require_staff
+
+Page = Response | tuple[str, int]
+
+
+def _enabled() -> None:
+    if not current_settings.canned_replies_enabled:
+        abort(404)
+
+
+def _next() -> str | None:
+    return safe_next(request.values.get("next"))
+
+
+def _to_list(**params: Any) -> Response:
+    next_path = _next()
+    if next_path:
+        params["next"] = next_path
+    return redirect(url_for("order_messages.staff_canned_replies", **params), code=303)
+
+
+def _reply_or_page() -> Any:
+    """The reply named by ``?id=``, or the list's "not found" page (404)."""
+    try:
+        return canned.get_reply(request.values.get("id"))
+    except canned.CannedReplyNotFound as exc:
+        page = render_template(
+            "order_messages/canned_list.html",
+            replies=canned.list_replies(),
+            placeholders=canned.PLACEHOLDERS,
+            notice=None,
+            error=exc.message,
+            next=_next() or "",
+        )
+        return page, 404
+
+
+def replies() -> str:
+    """Every canned reply, with links to add, edit and delete."""
+    require_staff()
+    _enabled()
+    notice = None
+    if request.args.get("saved"):
+        notice = "The canned reply was saved."
+    elif request.args.get("deleted"):
+        notice = "The canned reply was deleted."
+    return render_template(
+        "order_messages/canned_list.html",
+        replies=canned.list_replies(),
+        placeholders=canned.PLACEHOLDERS,
+        notice=notice,
+        error=None,
+        next=_next() or "",
+    )
+
+
+def _form(reply: Any, title: str, body: str, error: ValidationError | None, status: int) -> Page:
+    page = render_template(
+        "order_messages/canned_form.html",
+        reply=reply,
+        title=title,
+        body=body,
+        error=error.message if error else None,
+        error_field=error.field if error else None,
+        placeholders=canned.PLACEHOLDERS,
+        max_title=canned.MAX_TITLE_LENGTH,
+        next=_next() or "",
+    )
+    return page, status
+
+
+def new() -> Page:
+    """GET: an empty form.  POST: add the reply; a refused one comes back with its text."""
+    actor = require_staff()
+    _enabled()
+    if request.method == "GET":
+        return _form(None, "", "", None, 200)
+    title, body = request.form.get("title", ""), request.form.get("body", "")
+    try:
+        reply = canned.create_reply(actor, title, body)
+    except ValidationError as exc:
+        return _form(None, title, body, exc, exc.status_code)
+    return _to_list(saved=reply.id)
+
+
+def edit() -> Page:
+    """GET: the form with the reply's text.  POST: save the change."""
+    require_staff()
+    _enabled()
+    reply = _reply_or_page()
+    if isinstance(reply, tuple):
+        return reply
+    if request.method == "GET":
+        return _form(reply, reply.title, reply.body, None, 200)
+    title, body = request.form.get("title", ""), request.form.get("body", "")
+    try:
+        canned.update_reply(reply, title, body)
+    except ValidationError as exc:
+        return _form(reply, title, body, exc, exc.status_code)
+    return _to_list(saved=reply.id)
+
+
+def delete() -> Page:
+    """GET: "Delete this canned reply?".  POST: delete it."""
+    require_staff()
+    _enabled()
+    reply = _reply_or_page()
+    if isinstance(reply, tuple):
+        return reply
+    if request.method == "POST":
+        canned.delete_reply(reply)
+        return _to_list(deleted=1)
+    page = render_template("order_messages/canned_delete.html", reply=reply, next=_next() or "")
+    return page, 200
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/admin/canned-replies", "staff_canned_replies", replies)
+    bp.add_url_rule("/admin/canned-replies/new", "staff_canned_new", new, methods=["GET", "POST"])
+    bp.add_url_rule(
+        "/admin/canned-replies/edit", "staff_canned_edit", edit, methods=["GET", "POST"]
+    )
+    bp.add_url_rule(
+        "/admin/canned-replies/delete", "staff_canned_delete", delete, methods=["GET", "POST"]
+    )

@@ -1,0 +1,222 @@
+"""The hostile corpus in real Chromium: every payload on the pages that show it, and nothing
+runs, nothing is injected.
+
+Payloads that could run script set ``window.__pwned`` or call ``alert``; a dialog handler
+records any dialog.  On each page the test checks that ``window.__pwned`` is undefined, no
+dialog opened, no JavaScript error happened (the harness checks that too), and that the text
+containers hold nothing but line breaks and safe links, with as many thread entries as the
+database has, each reading exactly as typed.  The live path (entries the page fetches while
+open and adds with ``innerHTML``) is checked the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from flask_order_messages import customer_actor, services, staff_actor
+
+from ..hostile_payloads import PAYLOADS, expected_text
+
+pytestmark = pytest.mark.browser
+
+INSPECT = """() => {
+  const bad = [];
+  const text = document.querySelectorAll('.om-body *, .om-excerpt *, .om-dispute-reason *');
+  for (const el of text) {
+    if (el.tagName === 'BR') continue;
+    const names = el.getAttributeNames().sort().join(',');
+    if (el.tagName === 'A' && /^https?:$/.test(el.protocol) && names === 'href,rel,target'
+        && el.rel === 'nofollow noopener noreferrer') continue;
+    bad.push('in text: ' + el.outerHTML.slice(0, 100));
+  }
+  for (const el of document.querySelectorAll('*')) {
+    for (const name of el.getAttributeNames()) {
+      if (name.startsWith('on') && !(el.tagName === 'SELECT' && name === 'onchange')) {
+        bad.push('handler: ' + el.outerHTML.slice(0, 100));
+      }
+      if (['href', 'src', 'action', 'formaction', 'data'].includes(name)
+          && /^\\s*(javascript|data|vbscript):/i.test(el.getAttribute(name))) {
+        bad.push('url: ' + el.outerHTML.slice(0, 100));
+      }
+    }
+  }
+  for (const s of document.scripts) {
+    if (!s.src || new URL(s.src).origin !== location.origin || s.textContent.trim()) {
+      bad.push('script: ' + s.outerHTML.slice(0, 100));
+    }
+  }
+  const thread = document.querySelector('#order-messages');
+  const inThread = {};
+  if (thread) {
+    for (const tag of ['script', 'img', 'iframe', 'svg', 'object', 'embed', 'video', 'audio',
+                       'math', 'marquee', 'base', 'style', 'link', 'meta', 'input[type=file]']) {
+      inThread[tag] = thread.querySelectorAll(tag).length;
+    }
+    for (const form of thread.querySelectorAll('form')) {
+      if (!form.getAttribute('action').startsWith('/order-messages/')) {
+        bad.push('form: ' + form.outerHTML.slice(0, 100));
+      }
+    }
+  }
+  return {
+    pwned: typeof window.__pwned !== 'undefined' || typeof parent.__pwned !== 'undefined',
+    bad,
+    inThread,
+    entries: thread ? thread.querySelectorAll('.om-entry').length : null,
+    bodies: [...document.querySelectorAll('#order-messages .om-body')].map(b => b.innerText),
+  };
+}"""
+
+ZERO = {
+    tag: 0
+    for tag in (
+        "script", "img", "iframe", "svg", "object", "embed", "video", "audio", "math", "marquee",
+        "base", "style", "link", "meta", "input[type=file]",
+    )
+}  # fmt: skip
+
+
+def fold(text: str) -> str:
+    return " ".join(text.split())
+
+
+class Watch:
+    """Dialogs opened on a page, and the page checked after each load."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.dialogs: list[str] = []
+        page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def check(self, where: str, *, entries: int | None = None, bodies: list[str] | None = None):
+        self.page.wait_for_load_state("load")
+        self.page.wait_for_timeout(150)  # let any injected handler (onload, onerror) fire
+        found = self.page.evaluate(INSPECT)
+        assert not found["pwned"], f"{where}: a payload ran (window.__pwned is set)"
+        assert not self.dialogs, f"{where}: dialogs opened: {self.dialogs}"
+        assert not found["bad"], f"{where}: {found['bad'][:5]}"
+        if found["entries"] is not None:
+            assert found["inThread"] == ZERO, f"{where}: {found['inThread']}"
+        if entries is not None:
+            assert found["entries"] == entries, where
+        if bodies is not None:
+            assert [fold(b) for b in found["bodies"]] == bodies, where
+        return found
+
+
+def _seed(shop: Any) -> dict[str, Any]:
+    """Carol's orders: one thread holding every payload, and one order per payload with the
+    payload as message and as dispute reason.  Written through the services, as the pages do."""
+    from example_shop.models import Order, User, db
+
+    with shop.app.test_request_context("/"):
+        carol = db.session.scalar(sa.select(User).where(User.email == "carol@example.com"))
+        admin = db.session.scalar(sa.select(User).where(User.email == "admin@example.com"))
+        as_carol, as_admin = customer_actor(carol), staff_actor(admin)
+
+        def new_order() -> Any:
+            order = Order(customer_id=carol.id, status="paid")
+            db.session.add(order)
+            db.session.commit()
+            return order
+
+        thread_order = new_order()
+        services.post_message(thread_order, as_carol, "Hello, a few questions.")
+        for text in PAYLOADS.values():
+            services.post_message(thread_order, as_carol, text)
+        per_payload = {}
+        for name, text in PAYLOADS.items():
+            order = new_order()
+            services.post_message(order, as_carol, text)
+            services.open_dispute(order, as_carol, text)
+            per_payload[name] = order.id
+        live_order = new_order()
+        services.post_message(live_order, as_admin, "We will keep you posted here.")
+        return {
+            "thread": thread_order.id,
+            "per_payload": per_payload,
+            "live": live_order.id,
+            "as_admin": as_admin,
+        }
+
+
+def test_no_payload_runs_or_injects_anything(shop, browse, shots):
+    seeded = _seed(shop)
+    thread_bodies = [fold("Hello, a few questions.")] + [expected_text(t) for t in PAYLOADS.values()]
+
+    staff = browse.page(user="admin", label="staff")
+    watch = Watch(staff)
+    staff.goto(f"/admin/orders/{seeded['thread']}?tab=messages")
+    expect(staff.locator("#order-messages")).to_be_visible()
+    # Open the folded middle, so every entry is on screen.
+    for fold_box in staff.locator("#order-messages details").all():
+        fold_box.evaluate("d => d.open = true")
+    watch.check("admin order page", entries=len(thread_bodies), bodies=thread_bodies)
+    shots.take(staff, "thread with every payload")
+
+    staff.goto(f"/order-messages/admin/orders/{seeded['thread']}")
+    watch.check("extension's staff thread page", entries=len(thread_bodies), bodies=thread_bodies)
+
+    # The Messages section: every page of previews, each a dispute with a payload.
+    number = 1
+    while True:
+        staff.goto(f"/order-messages/admin/messages?page={number}")
+        watch.check(f"Messages page {number}")
+        if number == 1:
+            shots.take(staff, "messages list with payload previews")
+        if staff.locator("a[rel=next]").count() == 0:
+            break
+        number += 1
+    assert number >= 4  # 80-odd threads, 20 a page: every preview was on some page
+
+    for name, order_id in seeded["per_payload"].items():
+        staff.goto(f"/admin/orders/{order_id}?tab=messages")
+        found = watch.check(f"dispute on order {order_id} ({name})", entries=2)
+        reason = staff.locator(".om-dispute-reason").first.inner_text()
+        assert fold(reason) == expected_text(PAYLOADS[name]), name
+        assert [fold(b) for b in found["bodies"]] == [expected_text(PAYLOADS[name])] * 2
+
+    staff.goto(f"/order-messages/admin/orders/{seeded['per_payload']['script tag']}/dispute/close")
+    watch.check("close dispute page")
+    for name in ("attribute breakout", "textarea breakout", "jinja expression", "rtl override"):
+        staff.goto("/order-messages/admin/messages")
+        staff.get_by_label("Search").fill(PAYLOADS[name])
+        staff.get_by_role("button", name="Search").click()
+        watch.check(f"search for {name}")
+        assert staff.get_by_label("Search").input_value() == PAYLOADS[name]
+    expect(staff.locator(".om-bell")).to_be_attached()
+    watch.check("bell after searching")
+
+    carol = browse.page(user="carol", label="customer")
+    carol_watch = Watch(carol)
+    carol.goto(f"/account/orders/{seeded['thread']}?tab=messages")
+    for fold_box in carol.locator("#order-messages details").all():
+        fold_box.evaluate("d => d.open = true")
+    carol_watch.check("customer order page", entries=len(thread_bodies), bodies=thread_bodies)
+    shots.take(carol, "customer sees every payload as text")
+    carol.goto("/account/orders")
+    carol_watch.check("customer order list")
+
+    # Live: the page is open, staff write every payload, the page adds them as they come.
+    carol.goto(f"/account/orders/{seeded['live']}?tab=messages")
+    carol_watch.check("live thread before", entries=1)
+    with shop.app.test_request_context("/"):
+        from example_shop.models import Order, db
+
+        order = db.session.get(Order, seeded["live"])
+        for text in PAYLOADS.values():
+            services.post_message(order, seeded["as_admin"], text)
+    expect(carol.locator("#order-messages .om-entry")).to_have_count(1 + len(PAYLOADS), timeout=15_000)
+    live_bodies = [fold("We will keep you posted here.")] + [
+        expected_text(t) for t in PAYLOADS.values()
+    ]
+    carol_watch.check("live thread after", entries=1 + len(PAYLOADS), bodies=live_bodies)
+    shots.take(carol, "live entries added")
