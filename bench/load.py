@@ -317,7 +317,9 @@ def main(argv: list[str] | None = None) -> None:
     from example_shop.models import User, db
 
     with app.app_context():
-        if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
+        existing = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+        db.session.remove()  # let go of the read lock before DROP TABLE
+        if existing:
             if not args.reset:
                 raise SystemExit(f"{args.url} already has a shop in it; add --reset to replace it.")
             db.drop_all()

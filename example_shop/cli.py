@@ -51,8 +51,10 @@ def seed_command(if_empty: bool, reset: bool) -> None:
     click.echo(f"  {counts['staff']} staff and {counts['customers']} customers")
     click.echo(
         f"  {counts['threads']} message threads, {counts['unread_for_admin']} of them unread "
-        f"for Admin Admin, {counts['open_disputes']} open dispute"
+        f"for Admin Admin, {counts['open_disputes']} open dispute "
+        f"({counts['overdue_disputes']} overdue)"
     )
+    click.echo(f"  {counts['canned_replies']} canned replies")
     click.echo(f"  {len(outbox)} notification mails written (not sent while seeding)")
 
 

@@ -15,6 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from flask_order_messages import customer_actor, services, staff_actor
+from flask_order_messages.services.canned import create_reply
+from flask_order_messages.services.deadlines import respond_by_from
 
 from .messaging import order_messages
 from .models import Order, Product, User, db, utcnow
@@ -55,7 +57,8 @@ class Script:
     """One thread: whose order (their n-th newest), the steps, and who has read it all.
 
     A step is (who, kind, text): who is "customer", "admin" or "support"; kind is
-    "message", "note", "open" (a dispute, text is the reason) or "close".
+    "message", "note", "open" (a dispute, text is the reason) or "close" (text is the note;
+    "close:<outcome>" closes with that outcome).
     """
 
     customer: str
@@ -174,7 +177,7 @@ SCRIPTS = [
             ("customer", "message", "Tracking says delivered, but there is no parcel."),
             ("customer", "open", "The parcel never arrived."),
             ("admin", "message", "We asked the carrier: it was left with your neighbour at no. 8."),
-            ("admin", "close", "Parcel found at the neighbour's."),
+            ("admin", "close:resolved_for_store", "Parcel found at the neighbour's."),
             ("customer", "message", "Got it, thank you!"),
         ],
         read_by=("customer", "admin", "support"),
@@ -196,6 +199,28 @@ SCRIPTS = [
         ],
         read_by=("customer", "admin", "support"),
         lines=((3, 1), (5, 4)),
+    ),
+]
+
+
+# Canned replies the staff keep (Messages -> Canned replies), as (title, body).
+CANNED_REPLIES = [
+    (
+        "Delivery times",
+        "Hi {customer_first_name},\n\nthanks for your message about order #{order_number}. "
+        "Orders leave our warehouse within one working day and usually arrive two to three "
+        "days later; you get a tracking link by email as soon as yours ships.\n\n"
+        "Best wishes,\n{staff_name}",
+    ),
+    (
+        "Damaged on arrival",
+        "Hi {customer_first_name},\n\nI'm sorry order #{order_number} arrived damaged. Could "
+        "you send us a photo of the item and of the box? We'll send a replacement or refund "
+        "you, whichever you prefer.\n\n{staff_name}",
+    ),
+    (
+        "Thanks, all sorted",
+        "Thanks {customer_first_name}, glad it's sorted! Enjoy your coffee.\n\n{staff_name}",
     ),
 ]
 
@@ -242,8 +267,9 @@ def _play(script: Script, order: Order, actors: dict[str, Any]) -> None:
         actor = actors[who] if who != "customer" else customer_actor(order.customer)
         if kind == "open":
             services.open_dispute(order, actor, text)
-        elif kind == "close":
-            services.close_dispute(order, actor, note=text)
+        elif kind.startswith("close"):
+            outcome = kind.partition(":")[2] or None
+            services.close_dispute(order, actor, outcome=outcome, note=text)
         else:
             services.post_message(order, actor, text, note=kind == "note")
     thread = services.get_thread(order)
@@ -277,6 +303,9 @@ def _spread_times(order: Order, now: datetime) -> None:
     closed = iter(w for e, w in events if e == "dispute_closed")
     for dispute in disputes:
         dispute.opened_at = next(opened, dispute.opened_at)
+        if dispute.respond_by is not None:
+            # The respond-by time follows the opening: Carol's dispute is overdue in the demo.
+            dispute.respond_by = respond_by_from(dispute.opened_at)
         if dispute.closed_at is not None:
             dispute.closed_at = next(closed, dispute.closed_at)
     db.session.commit()
@@ -305,6 +334,8 @@ def seed() -> dict[str, int]:
         order = orders[script.customer][script.nth]
         _play(script, order, actors)
         _spread_times(order, now)
+    for title, body in CANNED_REPLIES:
+        create_reply(actors["admin"], title, body)
 
     return {
         "products": len(products),
@@ -314,4 +345,6 @@ def seed() -> dict[str, int]:
         "threads": len(SCRIPTS),
         "unread_for_admin": services.unread_thread_count(actors["admin"]),
         "open_disputes": services.open_dispute_count(actors["admin"]),
+        "overdue_disputes": services.overdue_dispute_count(actors["admin"]),
+        "canned_replies": len(CANNED_REPLIES),
     }

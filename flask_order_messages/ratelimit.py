@@ -73,7 +73,7 @@ def _remember_breach(limit: Any) -> None:
 def host_limiter(app: Flask) -> Any | None:
     """The host's own working Flask-Limiter ``Limiter`` on ``app``, if it has one."""
     for limiter in app.extensions.get("limiter") or ():
-        if getattr(limiter, "initialized", False) and getattr(limiter, "enabled", True):
+        if getattr(limiter, "initialized", True) and getattr(limiter, "enabled", True):
             return limiter
     return None
 

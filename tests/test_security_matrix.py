@@ -27,6 +27,8 @@ VISITORS = ("anonymous", "owner", "other", "staff")
 # State each route's cells start from: "thread" = the owner wrote, staff answered;
 # "dispute" = the same plus a dispute the owner opened (so closing it can succeed).
 THREAD, DISPUTE = "thread", "dispute"
+#: "closed" = the dispute the owner opened, closed again by staff (so reopening can succeed).
+CLOSED = "closed"
 
 #: (state, {method: (anonymous, owner, other, staff)}).  405: the route has no such method.
 #: 302 is the host's login page (anonymous visitors only); 401 is the JSON endpoints' answer.
@@ -74,6 +76,27 @@ MATRIX: dict[str, tuple[str, dict[str, tuple[int, int, int, int]]]] = {
     "guest_attachment": (THREAD, {"GET": (200, 200, 200, 200), "POST": (405, 405, 405, 405)}),
     # The response-time insight page: staff only.
     "staff_insight": (THREAD, {"GET": (302, 403, 403, 200), "POST": (405, 405, 405, 405)}),
+    # Canned replies: staff only.  The form data carries no title (POST new: 400) and no
+    # reply id (POST edit / delete: 404); a GET without an id lists the replies to choose.
+    "staff_canned_replies": (
+        THREAD,
+        {"GET": (302, 403, 403, 200), "POST": (405, 405, 405, 405)},
+    ),
+    "staff_canned_new": (THREAD, {"GET": (302, 403, 403, 200), "POST": (302, 403, 403, 400)}),
+    "staff_canned_edit": (THREAD, {"GET": (302, 403, 403, 200), "POST": (302, 403, 403, 404)}),
+    "staff_canned_delete": (
+        THREAD,
+        {"GET": (302, 403, 403, 200), "POST": (302, 403, 403, 404)},
+    ),
+    # Reopening the dispute the owner opened and staff closed: staff or that customer.
+    "staff_dispute_reopen": (
+        CLOSED,
+        {"GET": (302, 403, 403, 200), "POST": (302, 403, 403, 303)},
+    ),
+    "customer_dispute_reopen": (
+        CLOSED,
+        {"GET": (302, 200, 404, 404), "POST": (302, 303, 404, 404)},
+    ),
     # The extension's stylesheet and script.
     "static": (THREAD, {"GET": (200, 200, 200, 200), "POST": (405, 405, 405, 405)}),
 }
@@ -128,8 +151,10 @@ def test_cell(app, order, customer, people, browser, name, visitor):
     rule, _ = _endpoints(app).get(name, (None, None))
     if rule is None:
         pytest.fail(f"{name} is in MATRIX but no route any more")
-    if state == DISPUTE:
+    if state in (DISPUTE, CLOSED):
         services.open_dispute(order, services.customer_actor(customer), "It arrived broken")
+    if state == CLOSED:
+        services.close_dispute(order, services.staff_actor(people["staff"]), note="Refunded")
     path = route_path(rule, order)
     if name == "staff_mark":
         path += "?scope=all"  # so an accepted POST really marks something

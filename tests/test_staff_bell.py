@@ -35,7 +35,7 @@ def test_bell_counts_unread_threads_and_open_disputes(
     html = bell_of(browser, staff)
     assert 'aria-label="Messages: 2 unread, 1 open dispute"' in html
     # Messages -> the unread filter, Disputes -> the open-disputes filter, each with its count.
-    assert words(html[html.index("<ul") :]) == "Messages 2 Disputes 1"
+    assert words(html[html.index("<ul") :]) == "Messages 2 Disputes 1 Overdue disputes 0"
     assert link_to(html, "Messages") == f"{P}/admin/messages?filter=unread"
     assert link_to(html, "Disputes") == f"{P}/admin/messages?filter=disputes"
     assert 'data-om-count="total">3<' in html
@@ -82,7 +82,7 @@ def test_bell_is_empty_for_customers_and_anonymous(order, as_customer, customer,
 def test_counts_endpoint_gives_the_bell_numbers(order, as_customer, staff, customer, browser):
     services.post_message(order, as_customer, "Hi")
     response = browser.login(staff).get(f"{P}/api/counts")
-    assert response.get_json() == {"unread_threads": 1, "open_disputes": 0}
+    assert response.get_json() == {"unread_threads": 1, "open_disputes": 0, "overdue_disputes": 0}
     again = browser.get(f"{P}/api/counts", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
     # A customer gets their own numbers, not the staff's.

@@ -37,20 +37,28 @@ def _to_list(**params: Any) -> Response:
     return redirect(url_for("order_messages.staff_canned_replies", **params), code=303)
 
 
-def _reply_or_page() -> Any:
-    """The reply named by ``?id=``, or the list's "not found" page (404)."""
+def _list_page(notice: str | None, error: str | None, status: int) -> tuple[str, int]:
+    page = render_template(
+        "order_messages/canned_list.html",
+        replies=canned.list_replies(),
+        placeholders=canned.PLACEHOLDERS,
+        notice=notice,
+        error=error,
+        next=_next() or "",
+    )
+    return page, status
+
+
+def _reply_or_page(action: str) -> Any:
+    """The reply named by ``?id=``; else the list: asking which one (a GET without an id) or
+    saying it is gone (404)."""
+    raw = request.values.get("id")
+    if raw in (None, "") and request.method == "GET":
+        return _list_page(f"Choose the canned reply to {action} below.", None, 200)
     try:
-        return canned.get_reply(request.values.get("id"))
+        return canned.get_reply(raw)
     except canned.CannedReplyNotFound as exc:
-        page = render_template(
-            "order_messages/canned_list.html",
-            replies=canned.list_replies(),
-            placeholders=canned.PLACEHOLDERS,
-            notice=None,
-            error=exc.message,
-            next=_next() or "",
-        )
-        return page, 404
+        return _list_page(None, exc.message, exc.status_code)
 
 
 def replies() -> str:
@@ -62,14 +70,7 @@ def replies() -> str:
         notice = "The canned reply was saved."
     elif request.args.get("deleted"):
         notice = "The canned reply was deleted."
-    return render_template(
-        "order_messages/canned_list.html",
-        replies=canned.list_replies(),
-        placeholders=canned.PLACEHOLDERS,
-        notice=notice,
-        error=None,
-        next=_next() or "",
-    )
+    return _list_page(notice, None, 200)[0]
 
 
 def _form(reply: Any, title: str, body: str, error: ValidationError | None, status: int) -> Page:
@@ -105,7 +106,7 @@ def edit() -> Page:
     """GET: the form with the reply's text.  POST: save the change."""
     require_staff()
     _enabled()
-    reply = _reply_or_page()
+    reply = _reply_or_page("edit")
     if isinstance(reply, tuple):
         return reply
     if request.method == "GET":
@@ -122,7 +123,7 @@ def delete() -> Page:
     """GET: "Delete this canned reply?".  POST: delete it."""
     require_staff()
     _enabled()
-    reply = _reply_or_page()
+    reply = _reply_or_page("delete")
     if isinstance(reply, tuple):
         return reply
     if request.method == "POST":
