@@ -34,7 +34,6 @@ import re
 import shlex
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -107,7 +106,9 @@ def reset_and_seed(args: argparse.Namespace, config: dict[str, Any]) -> dict[str
         db.drop_all()
         db.create_all()
         staff = [
-            User(name=f"Staff {n}", email=f"staff{n}@load.test", is_staff=True, password_hash=hashed)
+            User(
+                name=f"Staff {n}", email=f"staff{n}@load.test", is_staff=True, password_hash=hashed
+            )
             for n in range(args.staff)
         ]
         customers = [
@@ -458,9 +459,7 @@ def recount(config: dict[str, Any], visitors: dict[str, Visitor], people: dict[s
 
         def disputes(user_id: int, staff: bool) -> int:
             return sum(
-                1
-                for tid in open_disputes
-                if staff or owner_of[threads[tid].order_id] == user_id
+                1 for tid in open_disputes if staff or owner_of[threads[tid].order_id] == user_id
             )
 
         checked = 0
@@ -507,7 +506,8 @@ def machine() -> str:
         memory = f"{mem_kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, ValueError, IndexError):
         memory = "RAM unknown"
-    return f"{os.cpu_count()} CPUs ({cpu}), {memory}, {platform.platform()}, Python {platform.python_version()}"
+    system = f"{platform.platform()}, Python {platform.python_version()}"
+    return f"{os.cpu_count()} CPUs ({cpu}), {memory}, {system}"
 
 
 def database_version(url: str) -> str:
@@ -545,6 +545,7 @@ def main() -> int:
     if args.database_url.rstrip("/").endswith("/test"):
         parser.error("not the shared 'test' database: give the run a database of its own")
 
+    load_before = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     key_prefix = f"om-load-{uuid.uuid4().hex[:8]}"
     config = shop_config(args, key_prefix)
     print(f"Seeding {args.customers} customers x {args.orders} orders, {args.staff} staff ...")
@@ -579,7 +580,9 @@ def main() -> int:
     if results.server_errors:
         problems.append(f"{len(results.server_errors)} server errors: {results.server_errors[:5]}")
     if results.failures:
-        problems.append(f"{len(results.failures)} requests without an answer: {results.failures[:5]}")
+        problems.append(
+            f"{len(results.failures)} requests without an answer: {results.failures[:5]}"
+        )
 
     all_latencies = [s for values in results.latencies.values() for s in values]
     total = sum(results.statuses.values())
@@ -599,6 +602,8 @@ def main() -> int:
         "duplicates": len(duplicated),
         "server_errors": len(results.server_errors),
         "no_answer": len(results.failures),
+        "load_before": load_before,
+        "load_after": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
     print_report(args, summary, results, figures, problems)
     if args.write:
@@ -651,7 +656,8 @@ def write_report(args, summary, results, figures, problems) -> None:
         "## Latest run",
         "",
         f"- Date: {today}",
-        f"- Machine: {machine()}",
+        f"- Machine: {machine()}; load average {summary['load_before']} before the run, "
+        f"{summary['load_after']} after (the machine is shared: other work ran beside it)",
         f"- Database: {database}, `{args.database_url.split('@')[-1]}`",
         f"- Server: gunicorn, {args.workers} workers x {args.threads} threads (gthread); "
         f"posting rate limit `{args.rate_limit or 'off'}` counted in "

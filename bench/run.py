@@ -255,7 +255,9 @@ def run_floor(url: str, sql: str | list[str], params: dict[str, Any], n: int, wa
     import psycopg
 
     conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    pg_statements = [re.sub(r"(?<!:):([a-z_]+)", r"%(\1)s", s) for s in statements]
+    pg_statements = [
+        re.sub(r"(?<!:):([a-z_]+)", r"%(\1)s", s.replace("%", "%%")) for s in statements
+    ]
     with psycopg.connect(conninfo, autocommit=True) as conn:
         for i in range(warmup + n):
             start = time.perf_counter()

@@ -56,6 +56,8 @@ class OrderMessages:
     ``order_customer_key`` names the attribute of ``order_model`` that holds the owning
     customer's user id (a plain column is enough; a foreign key is not needed).
     ``table_prefix`` starts the name of every table the extension adds.
+    ``attachment_storage`` keeps attachment files (see :mod:`flask_order_messages.storage`);
+    by default they go to a folder (``ORDER_MESSAGES_ATTACHMENT_FOLDER``).
 
     Register with ``OrderMessages(app, ...)`` or, app-factory style, ``ext.init_app(app)``.
     """
@@ -69,6 +71,7 @@ class OrderMessages:
         user_model: Any,
         order_customer_key: str = "customer_id",
         table_prefix: str = "order_messages_",
+        attachment_storage: Any = None,
     ) -> None:
         self.db = db
         self.order_model = order_model
@@ -80,6 +83,9 @@ class OrderMessages:
             )
         self.order_customer_key = order_customer_key
         self.table_prefix = table_prefix
+        #: Where attachment files go: an object with ``save``/``open``/``delete`` (see
+        #: :mod:`flask_order_messages.storage`); None: a local folder per app.
+        self.attachment_storage = attachment_storage
         self.order_pk = primary_key_column(order_model, "order_model")
         self.user_pk = primary_key_column(user_model, "user_model")
         self.models: Models = build_models(db, order_model, user_model, table_prefix)

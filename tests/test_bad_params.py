@@ -208,9 +208,7 @@ SPECIFIC = [
     SPECIFIC,
     ids=[f"{m} {t} {repr(q or f)[:30]}" for m, t, q, f, *_ in SPECIFIC],
 )
-def test_refusals_say_why(
-    app, order, people, browser, method, template, query, form, status, says
-):
+def test_refusals_say_why(app, order, people, browser, method, template, query, form, status, says):
     path = P + template.replace("{id}", str(order.id))
     who = people["staff"] if template.startswith(("/admin", "/api/admin")) else people["owner"]
     browser.login(who)
@@ -228,9 +226,7 @@ def test_refusals_say_why(
             assert form["body"][:100] in response.get_data(as_text=True)
 
 
-def test_a_body_over_the_hosts_request_limit_gets_a_413_that_says_why(
-    app, order, people, browser
-):
+def test_a_body_over_the_hosts_request_limit_gets_a_413_that_says_why(app, order, people, browser):
     app.config["MAX_CONTENT_LENGTH"] = 100_000
     browser.login(people["owner"])
     before = db_state()

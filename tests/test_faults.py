@@ -91,7 +91,9 @@ def consistency_problems() -> list[str]:
         if thread.message_count != len(ids):
             problems.append(f"thread {thread.id}: count {thread.message_count} != {len(ids)}")
         if thread.last_message_id != (max(ids) if ids else None):
-            problems.append(f"thread {thread.id}: last {thread.last_message_id} != {max(ids or [0])}")
+            problems.append(
+                f"thread {thread.id}: last {thread.last_message_id} != {max(ids or [0])}"
+            )
     mailed = set(db.session.execute(sa.select(box.message_id)).scalars())
     for message in db.session.execute(sa.select(m).where(m.kind != "note")).scalars():
         if message.id not in mailed:
@@ -144,9 +146,7 @@ def assert_clean_503(response: Any, typed: str) -> None:
 
 
 @pytest.mark.parametrize(("post", "where"), CASES, ids=[f"{p}-{w}" for p, w in CASES])
-def test_a_drop_mid_post_fails_cleanly_and_saves_nothing(
-    app, order, started, browser, post, where
-):
+def test_a_drop_mid_post_fails_cleanly_and_saves_nothing(app, order, started, browser, post, where):
     path, who, form, _ = POSTS[post]
     browser.login(started[who])
     before = db_state()

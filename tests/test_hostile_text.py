@@ -23,8 +23,8 @@ from flask_order_messages import services
 from flask_order_messages.templating import excerpt
 
 from .conftest import db, make_order
-from .hostile_payloads import PAYLOADS, expected_text, stored_text
 from .host_pages import P, add_host_pages, page, textarea, thread_section, words
+from .hostile_payloads import PAYLOADS, expected_text, stored_text
 
 #: Tags no text may ever become.
 FORBIDDEN_TAGS = {
@@ -192,9 +192,7 @@ def test_every_payload_in_one_thread_reads_back_exactly_and_inert(
         assert stored_text(text) in mail.body  # the plain-text part carries it as typed
 
 
-def test_every_payload_as_a_dispute_reason_and_list_preview(
-    app, customer, staff, browser, outbox
-):
+def test_every_payload_as_a_dispute_reason_and_list_preview(app, customer, staff, browser, outbox):
     as_customer = services.customer_actor(customer)
     orders = {}
     for name, text in PAYLOADS.items():
@@ -211,7 +209,8 @@ def test_every_payload_as_a_dispute_reason_and_list_preview(
         markup = page(browser.get(f"{P}/admin/messages", query_string={"page": page_number}))
         assert_inert(markup, f"Messages page {page_number}")
         previews += [
-            plain(x) for x in re.findall(r'<span class="om-excerpt"[^>]*>(.*?)</span>', markup, re.S)
+            plain(x)
+            for x in re.findall(r'<span class="om-excerpt"[^>]*>(.*?)</span>', markup, re.S)
         ]
         if 'rel="next"' not in markup:
             break
@@ -253,9 +252,9 @@ def test_every_payload_as_search_words(app, order, customer, staff, browser, nam
         box = re.search(r'<input type="search" name="q" value="([^"]*)"', markup)
         assert box is not None
         shown = html.unescape(box.group(1))
-        assert shown == "".join(
-            ch for ch in query if ch.isspace() or ch >= " " and ch != "\x7f"
-        ), name
+        assert shown == "".join(ch for ch in query if ch.isspace() or ch >= " " and ch != "\x7f"), (
+            name
+        )
     else:
         assert "This search is too long" in words(markup)
 
@@ -263,8 +262,10 @@ def test_every_payload_as_search_words(app, order, customer, staff, browser, nam
 @pytest.mark.parametrize("field", ["body", "reason"])
 def test_refused_text_comes_back_escaped(app, order, customer, browser, field):
     browser.login(customer)
-    path = f"{P}/orders/{order.id}/messages" if field == "body" else (
-        f"{P}/orders/{order.id}/dispute/open"
+    path = (
+        f"{P}/orders/{order.id}/messages"
+        if field == "body"
+        else (f"{P}/orders/{order.id}/dispute/open")
     )
     for name, text in PAYLOADS.items():
         typed = text + " " + "z" * 5001  # too long for either field

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from types import SimpleNamespace
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -46,8 +46,10 @@ def app(tmp_path: Any, app_config: dict[str, Any]) -> Iterator[Flask]:
 
 
 def post(browser: Browser, order: Any, body: str, *, side: str = "customer") -> Any:
-    path = f"{P}/orders/{order.id}/messages" if side == "customer" else (
-        f"{P}/admin/orders/{order.id}/messages"
+    path = (
+        f"{P}/orders/{order.id}/messages"
+        if side == "customer"
+        else (f"{P}/admin/orders/{order.id}/messages")
     )
     return browser.post(path, {"body": body, "next": f"/account/orders/{order.id}"})
 
@@ -128,7 +130,10 @@ def test_marking_read_and_unread_is_not_limited(three_a_minute, app, order, cust
     services.post_message(order, services.customer_actor(customer), "hello")
     admin = Browser(app).login(staff)
     for _ in range(6):
-        assert admin.post(f"{P}/admin/messages/mark?scope=all", {"action": "unread"}).status_code == 303
+        assert (
+            admin.post(f"{P}/admin/messages/mark?scope=all", {"action": "unread"}).status_code
+            == 303
+        )
         assert admin.post(f"{P}/admin/orders/{order.id}/unread", {}).status_code == 303
 
 
@@ -155,7 +160,9 @@ def test_after_the_wait_the_kept_text_goes_through(two_per_two_seconds, app, ord
         data={"csrf_token": token, "body": textarea(html), "next": "/account/orders/1"},
     )
     assert again.status_code == 303
-    bodies = [m.body for m in services.thread_view(order, services.customer_actor(customer)).entries]
+    bodies = [
+        m.body for m in services.thread_view(order, services.customer_actor(customer)).entries
+    ]
     assert bodies == ["one", "two", "three, kept"]
 
 

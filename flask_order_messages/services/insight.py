@@ -199,7 +199,8 @@ def response_insight(now: datetime | None = None) -> Insight:
                 .offset((n_answered - 1) // 2)
             ).scalars()
         )
-        median = sum(float(x) for x in middle) / len(middle)
+        # SQLite's julianday() arithmetic is exact to about a millisecond only.
+        median = round(sum(float(x) for x in middle) / len(middle), 3)
 
     # 3. Open disputes by age.
     d = ext.models.Dispute
@@ -254,7 +255,7 @@ def format_duration(seconds: float | None) -> str:
     """``"under a minute"``, ``"42 min"``, ``"3 h 12 min"``, ``"2 d 4 h"``; "–" for None."""
     if seconds is None:
         return "–"
-    minutes = int(seconds // 60)
+    minutes = int(round(seconds) // 60)
     if minutes < 1:
         return "under a minute"
     if minutes < 60:

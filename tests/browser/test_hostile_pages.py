@@ -144,13 +144,15 @@ def _seed(shop: Any) -> dict[str, Any]:
             "thread": thread_order.id,
             "per_payload": per_payload,
             "live": live_order.id,
-            "as_admin": as_admin,
+            "admin": admin.id,
         }
 
 
 def test_no_payload_runs_or_injects_anything(shop, browse, shots):
     seeded = _seed(shop)
-    thread_bodies = [fold("Hello, a few questions.")] + [expected_text(t) for t in PAYLOADS.values()]
+    thread_bodies = [fold("Hello, a few questions.")] + [
+        expected_text(t) for t in PAYLOADS.values()
+    ]
 
     staff = browse.page(user="admin", label="staff")
     watch = Watch(staff)
@@ -211,12 +213,15 @@ def test_no_payload_runs_or_injects_anything(shop, browse, shots):
     carol.goto(f"/account/orders/{seeded['live']}?tab=messages")
     carol_watch.check("live thread before", entries=1)
     with shop.app.test_request_context("/"):
-        from example_shop.models import Order, db
+        from example_shop.models import Order, User, db
 
         order = db.session.get(Order, seeded["live"])
+        as_admin = staff_actor(db.session.get(User, seeded["admin"]))
         for text in PAYLOADS.values():
-            services.post_message(order, seeded["as_admin"], text)
-    expect(carol.locator("#order-messages .om-entry")).to_have_count(1 + len(PAYLOADS), timeout=15_000)
+            services.post_message(order, as_admin, text)
+    expect(carol.locator("#order-messages .om-entry")).to_have_count(
+        1 + len(PAYLOADS), timeout=15_000
+    )
     live_bodies = [fold("We will keep you posted here.")] + [
         expected_text(t) for t in PAYLOADS.values()
     ]

@@ -206,6 +206,7 @@ def test_open_and_close_dispute_with_dialogs(browse, shots):
     expect(dialog).to_be_hidden()
     expect(note).to_be_visible()
     thread.get_by_role("link", name="Close dispute").click()
+    page.get_by_role("dialog").get_by_label("Resolved for the store").check()
     page.get_by_role("dialog").get_by_role("button", name="Close dispute").click()
     expect(note).to_have_count(0)
     expect(thread.locator(".om-event-dispute-closed")).to_contain_text(
@@ -252,6 +253,7 @@ def test_dispute_without_javascript(browse, shots):
     expect(page).to_have_url(re.compile(r"/dispute/close"))
     expect(page.get_by_role("heading", name="Close the dispute on order #00012?")).to_be_visible()
     expect(page.locator("main")).to_contain_text("by Admin Admin")
+    page.get_by_label("Resolved for the customer").check()
     page.get_by_label("Note (optional)").fill("Sent a second replacement by express.")
     shots.take(page, "close dispute confirmation page")
     page.get_by_role("button", name="Yes, close dispute").click()
