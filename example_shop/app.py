@@ -38,6 +38,10 @@ def _defaults() -> dict[str, Any]:
         "ORDER_MESSAGES_ADMIN_LAYOUT": "shop/admin/layout.html",
         "ORDER_MESSAGES_CUSTOMER_LAYOUT": "shop/layout.html",
         "SHOP_ORDERS_PER_PAGE": 15,
+        # No request over 32 MiB is read at all (a reply with files is at most 20 MiB of
+        # files, ORDER_MESSAGES_MAX_ATTACHMENTS_TOTAL_BYTES); the extension answers a bigger
+        # one on its forms with a 413 page that says the limits.
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     }
     if os.environ.get("MAIL_SERVER"):
         config["MAIL_SERVER"] = os.environ["MAIL_SERVER"]

@@ -15,6 +15,17 @@ def _database() -> str:
     return db.engine.url.render_as_string(hide_password=True)
 
 
+def _remove_attachment_files() -> None:
+    """With the data gone, the files of the default local storage belong to nothing."""
+    import shutil
+
+    from flask_order_messages.storage import LocalFolderStorage, current_storage
+
+    storage = current_storage()
+    if isinstance(storage, LocalFolderStorage):
+        shutil.rmtree(storage.folder, ignore_errors=True)
+
+
 @click.command("seed")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the shop already has users.")
 @click.option("--reset", is_flag=True, help="Delete every table's data first, then seed.")
@@ -27,6 +38,7 @@ def seed_command(if_empty: bool, reset: bool) -> None:
     if reset:
         db.drop_all()
         db.create_all()
+        _remove_attachment_files()
     users = db.session.scalar(db.select(db.func.count(User.id)))
     if users:
         if if_empty:

@@ -18,6 +18,7 @@ from flask_order_messages import customer_actor, services, staff_actor
 from flask_order_messages.services.canned import create_reply
 from flask_order_messages.services.deadlines import respond_by_from
 
+from .demo_image import kettle_png
 from .messaging import order_messages
 from .models import Order, Product, User, db, utcnow
 
@@ -57,7 +58,8 @@ class Script:
     """One thread: whose order (their n-th newest), the steps, and who has read it all.
 
     A step is (who, kind, text): who is "customer", "admin" or "support"; kind is
-    "message", "note", "open" (a dispute, text is the reason) or "close" (text is the note;
+    "message", "photo" (a message with a demo photo attached), "note", "open" (a dispute,
+    text is the reason) or "close" (text is the note;
     "close:<outcome>" closes with that outcome).
     """
 
@@ -118,7 +120,7 @@ SCRIPTS = [
         [
             ("customer", "message", "The kettle arrived with a dent and the lid doesn't close."),
             ("support", "message", "So sorry about that! Could you send us a photo?"),
-            ("customer", "message", "Here it is: https://photos.example.com/kettle-dent.jpg"),
+            ("customer", "photo", "Here it is, the dent is on the left side."),
             (
                 "customer",
                 "open",
@@ -270,6 +272,8 @@ def _play(script: Script, order: Order, actors: dict[str, Any]) -> None:
         elif kind.startswith("close"):
             outcome = kind.partition(":")[2] or None
             services.close_dispute(order, actor, outcome=outcome, note=text)
+        elif kind == "photo":  # a message with a picture attached
+            services.post_message(order, actor, text, files=[("kettle-dent.png", kettle_png())])
         else:
             services.post_message(order, actor, text, note=kind == "note")
     thread = services.get_thread(order)

@@ -87,7 +87,14 @@ def install(app: Flask, bp: Blueprint, settings: Settings) -> Any | None:
 
     limiter = host_limiter(app)
     if limiter is None:
-        limiter = Limiter(poster_key, app=app, storage_uri=settings.rate_limit_storage)
+        limiter = Limiter(
+            poster_key,
+            app=app,
+            storage_uri=settings.rate_limit_storage,
+            # Redis down: count in each process's memory meanwhile, never refuse to post.
+            in_memory_fallback_enabled=True,
+            swallow_errors=True,
+        )
     limiter.shared_limit(
         settings.post_rate_limit,
         scope=SCOPE,

@@ -256,6 +256,17 @@ def current() -> str | None:
 
 
 def _offline(ext: Any, name: str, revision: str) -> None:
+    """Print the SQL of an upgrade or downgrade, from where the database is now (or from
+    ``FROM:`` in ``revision``)."""
+    if ":" not in revision:
+        with _engine(ext).connect() as connection:
+            now = _current(ext, connection)
+        if now is None and name == "downgrade":
+            raise SchemaError(
+                f"Nothing to downgrade: {version_table(ext)} records no migration here."
+            )
+        if now is not None:
+            revision = f"{now}:{revision}"
     config = alembic_config(ext)
     config.attributes["url"] = _engine(ext).url
     getattr(command, name)(config, revision, sql=True)
@@ -266,7 +277,7 @@ def upgrade(revision: str = "head", *, sql: bool = False) -> None:
 
     Refuses with :class:`SchemaError` when the tables exist without a migration history (they
     were made by ``db.create_all()``): ``stamp`` them first.  ``sql=True`` prints the SQL
-    instead of running it, starting from an empty database."""
+    instead of running it, from the revision the database is at."""
     ext = _ext()
     if sql:
         _offline(ext, "upgrade", revision)
@@ -287,7 +298,7 @@ def upgrade(revision: str = "head", *, sql: bool = False) -> None:
 
 def downgrade(revision: str = "-1", *, sql: bool = False) -> None:
     """Take the extension's tables back to ``revision`` (``"-1"``: one step; ``"base"``:
-    remove them all, the version table too)."""
+    remove them all, the version table too).  ``sql=True`` prints the SQL instead."""
     ext = _ext()
     if sql:
         _offline(ext, "downgrade", revision)

@@ -250,7 +250,8 @@ def add_attachment(order: Any, actor: Any, name: str = "label.png") -> Any:
 
 
 def db_state() -> tuple[Any, ...]:
-    """Everything a POST could change: messages, disputes, read pointers, threads, outbox."""
+    """Everything a POST could change: messages, disputes, read pointers, threads, outbox,
+    canned replies."""
     models = current_order_messages.models
     session = db.session
     session.expire_all()
@@ -265,6 +266,7 @@ def db_state() -> tuple[Any, ...]:
         rows_of(models.Dispute, "id", "open_thread_id", "closed_at", "reason"),
         rows_of(models.ReadPointer, "user_id", "thread_id", "last_read_id"),
         rows_of(models.MailOutbox, "id", "recipient"),
+        rows_of(models.CannedReply, "id", "title", "body"),
     )
 
 

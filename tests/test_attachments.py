@@ -163,9 +163,7 @@ def test_staff_attach_from_the_admin_page_and_the_mail_names_the_files(
     assert "return-label.pdf" in mail.html
 
 
-def test_a_name_without_an_extension_gets_the_right_one_and_names_are_cleaned(
-    order, as_customer
-):
+def test_a_name_without_an_extension_gets_the_right_one_and_names_are_cleaned(order, as_customer):
     services.post_message(
         order,
         as_customer,
@@ -254,8 +252,7 @@ def test_html_dressed_as_an_image_is_refused(app, order, customer, browser):
         f"{P}/orders/{order.id}/messages",
         "Totally a photo",
         (HTML, "photo.png"),
-        says="“photo.png” is not a kind of file this shop takes. It is a text file. You can "
-        "attach",
+        says="“photo.png” is not a kind of file this shop takes. It is a text file. You can attach",
     )
 
 
@@ -310,7 +307,9 @@ def test_too_many_files_and_too_much_in_all_are_refused(app, order, customer, br
     browser.login(customer)
     url = f"{P}/orders/{order.id}/messages"
     six = [(PNG, f"p{i}.png") for i in range(6)]
-    refused(app, browser, url, "Six", *six, says="You chose 6 files; a message can carry at most 5.")
+    refused(
+        app, browser, url, "Six", *six, says="You chose 6 files; a message can carry at most 5."
+    )
     reconfigure(app, MAX_ATTACHMENTS_TOTAL_BYTES=3000)
     html = refused(
         app,
@@ -327,7 +326,11 @@ def test_too_many_files_and_too_much_in_all_are_refused(app, order, customer, br
 def test_an_empty_file_is_refused(app, order, customer, browser):
     browser.login(customer)
     refused(
-        app, browser, f"{P}/orders/{order.id}/messages", "x", (b"", "empty.pdf"),
+        app,
+        browser,
+        f"{P}/orders/{order.id}/messages",
+        "x",
+        (b"", "empty.pdf"),
         says="“empty.pdf” is empty.",
     )
 
@@ -525,7 +528,9 @@ def test_everyone_else_gets_the_same_404_as_a_missing_file(
     browser.login(customer)
     same_404(browser.get(f"{P}/orders/{second.id}/attachments/{files['photo']}"), reference)
     # Customers never get the staff route.
-    assert browser.get(f"{P}/admin/orders/{order.id}/attachments/{files['photo']}").status_code == 403
+    assert (
+        browser.get(f"{P}/admin/orders/{order.id}/attachments/{files['photo']}").status_code == 403
+    )
     # Anonymous visitors go to the login.
     browser.login(None)
     response = browser.get(f"{own_base}/{files['photo']}")
@@ -594,7 +599,9 @@ def test_live_updates_carry_the_files(app, order, customer, staff, browser, file
     assert f"{P}/orders/{order.id}/attachments/" in entries[0]["attachments"]
 
 
-def test_the_thread_page_loads_every_entrys_files_in_one_query(app, order, customer, staff, browser):
+def test_the_thread_page_loads_every_entrys_files_in_one_query(
+    app, order, customer, staff, browser
+):
     from sqlalchemy import event
 
     as_customer = services.customer_actor(customer)
@@ -674,8 +681,7 @@ def test_attachments_switched_off(app, order, customer, staff, browser, files):
     assert browser.get(f"{P}/orders/{order.id}/attachments/{files['photo']}").status_code == 404
     browser.login(staff)
     assert (
-        browser.get(f"{P}/admin/orders/{order.id}/attachments/{files['photo']}").status_code
-        == 404
+        browser.get(f"{P}/admin/orders/{order.id}/attachments/{files['photo']}").status_code == 404
     )
     # A form that sends files anyway: the text is posted, the files ignored.
     response = post_files(

@@ -34,6 +34,18 @@ def _customer_dispute(order, customer, staff):
     services.open_dispute(order, services.customer_actor(customer), "Broken")
 
 
+def _closed_dispute(order, customer, staff):
+    services.open_dispute(order, services.customer_actor(customer), "Broken")
+    services.close_dispute(order, services.staff_actor(staff))
+
+
+def _canned_reply(order, customer, staff):
+    from flask_order_messages.services.canned import create_reply
+
+    # The tables are fresh for every test: this is canned reply 1.
+    create_reply(services.staff_actor(staff), "Shipping", "It ships today.")
+
+
 CASES = {
     "staff_mark": Case("staff", {"action": "unread"}, "?scope=all", _customer_wrote),
     "staff_post": Case("staff", {"body": "Staff reply"}),
@@ -44,6 +56,13 @@ CASES = {
     "customer_dispute_open": Case("customer", {"reason": "Never arrived"}),
     "customer_dispute_close": Case("customer", {}, setup=_customer_dispute),
     "guest_thread": Case("nobody", {"body": "Reply from the mail link"}),
+    "staff_dispute_reopen": Case("staff", {"note": "Again"}, setup=_closed_dispute),
+    "customer_dispute_reopen": Case("customer", {}, setup=_closed_dispute),
+    "staff_canned_new": Case("staff", {"title": "Returns", "body": "Send it back to us."}),
+    "staff_canned_edit": Case(
+        "staff", {"title": "Shipping", "body": "It ships tomorrow."}, "?id=1", _canned_reply
+    ),
+    "staff_canned_delete": Case("staff", {}, "?id=1", _canned_reply),
 }
 
 

@@ -179,7 +179,7 @@ def test_outcomes_can_be_turned_off(app, order, as_customer, staff, browser):
     browser.post(close_url(order), {"outcome": "resolved_for_store", "note": "Done"})
     (dispute,) = disputes_of(order)
     assert dispute.outcome == "resolved"  # no choice offered: the plain outcome
-    assert "Reopen dispute" not in words(staff_thread(browser, order))
+    assert "Reopen last dispute" not in words(staff_thread(browser, order))
     reopen = f"{P}/admin/orders/{order.id}/dispute/reopen"
     assert browser.get(reopen).status_code == 404
     assert browser.post(reopen, {"note": "x"}).status_code == 404
@@ -308,7 +308,7 @@ def test_staff_reopen_a_closed_dispute_and_history_stays(
     services.close_dispute(order, services.staff_actor(staff), outcome="resolved_for_store")
     browser.login(staff)
     thread = staff_thread(browser, order)
-    reopen_url = link_to(thread, "Reopen dispute")
+    reopen_url = link_to(thread, "Reopen last dispute")
     assert reopen_url.startswith(f"{P}/admin/orders/{order.id}/dispute/reopen?next=")
     dialog = thread[thread.index('id="om-reopen-dialog"') :]
     assert "Reopen the dispute on order #00001?" in words(dialog)
@@ -334,7 +334,7 @@ def test_staff_reopen_a_closed_dispute_and_history_stays(
     assert red_note(thread).startswith("Dispute reopened on")
     assert "Dispute reopened by Admin Admin" in words(thread)
     assert entry_bodies(thread)[-1] == "The new lid is cracked too."
-    assert "Reopen dispute" not in words(thread) and "Close dispute" in words(thread)
+    assert "Reopen last dispute" not in words(thread) and "Close dispute" in words(thread)
     # The customer hears of it.
     (mail,) = outbox[mails:]
     assert mail.recipients == [customer.email]
@@ -374,7 +374,7 @@ def test_the_customer_who_opened_it_can_reopen_it(order, as_customer, customer, 
     services.close_dispute(order, as_customer)  # withdrawn
     browser.login(customer)
     thread = customer_thread(browser, order)
-    reopen_url = link_to(thread, "Reopen dispute")
+    reopen_url = link_to(thread, "Reopen last dispute")
     response = browser.post(reopen_url)
     assert response.status_code == 303
     assert services.open_dispute_of(order).opened_by_id == customer.id
@@ -392,7 +392,7 @@ def test_a_customer_cannot_reopen_a_dispute_the_store_opened(
     services.open_dispute(order, services.staff_actor(staff), "Chargeback")
     services.close_dispute(order, services.staff_actor(staff))
     browser.login(customer)
-    assert "Reopen dispute" not in words(customer_thread(browser, order))
+    assert "Reopen last dispute" not in words(customer_thread(browser, order))
     url = f"{P}/orders/{order.id}/dispute/reopen"
     assert "Only the store or the customer who opened it can reopen it." in words(
         page(browser.get(url))
@@ -484,7 +484,7 @@ def test_expire_disputes_closes_quiet_ones(
     assert mail.recipients == [customer.email]
     assert "The store closed the dispute on order #00001:" in mail.body
     # Expired is no dead end: the customer can reopen it.
-    assert "Reopen dispute" in words(customer_thread(browser.login(customer), order))
+    assert "Reopen last dispute" in words(customer_thread(browser.login(customer), order))
 
     again = runner.invoke(args=["order-messages", "expire-disputes"])
     assert "Expired 0 dispute(s)" in again.output

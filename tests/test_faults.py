@@ -277,3 +277,14 @@ def test_mail_server_down_the_post_goes_through_and_the_mail_waits(tmp_path):
         (row,) = db.session.execute(sa.select(box)).scalars()
         assert row.status == "pending" and row.attempts == 1
         assert row.last_error
+
+
+def test_the_json_endpoints_answer_a_503_in_json(app, order, started, browser):
+    browser.login(started["staff"])
+    paths = ("/order-messages/api/counts", f"/order-messages/api/admin/orders/{order.id}/entries")
+    for path in paths:
+        with drop_at(r"^\s*SELECT", times=1):
+            response = browser.get(path)
+        assert response.status_code == 503, path
+        assert "could not reach its database" in response.get_json()["error"]
+        assert browser.get(path).status_code == 200

@@ -156,7 +156,9 @@ def test_messages_per_day_count_customer_and_staff_messages_only(app, dataset):
     insight = response_insight(now=NOW)
     days = {d.day: d for d in insight.per_day}
     assert len(insight.per_day) == 30
-    assert insight.per_day[0].day == date(2030, 6, 1) and insight.per_day[-1].day == date(2030, 6, 30)
+    assert insight.per_day[0].day == date(2030, 6, 1) and insight.per_day[-1].day == date(
+        2030, 6, 30
+    )
     assert days[date(2030, 6, 20)] == DayCount(date(2030, 6, 20), 1, 1)  # a, without the note
     assert days[date(2030, 6, 25)] == DayCount(date(2030, 6, 25), 2, 0)  # b's two questions
     assert days[date(2030, 6, 26)] == DayCount(date(2030, 6, 26), 1, 2)  # g asks, g and b answered

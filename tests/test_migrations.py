@@ -378,6 +378,15 @@ def test_offline_sql_for_a_dba(tmp_path, capsys):
         }.get(dialect, "CREATE FULLTEXT INDEX")
         assert expected in sql
         assert present(h) == {h.Order.__tablename__, h.User.__tablename__}  # nothing ran
+        # From where the database is: only the steps it lacks, and back.
+        schema.upgrade("0001")
+        schema.upgrade(sql=True)
+        sql = capsys.readouterr().out
+        assert f"CREATE TABLE {messages}" not in sql and expected in sql
+        schema.downgrade("base", sql=True)
+        sql = capsys.readouterr().out
+        assert f"DROP TABLE {messages}" in sql and expected not in sql
+        assert schema.current() == "0001"
 
 
 def test_the_hosts_own_autogenerate_leaves_ours_alone(tmp_path):

@@ -25,7 +25,15 @@ from flask_order_messages import (
 from .conftest import db as conftest_db
 from .hosts import Host, define_host, host, make_host_app
 
-OUR_TABLES = ("threads", "messages", "read_pointers", "disputes", "mail_outbox", "attachments")
+OUR_TABLES = (
+    "threads",
+    "messages",
+    "read_pointers",
+    "disputes",
+    "mail_outbox",
+    "attachments",
+    "canned_replies",
+)
 
 
 def exercise(h: Host) -> None:

@@ -301,3 +301,18 @@ def test_a_hosts_own_limiter_is_used_not_fought(host_has_a_limiter, app, order, 
     assert "please wait a minute" in words(page(response))
     # The host's other pages are untouched by our limit.
     assert owner.get("/login").status_code == 200
+
+
+@pytest.fixture
+def storage_down(app_config):
+    from .smtp_server import free_port
+
+    app_config["ORDER_MESSAGES_RATE_LIMIT_STORAGE"] = f"redis://127.0.0.1:{free_port()}/0"
+    set_limit(app_config, "3 per minute")
+
+
+def test_a_storage_that_is_down_never_stops_anyone_posting(storage_down, app, order, customer):
+    """The limit is a courtesy; the messages matter more.  With Redis down each process counts
+    in its own memory meanwhile, so the limit still holds there."""
+    owner = Browser(app).login(customer)
+    assert [post(owner, order, f"m{n}").status_code for n in range(4)] == [303, 303, 303, 429]

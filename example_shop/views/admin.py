@@ -44,7 +44,8 @@ def orders() -> str:
     stmt = services.filter_orders(stmt, messages, staff_actor(current_user))
     page = db.paginate(
         stmt,
-        page=request.args.get("page", 1, type=int),
+        # A page far past the end is just empty; without a bound its OFFSET overflows.
+        page=min(request.args.get("page", 1, type=int), 1_000_000),
         per_page=request.args.get("per_page", 0, type=int)
         or current_app.config["SHOP_ORDERS_PER_PAGE"],
         max_per_page=100,
@@ -59,7 +60,8 @@ def orders() -> str:
     )
 
 
-@bp.route("/orders/<int:order_id>")
+# A larger id names no order (the column is 32-bit): a 404, not a database error.
+@bp.route("/orders/<int(max=2147483647):order_id>")
 def order(order_id: int) -> str:
     order = db.session.get(Order, order_id) or abort(404)
     tab = current_tab(request.args.get("tab"))

@@ -18,7 +18,7 @@ def home() -> str:
     return render_template("shop/home.html", products=products)
 
 
-@bp.route("/products/<int:product_id>/buy", methods=["POST"])
+@bp.route("/products/<int(max=2147483647):product_id>/buy", methods=["POST"])
 @login_required
 def buy(product_id: int) -> Response:
     """A one-click order: the demo has no cart, but real orders make real threads."""
@@ -47,7 +47,8 @@ def orders() -> str:
     return render_template("shop/orders.html", orders=orders)
 
 
-@bp.route("/account/orders/<int:order_id>")
+# A larger id names no order (the column is 32-bit): a 404, not a database error.
+@bp.route("/account/orders/<int(max=2147483647):order_id>")
 @login_required
 def order(order_id: int) -> str:
     order = db.session.get(Order, order_id)

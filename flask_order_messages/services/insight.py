@@ -297,7 +297,7 @@ class BarChart:
 
 def bar_chart(per_day: list[DayCount], *, width: int = 720, height: int = 240) -> BarChart:
     """Lay out ``per_day`` as stacked bars (customer below, staff above) with a round scale."""
-    left, right, top, bottom = 36, 8, 12, 28
+    left, right, top, bottom = 48, 8, 12, 30
     peak = max((d.total for d in per_day), default=0)
     # The smallest round step that reaches the peak in at most four grid lines.
     step = next(

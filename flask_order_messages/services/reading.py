@@ -210,9 +210,12 @@ def open_dispute_count(actor: Actor) -> int:
     return int(session().execute(stmt).scalar() or 0)
 
 
-def bell_counts(actor: Actor) -> dict[str, int]:
-    """The bell: ``{"unread_threads": n, "open_disputes": n}`` in two queries."""
+def bell_counts(actor: Actor, *, unread_threads: int | None = None) -> dict[str, int]:
+    """The bell: ``{"unread_threads": n, "open_disputes": n}`` in two queries (one when the
+    caller passes ``unread_threads``, already counted in the same request)."""
     return {
-        "unread_threads": unread_thread_count(actor),
+        "unread_threads": (
+            unread_thread_count(actor) if unread_threads is None else unread_threads
+        ),
         "open_disputes": open_dispute_count(actor),
     }

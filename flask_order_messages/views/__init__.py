@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -124,7 +125,13 @@ def _too_large(exc: RequestEntityTooLarge) -> tuple[str, int]:
     )
 
 
-def _database_down(exc: Exception) -> tuple[str, int, dict[str, str]]:
+_UNAVAILABLE = (
+    "The shop could not reach its database just now, so nothing was saved. "
+    "Please try again in a moment."
+)
+
+
+def _database_down(exc: Exception) -> Any:
     """503: the database dropped the connection or could not be reached.  The service rolled
     back, so nothing was half-saved; the next request gets a fresh connection."""
     log.warning(
@@ -135,17 +142,18 @@ def _database_down(exc: Exception) -> tuple[str, int, dict[str, str]]:
         session.rollback()
     except Exception:  # noqa: BLE001 - the connection is gone already; it is discarded
         session.remove()
+    headers = {"Retry-After": "5"}
+    if (request.endpoint or "").startswith("order_messages.api_"):
+        return jsonify(error=_UNAVAILABLE), 503, headers  # scripts get JSON, as for every error
     context = {
         "title": "Please try again in a moment",
-        "message": "The shop could not reach its database just now, so nothing was saved. "
-        "Please try again in a moment.",
+        "message": _UNAVAILABLE,
         "draft": _draft(),
         # A GET is tried again where it was; a POST goes back to the page its form was on.
         "back": (safe_next(request.full_path.rstrip("?")) if request.method == "GET" else None)
         or safe_next(request.form.get("next"))
         or "/",
     }
-    headers = {"Retry-After": "5"}
     try:
         # In the host's layout if it renders (its header may need the database too) ...
         page = render_template("order_messages/error.html", layout=_error_layout(), **context)

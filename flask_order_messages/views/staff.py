@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from .. import services
@@ -30,6 +30,9 @@ def messages() -> str:
         filter=request.args.get("filter", "all"),
         page=services.parse_page(request.args.get("page")),
     )
+    if page.filter in ("all", "unread") and not page.query.strip():
+        # The list counted this staff member's unread threads: the bell shows that number.
+        g.order_messages_unread_threads = (actor.id, page.unread_total)
     links = {
         row.thread.id: ext.thread_url(row.order, "staff")
         for row in page.rows

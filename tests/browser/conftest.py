@@ -132,6 +132,8 @@ def _shop_config(db_path: Path) -> dict[str, Any]:
         "ORDER_MESSAGES_POLL_INTERVAL": 1,
         # Never talk to a real mail server; the outbox is still written as in production.
         "MAIL_SUPPRESS_SEND": True,
+        # Attachment files beside the database file, never in the repository's instance folder.
+        "ORDER_MESSAGES_ATTACHMENT_FOLDER": str(db_path.parent / "attachments"),
     }
 
 
@@ -189,6 +191,9 @@ def shop(seeded_database: Path, tmp_path: Path) -> Iterator[LiveShop]:
 
     path = tmp_path / "shop.sqlite"
     shutil.copyfile(seeded_database, path)
+    seeded_files = seeded_database.parent / "attachments"
+    if seeded_files.exists():  # the demo's attachment files go with the database
+        shutil.copytree(seeded_files, tmp_path / "attachments")
     app = create_app(_shop_config(path))
     errors: list[str] = []
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_quiet_handler(errors))

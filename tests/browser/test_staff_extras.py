@@ -93,7 +93,7 @@ def test_note_canned_reply_outcome_and_reopen(browse, shots):
     shots.take(page, "dispute closed with its outcome")
 
     # Reopen it: the same dispute again, a fresh respond-by time, an event in words.
-    thread.get_by_role("link", name="Reopen dispute").click()
+    thread.get_by_role("link", name="Reopen last dispute").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Reopen the dispute on order #00005?")
     expect(dialog).to_contain_text("(Resolved for the customer)")
