@@ -291,9 +291,7 @@ def load_settings(config: dict[str, Any]) -> Settings:
         rate_limit_storage=_storage_uri("RATE_LIMIT_STORAGE", get("RATE_LIMIT_STORAGE")),
         notes_enabled=_bool("NOTES_ENABLED", get("NOTES_ENABLED")),
         canned_replies_enabled=_bool("CANNED_REPLIES_ENABLED", get("CANNED_REPLIES_ENABLED")),
-        dispute_outcomes_enabled=_bool(
-            "DISPUTE_OUTCOMES_ENABLED", get("DISPUTE_OUTCOMES_ENABLED")
-        ),
+        dispute_outcomes_enabled=_bool("DISPUTE_OUTCOMES_ENABLED", get("DISPUTE_OUTCOMES_ENABLED")),
         dispute_response_hours=_positive_int(
             "DISPUTE_RESPONSE_HOURS", get("DISPUTE_RESPONSE_HOURS"), allow_zero=True
         ),

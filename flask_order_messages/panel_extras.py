@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import request
 
@@ -52,15 +52,25 @@ class PanelExtras:
         return deadlines.short_time(value)
 
 
-def canned_href(reply_id: int) -> str:
-    """The current page with ``canned=<id>`` in its query, pointing at the thread."""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "canned"]
+def canned_href(page: str | None, reply_id: int) -> str:
+    """``page`` (the same-site path the thread is on; the current GET page when None) with
+    ``canned=<id>`` in its query, pointing at the thread."""
+    if page:
+        parts = urlsplit(page)
+        path = parts.path
+        args = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    else:
+        path = request.path
+        args = list(request.args.items(multi=True))
+    args = [(k, v) for k, v in args if k != "canned"]
     args.append(("canned", str(reply_id)))
-    return f"{request.path}?{urlencode(args)}#order-messages"
+    return f"{path}?{urlencode(args)}#order-messages"
 
 
-def panel_extras(view: Any, side: str) -> PanelExtras:
-    """The extras of the thread partial for ``side`` ("staff" or "customer")."""
+def panel_extras(view: Any, side: str, page: str | None = None) -> PanelExtras:
+    """The extras of the thread partial for ``side`` ("staff" or "customer"); ``page`` is
+    the path of the page the thread is on (where "Insert canned reply" links go without
+    JavaScript: after a refused post the request's own path is the form's address)."""
     settings = current_settings
     extras = PanelExtras()
     actor = view.actor
@@ -72,7 +82,7 @@ def panel_extras(view: Any, side: str) -> PanelExtras:
         extras.canned_enabled = settings.canned_replies_enabled
         if settings.canned_replies_enabled:
             extras.canned = [
-                CannedLink(c.id, c.title, c.text, canned_href(c.id))
+                CannedLink(c.id, c.title, c.text, canned_href(page, c.id))
                 for c in canned.choices_for(view.order, actor)
             ]
         if settings.dispute_outcomes_enabled:
@@ -105,7 +115,7 @@ def without_canned(path: str | None) -> str | None:
     does not fill the reply box again."""
     if not path or "canned=" not in path:
         return path
-    from urllib.parse import parse_qsl, urlsplit, urlunsplit
+    from urllib.parse import urlunsplit
 
     parts = urlsplit(path)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "canned"]

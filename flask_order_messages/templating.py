@@ -82,17 +82,18 @@ def render_panel(
 
     if not draft and not error:
         draft = canned_draft(view, side)  # "?canned=<id>": the way to insert one without JS
+    here = without_canned(safe_next(next) or safe_next(request.full_path.rstrip("?")))
     return Markup(
         render_template(
             "order_messages/_thread.html",
             view=view,
             side=side,
-            next=without_canned(safe_next(next) or safe_next(request.full_path.rstrip("?"))),
+            next=here,
             order_number=ext.hook("order_number")(view.order),
             order_key=ext.order_key(view.order),
             error=error,
             draft=draft,
-            extras=panel_extras(view, side),
+            extras=panel_extras(view, side, here),
         )
     )
 

@@ -250,23 +250,24 @@ def add_attachment(order: Any, actor: Any, name: str = "label.png") -> Any:
 
 
 def db_state() -> tuple[Any, ...]:
-    """Everything a POST could change: messages, disputes, read pointers, threads, outbox,
-    canned replies."""
+    """Everything a POST could change: every row, every column, of every table the extension
+    has (threads, messages, disputes, read pointers, outbox, attachments, canned replies, and
+    any table added later), so "nothing changed" means nothing at all."""
+    import dataclasses
+
     models = current_order_messages.models
     session = db.session
     session.expire_all()
 
-    def rows_of(model: Any, *columns: str) -> list[tuple[Any, ...]]:
-        found = session.execute(db.select(model).order_by(model.id)).scalars()
-        return [tuple(getattr(r, c) for c in columns) for r in found]
+    def rows_of(model: Any) -> list[tuple[Any, ...]]:
+        table = model.__table__
+        order = list(table.primary_key.columns)
+        found = session.execute(db.select(table).order_by(*order))
+        return [tuple(row) for row in found]
 
-    return (
-        rows_of(models.Thread, "id", "order_id", "last_message_id", "message_count"),
-        rows_of(models.Message, "id", "thread_id", "author_id", "kind", "body"),
-        rows_of(models.Dispute, "id", "open_thread_id", "closed_at", "reason"),
-        rows_of(models.ReadPointer, "user_id", "thread_id", "last_read_id"),
-        rows_of(models.MailOutbox, "id", "recipient"),
-        rows_of(models.CannedReply, "id", "title", "body"),
+    return tuple(
+        (field.name, rows_of(getattr(models, field.name)))
+        for field in dataclasses.fields(models)
     )
 
 

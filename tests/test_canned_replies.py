@@ -271,3 +271,26 @@ def test_canned_replies_can_be_turned_off(app, order, as_customer, staff, browse
     assert browser.post(NEW, {"title": "New", "body": "Text"}).status_code == 404
     assert "Canned replies" not in words(page(browser.get(f"{P}/admin/messages")))
     assert replies() == [("Shipping", GREETING)]
+
+
+def test_after_a_refused_post_the_links_still_lead_to_the_page(order, as_customer, staff, browser):
+    reply = add("Shipping", GREETING, staff)
+    services.post_message(order, as_customer, "Hi")
+    response = browser.login(staff).post(
+        f"{P}/admin/orders/{order.id}/messages",
+        {"body": " ", "next": f"/admin/orders/{order.id}?tab=messages"},
+    )
+    assert response.status_code == 400
+    (shipping,) = chips(thread_section(page(response)))
+    # The order's page, not the form's POST-only address.
+    href = f"/admin/orders/{order.id}?tab=messages&canned={reply.id}#order-messages"
+    assert shipping[1] == href
+    filled = page(browser.get(href.split("#")[0]))
+    assert textarea(thread_section(filled)).startswith("Hi Carol, order #00001 ships today.")
+
+
+def test_an_empty_list_offers_to_add_one(order, as_customer, staff, browser):
+    services.post_message(order, as_customer, "Hi")
+    thread = staff_thread(browser.login(staff), order)
+    assert "Insert canned reply: none yet." in words(thread)
+    assert link_to(thread, "Add a canned reply").startswith(f"{LIST}?next=")

@@ -506,3 +506,22 @@ def test_expire_days_come_from_the_config_or_the_command(app, order, as_customer
     assert services.open_dispute_of(order) is not None
     bad = runner.invoke(args=["order-messages", "expire-disputes", "--days", "0"])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("DISPUTE_RESPONSE_HOURS", -1, "must be 0 or more"),
+        ("DISPUTE_RESPONSE_HOURS", "48", "must be an integer"),
+        ("DISPUTE_EXPIRE_DAYS", 1.5, "must be an integer"),
+        ("DISPUTE_OUTCOMES_ENABLED", "yes", "must be True or False"),
+        ("NOTES_ENABLED", 1, "must be True or False"),
+        ("CANNED_REPLIES_ENABLED", None, "must be True or False"),
+    ],
+)
+def test_a_wrong_value_is_refused_naming_the_key(app, key, value, message):
+    from flask_order_messages import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        reconfigure(app, **{key: value})
+    assert f"ORDER_MESSAGES_{key} {message}" in str(info.value)

@@ -150,44 +150,49 @@ def list_threads(
         conditions.append(d.id.is_not(None))
     elif filter == "overdue":
         conditions.append(overdue_condition(d))
-    # One pass over the matching threads counts them and their unread ones.
-    total, unread_total = session().execute(
-        sa.select(sa.func.count(), sa.func.count(sa.case((unread, 1))))
+    # Counted in the same pass as the threads themselves: (all of them, the unread ones).
+    counted = (sa.func.count(), sa.func.count(sa.case((unread, 1))))
+    overdue = sa.case((overdue_condition(d), True), else_=False)
+    offset = (page - 1) * per_page
+    base = (
+        sa.select(t, d, m, overdue)
         .select_from(t)
         .outerjoin(rp, on)
         .outerjoin(d, d.open_thread_id == t.id)
-        .where(*conditions)
-    ).one()
-    overdue = sa.case((overdue_condition(d), True), else_=False)
-    offset = (page - 1) * per_page
-    stmt = (
-        sa.select(t, d, m, overdue)
-        .select_from(t)
-        .outerjoin(d, d.open_thread_id == t.id)
-        .outerjoin(m, m.id == t.last_message_id)
     )
+    count_stmt = base.with_only_columns(*counted).where(*conditions)
+    stmt = base.outerjoin(m, m.id == t.last_message_id)
     if filter in ("all", "unread") and not query.strip():
-        # Unread first, then newest: with the number of unread threads known, the page is
-        # a slice of the unread ones and/or a slice of the read ones, each newest first,
-        # which the database reads down its last_message_at index and stops after the page,
+        # Unread first, then newest, over every thread: with the number of unread threads
+        # known, the page is a slice of the unread ones and/or a slice of the read ones, each
+        # read newest first down the last_message_at index, stopping after the page --
         # instead of sorting every thread by an unread CASE.
-        joined = sa.select().select_from(t).outerjoin(rp, on)
-        joined = joined.outerjoin(d, d.open_thread_id == t.id)
+        total, unread_total = session().execute(count_stmt).one()
         counts = (int(total or 0), int(unread_total or 0))
-        page_ids = _page_slices(joined, conditions, unread, counts, offset, per_page)
+        joined = base.with_only_columns().where(*conditions)
+        page_ids = _page_slices(joined, unread, counts, offset, per_page)
         stmt = stmt.join(page_ids, page_ids.c.id == t.id).order_by(
             page_ids.c.rank, t.last_message_at.desc(), t.id.desc()
         )
+        found = session().execute(stmt).all()
     else:
+        # A search or a filter narrows the threads down first; the counts come with them.
         unread_first = sa.case((unread, 0), else_=1)
         stmt = (
-            stmt.outerjoin(rp, on)
+            stmt.add_columns(*(c.over() for c in counted))
             .where(*conditions)
             .order_by(unread_first, t.last_message_at.desc(), t.id.desc())
             .limit(per_page)
             .offset(offset)
         )
-    found = session().execute(stmt).all()
+        found = session().execute(stmt).all()
+        if found:
+            total, unread_total = found[0][-2:]
+        elif page > 1:
+            total, unread_total = session().execute(count_stmt).one()
+        else:
+            total = unread_total = 0
+        found = [row[:-2] for row in found]
     orders = _orders_by_key([row[0].order_id for row in found])
     counts = unread_counts(actor, [row[0].id for row in found])
     number = ext.hook("order_number")
@@ -211,17 +216,12 @@ def list_threads(
 
 
 def _page_slices(
-    joined: Any,
-    conditions: list[Any],
-    unread: Any,
-    counts: tuple[int, int],
-    offset: int,
-    per_page: int,
+    joined: Any, unread: Any, counts: tuple[int, int], offset: int, per_page: int
 ) -> Any:
     """Subquery (id, rank) of the threads on one page of "unread first, then newest": the
     unread threads' rows ``offset`` to ``offset + per_page``, then as many read ones as the
-    page has room for.  ``joined`` is a SELECT FROM the threads joined to the reader's
-    pointers; ``counts`` the (total, unread) numbers of threads matching ``conditions``."""
+    page has room for.  ``joined`` selects from the threads joined to the reader's pointers,
+    with the list's conditions; ``counts`` is (threads, unread threads) it finds."""
     t = ext.models.Thread
     total, unread_total = counts
     newest = (t.last_message_at.desc(), t.id.desc())
@@ -230,7 +230,7 @@ def _page_slices(
     if take_unread:
         rows = (
             joined.add_columns(t.id.label("id"), sa.literal(0).label("rank"))
-            .where(*conditions, unread)
+            .where(unread)
             .order_by(*newest)
             .limit(take_unread)
             .offset(offset)
@@ -242,7 +242,7 @@ def _page_slices(
     if take_read > 0 or not parts:
         rows = (
             joined.add_columns(t.id.label("id"), sa.literal(1).label("rank"))
-            .where(*conditions, sa.not_(unread))
+            .where(sa.not_(unread))
             .order_by(*newest)
             .limit(max(0, take_read))
             .offset(skip_read)
