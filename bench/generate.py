@@ -358,7 +358,9 @@ class Shop:
         if code == OPENED:
             return self._fill(rng.choice(REASONS))
         if code == CLOSED:
-            return rng.choice(("Resolved.", "Resolved: refund issued.", "Withdrawn by the customer."))
+            return rng.choice(
+                ("Resolved.", "Resolved: refund issued.", "Withdrawn by the customer.")
+            )
         if code == NOTE:
             return self._fill(rng.choice(NOTES))
         generic = rng.random() < 0.25
@@ -411,7 +413,9 @@ class Shop:
                 price = PRODUCTS[product][1]
                 total += qty * price
                 lines.append((line_id, i + 1, product + 1, qty, price))
-            orders.append((i + 1, self.order_customer[i], status, self.at(self.order_time[i]), total))
+            orders.append(
+                (i + 1, self.order_customer[i], status, self.at(self.order_time[i]), total)
+            )
         return orders, lines
 
     def threads_rows(self) -> Iterator[tuple[Any, ...]]:
@@ -441,9 +445,9 @@ class Shop:
                 self.m_id[pos],
                 self.m_thread[pos],
                 self.m_author[pos],
-                "customer" if code == CUSTOMER_MSG or (
-                    code == OPENED and self.m_author[pos] > self.n_staff
-                ) else "staff",
+                "customer"
+                if code == CUSTOMER_MSG or (code == OPENED and self.m_author[pos] > self.n_staff)
+                else "staff",
                 kinds[code],
                 events[code],
                 body,
@@ -475,7 +479,9 @@ class Shop:
         """Read pointers (user_id, thread_id, last_read_id, updated_at), each at least at the
         person's own last message (writing means having read)."""
         rng, staff, span = random.Random(3), self.n_staff, self.span
-        shares = [0.0, 0.0] + [0.05 + 0.55 * (s - 2) / max(1, staff - 2) for s in range(2, staff + 1)]
+        shares = [0.0, 0.0] + [
+            0.05 + 0.55 * (s - 2) / max(1, staff - 2) for s in range(2, staff + 1)
+        ]
         for t in self.threads:
             ids = self.m_id[t.start : t.start + t.count]
             authors = self.m_author[t.start : t.start + t.count]
@@ -494,7 +500,9 @@ class Shop:
             mine = own.get(1, 0)
             recent = span - last_time < 3 * DAY
             if rng.random() < (0.5 if recent else 0.006):
-                pointer = max(mine, rng.choice(ids[:-1]) if t.count > 1 and rng.random() < 0.7 else 0)
+                pointer = max(
+                    mine, rng.choice(ids[:-1]) if t.count > 1 and rng.random() < 0.7 else 0
+                )
             else:
                 pointer = last
             if pointer:

@@ -131,9 +131,8 @@ def shop_app(url: str) -> Any:
 
 
 def table_names(app: Any) -> dict[str, str]:
-    from example_shop.models import Order, OrderLine, Product, User
-
     from example_shop.messaging import order_messages
+    from example_shop.models import Order, OrderLine, Product, User
 
     models = order_messages.models
     return {
@@ -185,7 +184,8 @@ def load_postgres(url: str, names: dict[str, str], steps: list[Any]) -> None:
         # come back afterwards from their own definitions: building them once is far faster.
         cur.execute(
             "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), c.contype "
-            "FROM pg_constraint c WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype IN ('f','u') "
+            "FROM pg_constraint c "
+            "WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype IN ('f','u') "
             "ORDER BY c.contype",  # 'f' before 'u': drop foreign keys first
             (tables,),
         )
@@ -290,11 +290,13 @@ def load_sqlite(path: str, names: dict[str, str], steps: list[Any]) -> None:
         conn.close()
 
 
-# -- the command --------------------------------------------------------------------------------
+# -- the command ----------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.load", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("url", help="SQLAlchemy URL of an empty database (or use --reset)")
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--messages", type=int, default=1_000_000)

@@ -28,9 +28,7 @@ def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[s
         "(t.last_author_id IS NOT NULL AND t.last_author_id <> :user) OR "
         f"{unread_exists(False)})"
     )
-    customer_unread = (
-        f"t.last_message_id > COALESCE(p.last_read_id, 0) AND {unread_exists(True)}"
-    )
+    customer_unread = f"t.last_message_id > COALESCE(p.last_read_id, 0) AND {unread_exists(True)}"
     if pg:
         search = (
             f"t.id IN (SELECT x.thread_id FROM {m} x WHERE "
@@ -45,19 +43,45 @@ def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[s
             "AND (' ' || x.search_text) LIKE '% ' || :word || '%')"
         )
 
+    columns = (
+        "SELECT t.id, t.order_id, t.last_message_at, m.kind, m.event, m.body, d.id, "
+        f"(SELECT COUNT(*) FROM {m} x WHERE x.thread_id = t.id "
+        "AND x.id > COALESCE(p.last_read_id, 0) "
+        "AND (x.author_id IS NULL OR x.author_id <> :user)) AS unread "
+    )
+    joins = (
+        f"LEFT JOIN {p} p ON p.thread_id = t.id AND p.user_id = :user "
+        f"LEFT JOIN {d} d ON d.open_thread_id = t.id "
+        f"JOIN {m} m ON m.id = t.last_message_id "
+    )
+
     def listing(condition: str) -> str:
+        """A narrowed-down list (search, disputes): sort what matches, unread first."""
         return (
-            "SELECT t.id, t.order_id, t.last_message_at, m.kind, m.event, m.body, d.id, "
-            f"(SELECT COUNT(*) FROM {m} x WHERE x.thread_id = t.id "
-            "AND x.id > COALESCE(p.last_read_id, 0) "
-            "AND (x.author_id IS NULL OR x.author_id <> :user)) AS unread "
-            f"FROM {t} t "
-            f"LEFT JOIN {p} p ON p.thread_id = t.id AND p.user_id = :user "
-            f"LEFT JOIN {d} d ON d.open_thread_id = t.id "
-            f"JOIN {m} m ON m.id = t.last_message_id "
+            f"{columns}FROM {t} t {joins}"
             f"WHERE {condition} "
             f"ORDER BY CASE WHEN {staff_unread} THEN 0 ELSE 1 END, "
             "t.last_message_at DESC, t.id DESC "
+            "LIMIT :per_page OFFSET :offset"
+        )
+
+    def newest(condition: str, rank: int) -> str:
+        return (
+            f"SELECT id, {rank} AS rank FROM (SELECT t.id FROM {t} t "
+            f"LEFT JOIN {p} p ON p.thread_id = t.id AND p.user_id = :user "
+            f"WHERE t.last_message_id IS NOT NULL AND {condition} "
+            "ORDER BY t.last_message_at DESC, t.id DESC LIMIT :per_page + :offset) AS s"
+        )
+
+    def unread_first(*, read_too: bool) -> str:
+        """Every thread, unread first: the newest unread ones and the newest read ones,
+        each read down the last_message_at index, merged."""
+        pages = newest(staff_unread, 0)
+        if read_too:
+            pages += f" UNION ALL {newest(f'NOT ({staff_unread})', 1)}"
+        return (
+            f"WITH page AS ({pages}) {columns}FROM page JOIN {t} t ON t.id = page.id {joins}"
+            "ORDER BY page.rank, t.last_message_at DESC, t.id DESC "
             "LIMIT :per_page OFFSET :offset"
         )
 
@@ -93,8 +117,7 @@ def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[s
     )
     if pg:
         post: str | list[str] = (
-            f"WITH n AS ({insert} RETURNING id, thread_id, created_at) "
-            + update.format(t=t, n="n")
+            f"WITH n AS ({insert} RETURNING id, thread_id, created_at) " + update.format(t=t, n="n")
         )
     else:
         latest = (
@@ -103,11 +126,11 @@ def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[s
         )
         post = [insert, update.format(t=t, n=latest)]
     return {
-        "all": listing("t.last_message_id IS NOT NULL"),
-        "unread": listing(staff_unread),
+        "all": unread_first(read_too=True),
+        "unread": unread_first(read_too=False),
         "disputes": listing("d.id IS NOT NULL"),
         "search": listing(search),
-        "page50": listing("t.last_message_id IS NOT NULL"),
+        "page50": unread_first(read_too=True),
         "bell": counts(staff_unread, ""),
         "order_tab": thread(False),
         "customer_tab": thread(True),

@@ -28,7 +28,6 @@ import platform
 import re
 import signal
 import sqlite3
-import statistics
 import subprocess
 import sys
 import time
@@ -144,7 +143,7 @@ def measure(
     return times, sql
 
 
-# -- the server ---------------------------------------------------------------------------------
+# -- the server -----------------------------------------------------------------------------------
 
 
 def start_gunicorn(url: str, port: int, workers: int, log: str) -> subprocess.Popen[bytes]:
@@ -186,7 +185,7 @@ def stop(server: subprocess.Popen[bytes]) -> None:
         server.kill()
 
 
-# -- the facts the pages need -----------------------------------------------------------------------
+# -- the facts the pages need ---------------------------------------------------------------------
 
 
 def facts(url: str) -> dict[str, Any]:
@@ -227,10 +226,12 @@ def facts(url: str) -> dict[str, Any]:
     }
 
 
-# -- the floor: hand-written SQL, run directly --------------------------------------------------------
+# -- the floor: hand-written SQL, run directly ----------------------------------------------------
 
 
-def run_floor(url: str, sql: str | list[str], params: dict[str, Any], n: int, warmup: int) -> list[float]:
+def run_floor(
+    url: str, sql: str | list[str], params: dict[str, Any], n: int, warmup: int
+) -> list[float]:
     """Timings in ms of running ``sql`` (one statement, or a list run together and committed)
     ``n`` times after ``warmup``, straight through the database driver."""
     statements = [sql] if isinstance(sql, str) else sql
@@ -270,7 +271,7 @@ def run_floor(url: str, sql: str | list[str], params: dict[str, Any], n: int, wa
     return times
 
 
-# -- the report -------------------------------------------------------------------------------------
+# -- the report -----------------------------------------------------------------------------------
 
 
 def machine() -> list[str]:
@@ -359,7 +360,7 @@ def write_results(text: str, key: str) -> None:
             out.write(f"{head}{start}\n{text}\n{end}{tail}")
 
 
-# -- the command ------------------------------------------------------------------------------------
+# -- the command ----------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> None:

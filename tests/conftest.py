@@ -235,7 +235,9 @@ class Browser:
         kw.setdefault("buffered", True)
         return self.client.get(url, **kw)
 
-    def post(self, url: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kw: Any) -> Any:
+    def post(
+        self, url: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kw: Any
+    ) -> Any:
         data = dict(data or {})
         if csrf:
             data.setdefault("csrf_token", self.token())

@@ -233,6 +233,12 @@ def attachment_id_for(order_key: Any) -> str:
     """The id of the first attachment on ``order_key``'s thread, or a made-up one."""
     models = current_order_messages.models
     a, m, t = models.Attachment, models.Message, models.Thread
+    # A URL segment ("1", or a malformed "abc") is typed as the order key first: PostgreSQL
+    # refuses to compare an integer column with a string.
+    if isinstance(order_key, str):
+        order_key = current_order_messages.parse_order_key(order_key)
+        if order_key is None:
+            return "987654"
     found = db.session.execute(
         db.select(a.id)
         .join(m, m.id == a.message_id)

@@ -1,5 +1,6 @@
 """The rules, as plain functions.  Views, JSON endpoints, the CLI and tests all call these."""
 
+from . import attachments, insight
 from .common import Actor, clean_body, clean_reason, customer_actor, staff_actor
 from .deadlines import expire_disputes, overdue_dispute_count
 from .disputes import (
@@ -41,6 +42,8 @@ from .reading import (
 
 __all__ = [
     "Actor",
+    "attachments",
+    "insight",
     "OUTCOMES",
     "OUTCOME_LABELS",
     "STAFF_OUTCOMES",

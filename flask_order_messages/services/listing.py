@@ -168,9 +168,9 @@ def list_threads(
         # read newest first down the last_message_at index, stopping after the page --
         # instead of sorting every thread by an unread CASE.
         total, unread_total = session().execute(count_stmt).one()
-        counts = (int(total or 0), int(unread_total or 0))
         joined = base.with_only_columns().where(*conditions)
-        page_ids = _page_slices(joined, unread, counts, offset, per_page)
+        numbers = (int(total or 0), int(unread_total or 0))
+        page_ids = _page_slices(joined, unread, numbers, offset, per_page)
         stmt = stmt.join(page_ids, page_ids.c.id == t.id).order_by(
             page_ids.c.rank, t.last_message_at.desc(), t.id.desc()
         )

@@ -185,37 +185,46 @@ def unread_counts(actor: Actor, thread_ids: Iterable[int]) -> dict[int, int]:
     return {thread_id: count for thread_id, count in session().execute(stmt)}
 
 
-def unread_thread_count(actor: Actor) -> int:
-    """How many threads have something unread for ``actor``."""
+def _unread_thread_count_stmt(actor: Actor) -> Any:
     t = ext.models.Thread
     rp, on = pointer_join(actor)
-    stmt = (
+    return (
         sa.select(sa.func.count())
         .select_from(t)
         .outerjoin(rp, on)
         .where(customer_scope(actor), thread_unread_condition(actor))
     )
-    return int(session().execute(stmt).scalar() or 0)
 
 
-def open_dispute_count(actor: Actor) -> int:
-    """Open disputes the actor can see (all for staff, their orders' for customers)."""
+def unread_thread_count(actor: Actor) -> int:
+    """How many threads have something unread for ``actor``."""
+    return int(session().execute(_unread_thread_count_stmt(actor)).scalar() or 0)
+
+
+def _open_dispute_count_stmt(actor: Actor) -> Any:
     d, t = ext.models.Dispute, ext.models.Thread
-    stmt = (
+    return (
         sa.select(sa.func.count())
         .select_from(d)
         .join(t, t.id == d.thread_id)
         .where(d.open_thread_id.is_not(None), customer_scope(actor))
     )
-    return int(session().execute(stmt).scalar() or 0)
+
+
+def open_dispute_count(actor: Actor) -> int:
+    """Open disputes the actor can see (all for staff, their orders' for customers)."""
+    return int(session().execute(_open_dispute_count_stmt(actor)).scalar() or 0)
 
 
 def bell_counts(actor: Actor, *, unread_threads: int | None = None) -> dict[str, int]:
-    """The bell: ``{"unread_threads": n, "open_disputes": n}`` in two queries (one when the
-    caller passes ``unread_threads``, already counted in the same request)."""
-    return {
-        "unread_threads": (
-            unread_thread_count(actor) if unread_threads is None else unread_threads
-        ),
-        "open_disputes": open_dispute_count(actor),
-    }
+    """The bell: ``{"unread_threads": n, "open_disputes": n}`` in one query (the disputes
+    alone when the caller passes ``unread_threads``, already counted in the same request)."""
+    if unread_threads is not None:
+        return {"unread_threads": unread_threads, "open_disputes": open_dispute_count(actor)}
+    unread, disputes = session().execute(
+        sa.select(
+            _unread_thread_count_stmt(actor).scalar_subquery(),
+            _open_dispute_count_stmt(actor).scalar_subquery(),
+        )
+    ).one()
+    return {"unread_threads": int(unread or 0), "open_disputes": int(disputes or 0)}
