@@ -27,8 +27,8 @@ but it reads the messages of every thread): on MariaDB/MySQL words shorter than
 InnoDB leaves out of its index; on PostgreSQL words whose start its parser reads as a number in
 scientific notation (``1e5x``); on both, words with letters outside ASCII (accented Latin
 letters become ASCII first, so this means other scripts).  SQLite's FTS5 index serves every word.
-A customer's search covers only their own orders, so it checks their threads' messages that way
-too, without the shop-wide index.
+A customer's search covers only their own orders, so it checks those threads' messages with the
+``LIKE`` alone (``within``), without the shop-wide index.
 """
 
 from __future__ import annotations
@@ -292,7 +292,7 @@ def exact_match(message: Any, term: str) -> Any:
 
 
 def threads_matching(
-    query: str, *, thread: Any, message: Any, visible: Any, bind: Any, few_threads: bool = False
+    query: str, *, thread: Any, message: Any, visible: Any, bind: Any, within: Any = None
 ) -> Any:
     """SQL condition on the thread model: every word of ``query`` begins a word of some message
     of the thread for which ``visible`` (a condition on the message model) holds.
@@ -300,9 +300,10 @@ def threads_matching(
     False when the query has no words at all (only punctuation, say).  Words the index serves
     become ``thread.id IN (messages the index finds, checked exactly)``; the others an
     ``EXISTS`` over the thread's own messages, which the planner runs only for the threads
-    the other conditions leave.  ``few_threads=True`` says the caller's other conditions leave
-    only a few threads (a customer's own orders): then every word is checked that way, which
-    reads a few dozen messages instead of every message the index finds in the whole shop."""
+    the other conditions leave.  ``within``, an uncorrelated ``SELECT`` of thread ids (a
+    customer's own threads), says the search covers only those few threads: then every word is
+    checked on their messages alone, a few dozen rows, rather than on every message the index
+    finds in the whole shop."""
     found = terms(query)
     if not found:
         return sa.false()
@@ -311,7 +312,10 @@ def threads_matching(
     conditions = []
     for term in found:
         exact = exact_match(message, term)
-        if not few_threads and _indexed(term, dialect, engine):
+        if within is not None:
+            ids = sa.select(message.thread_id).where(message.thread_id.in_(within), exact, visible)
+            conditions.append(thread.id.in_(ids))
+        elif _indexed(term, dialect, engine):
             ids = sa.select(message.thread_id).where(
                 _index_match(message, term, dialect), exact, visible
             )

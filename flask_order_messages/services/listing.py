@@ -80,6 +80,8 @@ def _search_condition(actor: Actor, query: str) -> Any:
     query is the order key."""
     models = ext.models
     t, m = models.Thread, models.Message
+    # A customer searches their own few orders: their messages, not the shop's index.
+    own = None if actor.is_staff else sa.select(t.id).where(customer_scope(actor)).correlate(None)
     conditions = [
         search.threads_matching(
             query,
@@ -87,8 +89,7 @@ def _search_condition(actor: Actor, query: str) -> Any:
             message=m,
             visible=visible_to(actor, m),
             bind=session().get_bind(mapper=sa.inspect(m)),
-            # A customer searches their own few orders: their messages, not the shop's index.
-            few_threads=not actor.is_staff,
+            within=own,
         )
     ]
     key = ext.parse_order_key(query.strip().lstrip("#"))
