@@ -168,7 +168,8 @@ def test_reply_never_redirects_to_another_site(order, staff, browser):
         response = browser.login(staff).post(
             f"{P}/admin/orders/{order.id}/messages", {"body": "Hi", "next": bad}
         )
-        assert response.headers["Location"] == f"/admin/orders/{order.id}?tab=messages#order-messages"
+        location = response.headers["Location"]
+        assert location == f"/admin/orders/{order.id}?tab=messages#order-messages"
 
 
 def test_staff_can_start_a_thread_on_an_order_without_one(customer, staff, browser):

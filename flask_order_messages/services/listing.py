@@ -147,10 +147,13 @@ def list_threads(
         conditions.append(_search_condition(actor, query))
     if filter == "unread":
         conditions.append(unread)
-    elif filter == "disputes":
-        conditions.append(d.id.is_not(None))
-    elif filter == "overdue":
-        conditions.append(overdue_condition(d))
+    elif filter in ("disputes", "overdue"):
+        # Also said as "among the threads with an open dispute", so that a database that
+        # cannot reorder the outer join (SQLite) starts from the few disputes, not every thread.
+        opened = sa.orm.aliased(d)
+        disputed = sa.select(opened.open_thread_id).where(opened.open_thread_id.is_not(None))
+        conditions.append(t.id.in_(disputed))
+        conditions.append(d.id.is_not(None) if filter == "disputes" else overdue_condition(d))
     # Counted in the same pass as the threads themselves: (all of them, the unread ones).
     counted = (sa.func.count(), sa.func.count(sa.case((unread, 1))))
     overdue = sa.case((overdue_condition(d), True), else_=False)
