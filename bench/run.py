@@ -197,8 +197,14 @@ def facts(url: str) -> dict[str, Any]:
         staff = db.session.scalar(sa.select(User.id).where(User.email == STAFF_EMAIL))
         customer = db.session.scalar(sa.select(User.id).where(User.email == CUSTOMER_EMAIL))
         threads = names["threads"]
+        # The bench customer's long thread (posts from earlier runs make other threads grow).
         long_order = db.session.execute(
-            sa.text(f"SELECT order_id FROM {threads} ORDER BY message_count DESC, id LIMIT 1")
+            sa.text(
+                f"SELECT t.order_id FROM {threads} t JOIN {names['orders']} o "
+                "ON o.id = t.order_id WHERE o.customer_id = :customer "
+                "ORDER BY t.message_count DESC, t.id LIMIT 1"
+            ),
+            {"customer": customer},
         ).scalar()
         targets = list(
             db.session.execute(
