@@ -320,7 +320,10 @@ def report(
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC · {server_version(args.url)} · "
         f"{info['messages']:,} messages in {info['threads']:,} threads · "
         f"gunicorn {args.workers} sync workers · {args.requests} requests per row after "
-        f"{args.warmup} warm-up, one at a time",
+        f"{args.warmup} warm-up, one at a time · load average {info['load'][0]:.1f} at the "
+        f"start, {info['load'][1]:.1f} at the end",
+        "",
+        *(f"Machine: {line}  " for line in machine()),
         "",
         f"`python -m bench.run {args.display_url} --workers {args.workers} "
         f"--requests {args.requests}`",
@@ -386,12 +389,12 @@ def main(argv: list[str] | None = None) -> None:
     log = os.path.join(ROOT, "bench", "data", f"gunicorn-{backend}.log")
     os.makedirs(os.path.dirname(log), exist_ok=True)
     server = start_gunicorn(args.url, args.port, args.workers, log)
+    load_before = os.getloadavg()[0]
     try:
         results, bare = run_pages(args, info, backend)
     finally:
         stop(server)
-    for line in machine():
-        print(line)
+    info["load"] = (load_before, os.getloadavg()[0])
     text = report(results, bare, info, args, db_label)
     print(text)
     if not args.only:

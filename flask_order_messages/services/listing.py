@@ -214,9 +214,7 @@ def list_threads(
                 overdue=bool(is_overdue),
             )
         )
-    return ThreadPage(
-        rows, page, per_page, int(total or 0), query, filter, int(unread_total or 0)
-    )
+    return ThreadPage(rows, page, per_page, int(total or 0), query, filter, int(unread_total or 0))
 
 
 def _page_slices(

@@ -221,10 +221,14 @@ def bell_counts(actor: Actor, *, unread_threads: int | None = None) -> dict[str,
     alone when the caller passes ``unread_threads``, already counted in the same request)."""
     if unread_threads is not None:
         return {"unread_threads": unread_threads, "open_disputes": open_dispute_count(actor)}
-    unread, disputes = session().execute(
-        sa.select(
-            _unread_thread_count_stmt(actor).scalar_subquery(),
-            _open_dispute_count_stmt(actor).scalar_subquery(),
+    unread, disputes = (
+        session()
+        .execute(
+            sa.select(
+                _unread_thread_count_stmt(actor).scalar_subquery(),
+                _open_dispute_count_stmt(actor).scalar_subquery(),
+            )
         )
-    ).one()
+        .one()
+    )
     return {"unread_threads": int(unread or 0), "open_disputes": int(disputes or 0)}
