@@ -45,6 +45,46 @@ def open_dispute_of(order: Any) -> Any | None:
     return session().execute(stmt).scalar()
 
 
+def _insert_open_dispute(
+    order: Any,
+    thread: Any,
+    actor: Actor,
+    *,
+    reason: str,
+    body: str,
+    event_name: str,
+    reopened_from_id: int | None = None,
+) -> tuple[Any, list[int]]:
+    """Insert an open dispute with its event and mail, committed all together or not at all.
+    The unique open index turns a second open dispute (two people at once) into a
+    :class:`DisputeError`."""
+    now = utcnow()
+    dispute = ext.models.Dispute(
+        thread_id=thread.id,
+        open_thread_id=thread.id,
+        opened_by_id=actor.id,
+        opened_by_role=actor.role,
+        opened_at=now,
+        reason=reason,
+        respond_by=respond_by_from(now),
+        reopened_from_id=reopened_from_id,
+    )
+    db = session()
+    try:
+        db.add(dispute)
+        db.flush()
+        event = add_entry(thread, actor, body, kind=KIND_EVENT, event=event_name)
+        outbox_ids = mail.queue_for_entry(event, order, actor)
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        raise DisputeError("A dispute is already open on this order.") from None
+    except Exception:
+        db.rollback()  # nothing half-opened (see post_message)
+        raise
+    return dispute, outbox_ids
+
+
 def open_dispute(order: Any, actor: Actor, reason: Any) -> Any:
     """Open a dispute on ``order`` with a required ``reason``; post it as an event.
 
@@ -57,33 +97,9 @@ def open_dispute(order: Any, actor: Actor, reason: Any) -> Any:
     lock_thread(thread)
     if open_dispute_of(order) is not None:
         raise DisputeError("A dispute is already open on this order.")
-    now = utcnow()
-    dispute = ext.models.Dispute(
-        thread_id=thread.id,
-        open_thread_id=thread.id,
-        opened_by_id=actor.id,
-        opened_by_role=actor.role,
-        opened_at=now,
-        reason=text,
-        respond_by=respond_by_from(now),
+    dispute, outbox_ids = _insert_open_dispute(
+        order, thread, actor, reason=text, body=text, event_name=EVENT_DISPUTE_OPENED
     )
-    db = session()
-    db.add(dispute)
-    try:
-        db.flush()
-    except IntegrityError:
-        db.rollback()
-        raise DisputeError("A dispute is already open on this order.") from None
-    try:
-        event = add_entry(thread, actor, text, kind=KIND_EVENT, event=EVENT_DISPUTE_OPENED)
-        outbox_ids = mail.queue_for_entry(event, order, actor)
-        db.commit()
-    except IntegrityError:
-        db.rollback()
-        raise DisputeError("A dispute is already open on this order.") from None
-    except Exception:
-        db.rollback()  # nothing half-opened (see post_message)
-        raise
     mail.dispatch(outbox_ids)
     signals.dispute_opened.send(
         current_app._get_current_object(),  # type: ignore[attr-defined]
@@ -237,31 +253,15 @@ def reopen_dispute(order: Any, actor: Any, note: Any = None) -> Any:
         raise DisputeError("There is no closed dispute on this order to reopen.")
     if not may_reopen(previous, actor):
         raise DisputeError("Only the store or the customer who opened this dispute can reopen it.")
-    now = utcnow()
-    dispute = ext.models.Dispute(
-        thread_id=thread.id,
-        open_thread_id=thread.id,
-        opened_by_id=actor.id,
-        opened_by_role=actor.role,
-        opened_at=now,
+    dispute, outbox_ids = _insert_open_dispute(
+        order,
+        thread,
+        actor,
         reason=previous.reason,
-        respond_by=respond_by_from(now),
+        body=note_text or previous.reason,
+        event_name=EVENT_DISPUTE_REOPENED,
         reopened_from_id=previous.id,
     )
-    db = session()
-    try:
-        db.add(dispute)
-        db.flush()
-        body = note_text or previous.reason
-        event = add_entry(thread, actor, body, kind=KIND_EVENT, event=EVENT_DISPUTE_REOPENED)
-        outbox_ids = mail.queue_for_entry(event, order, actor)
-        db.commit()
-    except IntegrityError:
-        db.rollback()
-        raise DisputeError("A dispute is already open on this order.") from None
-    except Exception:
-        db.rollback()  # nothing half-reopened (see post_message)
-        raise
     mail.dispatch(outbox_ids)
     signals.dispute_reopened.send(
         current_app._get_current_object(),  # type: ignore[attr-defined]
