@@ -19,14 +19,11 @@ from .listing import (
     THREAD_FILTERS,
     ThreadPage,
     ThreadRow,
-    ThreadView,
     customer_unread_summary,
     filter_orders,
     list_threads,
-    order_unread_count,
     parse_choice,
     parse_page,
-    thread_view,
     unread_by_order,
 )
 from .posting import get_or_create_thread, get_thread, post_message
@@ -39,6 +36,7 @@ from .reading import (
     unread_counts,
     unread_thread_count,
 )
+from .thread_view import ThreadView, order_unread_count, thread_view
 
 __all__ = [
     "Actor",
