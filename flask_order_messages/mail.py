@@ -16,7 +16,14 @@ from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, render_template, request
+from flask import (
+    after_this_request,
+    current_app,
+    has_app_context,
+    has_request_context,
+    render_template,
+    request,
+)
 
 from .extension import current_order_messages as ext
 from .extension import current_settings, thread_link
@@ -171,8 +178,10 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
 def dispatch(outbox_ids: Iterable[int]) -> None:
     """Hand committed outbox rows to delivery as configured (``MAIL_DELIVERY``).
 
-    Never raises: the message is committed already, and whatever goes wrong here leaves the
-    mail pending in the outbox for ``flask order-messages send-mail``.
+    ``"sync"`` delivers them here, or, in a request that :func:`send_after_response` marked,
+    once its response has been sent.  Never raises: the message is committed already, and
+    whatever goes wrong here leaves the mail pending in the outbox for
+    ``flask order-messages send-mail``.
     """
     ids = list(outbox_ids)
     if not ids or current_settings.mail_delivery == "off":
@@ -182,6 +191,45 @@ def dispatch(outbox_ids: Iterable[int]) -> None:
 
         enqueue(ids)
         return
+    waiting = request.environ.get(_AFTER_RESPONSE) if has_request_context() else None
+    if waiting is None:
+        _deliver_all(ids)
+        return
+    if not waiting:
+        after_this_request(_deliver_when_sent)
+    waiting.extend(ids)
+
+
+#: Where a request marked by :func:`send_after_response` keeps its outbox ids.
+_AFTER_RESPONSE = "flask_order_messages.mail_after_response"
+
+
+def send_after_response() -> None:
+    """Let this request's ``"sync"`` mail wait until its response has been sent, so that the
+    person who wrote never waits for the mail server (a ``before_request`` hook of the
+    extension's views).  The mail is committed to the outbox either way: a server that closes
+    no response, or a process that dies meanwhile, leaves it for ``send-mail``."""
+    request.environ[_AFTER_RESPONSE] = []
+
+
+def _deliver_when_sent(response: Any) -> Any:
+    ids = request.environ[_AFTER_RESPONSE]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def deliver_now() -> None:
+        # The WSGI server closes the response after sending it, when the request's app
+        # context is gone (unless one outlives the request, as in tests: use that one).
+        if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+            _deliver_all(ids)
+            return
+        with app.app_context():
+            _deliver_all(ids)
+
+    response.call_on_close(deliver_now)
+    return response
+
+
+def _deliver_all(ids: list[int]) -> None:
     for outbox_id in ids:
         try:
             deliver(outbox_id)
@@ -266,10 +314,11 @@ def deliver_status(outbox_id: int) -> str:
     if not _claim(outbox_id):
         return SKIPPED
     box = ext.models.MailOutbox
-    row = ext.db.session.get(box, outbox_id)
+    # As the claim left it (a loaded row may be older).
+    found = sa.select(box).where(box.id == outbox_id).execution_options(populate_existing=True)
+    row = ext.db.session.execute(found).scalar()
     if row is None:
         return SKIPPED
-    ext.db.session.refresh(row)
     sender = current_settings.mail_sender or current_app.config.get("MAIL_DEFAULT_SENDER")
     try:
         mail_msg = MailMessage(

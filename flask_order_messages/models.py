@@ -91,8 +91,11 @@ class Models:
     """The extension's model classes, as built for one host ``db``."""
 
     Thread: Any
+    ThreadSearch: Any
     Message: Any
     ReadPointer: Any
+    ReadFloor: Any
+    ReadFloorThread: Any
     Dispute: Any
     MailOutbox: Any
     Attachment: Any
@@ -133,6 +136,21 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
 
         def __repr__(self) -> str:
             return f"<Thread {self.id} order={self.order_id!r}>"
+
+    class ThreadSearch(db.Model):  # type: ignore[name-defined,misc]
+        """A thread's staff search document: the distinct words of all its entries (notes and
+        events too) in ``search_text`` form, merged in by posting (see search.py).  Staff
+        keyword search reads one of these per thread instead of every message."""
+
+        __tablename__ = f"{prefix}thread_search"
+        __table_args__ = _table_args("ThreadSearch")
+        thread_id = sa.Column(
+            sa.Integer,
+            sa.ForeignKey(f"{t_threads}.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        )
+        search_text = sa.Column(search.SearchText, nullable=False, default="")
 
     class Message(db.Model):  # type: ignore[name-defined,misc]
         """One entry of a thread: a customer or staff message, or an event such as a dispute."""
@@ -183,6 +201,32 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         )
         last_read_id = sa.Column(BigId, nullable=False, default=0)
         updated_at = sa.Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    class ReadFloor(db.Model):  # type: ignore[name-defined,misc]
+        """One person's read floor: every thread whose newest entry id is at most ``floor_id``
+        is read by them, except the threads listed for them in :class:`ReadFloorThread`.  So
+        their unread count looks at the threads above the floor and those few, not at every
+        thread the shop ever had (see ``services/floors.py``)."""
+
+        __tablename__ = f"{prefix}read_floors"
+        __table_args__ = _table_args("ReadFloor")
+        user_id = sa.Column(user_type, primary_key=True, autoincrement=False)
+        floor_id = sa.Column(BigId, nullable=False, default=0)
+        updated_at = sa.Column(DateTime, nullable=False, default=utcnow)
+
+    class ReadFloorThread(db.Model):  # type: ignore[name-defined,misc]
+        """A thread at or below someone's read floor that may still be unread for them."""
+
+        __tablename__ = f"{prefix}read_floor_threads"
+        __table_args__ = _table_args("ReadFloorThread")
+        user_id = sa.Column(user_type, primary_key=True, autoincrement=False)
+        thread_id = sa.Column(
+            sa.Integer,
+            sa.ForeignKey(f"{t_threads}.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+            index=True,
+        )
 
     class Dispute(db.Model):  # type: ignore[name-defined,misc]
         """A dispute on a thread.  ``open_thread_id`` equals ``thread_id`` while it is open and
@@ -299,4 +343,16 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
     )
 
     search.install_sqlite_events(Message.__table__)
-    return Models(Thread, Message, ReadPointer, Dispute, MailOutbox, Attachment, CannedReply)
+    search.install_documents(Message.__table__, ThreadSearch.__table__)
+    return Models(
+        Thread=Thread,
+        ThreadSearch=ThreadSearch,
+        Message=Message,
+        ReadPointer=ReadPointer,
+        ReadFloor=ReadFloor,
+        ReadFloorThread=ReadFloorThread,
+        Dispute=Dispute,
+        MailOutbox=MailOutbox,
+        Attachment=Attachment,
+        CannedReply=CannedReply,
+    )

@@ -46,12 +46,21 @@ INITIAL_TABLES = (
     "attachments",
     "canned_replies",
 )
+#: Tables that a later script creates, as ``{table key: revision}``; the first script leaves
+#: them out and their own script calls :meth:`Migration.create_table`.
+LATER_TABLES: dict[str, str] = {
+    "thread_search": "0003",
+    "read_floors": "0004",
+    "read_floor_threads": "0004",
+}
 #: Columns that a later script adds, as ``{table key: {column name: revision}}``; the script
 #: that creates a table leaves these out.
 ADDED_LATER: dict[str, dict[str, str]] = {}
 #: Where the scripts live, as an Alembic package resource.
 SCRIPT_LOCATION = "flask_order_messages:migrations"
 DIALECTS_KEY = search.DIALECTS_KEY
+#: The tables with a full-text index on ``search_text`` (see :mod:`.search`).
+SEARCH_TABLES = ("messages", "thread_search")
 
 
 class SchemaError(RuntimeError):
@@ -83,16 +92,17 @@ def version_table(ext: Any = None) -> str:
     return f"{_ext(ext).table_prefix}alembic_version"
 
 
+def _fts_names(tables: dict[str, sa.Table]) -> set[str]:
+    """SQLite's FTS5 tables (and their shadow tables) over the searchable tables."""
+    return {name for key in SEARCH_TABLES for name in search.fts_shadow_names(tables[key].name)}
+
+
 def managed_table_names(ext: Any = None) -> set[str]:
     """Every table the migrations make: the model tables, SQLite's FTS5 tables, the version
     table."""
     ext = _ext(ext)
     tables = _tables(ext)
-    return (
-        {t.name for t in tables.values()}
-        | search.fts_shadow_names(tables["messages"].name)
-        | {version_table(ext)}
-    )
+    return {t.name for t in tables.values()} | _fts_names(tables) | {version_table(ext)}
 
 
 def host_include_object(ext: Any, *, with_our_tables: bool = False) -> Callable[..., bool]:
@@ -105,7 +115,7 @@ def host_include_object(ext: Any, *, with_our_tables: bool = False) -> Callable[
     only what SQLAlchemy metadata cannot describe: SQLite's FTS5 table and its shadow tables,
     and our version table."""
     tables = _tables(ext)
-    hidden = search.fts_shadow_names(tables["messages"].name) | {version_table(ext)}
+    hidden = _fts_names(tables) | {version_table(ext)}
     if not with_our_tables:
         hidden |= {t.name for t in tables.values()}
 
@@ -171,30 +181,41 @@ class Migration:
         """Drop table ``key`` with its indexes and constraints."""
         self.op.drop_table(self.tables[key].name)
 
-    def create_search_index(self) -> None:
-        """The full-text index on ``messages.search_text`` for this dialect: PostgreSQL's GIN
-        index, MariaDB/MySQL's FULLTEXT index, or SQLite's FTS5 table and triggers (filled
-        from the messages already there)."""
-        table = self.tables["messages"]
-        if self.dialect == "sqlite":
-            for statement in search.sqlite_create_statements(table.name):
-                self.op.execute(statement)
-            self.op.execute(search.sqlite_rebuild_statement(table.name))
-            return
-        for index in table.indexes:
-            if index.info.get(DIALECTS_KEY) and _on_dialect(index, self.dialect):
-                self.op.invoke(ops.CreateIndexOp.from_index(index))
+    def create_search_index(self, *keys: str) -> None:
+        """The full-text index on ``search_text`` of tables ``keys`` (default: every table
+        that has one, :data:`SEARCH_TABLES`) for this dialect: PostgreSQL's GIN index,
+        MariaDB/MySQL's FULLTEXT index, or SQLite's FTS5 table and triggers (filled from the
+        rows already there)."""
+        for key in keys or SEARCH_TABLES:
+            table = self.tables[key]
+            if self.dialect == "sqlite":
+                rowid = search.rowid_column(table)
+                for statement in search.sqlite_create_statements(table.name, rowid):
+                    self.op.execute(statement)
+                self.op.execute(search.sqlite_rebuild_statement(table.name))
+                continue
+            for index in table.indexes:
+                if index.info.get(DIALECTS_KEY) and _on_dialect(index, self.dialect):
+                    self.op.invoke(ops.CreateIndexOp.from_index(index))
 
-    def drop_search_index(self) -> None:
-        """Undo :meth:`create_search_index`."""
-        table = self.tables["messages"]
-        if self.dialect == "sqlite":
-            for statement in search.sqlite_drop_statements(table.name):
-                self.op.execute(statement)
-            return
-        for index in table.indexes:
-            if index.info.get(DIALECTS_KEY) and _on_dialect(index, self.dialect):
-                self.op.drop_index(str(index.name), table_name=table.name)
+    def drop_search_index(self, *keys: str) -> None:
+        """Undo :meth:`create_search_index` for the same ``keys``."""
+        for key in keys or SEARCH_TABLES:
+            table = self.tables[key]
+            if self.dialect == "sqlite":
+                for statement in search.sqlite_drop_statements(table.name):
+                    self.op.execute(statement)
+                continue
+            for index in table.indexes:
+                if index.info.get(DIALECTS_KEY) and _on_dialect(index, self.dialect):
+                    self.op.drop_index(str(index.name), table_name=table.name)
+
+    def fill_thread_documents(self) -> None:
+        """Write the staff search document of every thread that has messages, from them (one
+        ``INSERT ... SELECT``, see :func:`.search.fill_documents`)."""
+        dialect = self.op.get_context().dialect
+        messages, documents = self.tables["messages"], self.tables["thread_search"]
+        self.op.execute(search.fill_documents(messages, documents, dialect))
 
 
 # -- running them -----------------------------------------------------------------------------

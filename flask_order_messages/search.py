@@ -29,6 +29,14 @@ scientific notation (``1e5x``); on both, words with letters outside ASCII (accen
 letters become ASCII first, so this means other scripts).  SQLite's FTS5 index serves every word.
 A customer's search covers only their own orders, so it checks those threads' messages with the
 ``LIKE`` alone (``within``), without the shop-wide index.
+
+Staff see every entry of a thread, so for them a thread matches when every word begins a word
+of the thread as a whole.  Each thread therefore keeps a *document* (``thread_search``): the
+distinct words of all its entries (messages, staff-only notes, events), in the same normalised
+form, merged in by :func:`add_to_document` in the transaction that adds the entry.  A staff
+search looks the words up in the documents, with the same kind of index and the same exact
+``LIKE`` -- one row per thread, however many of its messages hold a common word.  Customers keep
+the per-message search above: their threads' documents would hold the notes' words too.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 #: Longest word kept in ``search_text``; longer words count by their start.  InnoDB does not
 #: index tokens over ``innodb_ft_max_token_size`` (84) characters, so this must stay below it.
@@ -49,8 +57,19 @@ WORD_LIMIT = 64
 TEXT_LIMIT = 60_000
 #: Most words a search uses; the rest of the search box is ignored.
 MAX_TERMS = 8
+#: Longest thread document, in characters.  A post whose words would take a document past it
+#: adds none of them (a soft cap: such a thread's later new words are missed by staff search).
+#: Far above any real thread's vocabulary, it keeps PostgreSQL's tsvector of a document under
+#: its 1 MB limit in any script, so that posting can never fail on it.
+DOCUMENT_LIMIT = 100_000
+#: Words merged into a document by one statement; an entry with more distinct words (a few
+#: thousand characters of varied text) takes one statement per batch.
+MERGE_BATCH = 250
 #: ``Index.info`` key: the dialects an index exists on (absent: all of them).
 DIALECTS_KEY = "order_messages_dialects"
+#: ``Table.info`` key on the messages table: the thread documents' table, whose full-text
+#: index :func:`add_search_index` adds along with the messages' own.
+DOCUMENTS_KEY = "order_messages_documents"
 
 #: The column type of ``search_text``.  On MariaDB/MySQL a binary collation, so that ``LIKE``
 #: compares exactly (the default collations fold accents and case by their own rules).
@@ -100,19 +119,20 @@ def terms(query: str) -> list[str]:
 # -- names and DDL ----------------------------------------------------------------------------
 
 
-def index_name(messages_table: str) -> str:
-    """Name of the full-text index (PostgreSQL, MariaDB) on the messages table."""
-    return f"ix_{messages_table}_search"
+def index_name(table: str) -> str:
+    """Name of the full-text index (PostgreSQL, MariaDB) on a searchable table (the messages,
+    the thread documents)."""
+    return f"ix_{table}_search"
 
 
-def fts_table_name(messages_table: str) -> str:
-    """Name of SQLite's FTS5 table over the messages table."""
-    return f"{messages_table}_fts"
+def fts_table_name(table: str) -> str:
+    """Name of SQLite's FTS5 table over a searchable table."""
+    return f"{table}_fts"
 
 
-def fts_shadow_names(messages_table: str) -> set[str]:
+def fts_shadow_names(table: str) -> set[str]:
     """Every table SQLite makes for the FTS5 table (it and its shadow tables)."""
-    fts = fts_table_name(messages_table)
+    fts = fts_table_name(table)
     return {fts} | {f"{fts}_{s}" for s in ("data", "idx", "config", "docsize", "content")}
 
 
@@ -129,7 +149,8 @@ def configured_dialect(config: Any) -> str | None:
 
 
 def add_search_index(table: sa.Table, dialect: str | None) -> None:
-    """Add the full-text index for ``dialect`` to the messages table, once.
+    """Add the full-text index for ``dialect`` to the messages table, and to the thread
+    documents' table linked to it (``info["order_messages_documents"]``), once.
 
     Called at ``init_app``, when the database is known: the index exists only in its own
     dialect's form (PostgreSQL's GIN index on an expression, MariaDB's FULLTEXT), so that
@@ -152,52 +173,205 @@ def add_search_index(table: sa.Table, dialect: str | None) -> None:
             mariadb_prefix="FULLTEXT",
             info={DIALECTS_KEY: ("mysql", "mariadb")},
         ).ddl_if(dialect=("mysql", "mariadb"))  # type: ignore[arg-type]  # a tuple works too
+    documents = table.info.get(DOCUMENTS_KEY)
+    if documents is not None:
+        add_search_index(documents, dialect)
 
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def sqlite_create_statements(messages_table: str) -> list[str]:
+def rowid_column(table: sa.Table) -> str:
+    """The integer key SQLite's FTS5 table uses as its rowid: the table's primary key."""
+    (column,) = table.primary_key.columns
+    return str(column.name)
+
+
+def sqlite_create_statements(table: str, rowid: str = "id") -> list[str]:
     """SQLite DDL: the FTS5 table over ``search_text`` and the triggers that keep it in step.
 
-    The FTS5 table reads its text from the messages table (``content=``), so it stores only the
-    index; the ``ascii`` tokenizer splits exactly at the spaces ``search_text`` has."""
-    m, fts = messages_table, fts_table_name(messages_table)
-    qm, qf = _q(m), _q(fts)
+    The FTS5 table reads its text from ``table`` (``content=``, keyed by its integer primary
+    key ``rowid``), so it stores only the index; the ``ascii`` tokenizer splits exactly at the
+    spaces ``search_text`` has."""
+    fts = fts_table_name(table)
+    qt, qf, qr = _q(table), _q(fts), _q(rowid)
     delete = (
-        f"INSERT INTO {qf}({qf}, rowid, search_text) VALUES ('delete', old.id, old.search_text);"
+        f"INSERT INTO {qf}({qf}, rowid, search_text) VALUES ('delete', old.{qr}, old.search_text);"
     )
-    insert = f"INSERT INTO {qf}(rowid, search_text) VALUES (new.id, new.search_text);"
+    insert = f"INSERT INTO {qf}(rowid, search_text) VALUES (new.{qr}, new.search_text);"
     return [
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {qf} USING fts5(search_text, content={_q(m)}, "
-        "content_rowid='id', tokenize='ascii', detail='none', columnsize=0)",
-        f"CREATE TRIGGER IF NOT EXISTS {_q(fts + '_ai')} AFTER INSERT ON {qm} BEGIN {insert} END",
-        f"CREATE TRIGGER IF NOT EXISTS {_q(fts + '_ad')} AFTER DELETE ON {qm} BEGIN {delete} END",
-        f"CREATE TRIGGER IF NOT EXISTS {_q(fts + '_au')} AFTER UPDATE OF search_text ON {qm} "
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {qf} USING fts5(search_text, content={qt}, "
+        f"content_rowid={_q(rowid)}, tokenize='ascii', detail='none', columnsize=0)",
+        f"CREATE TRIGGER IF NOT EXISTS {_q(fts + '_ai')} AFTER INSERT ON {qt} BEGIN {insert} END",
+        f"CREATE TRIGGER IF NOT EXISTS {_q(fts + '_ad')} AFTER DELETE ON {qt} BEGIN {delete} END",
+        f"CREATE TRIGGER IF NOT EXISTS {_q(fts + '_au')} AFTER UPDATE OF search_text ON {qt} "
         f"BEGIN {delete} {insert} END",
     ]
 
 
-def sqlite_rebuild_statement(messages_table: str) -> str:
+def sqlite_rebuild_statement(table: str) -> str:
     """SQLite: fill the FTS5 table from the rows already there (after creating it late)."""
-    qf = _q(fts_table_name(messages_table))
+    qf = _q(fts_table_name(table))
     return f"INSERT INTO {qf}({qf}) VALUES ('rebuild')"
 
 
-def sqlite_drop_statements(messages_table: str) -> list[str]:
+def sqlite_drop_statements(table: str) -> list[str]:
     """SQLite DDL that removes the FTS5 table and its triggers."""
-    fts = fts_table_name(messages_table)
+    fts = fts_table_name(table)
     triggers = [f"DROP TRIGGER IF EXISTS {_q(fts + s)}" for s in ("_ai", "_ad", "_au")]
     return [*triggers, f"DROP TABLE IF EXISTS {_q(fts)}"]
 
 
 def install_sqlite_events(table: sa.Table) -> None:
-    """Make ``create_all`` / ``drop_all`` on SQLite create and drop the FTS5 table and triggers."""
-    for statement in sqlite_create_statements(table.name):
+    """Make ``create_all`` / ``drop_all`` on SQLite create and drop the FTS5 table and triggers
+    of a searchable table."""
+    for statement in sqlite_create_statements(table.name, rowid_column(table)):
         sa.event.listen(table, "after_create", sa.DDL(statement).execute_if(dialect="sqlite"))
     for statement in sqlite_drop_statements(table.name):
         sa.event.listen(table, "before_drop", sa.DDL(statement).execute_if(dialect="sqlite"))
+
+
+def install_documents(messages: sa.Table, documents: sa.Table) -> None:
+    """Declare ``documents`` the thread documents of ``messages``: its FTS5 table on SQLite
+    (:func:`install_sqlite_events`), its index elsewhere when :func:`add_search_index` indexes
+    the messages."""
+    messages.info[DOCUMENTS_KEY] = documents
+    install_sqlite_events(documents)
+
+
+# -- thread documents -------------------------------------------------------------------------
+
+
+def _concat(parts: list[Any]) -> Any:
+    """``a || b || c ...`` as a balanced tree: no engine or compiler recursion limit to meet."""
+    if len(parts) == 1:
+        return parts[0]
+    middle = len(parts) // 2
+    return _concat(parts[:middle]) + _concat(parts[middle:])
+
+
+def _merge_statement(table: sa.Table, thread_id: Any, words: list[str], dialect: str) -> Any:
+    """One upsert that merges ``words`` (distinct) into the document of ``thread_id``."""
+    column = table.c.search_text
+    text = " ".join(words)
+    padded = sa.literal(" ") + column + sa.literal(" ")
+    added = _concat(
+        [
+            sa.case((padded.like(f"% {word} %"), sa.literal("")), else_=sa.literal(f" {word}"))
+            for word in words
+        ]
+    )
+    length = sa.func.length if dialect == "sqlite" else sa.func.char_length
+    merged = sa.case(
+        (length(column) + len(text) < DOCUMENT_LIMIT, sa.func.ltrim(column + added)),
+        else_=column,
+    )
+    values = {"thread_id": thread_id, "search_text": text}
+    if dialect in ("mysql", "mariadb"):
+        return mysql.insert(table).values(values).on_duplicate_key_update(search_text=merged)
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return insert.values(values).on_conflict_do_update(
+        index_elements=[table.c.thread_id], set_={"search_text": merged}
+    )
+
+
+def add_to_document(session: Any, documents: Any, thread_id: Any, text: str) -> None:
+    """Merge the words of ``text`` (a new entry's ``search_text``) into the document of thread
+    ``thread_id``, in the session's transaction: one statement (one per :data:`MERGE_BATCH`
+    distinct words), none when ``text`` has no words.  ``documents`` is the documents' model.
+
+    The statement is an upsert -- ``INSERT ... ON CONFLICT DO UPDATE`` on PostgreSQL and
+    SQLite, ``INSERT ... ON DUPLICATE KEY UPDATE`` on MariaDB/MySQL -- and it merges in the
+    database, against the document as the statement finds it: a word is appended unless the
+    document already holds it (``' ' || doc || ' ' LIKE '% word %'``).  Nothing is read
+    first, so no other post can slip in between a read and a write: the update step runs on
+    the row's newest version under the row lock it takes (PostgreSQL, InnoDB; SQLite has one
+    writer at a time), and two first entries of a thread racing each other end as an insert and
+    an update, never a duplicate key.  Posting holds the thread's row lock besides, so writers
+    to one thread queue anyway.  The result is what :func:`merge_document` says."""
+    words = list(dict.fromkeys(text.split()))
+    if not words:
+        return
+    table = documents.__table__
+    dialect = session.get_bind(mapper=sa.inspect(documents)).dialect.name
+    for start in range(0, len(words), MERGE_BATCH):
+        chunk = words[start : start + MERGE_BATCH]
+        if dialect in ("postgresql", "sqlite", "mysql", "mariadb"):
+            session.execute(_merge_statement(table, thread_id, chunk, dialect))
+            continue
+        # Any other database: the same merge in Python, under the thread's row lock.
+        where = table.c.thread_id == thread_id
+        old = session.execute(sa.select(table.c.search_text).where(where)).scalar()
+        if old is None:
+            session.execute(
+                sa.insert(table).values(thread_id=thread_id, search_text=" ".join(chunk))
+            )
+        else:
+            new = merge_document(old, " ".join(chunk))
+            session.execute(sa.update(table).where(where).values(search_text=new))
+
+
+def merge_document(document: str, text: str) -> str:
+    """The document that merging ``text``'s words into ``document`` gives (what
+    :func:`add_to_document` does in SQL, for one batch of words)."""
+    words = list(dict.fromkeys(text.split()))
+    if len(document) + len(" ".join(words)) >= DOCUMENT_LIMIT:
+        return document
+    have = set(document.split())
+    return (document + "".join(f" {w}" for w in words if w not in have)).lstrip(" ")
+
+
+def fill_documents(messages: sa.Table, documents: sa.Table, dialect: Any) -> Any:
+    """One ``INSERT ... SELECT`` that writes the document of every thread that has messages
+    but no document yet, from the messages' ``search_text``: the distinct words (in the order
+    the database gives them), cut at :data:`DOCUMENT_LIMIT` characters.  ``dialect`` is the
+    connection's SQLAlchemy dialect.  For the migration that adds the documents, and for bulk
+    loaders (to renew some threads' documents, delete those first).  The words are split
+    with ``string_to_array`` on PostgreSQL, ``JSON_TABLE`` on MariaDB 10.6+/MySQL 8,
+    ``json_each`` on SQLite (words never hold quotes, commas or backslashes)."""
+    quote = dialect.identifier_preparer.quote
+    m, d = quote(messages.name), quote(documents.name)
+    missing = f"NOT EXISTS (SELECT 1 FROM {d} d WHERE d.thread_id = m.thread_id)"
+    where = f"WHERE m.search_text <> '' AND {missing} GROUP BY m.thread_id"
+    # The JSON array of a message's words: ["w1","w2"...].
+    as_json = ("'[\"'", "'\",\"'", "'\"]'")
+    if dialect.name == "postgresql":
+        sql = (
+            "SELECT m.thread_id AS thread_id, left(string_agg(DISTINCT w.word, ' '), :limit) "
+            f"AS search_text FROM {m} m "
+            f"CROSS JOIN LATERAL unnest(string_to_array(m.search_text, ' ')) AS w(word) {where}"
+        )
+    elif dialect.name in ("mysql", "mariadb"):
+        words = f"CONCAT({as_json[0]}, REPLACE(m.search_text, ' ', {as_json[1]}), {as_json[2]})"
+        sql = (
+            "SELECT m.thread_id AS thread_id, "
+            "LEFT(GROUP_CONCAT(DISTINCT w.word SEPARATOR ' '), :limit) AS search_text "
+            f"FROM {m} m, JSON_TABLE({words}, '$[*]' COLUMNS (word VARCHAR({WORD_LIMIT}) "
+            f"CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$')) AS w {where}"
+        )
+    else:
+        words = f"{as_json[0]} || replace(m.search_text, ' ', {as_json[1]}) || {as_json[2]}"
+        sql = (
+            "SELECT m.thread_id AS thread_id, "
+            "substr(replace(group_concat(DISTINCT w.value), ',', ' '), 1, :limit) "
+            f"AS search_text FROM {m} m, json_each({words}) AS w {where}"
+        )
+    found = (
+        sa.text(sql)
+        .bindparams(limit=DOCUMENT_LIMIT)
+        .columns(sa.column("thread_id"), sa.column("search_text"))
+        .subquery("found")
+    )
+    names, columns = ["thread_id", "search_text"], [found.c.thread_id, found.c.search_text]
+    # Columns a host's base class adds, with their defaults (spelled out: SQL printed for a
+    # DBA shows them too, where ``include_defaults`` would print NULL).
+    for column in documents.columns:
+        default = column.default
+        if column.name not in names and default is not None and default.is_scalar:
+            names.append(column.name)
+            columns.append(sa.literal(default.arg, column.type))  # type: ignore[attr-defined]
+    return sa.insert(documents).from_select(names, sa.select(*columns), include_defaults=False)
 
 
 # -- the SQL condition ------------------------------------------------------------------------
@@ -263,47 +437,58 @@ def _indexed(term: str, dialect: str, engine: Any) -> bool:
     return False
 
 
-def _index_match(message: Any, term: str, dialect: str) -> Any:
-    """SQL on the messages table: the full-text index says a word may begin with ``term``."""
-    column = message.search_text
+def _index_match(model: Any, term: str, dialect: str) -> Any:
+    """SQL on a searchable table (the messages, the thread documents): its full-text index
+    says a word may begin with ``term``."""
+    column = model.search_text
     if dialect == "postgresql":
         vector = sa.func.to_tsvector(sa.literal_column("'simple'"), column)
         return vector.op("@@")(sa.cast(sa.literal(f"'{term}':*"), postgresql.TSQUERY))
     if dialect in ("mysql", "mariadb"):
         return column.match(f"+{term}*")
-    fts = fts_table_name(message.__table__.name)
+    table = model.__table__
+    fts = fts_table_name(table.name)
     hits: sa.Select[Any] = (
         sa.select(sa.literal_column("rowid"))
         .select_from(sa.table(fts))
         .where(sa.column(fts).match(f'"{term}"*'))
     )
-    return message.id.in_(hits)
+    return table.c[rowid_column(table)].in_(hits)
 
 
-def exact_match(message: Any, term: str) -> Any:
-    """SQL on the messages table, the definition itself: a word of the message begins with
-    ``term`` (one of :func:`terms`: letters and digits only, so nothing to escape).
+def exact_match(model: Any, term: str) -> Any:
+    """SQL on a searchable table, the definition itself: a word of its ``search_text`` begins
+    with ``term`` (one of :func:`terms`: letters and digits only, so nothing to escape).
 
     ``" " || search_text LIKE "% term%"``.  PostgreSQL's planner expects a LIKE with a leading
     ``%`` to keep few rows, so it joins the index's hits to their threads one by one: the
     fastest plan for the rare words people search for (a ``strpos`` test, guessed at a third
     of the rows, made it hash all 100,000 threads even for a word in 60 of them)."""
-    return (sa.literal(" ") + message.search_text).like(f"% {term}%")
+    return (sa.literal(" ") + model.search_text).like(f"% {term}%")
 
 
 def threads_matching(
-    query: str, *, thread: Any, message: Any, visible: Any, bind: Any, within: Any = None
+    query: str,
+    *,
+    thread: Any,
+    message: Any,
+    visible: Any,
+    bind: Any,
+    within: Any = None,
+    documents: Any = None,
 ) -> Any:
     """SQL condition on the thread model: every word of ``query`` begins a word of some message
     of the thread for which ``visible`` (a condition on the message model) holds.
 
-    False when the query has no words at all (only punctuation, say).  Words the index serves
-    become ``thread.id IN (messages the index finds, checked exactly)``; the others an
-    ``EXISTS`` over the thread's own messages, which the planner runs only for the threads
-    the other conditions leave.  ``within``, an uncorrelated ``SELECT`` of thread ids (a
-    customer's own threads), says the search covers only those few threads: then every word is
-    checked on their messages alone, a few dozen rows, rather than on every message the index
-    finds in the whole shop."""
+    False when the query has no words at all (only punctuation, say).  ``documents``, the
+    thread documents' model, says ``visible`` holds for every entry (a staff search): then
+    each word is looked up in the threads' documents, one row per thread, instead of in their
+    messages.  Words the index serves become ``thread.id IN (rows the index finds, checked
+    exactly)``; the others an ``EXISTS`` over the thread's own document (or messages), which
+    the planner runs only for the threads the other conditions leave.  ``within``, an
+    uncorrelated ``SELECT`` of thread ids (a customer's own threads), says the search covers
+    only those few threads: then every word is checked on their messages alone, a few dozen
+    rows, rather than on every message the index finds in the whole shop."""
     found = terms(query)
     if not found:
         return sa.false()
@@ -311,19 +496,23 @@ def threads_matching(
     engine = getattr(bind, "engine", bind)
     conditions = []
     for term in found:
-        exact = exact_match(message, term)
         if within is not None:
+            exact = exact_match(message, term)
             ids = sa.select(message.thread_id).where(message.thread_id.in_(within), exact, visible)
             conditions.append(thread.id.in_(ids))
-        elif _indexed(term, dialect, engine):
-            ids = sa.select(message.thread_id).where(
-                _index_match(message, term, dialect), exact, visible
+            continue
+        # Staff: the thread's document holds the words of every entry; otherwise its messages.
+        source, shown = (documents, sa.true()) if documents is not None else (message, visible)
+        exact = exact_match(source, term)
+        if _indexed(term, dialect, engine):
+            ids = sa.select(source.thread_id).where(
+                _index_match(source, term, dialect), exact, shown
             )
             conditions.append(thread.id.in_(ids))
         else:
             conditions.append(
                 sa.select(sa.literal(1))
-                .where(message.thread_id == thread.id, exact, visible)
+                .where(source.thread_id == thread.id, exact, shown)
                 .correlate(thread)
                 .exists()
             )

@@ -22,6 +22,7 @@ from .extension import current_order_messages as ext
 from .extension import current_settings
 from .services.attachments import format_size
 from .services.insight import format_duration
+from .services.thread_view import ThreadState, thread_state
 
 _URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
@@ -98,9 +99,35 @@ def render_panel(
     )
 
 
+def _read_in_this_request() -> dict[tuple[Any, ...], ThreadState]:
+    """Thread states the partials of this request have read, by (order, person, role): a
+    page's tab label and its thread share one read, in whichever order the page draws them.
+    Kept in the request's WSGI environ, not on ``g``: an app context can outlive a request
+    (tests push one around many)."""
+    return request.environ.setdefault("flask_order_messages.thread_states", {})  # type: ignore[no-any-return]
+
+
+def _state_key(order: Any, actor: Any) -> tuple[Any, ...]:
+    return (ext.order_key(order), actor.id, actor.role)
+
+
 def render_and_mark(order: Any, actor: Any, side: str, next: str | None = None) -> Markup:
     """The thread partial of ``order`` for ``actor``; the thread is marked read for them."""
-    return render_panel(services.thread_view(order, actor), side, next)
+    known = _read_in_this_request()
+    key = _state_key(order, actor)
+    view = services.thread_view(order, actor, state=known.get(key))
+    known[key] = view.read_state()  # a tab label drawn after the thread counts nothing unread
+    return render_panel(view, side, next)
+
+
+def tab_unread_count(order: Any, actor: Any) -> int:
+    """Unread messages on ``order`` for ``actor``, for a tab label: read once per request
+    (a thread drawn after the label reuses the read; one drawn before it marked all read)."""
+    known = _read_in_this_request()
+    key = _state_key(order, actor)
+    if key not in known:
+        known[key] = thread_state(order, actor)
+    return known[key].unread
 
 
 class PartialHelpers:
@@ -124,13 +151,13 @@ class PartialHelpers:
         known = g.get("order_messages_unread_threads")  # the Messages section counted them
         unread = known[1] if known is not None and known[0] == actor.id else None
         counts = services.bell_counts(actor, unread_threads=unread)
-        counts["overdue_disputes"] = services.overdue_dispute_count(actor)
+        counts.setdefault("overdue_disputes", 0)  # counted with the others while deadlines are on
         return Markup(render_template("order_messages/_bell.html", counts=counts))
 
     def staff_tab_label(self, order: Any) -> Markup:
         """``Messages`` with the staff member's unread count, for the admin order page's tab."""
         user = self._user()
-        unread = services.order_unread_count(order, services.staff_actor(user)) if user else 0
+        unread = tab_unread_count(order, services.staff_actor(user)) if user else 0
         return Markup(render_template("order_messages/_tab_label.html", unread=unread))
 
     def staff_panel(self, order: Any, next: str | None = None) -> Markup:
@@ -145,7 +172,7 @@ class PartialHelpers:
         """``Messages`` with the customer's unread count, for their order page's tab."""
         user = self._user()
         owner = user is not None and ext.order_owner_id(order) == ext.user_key(user)
-        unread = services.order_unread_count(order, services.customer_actor(user)) if owner else 0
+        unread = tab_unread_count(order, services.customer_actor(user)) if owner else 0
         return Markup(render_template("order_messages/_tab_label.html", unread=unread))
 
     def customer_panel(self, order: Any, next: str | None = None) -> Markup:

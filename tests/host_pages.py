@@ -272,8 +272,7 @@ def db_state() -> tuple[Any, ...]:
         return [tuple(row) for row in found]
 
     return tuple(
-        (field.name, rows_of(getattr(models, field.name)))
-        for field in dataclasses.fields(models)
+        (field.name, rows_of(getattr(models, field.name))) for field in dataclasses.fields(models)
     )
 
 

@@ -152,7 +152,9 @@ def test_a_second_init_app_on_one_app_is_refused(app):
 
 def test_two_apps_share_one_extension_with_their_own_settings_and_data(host_app, tmp_path):
     # Two shops, two SQLite files (whatever TEST_DATABASE_URL says, they must not share one).
-    first = host_app(ORDER_MESSAGES_PER_PAGE=5, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/a.db")
+    first = host_app(
+        ORDER_MESSAGES_PER_PAGE=5, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/a.db"
+    )
     second = host_app(
         ORDER_MESSAGES_MAIL_DELIVERY="off", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/b.db"
     )

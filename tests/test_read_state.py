@@ -249,17 +249,37 @@ def test_mark_read_and_unread_send_thread_read(three, as_staff, staff, app):
 
 def test_bell_counts_unread_threads_and_open_disputes(three, as_staff, as_customer):
     a, b, c = three
-    assert services.bell_counts(as_staff) == {"unread_threads": 3, "open_disputes": 0}
+    assert services.bell_counts(as_staff) == {
+        "unread_threads": 3,
+        "open_disputes": 0,
+        "overdue_disputes": 0,
+    }
     services.open_dispute(a, as_customer, "Broken")
     # A dispute event on an already unread thread does not count it twice.
-    assert services.bell_counts(as_staff) == {"unread_threads": 3, "open_disputes": 1}
+    assert services.bell_counts(as_staff) == {
+        "unread_threads": 3,
+        "open_disputes": 1,
+        "overdue_disputes": 0,
+    }
     # Staff opening a dispute have read that thread (they wrote into it).
     services.open_dispute(c, as_staff, "Payment reversed")
-    assert services.bell_counts(as_staff) == {"unread_threads": 2, "open_disputes": 2}
+    assert services.bell_counts(as_staff) == {
+        "unread_threads": 2,
+        "open_disputes": 2,
+        "overdue_disputes": 0,
+    }
     services.mark_read(as_staff)
-    assert services.bell_counts(as_staff) == {"unread_threads": 0, "open_disputes": 2}
+    assert services.bell_counts(as_staff) == {
+        "unread_threads": 0,
+        "open_disputes": 2,
+        "overdue_disputes": 0,
+    }
     services.close_dispute(a, as_staff)
-    assert services.bell_counts(as_staff) == {"unread_threads": 0, "open_disputes": 1}
+    assert services.bell_counts(as_staff) == {
+        "unread_threads": 0,
+        "open_disputes": 1,
+        "overdue_disputes": 0,
+    }
     # The customer's bell: staff's dispute event on c is unread for them.
     assert services.bell_counts(as_customer) == {"unread_threads": 2, "open_disputes": 1}
 

@@ -5,7 +5,9 @@ Random sequences of posts (the customer, staff A, staff B; staff also write staf
 the same customer.  After every step each person's unread count per thread, and at the end of
 each sequence every count the services give - per thread, per order, the bell, the unread
 filter of the Messages section, the customer's header total, the "New messages" divider, each
-read pointer - equals what the model says (checking everything after every step made the test
+read pointer - equals what the model says.  Steps also age the entries past the read
+floor's margin and raise a staff member's floor, so the bell's floor-backed count is held to
+the same model (checking everything after every step made the test
 slow on MariaDB).
 
 The model is the rule from DESIGN.md in a few lines: a message is unread for a person when it is
@@ -18,13 +20,16 @@ something unread marks it read.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import g
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flask_order_messages import services
 from flask_order_messages.extension import current_order_messages as ext
+from flask_order_messages.services import floors
 
 from .conftest import User, db, make_order
 
@@ -79,6 +84,10 @@ step = st.one_of(
     st.tuples(st.just("read"), who_st, st.one_of(order_st, st.none())),
     st.tuples(st.just("unread"), who_st, st.one_of(order_st, st.none())),
     st.tuples(st.just("view"), who_st, order_st),
+    # Time passes (every entry so far becomes older than the floor's margin), then a staff
+    # member's read floor is raised past whatever is old enough.
+    st.tuples(st.just("age"), who_st, order_st),
+    st.tuples(st.just("floor"), st.sampled_from(PEOPLE[1:]), order_st),
 )
 
 
@@ -86,9 +95,18 @@ def _wipe() -> None:
     """Back to two orders without threads (one hypothesis example after another)."""
     db.session.rollback()
     m = ext.models
-    for model in (m.MailOutbox, m.ReadPointer, m.Dispute, m.Message, m.Thread):
+    for model in (
+        m.MailOutbox,
+        m.ReadFloorThread,
+        m.ReadFloor,
+        m.ReadPointer,
+        m.Dispute,
+        m.Message,
+        m.Thread,
+    ):
         db.session.execute(sa.delete(model))
     db.session.commit()
+    g.pop("order_messages_floors", None)  # the floors read earlier are gone with their rows
 
 
 @settings(
@@ -123,6 +141,12 @@ def test_counts_follow_the_model(app, steps):
             services.mark_unread(actor, _thread_ids(orders, targets))
             for o in targets:
                 model.mark_unread(who, o)
+        elif kind == "age":
+            for entry in db.session.execute(sa.select(ext.models.Message)).scalars():
+                entry.created_at -= floors.MARGIN + timedelta(minutes=1)
+            db.session.commit()
+        elif kind == "floor":
+            floors.refresh(actor)
         else:
             services.thread_view(orders[order], actor)
             model.view(who, order)
@@ -179,6 +203,9 @@ def _assert_counts_agree(model: Model, actors, orders, where: str) -> None:
         counts = services.unread_counts(actor, list(ids.values()))
         got = {o: counts.get(ids[o], 0) if o in ids else 0 for o in ORDERS}
         assert got == {o: len(model.unread(who, o)) for o in ORDERS}, f"{where}: {who}"
+        # The bell counts through the read floor (staff): it must agree too.
+        unread_threads = sum(1 for o in ORDERS if model.unread(who, o))
+        assert services.unread_thread_count(actor) == unread_threads, f"{where}: {who}"
 
 
 def _assert_agrees(model: Model, actors, orders, where: str) -> None:

@@ -10,7 +10,7 @@ from flask_order_messages import services, staff_actor
 
 from ..auth import login_manager
 from ..messaging import order_messages
-from ..models import STATUSES, Order, User, db
+from ..models import STATUSES, Order, db
 from . import current_tab, om
 
 bp = Blueprint("admin", __name__)
@@ -65,16 +65,17 @@ def orders() -> str:
 def order(order_id: int) -> str:
     order = db.session.get(Order, order_id) or abort(404)
     tab = current_tab(request.args.get("tab"))
-    panel = om().staff_panel(order) if tab == "messages" else None
+    if tab == "messages":
+        panel = om().staff_panel(order)
+        return render_template("shop/admin/order.html", order=order, tab=tab, panel=panel)
+    # The details tab: the customer (loaded with the order) and how many orders they have.
     others = db.session.scalar(
         db.select(db.func.count(Order.id)).where(Order.customer_id == order.customer_id)
     )
-    customer = db.session.get(User, order.customer_id)
     return render_template(
         "shop/admin/order.html",
         order=order,
         tab=tab,
-        panel=panel,
-        customer=customer,
+        customer=order.customer,
         customer_orders=others,
     )

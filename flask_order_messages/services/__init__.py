@@ -14,6 +14,7 @@ from .disputes import (
     reopen_dispute,
     reopenable_dispute,
 )
+from .floors import refresh_if_stale as refresh_read_floor
 from .listing import (
     ORDER_FILTERS,
     THREAD_FILTERS,
@@ -73,6 +74,7 @@ __all__ = [
     "parse_choice",
     "parse_page",
     "post_message",
+    "refresh_read_floor",
     "reopen_dispute",
     "reopenable_dispute",
     "staff_actor",

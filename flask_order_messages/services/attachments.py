@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import ValidationError
 from ..extension import current_order_messages as ext
@@ -146,21 +147,25 @@ def check_uploads(files: Iterable[Any]) -> list[Upload]:
 
 def store(message: Any, uploads: list[Upload]) -> list[str]:
     """Write ``uploads`` to the storage and add their rows for ``message`` (flushed, not
-    committed).  Returns the storage keys written, for :func:`discard` should the
-    transaction fail.  If a write fails, the files written before it are removed."""
+    committed).  ``message`` is new: these are all its files, and ``message.attachments``
+    says so without asking the database (the mail about it lists them).  Returns the storage
+    keys written, for :func:`discard` should the transaction fail.  If a write fails, the
+    files written before it are removed."""
     if not uploads:
+        set_committed_value(message, "attachments", [])
         return []
     storage = current_storage()
     model = ext.models.Attachment
     db = session()
     keys: list[str] = []
+    rows: list[Any] = []
     try:
         for upload in uploads:
             key = new_key()
             upload.stream.seek(0)
             storage.save(key, upload.stream, content_type=upload.content_type)
             keys.append(key)
-            db.add(
+            rows.append(
                 model(
                     message_id=message.id,
                     filename=upload.filename,
@@ -170,10 +175,12 @@ def store(message: Any, uploads: list[Upload]) -> list[str]:
                     created_at=message.created_at,
                 )
             )
+            db.add(rows[-1])
         db.flush()
     except BaseException:
         discard(keys)
         raise
+    set_committed_value(message, "attachments", rows)
     return keys
 
 

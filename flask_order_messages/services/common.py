@@ -79,6 +79,18 @@ def session() -> Any:
     return ext.db.session
 
 
+def commit_keeping_loaded() -> None:
+    """Commit without expiring loaded rows.  Moving a pointer changes no loaded object, and a
+    page that marks a thread read while rendering it would otherwise reload every message
+    one query at a time."""
+    db = session()()  # the Session itself, behind the scoped_session
+    expire, db.expire_on_commit = db.expire_on_commit, False
+    try:
+        db.commit()
+    finally:
+        db.expire_on_commit = expire
+
+
 def visible_to(actor: Actor, message_model: Any) -> Any:
     """SQL condition: entries this actor may see (customers never see staff-only notes)."""
     if actor.is_staff:

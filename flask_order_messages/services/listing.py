@@ -11,6 +11,7 @@ from .. import search
 from ..errors import ValidationError
 from ..extension import current_order_messages as ext
 from ..extension import current_settings
+from . import floors
 from .common import (
     Actor,
     customer_scope,
@@ -89,6 +90,8 @@ def _search_condition(actor: Actor, query: str) -> Any:
             visible=visible_to(actor, m),
             bind=session().get_bind(mapper=sa.inspect(m)),
             within=own,
+            # Staff see every entry: the threads' search documents answer for them.
+            documents=models.ThreadSearch if actor.is_staff else None,
         )
     ]
     key = ext.parse_order_key(query.strip().lstrip("#"))
@@ -145,7 +148,7 @@ def list_threads(
     if query.strip():
         conditions.append(_search_condition(actor, query))
     if filter == "unread":
-        conditions.append(unread)
+        conditions.extend([floors.candidates(actor), unread])
     elif filter in ("disputes", "overdue"):
         # Also said as "among the threads with an open dispute", so that a database that
         # cannot reorder the outer join (SQLite) starts from the few disputes, not every thread.
@@ -170,10 +173,23 @@ def list_threads(
         # known, the page is a slice of the unread ones and/or a slice of the read ones, each
         # read newest first down the last_message_at index, stopping after the page --
         # instead of sorting every thread by an unread CASE.
-        total, unread_total = session().execute(count_stmt).one()
+        # The unread ones are counted among the reader's candidates (see floors.py), the
+        # others need no pointers: two small counts rather than one over every pointer.
+        unread_count = base.with_only_columns(sa.func.count()).where(
+            *conditions, floors.candidates(actor), unread
+        )
+        every = sa.select(sa.func.count()).where(*conditions)
+        total_count = unread_count if filter == "unread" else every
+        total, unread_total = (
+            session()
+            .execute(sa.select(total_count.scalar_subquery(), unread_count.scalar_subquery()))
+            .one()
+        )
         joined = base.with_only_columns().where(*conditions)
         numbers = (int(total or 0), int(unread_total or 0))
-        page_ids = _page_slices(joined, unread, numbers, offset, per_page)
+        page_ids = _page_slices(
+            joined, sa.and_(floors.candidates(actor), unread), unread, numbers, offset, per_page
+        )
         stmt = stmt.join(page_ids, page_ids.c.id == t.id).order_by(
             page_ids.c.rank, t.last_message_at.desc(), t.id.desc()
         )
@@ -217,12 +233,19 @@ def list_threads(
 
 
 def _page_slices(
-    joined: Any, unread: Any, counts: tuple[int, int], offset: int, per_page: int
+    joined: Any,
+    unread_fast: Any,
+    unread: Any,
+    counts: tuple[int, int],
+    offset: int,
+    per_page: int,
 ) -> Any:
     """Subquery (id, rank) of the threads on one page of "unread first, then newest": the
     unread threads' rows ``offset`` to ``offset + per_page``, then as many read ones as the
     page has room for.  ``joined`` selects from the threads joined to the reader's pointers,
-    with the list's conditions; ``counts`` is (threads, unread threads) it finds."""
+    with the list's conditions; ``counts`` is (threads, unread threads) it finds.
+    ``unread_fast`` says "unread" as the same ``unread`` narrowed to the reader's
+    candidates, which finds the unread ones without looking at every thread."""
     t = ext.models.Thread
     total, unread_total = counts
     newest = (t.last_message_at.desc(), t.id.desc())
@@ -231,7 +254,7 @@ def _page_slices(
     if take_unread:
         rows = (
             joined.add_columns(t.id.label("id"), sa.literal(0).label("rank"))
-            .where(unread)
+            .where(unread_fast)
             .order_by(*newest)
             .limit(take_unread)
             .offset(offset)

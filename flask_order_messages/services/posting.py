@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from .. import mail, signals
+from .. import mail, search, signals
 from ..errors import ValidationError
 from ..extension import current_order_messages as ext
 from ..models import KIND_MESSAGE, KIND_NOTE, utcnow
@@ -18,28 +18,37 @@ from .common import Actor, clean_body, session
 from .reading import advance_pointer
 
 
-def get_thread(order: Any) -> Any | None:
-    """The thread of ``order``, or None if nobody has written yet."""
+def get_thread(order: Any, *, lock: bool = False) -> Any | None:
+    """The thread of ``order``, or None if nobody has written yet.  ``lock=True`` also takes
+    its row lock (see :func:`lock_thread`) in the same read."""
     t = ext.models.Thread
-    return session().execute(sa.select(t).where(t.order_id == ext.order_key(order))).scalar()
+    stmt = sa.select(t).where(t.order_id == ext.order_key(order))
+    if lock:
+        stmt = stmt.with_for_update()
+    return session().execute(stmt).scalar()
 
 
-def get_or_create_thread(order: Any) -> Any:
-    """The thread of ``order``, created if needed.
+def get_or_create_thread(order: Any, *, lock: bool = False) -> Any:
+    """The thread of ``order``, created if needed; ``lock=True`` returns it locked for the
+    rest of the transaction (see :func:`lock_thread`).
 
     The unique key on ``order_id`` decides a race between two first messages: the loser's
     insert fails, it rolls back and reads the winner's thread.
     """
-    thread = get_thread(order)
+    thread = get_thread(order, lock=lock)
     if thread is not None:
         return thread
     db = session()
+    if lock:
+        # On MariaDB a locking read that found nothing holds a gap lock, and two first
+        # messages holding one each would deadlock on their inserts: let it go first.
+        db.rollback()
     db.add(ext.models.Thread(order_id=ext.order_key(order), message_count=0))
     try:
         db.commit()
     except IntegrityError:
         db.rollback()
-    thread = get_thread(order)
+    thread = get_thread(order, lock=lock)
     assert thread is not None
     return thread
 
@@ -54,15 +63,23 @@ def lock_thread(thread: Any) -> None:
 
 
 def add_entry(
-    thread: Any, actor: Actor, body: str, *, kind: str = KIND_MESSAGE, event: str | None = None
+    thread: Any,
+    actor: Actor,
+    body: str,
+    *,
+    kind: str = KIND_MESSAGE,
+    event: str | None = None,
+    locked: bool = False,
 ) -> Any:
     """Add one entry to ``thread`` inside the current transaction (no commit).
 
     The thread's newest-message columns move with one UPDATE that cannot go backwards, so two
     posts at once leave them pointing at the newer message.  The author's own pointer moves
-    to the new entry: writing into a thread means having read it.
+    to the new entry: writing into a thread means having read it.  ``locked=True``: the
+    caller holds the thread's row lock already, in this transaction.
     """
-    lock_thread(thread)
+    if not locked:
+        lock_thread(thread)
     models = ext.models
     db = session()
     now = utcnow()
@@ -92,6 +109,8 @@ def add_entry(
         )
         .execution_options(synchronize_session=False)
     )
+    # The thread's staff search document takes the entry's words (one upsert, under the lock).
+    search.add_to_document(db, models.ThreadSearch, thread.id, message.search_text)
     if actor.id is not None:  # an automatic step (expire-disputes) has nobody to mark read for
         advance_pointer(actor, thread.id, message.id)
     return message
@@ -123,10 +142,11 @@ def post_message(
     if note and not actor.is_staff:
         raise PermissionError("Only staff can write staff-only notes.")
     uploads = attachments.check_uploads(files)
-    thread = get_or_create_thread(order)
+    thread = get_or_create_thread(order, lock=True)
     stored: list[str] = []
     try:
-        message = add_entry(thread, actor, text, kind=KIND_NOTE if note else KIND_MESSAGE)
+        kind = KIND_NOTE if note else KIND_MESSAGE
+        message = add_entry(thread, actor, text, kind=kind, locked=True)
         stored = attachments.store(message, uploads)
         outbox_ids = mail.queue_for_entry(message, order, actor)
         session().commit()
@@ -137,7 +157,9 @@ def post_message(
         session().rollback()
         attachments.discard(stored)
         raise
-    session().refresh(thread)
+    # The UPDATE moved the thread's columns behind the session's back: read them again on
+    # their next use (a commit that keeps loaded rows would not have expired them).
+    session().expire(thread)
     mail.dispatch(outbox_ids)
     signals.message_posted.send(
         current_app._get_current_object(),  # type: ignore[attr-defined]

@@ -10,9 +10,12 @@ from flask import current_app
 
 from .. import signals
 from ..extension import current_order_messages as ext
+from ..extension import current_settings
 from ..models import utcnow
+from . import floors
 from .common import (
     Actor,
+    commit_keeping_loaded,
     customer_scope,
     pointer_join,
     session,
@@ -20,6 +23,7 @@ from .common import (
     unread_message_condition,
     visible_to,
 )
+from .deadlines import overdue_condition
 
 
 def _upsert(actor: Actor, source: Any, *, monotonic: bool) -> None:
@@ -59,18 +63,6 @@ def _upsert(actor: Actor, source: Any, *, monotonic: bool) -> None:
     session().execute(stmt)
 
 
-def _commit_keeping_loaded() -> None:
-    """Commit without expiring loaded rows.  Moving a pointer changes no loaded object, and a
-    page that marks a thread read while rendering it would otherwise reload every message
-    one query at a time."""
-    db = session()()  # the Session itself, behind the scoped_session
-    expire, db.expire_on_commit = db.expire_on_commit, False
-    try:
-        db.commit()
-    finally:
-        db.expire_on_commit = expire
-
-
 def _user_literal(actor: Actor) -> Any:
     return sa.literal(actor.id, type_=ext.user_pk.type)
 
@@ -108,7 +100,7 @@ def mark_read(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
         _user_literal(actor), t.id, t.last_message_id, sa.literal(utcnow(), type_=sa.DateTime)
     ).where(_threads_in_scope(actor, ids))
     _upsert(actor, source, monotonic=True)
-    _commit_keeping_loaded()
+    commit_keeping_loaded()
     _send_read(actor, ids, read=True)
 
 
@@ -134,8 +126,9 @@ def mark_unread(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
     source = sa.select(
         _user_literal(actor), t.id, newest_other - 1, sa.literal(utcnow(), type_=sa.DateTime)
     ).where(_threads_in_scope(actor, ids), newest_other.is_not(None))
+    floors.list_marked_unread(actor, ids)
     _upsert(actor, source, monotonic=False)
-    _commit_keeping_loaded()
+    commit_keeping_loaded()
     _send_read(actor, ids, read=False)
 
 
@@ -192,7 +185,7 @@ def _unread_thread_count_stmt(actor: Actor) -> Any:
         sa.select(sa.func.count())
         .select_from(t)
         .outerjoin(rp, on)
-        .where(customer_scope(actor), thread_unread_condition(actor))
+        .where(customer_scope(actor), floors.candidates(actor), thread_unread_condition(actor))
     )
 
 
@@ -216,19 +209,35 @@ def open_dispute_count(actor: Actor) -> int:
     return int(session().execute(_open_dispute_count_stmt(actor)).scalar() or 0)
 
 
-def bell_counts(actor: Actor, *, unread_threads: int | None = None) -> dict[str, int]:
-    """The bell: ``{"unread_threads": n, "open_disputes": n}`` in one query (the disputes
-    alone when the caller passes ``unread_threads``, already counted in the same request)."""
-    if unread_threads is not None:
-        return {"unread_threads": unread_threads, "open_disputes": open_dispute_count(actor)}
-    unread, disputes = (
-        session()
-        .execute(
-            sa.select(
-                _unread_thread_count_stmt(actor).scalar_subquery(),
-                _open_dispute_count_stmt(actor).scalar_subquery(),
-            )
-        )
-        .one()
+def _overdue_dispute_count_stmt(actor: Actor) -> Any:
+    d, t = ext.models.Dispute, ext.models.Thread
+    return (
+        sa.select(sa.func.count())
+        .select_from(d)
+        .join(t, t.id == d.thread_id)
+        .where(overdue_condition(d), customer_scope(actor))
     )
-    return {"unread_threads": int(unread or 0), "open_disputes": int(disputes or 0)}
+
+
+def bell_counts(
+    actor: Actor, *, unread_threads: int | None = None, refresh: bool = False
+) -> dict[str, int]:
+    """The bell, in one query: ``unread_threads``, ``open_disputes`` and, for staff while
+    respond-by times are on, ``overdue_disputes`` (past their respond-by time, unanswered).
+
+    ``unread_threads``, when given, was already counted in the same request and is not
+    counted again.  ``refresh=True`` first raises a stale read floor (see :mod:`.floors`),
+    which commits: pass it only where nothing else is pending (the JSON endpoint does)."""
+    if refresh:
+        floors.refresh_if_stale(actor)
+    counts: dict[str, Any] = {"open_disputes": _open_dispute_count_stmt(actor)}
+    if actor.is_staff and current_settings.dispute_response_hours:
+        counts["overdue_disputes"] = _overdue_dispute_count_stmt(actor)
+    if unread_threads is None:
+        counts["unread_threads"] = _unread_thread_count_stmt(actor)
+    columns = [stmt.scalar_subquery() for stmt in counts.values()]
+    found = session().execute(sa.select(*columns)).one()
+    result = {key: int(value or 0) for key, value in zip(counts, found, strict=True)}
+    if unread_threads is not None:
+        result["unread_threads"] = unread_threads
+    return result

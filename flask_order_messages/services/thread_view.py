@@ -6,12 +6,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extension import current_order_messages as ext
 from ..extension import current_settings
-from .common import Actor, session, visible_to
-from .reading import last_read_id, mark_read, unread_counts
+from .common import (
+    Actor,
+    customer_scope,
+    pointer_join,
+    session,
+    unread_message_condition,
+    visible_to,
+)
+from .reading import mark_read
+
+
+@dataclass(frozen=True)
+class ThreadState:
+    """A thread as one person finds it before reading: their pointer, how many entries are
+    unread for them, the thread's disputes oldest first (``thread`` None: nobody wrote yet)."""
+
+    thread: Any | None
+    last_read_id: int
+    unread: int
+    disputes: list[Any]
 
 
 @dataclass
@@ -47,6 +65,11 @@ class ThreadView:
             return entries, [], []
         return entries[:head], entries[head:start], entries[start:]
 
+    def read_state(self) -> ThreadState:
+        """The thread's state for this person once the view has marked it read."""
+        last = self.entries[-1].id if self.entries else 0
+        return ThreadState(self.thread, last, 0, self.disputes)
+
 
 def _names(user_ids: set[Any]) -> dict[Any, str]:
     if not user_ids:
@@ -57,30 +80,77 @@ def _names(user_ids: set[Any]) -> dict[Any, str]:
     return {ext.user_key(u): display(u) for u in users}
 
 
-def thread_view(order: Any, actor: Actor, *, mark: bool = True) -> ThreadView:
-    """The thread of ``order`` as ``actor`` sees it, oldest first, with the "new messages"
-    point computed from their pointer; then (``mark=True``) the thread is marked read."""
-    from .posting import get_thread
-
+def thread_state(order: Any, actor: Actor) -> ThreadState:
+    """The thread of ``order`` with ``actor``'s pointer, unread count and the disputes, in
+    one query (one row per dispute).  A customer gets nothing for someone else's order."""
     models = ext.models
-    m, d = models.Message, models.Dispute
-    thread = get_thread(order)
+    t, m, d = models.Thread, models.Message, models.Dispute
+    rp, on = pointer_join(actor)
+    last_read = sa.func.coalesce(rp.last_read_id, 0)
+    unread = (
+        sa.select(sa.func.count())
+        .select_from(m)
+        .where(m.thread_id == t.id, unread_message_condition(actor, last_read))
+        .correlate(t, rp)
+        .scalar_subquery()
+    )
+    stmt = (
+        sa.select(t, last_read, unread, d)
+        .outerjoin(rp, on)
+        .outerjoin(d, d.thread_id == t.id)
+        .where(t.order_id == ext.order_key(order), customer_scope(actor))
+        .order_by(d.id)
+    )
+    rows = session().execute(stmt).all()
+    if not rows:
+        return ThreadState(None, 0, 0, [])
+    thread, pointer, count, _ = rows[0]
+    disputes = [row[3] for row in rows if row[3] is not None]
+    return ThreadState(thread, int(pointer or 0), int(count or 0), disputes)
+
+
+def _entries(thread: Any, actor: Actor) -> tuple[list[Any], dict[Any, str]]:
+    """The entries ``actor`` may see, oldest first, with their files, and their authors'
+    names: one query, whatever the thread's length."""
+    m, user = ext.models.Message, ext.user_model
+    author = getattr(user, ext.user_pk.key) == m.author_id
+    stmt = (
+        sa.select(m, user)
+        .outerjoin(user, author)
+        .where(m.thread_id == thread.id, visible_to(actor, m))
+        .order_by(m.id)
+    )
+    if current_settings.attachments_enabled:
+        stmt = stmt.options(joinedload(m.attachments))
+    rows = session().execute(stmt).unique().all()
+    display = ext.hook("display_name")
+    names = {ext.user_key(u): display(u) for _, u in rows if u is not None}
+    return [entry for entry, _ in rows], names
+
+
+def thread_view(
+    order: Any, actor: Actor, *, mark: bool = True, state: ThreadState | None = None
+) -> ThreadView:
+    """The thread of ``order`` as ``actor`` sees it, oldest first, with the "new messages"
+    point computed from their pointer; then (``mark=True``) the thread is marked read.
+    ``state`` is the thread's :func:`thread_state` when the caller read it already in this
+    request (a tab label drawn before the thread)."""
+    if state is None:
+        state = thread_state(order, actor)
+    thread = state.thread
     if thread is None:
         return ThreadView(order, None, [], 0, None, None, [], actor)
-    pointer = last_read_id(actor, thread.id)
-    stmt = sa.select(m).where(m.thread_id == thread.id, visible_to(actor, m)).order_by(m.id)
-    if current_settings.attachments_enabled:
-        # Every entry's files in one more query, whatever the thread's length.
-        stmt = stmt.options(selectinload(m.attachments))
-    entries = list(session().execute(stmt).scalars())
-    disputes = list(
-        session().execute(sa.select(d).where(d.thread_id == thread.id).order_by(d.id)).scalars()
-    )
+    entries, names = _entries(thread, actor)
+    disputes = state.disputes
     unread_ids = [
-        e.id for e in entries if e.id > pointer and (e.author_id is None or e.author_id != actor.id)
+        e.id
+        for e in entries
+        if e.id > state.last_read_id and (e.author_id is None or e.author_id != actor.id)
     ]
-    user_ids = {e.author_id for e in entries if e.author_id is not None}
-    user_ids |= {x.opened_by_id for x in disputes} | {x.closed_by_id for x in disputes}
+    # Whoever opened or closed a dispute wrote its event too; look up only who did not.
+    people = {x.opened_by_id for x in disputes} | {x.closed_by_id for x in disputes}
+    looked_up = {e.author_id for e in entries}
+    names.update(_names({p for p in people if p is not None and p not in looked_up}))
     view = ThreadView(
         order=order,
         thread=thread,
@@ -90,7 +160,7 @@ def thread_view(order: Any, actor: Actor, *, mark: bool = True) -> ThreadView:
         open_dispute=next((x for x in disputes if x.is_open), None),
         disputes=disputes,
         actor=actor,
-        names=_names({u for u in user_ids if u is not None}),
+        names=names,
     )
     if mark and unread_ids:
         mark_read(actor, [thread.id])
@@ -99,9 +169,4 @@ def thread_view(order: Any, actor: Actor, *, mark: bool = True) -> ThreadView:
 
 def order_unread_count(order: Any, actor: Actor) -> int:
     """Unread messages on one order for ``actor`` (for a tab label)."""
-    from .posting import get_thread
-
-    thread = get_thread(order)
-    if thread is None:
-        return 0
-    return unread_counts(actor, [thread.id]).get(thread.id, 0)
+    return thread_state(order, actor).unread

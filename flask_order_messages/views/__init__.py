@@ -14,6 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.validators import ValidationError as CSRFValidationError
 
+from .. import mail
 from ..errors import OrderMessagesError
 from ..extension import current_order_messages, current_settings
 from ..templating import safe_next
@@ -179,6 +180,7 @@ def build_blueprint() -> Blueprint:
         static_url_path="/static",
     )
     bp.before_request(_check_csrf)
+    bp.before_request(mail.send_after_response)
     bp.register_error_handler(CSRFError, _csrf_error)
     bp.register_error_handler(OrderMessagesError, _service_error)
     bp.register_error_handler(RateLimitExceeded, _rate_limited)

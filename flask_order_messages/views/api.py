@@ -11,7 +11,6 @@ from flask_login import current_user
 
 from .. import services
 from ..extension import current_order_messages as ext
-from ..extension import current_settings
 from ..models import KIND_NOTE
 from ..panel_extras import event_text
 from ..templating import format_date, message_html
@@ -55,10 +54,7 @@ def counts() -> Response:
     for staff also ``"overdue_disputes"`` while respond-by times are on."""
     user = _user()
     actor = services.staff_actor(user) if ext.is_staff(user) else services.customer_actor(user)
-    counts: dict[str, int] = services.bell_counts(actor)
-    if actor.is_staff and current_settings.dispute_response_hours:
-        counts["overdue_disputes"] = services.overdue_dispute_count(actor)
-    return _json(counts)
+    return _json(services.bell_counts(actor, refresh=True))
 
 
 def _entries(order: Any, actor: services.Actor) -> Response:

@@ -99,6 +99,8 @@ def post_view(order: Any, actor: Actor, side: str) -> Response | tuple[str, int]
     files = uploaded_files()
     # "Add staff-only note" is the reply form's second submit button (name="kind").
     note = side == "staff" and request.form.get("kind") == "note"
+    # Where to go next, while the order is loaded (the commit expires it).
+    done = back_to_thread(order, side)
     try:
         if note:
             check_notes_enabled()
@@ -112,7 +114,7 @@ def post_view(order: Any, actor: Actor, side: str) -> Response | tuple[str, int]
             error=with_files_hint(exc.message, files),
             draft=body,
         )
-    return back_to_thread(order, side)
+    return done
 
 
 def check_notes_enabled() -> None:

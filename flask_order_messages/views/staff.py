@@ -24,6 +24,7 @@ from .common import (
 def messages() -> str:
     """Orders -> Messages: one row per thread, unread first, search, filter, paging."""
     actor = require_staff()
+    services.refresh_read_floor(actor)
     page = services.list_threads(
         actor,
         query=_search_query(request.args.get("q", "")),

@@ -17,8 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    Migration.current().create_search_index()
+    Migration.current().create_search_index("messages")
 
 
 def downgrade() -> None:
-    Migration.current().drop_search_index()
+    Migration.current().drop_search_index("messages")

@@ -1,0 +1,198 @@
+"""Read floors: a staff member's unread count without visiting every thread.
+
+"Unread" is per person and a thread nobody opened has no read pointer, so counting someone's
+unread threads from the pointers alone means looking at every thread the shop ever had.  A
+person's *read floor* is a message id F with a short list of exceptions: every thread whose
+newest entry id is at most F is read by them, except the threads listed for them in
+``read_floor_threads``.  Their unread threads are then among the threads above F and the
+listed ones (:func:`candidates`): the last minutes' activity and their few old unread
+threads, not the shop's history.
+
+The invariant -- *every thread at or below F that is unread for P is listed for P* -- holds
+because:
+
+- :func:`refresh` raises F to a horizon H only after listing every unread thread between the
+  old F and H, and H leaves out the last :data:`MARGIN` of entries, so that an entry whose id
+  was taken before H but whose transaction has not committed yet cannot land below F unseen
+  (a post commits in milliseconds; the margin is minutes).
+- New entries get new, larger ids: a thread with a new entry rises above F by itself.
+- Reading only makes threads read.  The one step that makes a read thread unread again,
+  :func:`~.reading.mark_unread`, lists it in the same transaction (:func:`list_marked_unread`).
+- Both :func:`refresh` and :func:`list_marked_unread` take the person's floor row lock first,
+  so one cannot decide from a state the other is changing; :func:`refresh` also starts a new
+  transaction, so its reads see everything committed before it held the lock (MariaDB's
+  repeatable read would otherwise show it the request's older snapshot).
+
+A floor is kept for staff only (their count is the one over every thread); customers count
+their own few orders' threads directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g
+
+from ..extension import current_order_messages as ext
+from ..models import utcnow
+from .common import Actor, commit_keeping_loaded, pointer_join, session, thread_unread_condition
+
+#: Entries newer than this stay above the floor, whatever else happens (see the module doc).
+MARGIN = timedelta(minutes=5)
+#: A floor older than this is raised by the next :func:`refresh_if_stale`.
+REFRESH_AFTER = timedelta(minutes=1)
+
+
+def _remember(actor: Actor, floor: int) -> int:
+    found: dict[Any, int] = g.setdefault("order_messages_floors", {})
+    found[actor.id] = floor
+    return floor
+
+
+def floor_of(actor: Actor) -> int:
+    """The actor's floor (0 when they have none), read once per request.  A value read
+    earlier in the request is safe to use: floors only rise, and a thread they rise past
+    unread is listed."""
+    found = g.get("order_messages_floors", {})
+    if actor.id in found:
+        return int(found[actor.id])
+    f = ext.models.ReadFloor
+    floor = session().execute(sa.select(f.floor_id).where(f.user_id == actor.id)).scalar()
+    return _remember(actor, int(floor or 0))
+
+
+def candidates(actor: Actor) -> Any:
+    """SQL condition on Thread: the threads that may be unread for ``actor`` -- for staff,
+    those above their floor and those listed for them; for customers every thread (their
+    counts are narrowed to their own orders anyway).
+
+    The floor goes into the SQL as a number, not a subquery, so that the planner sees how
+    few threads lie above it."""
+    if not actor.is_staff:
+        return sa.true()
+    models = ext.models
+    t, listed = models.Thread, models.ReadFloorThread
+    above = sa.select(t.id).where(t.last_message_id > floor_of(actor))
+    mine = sa.select(listed.thread_id).where(listed.user_id == actor.id)
+    return t.id.in_(sa.union(above, mine))
+
+
+def _insert(dialect: str, table: Any) -> Any:
+    if dialect in ("mysql", "mariadb"):
+        from sqlalchemy.dialects.mysql import insert as mysql_insert
+
+        return mysql_insert(table)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+def _lock(actor: Actor) -> None:
+    """Take the actor's floor row lock for the rest of the transaction, making the row (at
+    floor 0) if they have none.  An upsert that rewrites the row locks it on PostgreSQL and
+    MariaDB; on SQLite any write locks the whole database."""
+    f = ext.models.ReadFloor
+    dialect = session().get_bind().dialect.name
+    stmt = _insert(dialect, f).values(user_id=actor.id, floor_id=0, updated_at=utcnow())
+    if dialect in ("mysql", "mariadb"):
+        stmt = stmt.on_duplicate_key_update(floor_id=f.floor_id)
+    else:
+        stmt = stmt.on_conflict_do_update(index_elements=["user_id"], set_={"floor_id": f.floor_id})
+    session().execute(stmt)
+
+
+def _list(actor: Actor, source: Any) -> None:
+    """Add (user_id, thread_id) rows from the SELECT ``source`` to the actor's list."""
+    listed = ext.models.ReadFloorThread
+    dialect = session().get_bind().dialect.name
+    stmt = _insert(dialect, listed).from_select(["user_id", "thread_id"], source)
+    if dialect in ("mysql", "mariadb"):
+        stmt = stmt.prefix_with("IGNORE")
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["user_id", "thread_id"])
+    session().execute(stmt)
+
+
+def _user(actor: Actor) -> Any:
+    return sa.literal(actor.id, type_=ext.user_pk.type)
+
+
+def list_marked_unread(actor: Actor, thread_ids: Iterable[int] | None) -> None:
+    """Inside :func:`~.reading.mark_unread`'s transaction, before it moves any pointer back:
+    list the threads it makes unread (``None``: every thread, which simply lowers the floor
+    to 0)."""
+    models = ext.models
+    f, t = models.ReadFloor, models.Thread
+    _lock(actor)
+    if thread_ids is None:
+        # The list stays: a count that read the old floor earlier in a request still finds
+        # the threads listed under it.  The next refresh drops those read.
+        session().execute(sa.update(f).where(f.user_id == actor.id).values(floor_id=0))
+        _remember(actor, 0)
+        return
+    _list(actor, sa.select(_user(actor), t.id).where(t.id.in_(list(thread_ids))))
+
+
+def _horizon() -> int:
+    """The newest entry id older than :data:`MARGIN` (0 when there is none)."""
+    m = ext.models.Message
+    stmt = sa.select(m.id).where(m.created_at < utcnow() - MARGIN).order_by(m.id.desc()).limit(1)
+    return int(session().execute(stmt).scalar() or 0)
+
+
+def refresh(actor: Actor) -> None:
+    """Raise the staff member's floor to the horizon, listing the unread threads it passes,
+    and drop listed threads they have read since.  Runs in a transaction of its own and
+    commits (so call it where nothing else is pending: the views that count do)."""
+    models = ext.models
+    f, listed, t = models.ReadFloor, models.ReadFloorThread, models.Thread
+    commit_keeping_loaded()  # a fresh transaction: see the module doc
+    _lock(actor)
+    floor = int(session().execute(sa.select(f.floor_id).where(f.user_id == actor.id)).scalar())
+    horizon = _horizon()
+    rp, on = pointer_join(actor)
+    unread = thread_unread_condition(actor)
+    if horizon > floor:
+        passed = (
+            sa.select(_user(actor), t.id)
+            .select_from(t)
+            .outerjoin(rp, on)
+            .where(t.last_message_id > floor, t.last_message_id <= horizon, unread)
+        )
+        _list(actor, passed)
+    read_again = (
+        sa.select(t.id)
+        .select_from(t)
+        .outerjoin(rp, on)
+        .where(t.id == listed.thread_id, sa.not_(unread))
+        .correlate(listed)
+    )
+    session().execute(sa.delete(listed).where(listed.user_id == actor.id, read_again.exists()))
+    session().execute(
+        sa.update(f)
+        .where(f.user_id == actor.id)
+        .values(floor_id=max(floor, horizon), updated_at=utcnow())
+    )
+    commit_keeping_loaded()
+    _remember(actor, max(floor, horizon))
+
+
+def refresh_if_stale(actor: Actor) -> None:
+    """:func:`refresh` a staff member's floor when they have none or it is older than
+    :data:`REFRESH_AFTER`: one small read otherwise (which also serves :func:`floor_of`)."""
+    if not actor.is_staff:
+        return
+    f = ext.models.ReadFloor
+    stmt = sa.select(f.floor_id, f.updated_at).where(f.user_id == actor.id)
+    found = session().execute(stmt).first()
+    if found is None or found.updated_at < utcnow() - REFRESH_AFTER:
+        refresh(actor)
+    else:
+        _remember(actor, int(found.floor_id))

@@ -1,0 +1,126 @@
+"""Read floors (services/floors.py): the staff bell counts through them and stays exact.
+
+Each test ages the entries past the floor's margin where it needs the floor to move, raises
+the floor, and checks the count against the per-thread counts (which never use the floor)
+and against what the person was shown.  ``candidates`` is checked too: the point of the
+floor is that old read threads are no longer looked at.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from flask_order_messages import services
+from flask_order_messages.extension import current_order_messages as ext
+from flask_order_messages.services import floors
+
+from .conftest import db, make_order
+from .host_pages import P
+
+
+def age_everything() -> None:
+    """Every entry so far becomes older than the floor's margin."""
+    for entry in db.session.execute(sa.select(ext.models.Message)).scalars():
+        entry.created_at -= floors.MARGIN + timedelta(minutes=1)
+    db.session.commit()
+
+
+def candidate_ids(actor) -> set[int]:
+    t = ext.models.Thread
+    return set(db.session.execute(sa.select(t.id).where(floors.candidates(actor))).scalars())
+
+
+def exact_unread_threads(actor) -> int:
+    """The count without the floor: threads with any unread entry, one by one."""
+    ids = db.session.execute(sa.select(ext.models.Thread.id)).scalars().all()
+    return len(services.unread_counts(actor, ids))
+
+
+def floor_of(actor) -> int:
+    f = ext.models.ReadFloor
+    return int(db.session.execute(sa.select(f.floor_id).where(f.user_id == actor.id)).scalar())
+
+
+def threads(customer, count: int, actor) -> list:
+    orders = [make_order(customer) for _ in range(count)]
+    for order in orders:
+        services.post_message(order, actor, f"About order {order.id}")
+    return orders
+
+
+def test_old_read_threads_leave_the_count_and_unread_ones_stay(app, staff, customer):
+    as_staff, as_customer = services.staff_actor(staff), services.customer_actor(customer)
+    orders = threads(customer, 6, as_customer)
+    for order in orders[:4]:
+        services.thread_view(order, as_staff)  # read four, two stay unread
+    age_everything()
+    floors.refresh(as_staff)
+    all_ids = {services.get_thread(o).id for o in orders}
+    unread_ids = {services.get_thread(o).id for o in orders[4:]}
+    assert floor_of(as_staff) == max(m.id for m in db.session.query(ext.models.Message))
+    assert candidate_ids(as_staff) == unread_ids  # the four read threads are not looked at
+    assert services.unread_thread_count(as_staff) == 2 == exact_unread_threads(as_staff)
+    # Reading one of the listed threads: the count drops at once, the list at the next refresh.
+    services.thread_view(orders[4], as_staff)
+    assert services.unread_thread_count(as_staff) == 1 == exact_unread_threads(as_staff)
+    floors.refresh(as_staff)
+    assert candidate_ids(as_staff) == {services.get_thread(orders[5]).id}
+    # A new message on an old read thread lifts it above the floor by itself.
+    services.post_message(orders[0], as_customer, "One more thing")
+    assert services.unread_thread_count(as_staff) == 2 == exact_unread_threads(as_staff)
+    assert candidate_ids(as_staff) < all_ids
+
+
+def test_recent_entries_stay_above_the_floor(app, staff, customer):
+    """An entry younger than the margin may belong to a transaction that commits after the
+    floor moved: the floor never passes it."""
+    as_staff, as_customer = services.staff_actor(staff), services.customer_actor(customer)
+    old = threads(customer, 2, as_customer)
+    age_everything()
+    recent = threads(customer, 1, as_customer)
+    floors.refresh(as_staff)
+    newest_old = max(services.get_thread(o).last_message_id for o in old)
+    assert floor_of(as_staff) == newest_old
+    assert services.get_thread(recent[0]).last_message_id > floor_of(as_staff)
+    assert services.unread_thread_count(as_staff) == 3 == exact_unread_threads(as_staff)
+
+
+def test_mark_unread_below_the_floor_is_counted(app, staff, customer):
+    as_staff, as_customer = services.staff_actor(staff), services.customer_actor(customer)
+    orders = threads(customer, 3, as_customer)
+    services.mark_read(as_staff)
+    age_everything()
+    floors.refresh(as_staff)
+    assert services.unread_thread_count(as_staff) == 0 and candidate_ids(as_staff) == set()
+    services.mark_unread(as_staff, [services.get_thread(orders[1]).id])
+    assert services.unread_thread_count(as_staff) == 1 == exact_unread_threads(as_staff)
+    floors.refresh(as_staff)  # still unread: it stays listed
+    assert services.unread_thread_count(as_staff) == 1
+    # "Mark all unread" lowers the floor to 0 instead of listing every thread.
+    services.mark_unread(as_staff)
+    assert floor_of(as_staff) == 0
+    assert services.unread_thread_count(as_staff) == 3 == exact_unread_threads(as_staff)
+
+
+def test_the_messages_section_and_bell_agree_with_the_floor(app, staff, customer, browser):
+    as_staff, as_customer = services.staff_actor(staff), services.customer_actor(customer)
+    orders = threads(customer, 5, as_customer)
+    services.mark_read(as_staff, [services.get_thread(o).id for o in orders[:3]])
+    age_everything()
+    browser.login(staff)
+    # The JSON bell raises a missing floor, then counts through it.
+    assert browser.get(f"{P}/api/counts").get_json()["unread_threads"] == 2
+    assert floor_of(as_staff) > 0
+    page = services.list_threads(as_staff)
+    assert page.unread_total == 2 and page.total == 5
+    assert [r.thread.order_id for r in page.rows[:2]] == [orders[4].id, orders[3].id]
+    assert services.list_threads(as_staff, filter="unread").total == 2
+
+
+def test_a_floor_is_staff_only(app, customer):
+    as_customer = services.customer_actor(customer)
+    threads(customer, 1, as_customer)
+    services.refresh_read_floor(as_customer)
+    assert db.session.execute(sa.select(ext.models.ReadFloor)).first() is None
