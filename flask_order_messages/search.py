@@ -67,9 +67,6 @@ DOCUMENT_LIMIT = 100_000
 MERGE_BATCH = 250
 #: ``Index.info`` key: the dialects an index exists on (absent: all of them).
 DIALECTS_KEY = "order_messages_dialects"
-#: ``Table.info`` key on the messages table: the thread documents' table, whose full-text
-#: index :func:`add_search_index` adds along with the messages' own.
-DOCUMENTS_KEY = "order_messages_documents"
 
 #: The column type of ``search_text``.  On MariaDB/MySQL a binary collation, so that ``LIKE``
 #: compares exactly (the default collations fold accents and case by their own rules).
@@ -149,8 +146,8 @@ def configured_dialect(config: Any) -> str | None:
 
 
 def add_search_index(table: sa.Table, dialect: str | None) -> None:
-    """Add the full-text index for ``dialect`` to the messages table, and to the thread
-    documents' table linked to it (``info["order_messages_documents"]``), once.
+    """Add the full-text index for ``dialect`` to the messages table, and to its thread
+    documents' table (:func:`install_documents`), once.
 
     Called at ``init_app``, when the database is known: the index exists only in its own
     dialect's form (PostgreSQL's GIN index on an expression, MariaDB's FULLTEXT), so that
@@ -173,7 +170,7 @@ def add_search_index(table: sa.Table, dialect: str | None) -> None:
             mariadb_prefix="FULLTEXT",
             info={DIALECTS_KEY: ("mysql", "mariadb")},
         ).ddl_if(dialect=("mysql", "mariadb"))  # type: ignore[arg-type]  # a tuple works too
-    documents = table.info.get(DOCUMENTS_KEY)
+    documents = _documents_of.get(table)
     if documents is not None:
         add_search_index(documents, dialect)
 
@@ -232,11 +229,16 @@ def install_sqlite_events(table: sa.Table) -> None:
         sa.event.listen(table, "before_drop", sa.DDL(statement).execute_if(dialect="sqlite"))
 
 
+# The thread documents' table of each messages table (not in ``Table.info``: a host's base
+# class may hand every table the same ``info`` dict).
+_documents_of: weakref.WeakKeyDictionary[sa.Table, sa.Table] = weakref.WeakKeyDictionary()
+
+
 def install_documents(messages: sa.Table, documents: sa.Table) -> None:
     """Declare ``documents`` the thread documents of ``messages``: its FTS5 table on SQLite
     (:func:`install_sqlite_events`), its index elsewhere when :func:`add_search_index` indexes
     the messages."""
-    messages.info[DOCUMENTS_KEY] = documents
+    _documents_of[messages] = documents
     install_sqlite_events(documents)
 
 

@@ -151,6 +151,10 @@ def add_threads(count: int, people: list[User], staff: User) -> None:
 
 
 def same_count(small: list[str], large: list[str]) -> None:
+    import os
+    if os.environ.get("OM_PROBE"):
+        print("\nPROBE", len(small), len(large))
+        for x in large: print("   ", " ".join(x.split())[:160])
     assert len(small) == len(large), "\n".join(
         ["small:", *small, "", "large:", *large]  # shows which statement repeats
     )

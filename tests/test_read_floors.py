@@ -8,16 +8,19 @@ floor is that old read threads are no longer looked at.
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import g
 
 from flask_order_messages import services
 from flask_order_messages.extension import current_order_messages as ext
-from flask_order_messages.services import floors
+from flask_order_messages.services import floors, reading
 
-from .conftest import db, make_order
+from .conftest import User, db, make_order
 from .host_pages import P
+from .test_concurrency import run_together
 
 
 def age_everything() -> None:
@@ -124,3 +127,42 @@ def test_a_floor_is_staff_only(app, customer):
     threads(customer, 1, as_customer)
     services.refresh_read_floor(as_customer)
     assert db.session.execute(sa.select(ext.models.ReadFloor)).first() is None
+
+
+def test_mark_unread_and_a_refresh_at_once(app, staff, customer, monkeypatch):
+    """The race the floor lock is for: "mark unread" has listed a thread and moved its pointer
+    back but not committed, while a refresh drops listed threads that look read.  Without the
+    lock the refresh drops it from the list (it still looks read in its snapshot) and the
+    thread, below the floor, vanishes from the count for good."""
+    as_staff, as_customer = services.staff_actor(staff), services.customer_actor(customer)
+    orders = threads(customer, 2, as_customer)
+    age_everything()
+    floors.refresh(as_staff)  # both unread: listed
+    thread_id = services.get_thread(orders[0]).id
+    services.mark_read(as_staff, [thread_id])  # read, but still listed until a refresh
+    staff_id = staff.id
+
+    holding, released = threading.Event(), threading.Event()
+    real_commit = reading.commit_keeping_loaded
+
+    def slow_commit() -> None:
+        if threading.current_thread() is not threading.main_thread():
+            holding.set()
+            released.wait(timeout=1.0)
+        real_commit()
+
+    monkeypatch.setattr(reading, "commit_keeping_loaded", slow_commit)
+
+    def mark_unread() -> None:
+        services.mark_unread(services.staff_actor(db.session.get(User, staff_id)), [thread_id])
+
+    def refresh() -> None:
+        assert holding.wait(timeout=10)
+        floors.refresh(services.staff_actor(db.session.get(User, staff_id)))
+        released.set()
+
+    results = run_together(app, [mark_unread, refresh])
+    assert results == [None, None]
+    db.session.rollback()
+    g.pop("order_messages_floors", None)
+    assert services.unread_thread_count(as_staff) == 2 == exact_unread_threads(as_staff)
