@@ -298,7 +298,9 @@ def filter_orders(query: Any, mode: str, actor: Actor) -> Any:
     threads = sa.select(t.order_id).where(t.last_message_id.is_not(None))
     if mode == "unread":
         rp, on = pointer_join(actor)
-        threads = threads.outerjoin(rp, on).where(thread_unread_condition(actor))
+        threads = threads.outerjoin(rp, on).where(
+            floors.candidates(actor), thread_unread_condition(actor)
+        )
     return query.filter(pk.in_(threads))
 
 

@@ -155,27 +155,31 @@ def last_read_id(actor: Actor, thread_id: int) -> int:
 
 
 def unread_counts(actor: Actor, thread_ids: Iterable[int]) -> dict[int, int]:
-    """Unread messages per thread for ``actor``, in one query.  Threads without any are absent."""
+    """Unread messages per thread for ``actor``, in one query.  Threads without any are absent.
+
+    Per thread, only the entries above the reader's pointer are visited (an index range on
+    ``(thread_id, id)``), and threads whose newest entry is not above it not at all."""
     ids = list(thread_ids)
     if not ids:
         return {}
     models = ext.models
     m, t = models.Message, models.Thread
     rp, on = pointer_join(actor)
-    stmt = (
-        sa.select(m.thread_id, sa.func.count())
-        .select_from(m)
-        .join(t, t.id == m.thread_id)
-        .outerjoin(rp, on)
-        .where(
-            m.thread_id.in_(ids),
-            # A customer asking about someone else's thread learns nothing.
-            customer_scope(actor),
-            unread_message_condition(actor, sa.func.coalesce(rp.last_read_id, 0)),
-        )
-        .group_by(m.thread_id)
+    last_read = sa.func.coalesce(rp.last_read_id, 0)
+    unread = (
+        sa.select(sa.func.count())
+        .where(m.thread_id == t.id, unread_message_condition(actor, last_read))
+        .correlate(t, rp)
+        .scalar_subquery()
     )
-    return {thread_id: count for thread_id, count in session().execute(stmt)}
+    stmt = (
+        sa.select(t.id, unread)
+        .select_from(t)
+        .outerjoin(rp, on)
+        # A customer asking about someone else's thread learns nothing.
+        .where(t.id.in_(ids), customer_scope(actor), t.last_message_id > last_read)
+    )
+    return {thread_id: count for thread_id, count in session().execute(stmt) if count}
 
 
 def _unread_thread_count_stmt(actor: Actor) -> Any:
