@@ -10,7 +10,9 @@ secondary indexes and constraints aside, writes the rows (PostgreSQL ``COPY``; S
 and runs ``VACUUM ANALYZE`` / ``ANALYZE``.  The threads' newest-message columns
 (``last_message_id``, ``last_message_at``, ``last_author_id``, ``message_count``) are filled
 from the messages themselves, and every read pointer is at least at its owner's own last
-message, as the extension's services would leave them.  See ``bench/generate.py`` for the
+message, as the extension's services would leave them, and every thread's staff search
+document (``thread_search``) is written from its messages by the same ``INSERT ... SELECT``
+the migration runs, before its full-text index is built.  See ``bench/generate.py`` for the
 shape of the data.
 """
 
@@ -142,9 +144,21 @@ def table_names(app: Any) -> dict[str, str]:
         "lines": OrderLine.__tablename__,
         "threads": models.Thread.__table__.name,
         "messages": models.Message.__table__.name,
+        "thread_search": models.ThreadSearch.__table__.name,
         "pointers": models.ReadPointer.__table__.name,
         "disputes": models.Dispute.__table__.name,
     }
+
+
+def fill_documents_sql(dialect: Any) -> str:
+    """The statement that writes every thread's search document from its messages (see
+    ``flask_order_messages.search.fill_documents``), as SQL text for a DB-API cursor."""
+    from example_shop.messaging import order_messages
+    from flask_order_messages import search
+
+    models = order_messages.models
+    stmt = search.fill_documents(models.Message.__table__, models.ThreadSearch.__table__, dialect)
+    return str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def plan(shop: Shop, password_hash: str) -> list[tuple[str, Callable[[], Iterable[Any]], int]]:
@@ -208,6 +222,13 @@ def load_postgres(url: str, names: dict[str, str], steps: list[Any]) -> None:
                 for row in tracked(rows(), bar):
                     copy.write_row(row)
         conn.commit()
+        from sqlalchemy.dialects import postgresql
+
+        bar = Progress("thread_search", 1)
+        cur.execute("SET work_mem = '256MB'")
+        cur.execute(fill_documents_sql(postgresql.dialect()))
+        conn.commit()
+        bar.close()
         rebuild = [definition for _name, definition in indexes]
         rebuild += [
             f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
@@ -219,6 +240,8 @@ def load_postgres(url: str, names: dict[str, str], steps: list[Any]) -> None:
             bar.update()
         bar.close()
         for table in tables:
+            if table == names["thread_search"]:  # keyed by thread_id: no sequence
+                continue
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
@@ -272,14 +295,20 @@ def load_sqlite(path: str, names: dict[str, str], steps: list[Any]) -> None:
             while chunk := list(islice(source, 20000)):
                 conn.executemany(sql, chunk)
         conn.execute("COMMIT")
+        from sqlalchemy.dialects import sqlite
+
         from flask_order_messages import search
 
-        bar = Progress("indexes", len(aside) + 1)
+        bar = Progress("thread_search", 1)
+        conn.execute(fill_documents_sql(sqlite.dialect()))  # autocommit: one statement
+        bar.close()
+        bar = Progress("indexes", len(aside) + 2)
         for _kind, _name, sql in aside:
             conn.execute(sql)
             bar.update()
-        conn.execute(search.sqlite_rebuild_statement(names["messages"]))
-        bar.update()
+        for key in ("messages", "thread_search"):
+            conn.execute(search.sqlite_rebuild_statement(names[key]))
+            bar.update()
         bar.close()
         bar = Progress("analyze", 1)
         conn.execute("ANALYZE")

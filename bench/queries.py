@@ -29,16 +29,18 @@ def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[s
         f"{unread_exists(False)})"
     )
     customer_unread = f"t.last_message_id > COALESCE(p.last_read_id, 0) AND {unread_exists(True)}"
+    # Staff search: the threads' search documents (one row per thread, every entry's words).
+    docs = names["thread_search"]
     if pg:
         search = (
-            f"t.id IN (SELECT x.thread_id FROM {m} x WHERE "
-            "to_tsvector('simple', x.search_text) @@ to_tsquery('simple', :word || ':*') "
+            f"t.id IN (SELECT x.thread_id FROM {docs} x WHERE array_to_tsvector("
+            "array_remove(string_to_array(x.search_text, ' '), '')) @@ (:word || ':*')::tsquery "
             "AND (' ' || x.search_text) LIKE '% ' || :word || '%')"
         )
     else:
-        fts = f"{m}_fts"
+        fts = f"{docs}_fts"
         search = (
-            f"t.id IN (SELECT x.thread_id FROM {m} x WHERE x.id IN "
+            f"t.id IN (SELECT x.thread_id FROM {docs} x WHERE x.thread_id IN "
             f"(SELECT rowid FROM {fts} WHERE {fts} MATCH '\"' || :word || '\"*') "
             "AND (' ' || x.search_text) LIKE '% ' || :word || '%')"
         )

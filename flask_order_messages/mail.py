@@ -175,6 +175,10 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
     return [row.id for row in rows]
 
 
+#: Where a request marked by :func:`send_after_response` keeps its outbox ids.
+_AFTER_RESPONSE = "flask_order_messages.mail_after_response"
+
+
 def dispatch(outbox_ids: Iterable[int]) -> None:
     """Hand committed outbox rows to delivery as configured (``MAIL_DELIVERY``).
 
@@ -198,10 +202,6 @@ def dispatch(outbox_ids: Iterable[int]) -> None:
     if not waiting:
         after_this_request(_deliver_when_sent)
     waiting.extend(ids)
-
-
-#: Where a request marked by :func:`send_after_response` keeps its outbox ids.
-_AFTER_RESPONSE = "flask_order_messages.mail_after_response"
 
 
 def send_after_response() -> None:

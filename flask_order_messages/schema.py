@@ -215,6 +215,8 @@ class Migration:
         ``INSERT ... SELECT``, see :func:`.search.fill_documents`)."""
         dialect = self.op.get_context().dialect
         messages, documents = self.tables["messages"], self.tables["thread_search"]
+        if self.dialect in ("mysql", "mariadb"):
+            self.op.execute(search.GROUP_CONCAT_SETTING)
         self.op.execute(search.fill_documents(messages, documents, dialect))
 
 

@@ -104,7 +104,9 @@ def _read_in_this_request() -> dict[tuple[Any, ...], ThreadState]:
     page's tab label and its thread share one read, in whichever order the page draws them.
     Kept in the request's WSGI environ, not on ``g``: an app context can outlive a request
     (tests push one around many)."""
-    return request.environ.setdefault("flask_order_messages.thread_states", {})  # type: ignore[no-any-return]
+    states: dict[tuple[Any, ...], ThreadState]
+    states = request.environ.setdefault("flask_order_messages.thread_states", {})
+    return states
 
 
 def _state_key(order: Any, actor: Any) -> tuple[Any, ...]:

@@ -179,7 +179,10 @@ def search_index_present(h: Host, key: str = "messages") -> bool:
             ).scalar()
             if definition is None:
                 return False
-            assert "USING gin (to_tsvector('simple'::regconfig, search_text))" in definition
+            if key == "messages":
+                assert "USING gin (to_tsvector('simple'::regconfig, search_text))" in definition
+            else:
+                assert "USING gin (array_to_tsvector(array_remove(string_to_array(" in definition
             return True
         found = indexes.get(f"{search.index_name(table)}_ft")
         if found is None:

@@ -65,7 +65,7 @@ def test_the_document_takes_every_entry_once(order, as_customer, as_staff):
     )
     services.post_message(order, as_staff, "Courier claim DHL-42 filed", note=True)
     services.open_dispute(order, as_customer, "Never arrived at all")
-    services.close_dispute(order, as_staff, "Refunded")
+    services.close_dispute(order, as_staff, note="Refunded in full")
     words = document(thread.id).split()
     assert len(words) == len(set(words))  # distinct, however many entries repeat a word
     expected: set[str] = set()
@@ -73,18 +73,18 @@ def test_the_document_takes_every_entry_once(order, as_customer, as_staff):
     for text in db.session.execute(sa.select(m.search_text).where(m.thread_id == thread.id)):
         expected |= set(text[0].split())
     assert set(words) == expected
-    assert {"claim", "dhl", "42", "never", "refunded"} <= set(words)
+    assert {"claim", "dhl", "42", "never", "refunded"} <= set(words)  # note, events
 
 
 def test_a_post_adds_one_statement(order, as_customer):
     services.post_message(order, as_customer, "First")
     with statements() as seen:
         services.post_message(order, as_customer, "Second message, with new words")
-    touching = [s for s in seen if re.search(r"\bthread_search\b", s)]
+    touching = [s for s in seen if re.search(r"thread_search\b", s)]
     assert len(touching) == 1, touching
     with statements() as seen:
         services.post_message(order, as_customer, "!!!")  # no words: nothing to add
-    assert not [s for s in seen if re.search(r"\bthread_search\b", s)]
+    assert not [s for s in seen if re.search(r"thread_search\b", s)]
 
 
 def test_staff_find_a_word_only_a_note_holds_customers_do_not(
@@ -121,7 +121,7 @@ def test_a_long_entry_is_merged_in_batches(order, as_customer, as_staff):
     services.post_message(order, as_staff, " ".join(many))
     thread = thread_of(order)
     words = document(thread.id).split()
-    assert words == ["start", *many]
+    assert words == ["start", "w1x", *(w for w in many if w != "w1x")]
     assert found(as_staff, f"w{len(many) - 1}x start") == [thread.id]
 
 
@@ -217,7 +217,7 @@ def test_the_migration_fills_the_documents_from_messages_already_there(tmp_path)
         add_message_at(h, first, carol, "Broken umbrella: photo attached")
         two = add_message_at(h, second, carol, "Straße 17, Zürich")
         add_message_at(h, empty, carol, "!!!")
-        staff_id, carol_id = staff.id, carol.id
+        staff_id, carol_id, first_id = staff.id, carol.id, first.id
         h.db.session.remove()
         schema.upgrade("0003")
         d = h.ext.models.ThreadSearch
@@ -240,7 +240,7 @@ def test_the_migration_fills_the_documents_from_messages_already_there(tmp_path)
         assert total(staff, "depot umbrel") == 1 and total(carol, "depot") == 0
         assert total(staff, "zur strasse") == 1
         # Posting goes on from the filled document.
-        services.post_message(h.db.session.get(h.Order, first.id), staff, "Depot found it")
+        services.post_message(h.db.session.get(h.Order, first_id), staff, "Depot found it")
         words = h.db.session.execute(sa.select(d.search_text).where(d.thread_id == one)).scalar()
         assert sorted(words.split()) == sorted(set(docs[one].split()) | {"found", "it"})
 
@@ -272,3 +272,36 @@ def test_the_backfill_sql_names_the_hosts_defaults(dialect):
         stmt.compile(dialect=engine_dialect.dialect(), compile_kwargs={"literal_binds": True})
     )
     assert "(thread_id, search_text, tenant)" in sql and "'main'" in sql
+
+
+def test_the_migration_cuts_a_huge_thread_at_the_limit(tmp_path):
+    # Over a megabyte of distinct words in one thread (past MariaDB's default GROUP_CONCAT
+    # length, which strict mode turns into an error): the document is cut, the upgrade works,
+    # and posting goes on.
+    with migrating_host(tmp_path) as h:
+        schema.upgrade("0002")
+        carol = add_user(h, "Carol")
+        order = add_order(h, carol)
+        thread_id = add_message_at(h, order, carol, "first words")
+        m = h.ext.models.Message.__table__
+        rows = [
+            {
+                "thread_id": thread_id,
+                "author_id": carol.id,
+                "author_role": "customer",
+                "body": " ".join(f"w{n * 500 + k:07d}" for k in range(500)),
+            }
+            for n in range(300)
+        ]
+        h.db.session.execute(sa.insert(m), rows)
+        h.db.session.commit()
+        carol_id, order_id = carol.id, order.id
+        h.db.session.remove()
+        schema.upgrade()
+        d = h.ext.models.ThreadSearch
+        text = h.db.session.execute(sa.select(d.search_text)).scalar_one()
+        assert search.DOCUMENT_LIMIT - 10 <= len(text) <= search.DOCUMENT_LIMIT
+        assert text == text.strip() and "  " not in text
+        carol = services.customer_actor(h.db.session.get(h.User, carol_id))
+        services.post_message(h.db.session.get(h.Order, order_id), carol, "still posting")
+        assert h.db.session.execute(sa.select(d.search_text)).scalar_one() == text

@@ -55,9 +55,9 @@ def _insert_open_dispute(
     event_name: str,
     reopened_from_id: int | None = None,
 ) -> tuple[Any, list[int]]:
-    """Insert an open dispute with its event and mail, committed all together or not at all.
-    The unique open index turns a second open dispute (two people at once) into a
-    :class:`DisputeError`."""
+    """Insert an open dispute with its event and mail, committed all together or not at all
+    (the caller holds the thread's lock).  The unique open index turns a second open dispute
+    (two people at once) into a :class:`DisputeError`."""
     now = utcnow()
     dispute = ext.models.Dispute(
         thread_id=thread.id,
@@ -73,7 +73,7 @@ def _insert_open_dispute(
     try:
         db.add(dispute)
         db.flush()
-        event = add_entry(thread, actor, body, kind=KIND_EVENT, event=event_name)
+        event = add_entry(thread, actor, body, kind=KIND_EVENT, event=event_name, locked=True)
         outbox_ids = mail.queue_for_entry(event, order, actor)
         db.commit()
     except IntegrityError:
