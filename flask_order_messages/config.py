@@ -31,8 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_LAYOUT": "order_messages/layout.html",
     # Template that customer pages extend.  Same blocks.
     "CUSTOMER_LAYOUT": "order_messages/layout.html",
-    # Mail: "sync" sends right after commit in the request, "rq" hands it to RQ workers,
-    # "off" only writes the outbox (deliver with ``flask order-messages send-mail``).
+    # Mail: "sync" sends after commit, once the response has gone out; "rq" hands it to RQ
+    # workers; "off" only writes the outbox (deliver with ``flask order-messages send-mail``).
     "MAIL_DELIVERY": "sync",
     # Whether to send mail at all (the outbox is written either way when True).
     "MAIL_ENABLED": True,

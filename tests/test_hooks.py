@@ -63,6 +63,7 @@ def test_a_customer_message_without_staff_recipients_names_the_hook(tmp_path):
         assert services.bell_counts(staff_actor(h.add_user("Admin", admin=True))) == {
             "unread_threads": 0,
             "open_disputes": 0,
+            "overdue_disputes": 0,
         }
 
 

@@ -30,6 +30,8 @@ OUR_TABLES = (
     "thread_search",
     "messages",
     "read_pointers",
+    "read_floors",
+    "read_floor_threads",
     "disputes",
     "mail_outbox",
     "attachments",
@@ -47,7 +49,11 @@ def exercise(h: Host) -> None:
 
     message = services.post_message(order, as_carol, "Where is my parcel?")
     assert message.id is not None
-    assert services.bell_counts(as_staff) == {"unread_threads": 1, "open_disputes": 0}
+    assert services.bell_counts(as_staff) == {
+        "unread_threads": 1,
+        "open_disputes": 0,
+        "overdue_disputes": 0,
+    }
     assert services.bell_counts(as_carol) == {"unread_threads": 0, "open_disputes": 0}
     assert services.order_unread_count(order, as_staff) == 1
 
@@ -63,7 +69,11 @@ def exercise(h: Host) -> None:
     }
 
     services.open_dispute(order, as_carol, "It never arrived.")
-    assert services.bell_counts(as_staff) == {"unread_threads": 1, "open_disputes": 1}
+    assert services.bell_counts(as_staff) == {
+        "unread_threads": 1,
+        "open_disputes": 1,
+        "overdue_disputes": 0,
+    }
 
     page = services.list_threads(as_staff)
     assert [row.order for row in page.rows] == [order]
@@ -92,7 +102,11 @@ def test_integer_key_host_from_conftest(app, staff, customer, order, as_staff, a
     tables = set(sa.inspect(conftest_db.engine).get_table_names())
     assert {f"order_messages_{t}" for t in OUR_TABLES} <= tables
     services.post_message(order, as_customer, "Hello")
-    assert services.bell_counts(as_staff) == {"unread_threads": 1, "open_disputes": 0}
+    assert services.bell_counts(as_staff) == {
+        "unread_threads": 1,
+        "open_disputes": 0,
+        "overdue_disputes": 0,
+    }
     thread = services.get_thread(order)
     assert isinstance(thread.order_id, int) and thread.order_id == order.id
 

@@ -24,13 +24,11 @@ from .common import (
 def messages() -> str:
     """Orders -> Messages: one row per thread, unread first, search, filter, paging."""
     actor = require_staff()
-    services.refresh_read_floor(actor)
-    page = services.list_threads(
-        actor,
-        query=_search_query(request.args.get("q", "")),
-        filter=request.args.get("filter", "all"),
-        page=services.parse_page(request.args.get("page")),
-    )
+    query = _search_query(request.args.get("q", ""))
+    filter = services.parse_choice(request.args.get("filter"), services.THREAD_FILTERS, "filter")
+    number = services.parse_page(request.args.get("page"))
+    services.refresh_read_floor(actor)  # after the checks: a refused request writes nothing
+    page = services.list_threads(actor, query=query, filter=filter, page=number)
     if page.filter in ("all", "unread") and not page.query.strip():
         # The list counted this staff member's unread threads: the bell shows that number.
         g.order_messages_unread_threads = (actor.id, page.unread_total)
