@@ -18,11 +18,10 @@ from .common import (
     pointer_join,
     session,
     thread_unread_condition,
-    unread_message_condition,
     visible_to,
 )
 from .deadlines import overdue_condition
-from .reading import unread_counts
+from .reading import unread_counts, unread_per_thread
 
 THREAD_FILTERS = ("all", "unread", "disputes", "overdue")
 ORDER_FILTERS = ("all", "unread", "any")
@@ -317,20 +316,6 @@ def unread_by_order(actor: Actor, order_keys: list[Any]) -> dict[Any, int]:
 
 def customer_unread_summary(actor: Actor) -> tuple[int, Any | None]:
     """(total unread messages over the customer's orders, key of the newest such order)."""
-    models = ext.models
-    t, m = models.Thread, models.Message
-    rp, on = pointer_join(actor)
-    stmt = (
-        sa.select(t.order_id, sa.func.count(m.id))
-        .select_from(m)
-        .join(t, t.id == m.thread_id)
-        .outerjoin(rp, on)
-        .where(
-            customer_scope(actor),
-            unread_message_condition(actor, sa.func.coalesce(rp.last_read_id, 0)),
-        )
-        .group_by(t.order_id, t.last_message_at)
-        .order_by(t.last_message_at.desc())
-    )
-    rows = session().execute(stmt).all()
-    return sum(n for _, n in rows), (rows[0][0] if rows else None)
+    rows = unread_per_thread(actor)
+    newest = max(rows, key=lambda row: row.last_message_at, default=None)
+    return sum(row[-1] for row in rows), (newest.order_id if newest is not None else None)

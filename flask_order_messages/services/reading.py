@@ -154,14 +154,12 @@ def last_read_id(actor: Actor, thread_id: int) -> int:
     return int(value or 0)
 
 
-def unread_counts(actor: Actor, thread_ids: Iterable[int]) -> dict[int, int]:
-    """Unread messages per thread for ``actor``, in one query.  Threads without any are absent.
+def unread_per_thread(actor: Actor, *conditions: Any) -> list[Any]:
+    """Rows (thread id, order key, newest entry time, unread messages) for the threads that
+    meet ``conditions`` (on Thread), are in the actor's scope and hold something unread.
 
     Per thread, only the entries above the reader's pointer are visited (an index range on
     ``(thread_id, id)``), and threads whose newest entry is not above it not at all."""
-    ids = list(thread_ids)
-    if not ids:
-        return {}
     models = ext.models
     m, t = models.Message, models.Thread
     rp, on = pointer_join(actor)
@@ -173,13 +171,22 @@ def unread_counts(actor: Actor, thread_ids: Iterable[int]) -> dict[int, int]:
         .scalar_subquery()
     )
     stmt = (
-        sa.select(t.id, unread)
+        sa.select(t.id, t.order_id, t.last_message_at, unread)
         .select_from(t)
         .outerjoin(rp, on)
         # A customer asking about someone else's thread learns nothing.
-        .where(t.id.in_(ids), customer_scope(actor), t.last_message_id > last_read)
+        .where(*conditions, customer_scope(actor), t.last_message_id > last_read)
     )
-    return {thread_id: count for thread_id, count in session().execute(stmt) if count}
+    return [row for row in session().execute(stmt) if row[-1]]
+
+
+def unread_counts(actor: Actor, thread_ids: Iterable[int]) -> dict[int, int]:
+    """Unread messages per thread for ``actor``, in one query.  Threads without any are absent."""
+    ids = list(thread_ids)
+    if not ids:
+        return {}
+    t = ext.models.Thread
+    return {row[0]: row[-1] for row in unread_per_thread(actor, t.id.in_(ids))}
 
 
 def _unread_thread_count_stmt(actor: Actor) -> Any:
