@@ -249,12 +249,20 @@ def exercise(h: Host) -> None:
     as_staff, as_carol = staff_actor(staff), customer_actor(carol)
 
     services.post_message(order, as_carol, "Where is my parcel? Tracking 1Z999")
-    assert services.bell_counts(as_staff) == {"unread_threads": 1, "open_disputes": 0}
+    assert services.bell_counts(as_staff) == {
+        "unread_threads": 1,
+        "open_disputes": 0,
+        "overdue_disputes": 0,
+    }
     services.post_message(order, as_staff, "Secret: courier lost it", note=True)
     services.post_message(order, as_staff, "It left the warehouse today.")
     assert services.order_unread_count(order, as_carol) == 1
     services.open_dispute(order, as_carol, "It never arrived.")
-    assert services.bell_counts(as_staff) == {"unread_threads": 1, "open_disputes": 1}
+    assert services.bell_counts(as_staff) == {
+        "unread_threads": 1,
+        "open_disputes": 1,
+        "overdue_disputes": 0,
+    }
 
     def found(actor: Any, query: str) -> int:
         return services.list_threads(actor, query=query).total
