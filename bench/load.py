@@ -146,6 +146,8 @@ def table_names(app: Any) -> dict[str, str]:
         "messages": models.Message.__table__.name,
         "thread_search": models.ThreadSearch.__table__.name,
         "pointers": models.ReadPointer.__table__.name,
+        "floors": models.ReadFloor.__table__.name,
+        "floor_threads": models.ReadFloorThread.__table__.name,
         "disputes": models.Dispute.__table__.name,
     }
 

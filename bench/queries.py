@@ -3,7 +3,9 @@
 Written the way one would write them by hand against these tables, with the same meaning as
 the extension's rules (unread = newer than your pointer, not your own, visible to you;
 customers never see staff-only notes).  Parameters: ``:user`` (the viewer), ``:order``,
-``:per_page``, ``:offset``, ``:word``.  A list is several statements run in one go (posting
+``:per_page``, ``:offset``, ``:word``, ``:floor`` (the staff viewer's read floor, which the
+pages read in a small statement of their own: a number, so that the planner sees how few
+threads lie above it).  A list is several statements run in one go (posting
 on SQLite, which has no ``INSERT`` inside ``WITH``).
 """
 
@@ -27,6 +29,12 @@ def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[s
         "t.last_message_id > COALESCE(p.last_read_id, 0) AND ("
         "(t.last_author_id IS NOT NULL AND t.last_author_id <> :user) OR "
         f"{unread_exists(False)})"
+    )
+    # A staff member's unread threads are among those above their read floor and those
+    # listed under it (flask_order_messages/services/floors.py).
+    candidates = (
+        f"t.id IN (SELECT c.id FROM {t} c WHERE c.last_message_id > :floor "
+        f"UNION SELECT l.thread_id FROM {names['floor_threads']} l WHERE l.user_id = :user) AND "
     )
     customer_unread = f"t.last_message_id > COALESCE(p.last_read_id, 0) AND {unread_exists(True)}"
     # Staff search: the threads' search documents (one row per thread, every entry's words).
@@ -78,7 +86,7 @@ def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[s
     def unread_first(*, read_too: bool) -> str:
         """Every thread, unread first: the newest unread ones and the newest read ones,
         each read down the last_message_at index, merged."""
-        pages = newest(staff_unread, 0)
+        pages = newest(candidates + staff_unread, 0)
         if read_too:
             pages += f" UNION ALL {newest(f'NOT ({staff_unread})', 1)}"
         return (
@@ -133,7 +141,7 @@ def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[s
         "disputes": listing("d.id IS NOT NULL"),
         "search": listing(search),
         "page50": unread_first(read_too=True),
-        "bell": counts(staff_unread, ""),
+        "bell": counts(staff_unread, candidates),
         "order_tab": thread(False),
         "customer_tab": thread(True),
         "customer_bell": counts(customer_unread, owned),

@@ -280,6 +280,19 @@ def run_floor(
 # -- the report -----------------------------------------------------------------------------------
 
 
+def read_floor(url: str, table: str, user: Any) -> int:
+    """The staff member's read floor as the pages left it (0 before their first count)."""
+    engine = sa.create_engine(absolute(url))
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(
+                sa.text(f"SELECT floor_id FROM {table} WHERE user_id = :user"), {"user": user}
+            ).scalar()
+    finally:
+        engine.dispose()
+    return int(found or 0)
+
+
 def machine() -> list[str]:
     meminfo = open("/proc/meminfo").read()
     total_kb = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))  # type: ignore[union-attr]
@@ -421,6 +434,7 @@ def run_pages(args: Any, info: dict[str, Any], backend: str) -> tuple[list[Resul
         "per_page": 20,
         "offset": 0,
         "word": SEARCH_WORD,
+        "floor": 0,
     }
     pages: list[tuple[str, str, Client, Any, int, Any]] = [
         ("all", "Messages: all", staff, f"{PREFIX}/admin/messages", 200, None),
@@ -491,6 +505,7 @@ def run_pages(args: Any, info: dict[str, Any], backend: str) -> tuple[list[Resul
             p["user"] = info["customer"]
         if name == "post":
             p["order"] = targets[0]
+        p["floor"] = read_floor(args.url, info["names"]["floors"], info["staff"])
         result.floor_sql = run_floor(args.url, sql, p, args.requests, args.warmup)
         results.append(result)
     return results, bare
