@@ -242,7 +242,8 @@ def load_postgres(url: str, names: dict[str, str], steps: list[Any]) -> None:
             bar.update()
         bar.close()
         for table in tables:
-            if table == names["thread_search"]:  # keyed by thread_id: no sequence
+            keyed_otherwise = ("thread_search", "floors", "floor_threads")
+            if table in {names[key] for key in keyed_otherwise}:  # no id, no sequence
                 continue
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
