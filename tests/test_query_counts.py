@@ -4,7 +4,6 @@ a 1- or 5-message thread as for a 200-message one; and an order page or a reply 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from flask_order_messages import current_order_messages, search, services
 
 from .conftest import Order, User, db
 from .host_pages import P, add_host_pages
+from .shop import add_people, logged_in, shop_app
 
 
 @pytest.fixture(autouse=True)
@@ -330,53 +330,20 @@ def shop(tmp_path):
     """The example shop with staff, two customers, an order with a one-message thread and one
     with a 200-message thread.  Its order pages draw the thread before the tab label, and its
     orders come with their customer."""
-    from werkzeug.security import generate_password_hash
-
-    from example_shop.app import create_app
     from example_shop.models import Order as ShopOrder
-    from example_shop.models import User as ShopUser
     from example_shop.models import db as shop_db
 
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'shop.sqlite'}"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "shop",
-            "ORDER_MESSAGES_POST_RATE_LIMIT": None,
-        }
-    )
-    hashed = generate_password_hash("pw", method="pbkdf2:sha256:1000")
-    with app.app_context():
-        shop_db.drop_all()  # the test host's tables of the same names point at its own orders
-        shop_db.create_all()
-        staff, staff2, carol, dan = people = [
-            ShopUser(name=name, email=f"{name.lower()}@shop.test", password_hash=hashed)
-            for name in ("Staff", "Stella", "Carol", "Dan")
-        ]
-        staff.is_staff = staff2.is_staff = True
-        shop_db.session.add_all(people)
-        shop_db.session.commit()
-        app.config["COUNT_ORDERS"] = (
-            one_message_thread(carol, carol, "customer", ShopOrder).id,
-            long_thread(dan, staff, staff2, 200, ShopOrder).id,
-        )
-        app.config["COUNT_ENGINE"] = shop_db.engine
-    try:
-        yield app
-    finally:
+    with shop_app(tmp_path) as app:
         with app.app_context():
-            shop_db.session.remove()
-            shop_db.drop_all()
-            shop_db.engine.dispose()
-
-
-def shop_login(app, email: str):
-    client = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    response = client.post("/login", data={"email": email, "password": "pw", "csrf_token": token})
-    assert response.status_code == 302
-    client.token = token
-    return client
+            staff, staff2, carol, dan = add_people(
+                "Staff", "Stella", "Carol", "Dan", staff=("Staff", "Stella")
+            )
+            app.config["COUNT_ORDERS"] = (
+                one_message_thread(carol, carol, "customer", ShopOrder).id,
+                long_thread(dan, staff, staff2, 200, ShopOrder).id,
+            )
+            app.config["COUNT_ENGINE"] = shop_db.engine
+        yield app
 
 
 def shop_statements(app, client, path: str, *, shows: str = "") -> tuple[list[str], str]:
@@ -396,7 +363,7 @@ def tab_label(page: str) -> str:
 
 def test_example_shop_order_pages(shop):
     one, long = shop.config["COUNT_ORDERS"]
-    staff = shop_login(shop, "staff@shop.test")
+    staff = logged_in(shop, "staff@shop.test")
     pages = []
     for visit in ("unread", "read"):
         shows = "New messages" if visit == "unread" else ""
@@ -409,7 +376,7 @@ def test_example_shop_order_pages(shop):
         same_count(small, large)
         pages += [small, large]
     for customer, order in (("carol", one), ("dan", long)):
-        client = shop_login(shop, f"{customer}@shop.test")
+        client = logged_in(shop, f"{customer}@shop.test")
         pages.append(shop_statements(shop, client, f"/account/orders/{order}?tab=messages")[0])
     within_budget(*pages)
 
@@ -418,7 +385,7 @@ def test_example_shop_reply(shop):
     from example_shop.models import db as shop_db
 
     one, long = shop.config["COUNT_ORDERS"]
-    staff = shop_login(shop, "staff@shop.test")
+    staff = logged_in(shop, "staff@shop.test")
     statements = []
     for order in (one, long):
         with counting(shop.config["COUNT_ENGINE"]) as seen:

@@ -7,12 +7,13 @@ Runs on ``TEST_DATABASE_URL`` like the rest of the suite (a fresh SQLite file ot
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from .shop import add_people, logged_in, shop_app
 
 BAD_IDS = ["0", "-1", "abc", "2147483648", "99999999999", "9223372036854775808", "1" * 40]
 BAD_PAGES = ["-5", "0", "abc", "99999999999999999999", "922337203685477580", "1e3"]
@@ -29,46 +30,14 @@ BAD_NEXT = [
 
 @pytest.fixture
 def shop(tmp_path: Any) -> Iterator[Any]:
-    from werkzeug.security import generate_password_hash
+    from example_shop.models import Order, db
 
-    from example_shop.app import create_app
-    from example_shop.models import Order, User, db
-
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'shop.sqlite'}"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "shop-test",
-            "ORDER_MESSAGES_POST_RATE_LIMIT": None,
-        }
-    )
-    hashed = generate_password_hash("pw", method="pbkdf2:sha256:1000")
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        staff = User(name="Staff", email="staff@shop.test", is_staff=True, password_hash=hashed)
-        carol = User(name="Carol", email="carol@shop.test", password_hash=hashed)
-        dan = User(name="Dan", email="dan@shop.test", password_hash=hashed)
-        db.session.add_all([staff, carol, dan])
-        db.session.commit()
-        db.session.add(Order(customer_id=carol.id, status="paid"))
-        db.session.commit()
-    try:
-        yield app
-    finally:
+    with shop_app(tmp_path) as app:
         with app.app_context():
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
-
-
-def logged_in(app: Any, email: str) -> Any:
-    client = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    response = client.post("/login", data={"email": email, "password": "pw", "csrf_token": token})
-    assert response.status_code == 302
-    client.token = token  # type: ignore[attr-defined]
-    return client
+            _staff, carol, _dan = add_people("Staff", "Carol", "Dan", staff=("Staff",))
+            db.session.add(Order(customer_id=carol.id, status="paid"))
+            db.session.commit()
+        yield app
 
 
 def assert_fine(response: Any, where: str) -> None:

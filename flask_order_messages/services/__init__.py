@@ -2,7 +2,7 @@
 
 from . import attachments, insight
 from .common import Actor, clean_body, clean_reason, customer_actor, staff_actor
-from .deadlines import expire_disputes, overdue_dispute_count
+from .deadlines import expire_disputes
 from .disputes import (
     OUTCOME_LABELS,
     OUTCOMES,
@@ -34,6 +34,7 @@ from .reading import (
     mark_read,
     mark_unread,
     open_dispute_count,
+    overdue_dispute_count,
     unread_counts,
     unread_thread_count,
 )

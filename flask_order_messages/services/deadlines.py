@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from ..extension import current_order_messages as ext
 from ..extension import current_settings
 from ..models import KIND_MESSAGE, STAFF, utcnow
-from .common import Actor, customer_scope, session
+from .common import Actor, session
 
 
 def respond_by_from(opened_at: datetime) -> datetime | None:
@@ -56,21 +56,6 @@ def overdue_condition(dispute: Any = None, now: datetime | None = None) -> Any:
         d.respond_by < (now or utcnow()),
         ~_answered(d),
     )
-
-
-def overdue_dispute_count(actor: Actor) -> int:
-    """Open disputes past their respond-by time that the store has not answered (0 for a
-    customer: the deadline is the store's)."""
-    if not actor.is_staff or not current_settings.dispute_response_hours:
-        return 0
-    d, t = ext.models.Dispute, ext.models.Thread
-    stmt = (
-        sa.select(sa.func.count())
-        .select_from(d)
-        .join(t, t.id == d.thread_id)
-        .where(overdue_condition(d), customer_scope(actor))
-    )
-    return int(session().execute(stmt).scalar() or 0)
 
 
 @dataclass(frozen=True)

@@ -205,29 +205,32 @@ def unread_thread_count(actor: Actor) -> int:
     return int(session().execute(_unread_thread_count_stmt(actor)).scalar() or 0)
 
 
-def _open_dispute_count_stmt(actor: Actor) -> Any:
+def _dispute_count_stmt(actor: Actor, condition: Any) -> Any:
+    """Disputes the actor can see (all for staff, their orders' for customers) that meet
+    ``condition``."""
     d, t = ext.models.Dispute, ext.models.Thread
     return (
         sa.select(sa.func.count())
         .select_from(d)
         .join(t, t.id == d.thread_id)
-        .where(d.open_thread_id.is_not(None), customer_scope(actor))
+        .where(condition, customer_scope(actor))
     )
 
 
 def open_dispute_count(actor: Actor) -> int:
     """Open disputes the actor can see (all for staff, their orders' for customers)."""
-    return int(session().execute(_open_dispute_count_stmt(actor)).scalar() or 0)
+    d = ext.models.Dispute
+    stmt = _dispute_count_stmt(actor, d.open_thread_id.is_not(None))
+    return int(session().execute(stmt).scalar() or 0)
 
 
-def _overdue_dispute_count_stmt(actor: Actor) -> Any:
-    d, t = ext.models.Dispute, ext.models.Thread
-    return (
-        sa.select(sa.func.count())
-        .select_from(d)
-        .join(t, t.id == d.thread_id)
-        .where(overdue_condition(d), customer_scope(actor))
-    )
+def overdue_dispute_count(actor: Actor) -> int:
+    """Open disputes past their respond-by time that the store has not answered (0 for a
+    customer: the deadline is the store's)."""
+    if not actor.is_staff or not current_settings.dispute_response_hours:
+        return 0
+    stmt = _dispute_count_stmt(actor, overdue_condition(ext.models.Dispute))
+    return int(session().execute(stmt).scalar() or 0)
 
 
 def bell_counts(
@@ -241,9 +244,12 @@ def bell_counts(
     which commits: pass it only where nothing else is pending (the JSON endpoint does)."""
     if refresh:
         floors.refresh_if_stale(actor)
-    counts: dict[str, Any] = {"open_disputes": _open_dispute_count_stmt(actor)}
+    d = ext.models.Dispute
+    counts: dict[str, Any] = {
+        "open_disputes": _dispute_count_stmt(actor, d.open_thread_id.is_not(None))
+    }
     if actor.is_staff and current_settings.dispute_response_hours:
-        counts["overdue_disputes"] = _overdue_dispute_count_stmt(actor)
+        counts["overdue_disputes"] = _dispute_count_stmt(actor, overdue_condition(d))
     if unread_threads is None:
         counts["unread_threads"] = _unread_thread_count_stmt(actor)
     columns = [stmt.scalar_subquery() for stmt in counts.values()]
