@@ -91,6 +91,28 @@ def commit_keeping_loaded() -> None:
         db.expire_on_commit = expire
 
 
+def is_mysql() -> bool:
+    """Whether the database is MariaDB/MySQL (``ON DUPLICATE KEY`` rather than ``ON CONFLICT``)."""
+    return session().get_bind().dialect.name in ("mysql", "mariadb")
+
+
+def dialect_insert(table: Any) -> Any:
+    """An INSERT with the database's own upsert clauses: ``on_conflict_do_*`` on PostgreSQL
+    and SQLite, ``on_duplicate_key_update`` on MariaDB/MySQL."""
+    dialect = session().get_bind().dialect.name
+    if dialect in ("mysql", "mariadb"):
+        from sqlalchemy.dialects.mysql import insert as mysql_insert
+
+        return mysql_insert(table)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
 def visible_to(actor: Actor, message_model: Any) -> Any:
     """SQL condition: entries this actor may see (customers never see staff-only notes)."""
     if actor.is_staff:

@@ -38,7 +38,15 @@ from flask import g
 
 from ..extension import current_order_messages as ext
 from ..models import utcnow
-from .common import Actor, commit_keeping_loaded, pointer_join, session, thread_unread_condition
+from .common import (
+    Actor,
+    commit_keeping_loaded,
+    dialect_insert,
+    is_mysql,
+    pointer_join,
+    session,
+    thread_unread_condition,
+)
 
 #: Entries newer than this stay above the floor, whatever else happens (see the module doc).
 MARGIN = timedelta(minutes=5)
@@ -80,28 +88,13 @@ def candidates(actor: Actor) -> Any:
     return t.id.in_(sa.union(above, mine))
 
 
-def _insert(dialect: str, table: Any) -> Any:
-    if dialect in ("mysql", "mariadb"):
-        from sqlalchemy.dialects.mysql import insert as mysql_insert
-
-        return mysql_insert(table)
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table)
-
-
 def _lock(actor: Actor) -> None:
     """Take the actor's floor row lock for the rest of the transaction, making the row (at
     floor 0) if they have none.  An upsert that rewrites the row locks it on PostgreSQL and
     MariaDB; on SQLite any write locks the whole database."""
     f = ext.models.ReadFloor
-    dialect = session().get_bind().dialect.name
-    stmt = _insert(dialect, f).values(user_id=actor.id, floor_id=0, updated_at=utcnow())
-    if dialect in ("mysql", "mariadb"):
+    stmt = dialect_insert(f).values(user_id=actor.id, floor_id=0, updated_at=utcnow())
+    if is_mysql():
         stmt = stmt.on_duplicate_key_update(floor_id=f.floor_id)
     else:
         stmt = stmt.on_conflict_do_update(index_elements=["user_id"], set_={"floor_id": f.floor_id})
@@ -111,9 +104,8 @@ def _lock(actor: Actor) -> None:
 def _list(actor: Actor, source: Any) -> None:
     """Add (user_id, thread_id) rows from the SELECT ``source`` to the actor's list."""
     listed = ext.models.ReadFloorThread
-    dialect = session().get_bind().dialect.name
-    stmt = _insert(dialect, listed).from_select(["user_id", "thread_id"], source)
-    if dialect in ("mysql", "mariadb"):
+    stmt = dialect_insert(listed).from_select(["user_id", "thread_id"], source)
+    if is_mysql():
         stmt = stmt.prefix_with("IGNORE")
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=["user_id", "thread_id"])

@@ -17,6 +17,8 @@ from .common import (
     Actor,
     commit_keeping_loaded,
     customer_scope,
+    dialect_insert,
+    is_mysql,
     pointer_join,
     session,
     thread_unread_condition,
@@ -37,22 +39,12 @@ def _upsert(actor: Actor, source: Any, *, monotonic: bool) -> None:
     def value(new: Any) -> Any:
         return sa.case((new > current, new), else_=current) if monotonic else new
 
-    dialect = session().get_bind().dialect.name
-    stmt: Any
-    if dialect in ("mysql", "mariadb"):
-        from sqlalchemy.dialects.mysql import insert as mysql_insert
-
-        stmt = mysql_insert(rp).from_select(columns, source)
+    stmt = dialect_insert(rp).from_select(columns, source)
+    if is_mysql():
         stmt = stmt.on_duplicate_key_update(
             last_read_id=value(stmt.inserted.last_read_id), updated_at=stmt.inserted.updated_at
         )
     else:
-        # PostgreSQL and SQLite share the ON CONFLICT form.
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert(rp).from_select(columns, source)
         stmt = stmt.on_conflict_do_update(
             index_elements=["user_id", "thread_id"],
             set_={
