@@ -197,5 +197,8 @@
     wireTable(document);
     document.querySelectorAll("[data-om-bell]").forEach(wireBell);
     document.querySelectorAll("[data-om-live]").forEach(wireThread);
+    // A "New messages" divider means this page just marked its thread read, after the bell
+    // in the header was drawn: refresh the bell now rather than at the next poll.
+    if (document.getElementById("om-new")) document.dispatchEvent(new CustomEvent("om:read"));
   });
 })();

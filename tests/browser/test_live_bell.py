@@ -96,3 +96,31 @@ def test_open_thread_shows_new_messages_without_reload(browse, shots):
     expect(theirs.locator(".om-role")).to_have_text("Staff")
     assert same_document(customer)
     shots.take(customer, "answer shown without reload")
+
+
+def test_bell_catches_up_at_once_when_the_page_marks_a_thread_read(browse, shots):
+    """The header's bell is drawn before the thread below it marks itself read: the page asks
+    for fresh counts as soon as it is ready, not at the first poll a second later."""
+    customer = browse.page(user="dan", label="customer")
+    open_messages_tab(customer, "00011")
+    customer.get_by_placeholder("Write your message here").fill("Has it left the warehouse?")
+    customer.get_by_role("button", name="Submit").click()
+    expect(customer.locator("#order-messages .om-entry.om-mine")).to_have_count(1)
+
+    staff = browse.page(user="admin", label="staff")
+    before = int(count(staff, "unread_threads"))
+    staff.goto("/admin/orders/11?tab=messages")
+    expect(staff.locator("#om-new")).to_be_visible()
+    expect(bell_count(staff, "unread_threads")).to_have_text(str(before - 1), timeout=LIVE_TIMEOUT)
+    started = staff.evaluate(
+        """() => {
+          const ready = performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd;
+          const asked = performance.getEntriesByType("resource")
+            .filter((e) => e.name.includes("/api/counts"))
+            .map((e) => e.startTime - ready);
+          return asked.length ? Math.min(...asked) : null;
+        }"""
+    )
+    # The first poll would start a second after the page was ready.
+    assert started is not None and started < 500, started
+    shots.take(staff, "bell caught up after the thread was read")
