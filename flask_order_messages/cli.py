@@ -1,4 +1,5 @@
-"""``flask order-messages ...``: mail delivery and status, the RQ worker."""
+"""``flask order-messages ...``: mail delivery and status, the RQ worker, disputes that
+expire, read floors, the schema's migrations."""
 
 from __future__ import annotations
 
@@ -115,6 +116,16 @@ def expire_disputes(days: int | None, dry_run: bool) -> None:
     click.echo(f"Expired {len(closed)} dispute(s) quiet for {wait} days or more.")
     for dispute in closed:
         click.echo(f"  order {label(dispute)}")
+
+
+@cli_group.command("reset-read-floors")
+def reset_read_floors() -> None:
+    """Lower every staff member's read floor to 0 (each is raised again by their next count).
+    Run it after writing messages outside the extension in a transaction that stayed open
+    for minutes, such as a bulk import: see services/floors.py."""
+    from .services import floors
+
+    click.echo(f"Reset {floors.reset_all()} read floor(s).")
 
 
 @cli_group.group("db")

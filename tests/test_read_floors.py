@@ -166,3 +166,33 @@ def test_mark_unread_and_a_refresh_at_once(app, staff, customer, monkeypatch):
     db.session.rollback()
     g.pop("order_messages_floors", None)
     assert services.unread_thread_count(as_staff) == 2 == exact_unread_threads(as_staff)
+
+
+def test_reset_read_floors_after_an_import_that_committed_late(app, staff, customer):
+    """A message whose transaction committed long after its id was taken can land under a
+    floor unlisted (a bulk import, say); the CLI command lowers every floor again."""
+    as_staff, as_customer = services.staff_actor(staff), services.customer_actor(customer)
+    orders = threads(customer, 2, as_customer)
+    services.mark_read(as_staff)
+    age_everything()
+    floors.refresh(as_staff)
+    # The "import": an entry below the floor, on a read thread, that no refresh ever saw.
+    thread = services.get_thread(orders[0])
+    m = ext.models.Message
+    old_id = db.session.execute(sa.select(sa.func.min(m.id))).scalar()
+    db.session.execute(sa.update(m).where(m.id == old_id).values(author_id=None))
+    db.session.execute(
+        sa.update(ext.models.ReadPointer)
+        .where(ext.models.ReadPointer.thread_id == thread.id)
+        .values(last_read_id=0)
+    )
+    db.session.commit()
+    assert exact_unread_threads(as_staff) == 1
+    assert services.unread_thread_count(as_staff) == 0  # missed: under the floor, not listed
+
+    result = app.test_cli_runner().invoke(args=["order-messages", "reset-read-floors"])
+    assert result.exit_code == 0 and "Reset 1 read floor(s)." in result.output
+    assert services.unread_thread_count(as_staff) == 1
+    services.refresh_read_floor(as_staff)  # stale now: raised again, the thread listed
+    assert floor_of(as_staff) > 0
+    assert services.unread_thread_count(as_staff) == 1 == exact_unread_threads(as_staff)

@@ -23,6 +23,11 @@ because:
   transaction, so its reads see everything committed before it held the lock (MariaDB's
   repeatable read would otherwise show it the request's older snapshot).
 
+Only an entry committed more than :data:`MARGIN` after its id was taken can break this: not a
+post (milliseconds), but perhaps a bulk import that writes messages in one long transaction.
+After such an import, ``flask order-messages reset-read-floors`` (:func:`reset_all`) lowers
+every floor to 0; each is raised again, correctly, by the person's next count.
+
 A floor is kept for staff only (their count is the one over every thread); customers count
 their own few orders' threads directly.
 """
@@ -188,3 +193,13 @@ def refresh_if_stale(actor: Actor) -> None:
         refresh(actor)
     else:
         _remember(actor, int(found.floor_id))
+
+
+def reset_all() -> int:
+    """Lower every floor to 0, keeping the lists (see the module doc); returns how many.
+    Commits."""
+    f = ext.models.ReadFloor
+    count = session().execute(sa.update(f).values(floor_id=0, updated_at=utcnow() - REFRESH_AFTER))
+    session().commit()
+    g.pop("order_messages_floors", None)
+    return int(count.rowcount or 0)
