@@ -199,3 +199,28 @@ def test_round_trip_with_staff(browse, shots, device):
     expect(thread.get_by_role("separator")).to_have_text("New messages")
     expect(thread.locator(".om-entry.om-staff")).to_contain_text(answer)
     shots.take(customer, "answer in the thread")
+
+
+def test_each_side_sees_its_own_messages_on_the_right(browse, shots):
+    """Carol's question and the store's answer on order 00003: on the right for whoever wrote
+    them, on the left for the other side."""
+
+    def sides(page) -> dict[str, str]:
+        thread = page.locator("#order-messages .om-entries").bounding_box()
+        found = {}
+        for role in ("customer", "staff"):
+            box = page.locator(f"#order-messages .om-entry.om-{role}").first.bounding_box()
+            right = abs(box["x"] + box["width"] - (thread["x"] + thread["width"])) < 2
+            left = abs(box["x"] - thread["x"]) < 2
+            found[role] = "right" if right and not left else "left" if left else "?"
+        return found
+
+    customer = browse.page("desktop", user="carol")
+    customer.goto("/account/orders/3?tab=messages")
+    assert sides(customer) == {"customer": "right", "staff": "left"}
+    shots.take(customer, "customer sees own messages on the right")
+
+    staff = browse.page("desktop", user="admin", label="staff")
+    staff.goto("/admin/orders/3?tab=messages")
+    assert sides(staff) == {"customer": "left", "staff": "right"}
+    shots.take(staff, "staff sees the store's messages on the right")
