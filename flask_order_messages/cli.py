@@ -1,5 +1,5 @@
 """``flask order-messages ...``: mail delivery and status, the RQ worker, disputes that
-expire, read floors, the schema's migrations."""
+expire, attachment files left behind, read floors, the schema's migrations."""
 
 from __future__ import annotations
 
@@ -116,6 +116,35 @@ def expire_disputes(days: int | None, dry_run: bool) -> None:
     click.echo(f"Expired {len(closed)} dispute(s) quiet for {wait} days or more.")
     for dispute in closed:
         click.echo(f"  order {label(dispute)}")
+
+
+@cli_group.command("clean-attachments")
+@click.option(
+    "--older-than",
+    type=click.IntRange(min=0),
+    default=24,
+    show_default=True,
+    help="Spare files written in the last N hours.",
+)
+@click.option("--dry-run", is_flag=True, help="Only count the files that would be removed.")
+def clean_attachments(older_than: int, dry_run: bool) -> None:
+    """Remove attachment files whose rows are gone (orders the shop deleted): run it from
+    cron now and then.  Needs a storage that can list its files (the local folder can)."""
+    from datetime import timedelta
+
+    from .services import attachments
+    from .storage import current_storage
+
+    try:
+        orphans = list(attachments.orphaned_files(timedelta(hours=older_than)))
+    except TypeError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not dry_run:
+        storage = current_storage()
+        for key in orphans:
+            storage.delete(key)
+    verb = "Would remove" if dry_run else "Removed"
+    click.echo(f"{verb} {len(orphans)} attachment file(s) that no message names.")
 
 
 @cli_group.command("reset-read-floors")

@@ -8,6 +8,10 @@ shared volume) passes its own object with the same three methods::
 
     OrderMessages(app, db=db, ..., attachment_storage=MyS3Storage(bucket))
 
+A fourth method, ``keys()`` (every key with its modification time), is optional: with it,
+``flask order-messages clean-attachments`` can remove the files whose rows are gone (the
+database drops an order's attachment rows with the order, but cannot remove its files).
+
 Keys are made by the extension (:func:`new_key`), never from the name a person gave the file.
 """
 
@@ -17,6 +21,7 @@ import os
 import re
 import secrets
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
@@ -96,6 +101,18 @@ class LocalFolderStorage:
             self.path(key).unlink()
         except (FileNotFoundError, ValueError):
             pass
+
+    def keys(self) -> Iterator[tuple[str, float]]:
+        """Every stored key with its file's modification time (a Unix timestamp), for
+        ``flask order-messages clean-attachments``.  Optional in a storage of your own."""
+        if not self.folder.is_dir():
+            return
+        for shard in sorted(self.folder.iterdir()):
+            if not shard.is_dir():
+                continue
+            for path in sorted(shard.iterdir()):
+                if _KEY.match(path.name) and path.name[:2] == shard.name:
+                    yield path.name, path.stat().st_mtime
 
     def __repr__(self) -> str:
         return f"<LocalFolderStorage {str(self.folder)!r}>"

@@ -16,7 +16,7 @@ from flask import g
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from flask_order_messages import ConfigError, ValidationError, services
+from flask_order_messages import ConfigError, ValidationError, current_order_messages, services
 from flask_order_messages.filetypes import clean_filename
 from flask_order_messages.tokens import make_guest_token
 
@@ -727,3 +727,40 @@ def test_the_default_folder_is_under_the_instance_path(app):
     reconfigure(app, ATTACHMENT_FOLDER="uploads/files")
     assert str(current_storage().folder) == os.path.join(app.instance_path, "uploads/files")
     g.pop("_login_user", None)
+
+
+def test_clean_attachments_removes_files_whose_rows_are_gone(app, order, as_customer):
+    """The database drops an order's attachment rows with the order; the files stay until
+    ``flask order-messages clean-attachments`` finds that no row names them."""
+    services.post_message(order, as_customer, "Photos", files=[("a.png", PNG), ("b.pdf", PDF)])
+    services.post_message(order, as_customer, "One more", files=[("c.gif", GIF)])
+    kept, gone = attachments()[2], attachments()[:2]
+    a = models().Attachment
+    db.session.execute(sa.delete(a).where(a.message_id == gone[0].message_id))  # as a cascade
+    db.session.commit()
+    assert len(stored_files(app)) == 3
+
+    def clean(*options: str) -> Any:
+        return app.test_cli_runner().invoke(args=["order-messages", "clean-attachments", *options])
+
+    # Files written in the last day are spared by default (an upload is stored before its row
+    # commits); --older-than 0 takes them too.
+    result = clean()
+    assert result.exit_code == 0 and "Removed 0 attachment file(s)" in result.output
+    result = clean("--older-than", "0", "--dry-run")
+    assert result.exit_code == 0 and "Would remove 2 attachment file(s)" in result.output
+    assert len(stored_files(app)) == 3
+    result = clean("--older-than", "0")
+    assert result.exit_code == 0 and "Removed 2 attachment file(s)" in result.output
+    assert [p.name for p in stored_files(app)] == [kept.storage_key]
+
+
+def test_clean_attachments_needs_a_storage_that_lists_its_files(app, monkeypatch):
+    class Bucket:  # save / open / delete only, like a minimal storage of a host's own
+        def save(self, key, stream, *, content_type): ...
+        def open(self, key): ...
+        def delete(self, key): ...
+
+    monkeypatch.setattr(current_order_messages, "attachment_storage", Bucket(), raising=False)
+    result = app.test_cli_runner().invoke(args=["order-messages", "clean-attachments"])
+    assert result.exit_code != 0 and "cannot list its files" in result.output

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
+from itertools import islice
 from typing import Any, BinaryIO
 
 import sqlalchemy as sa
@@ -194,6 +197,26 @@ def discard(keys: Iterable[str]) -> None:
             storage.delete(key)
         except Exception:  # noqa: BLE001
             log.exception("order-messages: could not remove attachment file %s", key)
+
+
+def orphaned_files(older_than: timedelta) -> Iterator[str]:
+    """Keys of stored files that no attachment row names, last written more than
+    ``older_than`` ago: left by orders the host deleted (the database removes their rows, not
+    their files).  Recent files are spared: an upload is stored just before its row commits.
+    Needs a storage with ``keys()`` (the local folder has it); raises :class:`TypeError`
+    otherwise."""
+    storage = current_storage()
+    listing = getattr(storage, "keys", None)
+    if listing is None:
+        raise TypeError(f"{storage!r} cannot list its files (it has no keys() method).")
+    a = ext.models.Attachment
+    cutoff = time.time() - older_than.total_seconds()
+    old = (key for key, modified in listing() if modified < cutoff)
+    while batch := list(islice(old, 500)):
+        known = set(
+            session().execute(sa.select(a.storage_key).where(a.storage_key.in_(batch))).scalars()
+        )
+        yield from (key for key in batch if key not in known)
 
 
 def attachment_for(order: Any, attachment_id: int, *, staff: bool) -> Any | None:
