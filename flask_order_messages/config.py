@@ -52,6 +52,10 @@ DEFAULTS: dict[str, Any] = {
     "RQ_QUEUE": "order-messages",
     # Seconds between bell / thread refreshes in the browser; 0 turns polling off.
     "POLL_INTERVAL": 10,
+    # Seconds a staff member's read floor stays behind the newest message (see
+    # services/floors.py); it is raised at most every fifth of this.  Longer than any
+    # transaction that writes messages.
+    "READ_FLOOR_MARGIN": 300,
     # How often one person may post (messages, dispute opening and closing), as a
     # Flask-Limiter rate ("20 per minute", "5/10 seconds;100/day"); None or "" turns it off.
     "POST_RATE_LIMIT": "20 per minute",
@@ -123,6 +127,7 @@ class Settings:
     redis_url: str
     rq_queue: str
     poll_interval: int
+    read_floor_margin: int
     post_rate_limit: str | None
     rate_limit_storage: str
     notes_enabled: bool
@@ -287,6 +292,7 @@ def load_settings(config: dict[str, Any]) -> Settings:
         redis_url=_string("REDIS_URL", get("REDIS_URL")) or "",
         rq_queue=_string("RQ_QUEUE", get("RQ_QUEUE")) or "",
         poll_interval=_positive_int("POLL_INTERVAL", get("POLL_INTERVAL"), allow_zero=True),
+        read_floor_margin=_positive_int("READ_FLOOR_MARGIN", get("READ_FLOOR_MARGIN")),
         post_rate_limit=_rate_limit("POST_RATE_LIMIT", get("POST_RATE_LIMIT")),
         rate_limit_storage=_storage_uri("RATE_LIMIT_STORAGE", get("RATE_LIMIT_STORAGE")),
         notes_enabled=_bool("NOTES_ENABLED", get("NOTES_ENABLED")),

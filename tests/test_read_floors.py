@@ -26,7 +26,7 @@ from .test_concurrency import run_together
 def age_everything() -> None:
     """Every entry so far becomes older than the floor's margin."""
     for entry in db.session.execute(sa.select(ext.models.Message)).scalars():
-        entry.created_at -= floors.MARGIN + timedelta(minutes=1)
+        entry.created_at -= floors.margin() + timedelta(minutes=1)
     db.session.commit()
 
 

@@ -143,7 +143,7 @@ def test_counts_follow_the_model(app, steps):
                 model.mark_unread(who, o)
         elif kind == "age":
             for entry in db.session.execute(sa.select(ext.models.Message)).scalars():
-                entry.created_at -= floors.MARGIN + timedelta(minutes=1)
+                entry.created_at -= floors.margin() + timedelta(minutes=1)
             db.session.commit()
         elif kind == "floor":
             floors.refresh(actor)

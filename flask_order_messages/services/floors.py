@@ -12,7 +12,7 @@ The invariant -- *every thread at or below F that is unread for P is listed for 
 because:
 
 - :func:`refresh` raises F to a horizon H only after listing every unread thread between the
-  old F and H, and H leaves out the last :data:`MARGIN` of entries, so that an entry whose id
+  old F and H, and H leaves out the last :func:`margin` of entries, so that an entry whose id
   was taken before H but whose transaction has not committed yet cannot land below F unseen
   (a post commits in milliseconds; the margin is minutes).
 - New entries get new, larger ids: a thread with a new entry rises above F by itself.
@@ -23,7 +23,7 @@ because:
   transaction, so its reads see everything committed before it held the lock (MariaDB's
   repeatable read would otherwise show it the request's older snapshot).
 
-Only an entry committed more than :data:`MARGIN` after its id was taken can break this: not a
+Only an entry committed more than :func:`margin` after its id was taken can break this: not a
 post (milliseconds), but perhaps a bulk import that writes messages in one long transaction.
 After such an import, ``flask order-messages reset-read-floors`` (:func:`reset_all`) lowers
 every floor to 0; each is raised again, correctly, by the person's next count.
@@ -42,6 +42,7 @@ import sqlalchemy as sa
 from flask import g
 
 from ..extension import current_order_messages as ext
+from ..extension import current_settings
 from ..models import utcnow
 from .common import (
     Actor,
@@ -53,10 +54,17 @@ from .common import (
     thread_unread_condition,
 )
 
-#: Entries newer than this stay above the floor, whatever else happens (see the module doc).
-MARGIN = timedelta(minutes=5)
-#: A floor older than this is raised by the next :func:`refresh_if_stale`.
-REFRESH_AFTER = timedelta(minutes=1)
+
+def margin() -> timedelta:
+    """Entries newer than this stay above the floor, whatever else happens (see the module
+    doc): ``ORDER_MESSAGES_READ_FLOOR_MARGIN``, five minutes by default."""
+    return timedelta(seconds=current_settings.read_floor_margin)
+
+
+def refresh_after() -> timedelta:
+    """A floor older than this is raised by the next :func:`refresh_if_stale`: a fifth of
+    the margin (a minute by default)."""
+    return margin() / 5
 
 
 def _remember(actor: Actor, floor: int) -> int:
@@ -138,9 +146,9 @@ def list_marked_unread(actor: Actor, thread_ids: Iterable[int] | None) -> None:
 
 
 def _horizon() -> int:
-    """The newest entry id older than :data:`MARGIN` (0 when there is none)."""
+    """The newest entry id older than :func:`margin` (0 when there is none)."""
     m = ext.models.Message
-    stmt = sa.select(m.id).where(m.created_at < utcnow() - MARGIN).order_by(m.id.desc()).limit(1)
+    stmt = sa.select(m.id).where(m.created_at < utcnow() - margin()).order_by(m.id.desc()).limit(1)
     return int(session().execute(stmt).scalar() or 0)
 
 
@@ -183,13 +191,13 @@ def refresh(actor: Actor) -> None:
 
 def refresh_if_stale(actor: Actor) -> None:
     """:func:`refresh` a staff member's floor when they have none or it is older than
-    :data:`REFRESH_AFTER`: one small read otherwise (which also serves :func:`floor_of`)."""
+    :func:`refresh_after`: one small read otherwise (which also serves :func:`floor_of`)."""
     if not actor.is_staff:
         return
     f = ext.models.ReadFloor
     stmt = sa.select(f.floor_id, f.updated_at).where(f.user_id == actor.id)
     found = session().execute(stmt).first()
-    if found is None or found.updated_at < utcnow() - REFRESH_AFTER:
+    if found is None or found.updated_at < utcnow() - refresh_after():
         refresh(actor)
     else:
         _remember(actor, int(found.floor_id))
@@ -199,7 +207,9 @@ def reset_all() -> int:
     """Lower every floor to 0, keeping the lists (see the module doc); returns how many.
     Commits."""
     f = ext.models.ReadFloor
-    count = session().execute(sa.update(f).values(floor_id=0, updated_at=utcnow() - REFRESH_AFTER))
+    count = session().execute(
+        sa.update(f).values(floor_id=0, updated_at=utcnow() - refresh_after())
+    )
     session().commit()
     g.pop("order_messages_floors", None)
     return int(count.rowcount or 0)
