@@ -185,3 +185,12 @@ def test_message_posted_signal(app, order, as_customer, as_staff):
     assert kw["actor"] == as_customer
     assert kw["visible"] == "Where is it?"
     assert calls[1][1]["message"] is note
+
+
+def test_a_first_message_keeps_what_the_caller_had_pending(order, as_customer):
+    """The first message makes the thread in a transaction of its own; a change the host made
+    in the same session just before is committed with it, never thrown away."""
+    order.total = 42
+    services.post_message(order, as_customer, "Where is it?")
+    db.session.rollback()
+    assert db.session.get(type(order), order.id).total == 42

@@ -41,8 +41,10 @@ def get_or_create_thread(order: Any, *, lock: bool = False) -> Any:
     db = session()
     if lock:
         # On MariaDB a locking read that found nothing holds a gap lock, and two first
-        # messages holding one each would deadlock on their inserts: let it go first.
-        db.rollback()
+        # messages holding one each would deadlock on their inserts: end that transaction
+        # first.  A commit, not a rollback: whatever the caller had pending is kept, as the
+        # thread's own commit below would keep it anyway.
+        db.commit()
     db.add(ext.models.Thread(order_id=ext.order_key(order), message_count=0))
     try:
         db.commit()
