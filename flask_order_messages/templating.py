@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, g, render_template, request, url_for
+from flask import Flask, has_request_context, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -99,6 +99,10 @@ def render_panel(
     )
 
 
+#: Where the Messages section leaves (staff id, unread threads) for the bell of its page.
+UNREAD_THREADS_KEY = "flask_order_messages.unread_threads"
+
+
 def _read_in_this_request() -> dict[tuple[Any, ...], ThreadState]:
     """Thread states the partials of this request have read, by (order, person, role): a
     page's tab label and its thread share one read, in whichever order the page draws them.
@@ -150,7 +154,9 @@ class PartialHelpers:
         if not ext.is_staff(user):
             return Markup("")
         actor = services.staff_actor(user)
-        known = g.get("order_messages_unread_threads")  # the Messages section counted them
+        # The Messages section counted them already (kept on the request, like the thread
+        # states above: an app context may outlive it).
+        known = request.environ.get(UNREAD_THREADS_KEY) if has_request_context() else None
         unread = known[1] if known is not None and known[0] == actor.id else None
         counts = services.bell_counts(actor, unread_threads=unread)
         counts.setdefault("overdue_disputes", 0)  # counted with the others while deadlines are on

@@ -5,12 +5,13 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from .. import services
 from ..errors import ValidationError
 from ..extension import current_order_messages as ext
+from ..templating import UNREAD_THREADS_KEY
 from .common import (
     dispute_close_view,
     dispute_open_view,
@@ -31,7 +32,7 @@ def messages() -> str:
     page = services.list_threads(actor, query=query, filter=filter, page=number)
     if page.filter in ("all", "unread") and not page.query.strip():
         # The list counted this staff member's unread threads: the bell shows that number.
-        g.order_messages_unread_threads = (actor.id, page.unread_total)
+        request.environ[UNREAD_THREADS_KEY] = (actor.id, page.unread_total)
     links = {
         row.thread.id: ext.thread_url(row.order, "staff")
         for row in page.rows
