@@ -2,7 +2,7 @@
 
 Each test ages the entries past the floor's margin where it needs the floor to move, raises
 the floor, and checks the count against the per-thread counts (which never use the floor)
-and against what the person was shown.  ``candidates`` is checked too: the point of the
+and against what the person was shown.  ``narrow`` is checked too: the point of the
 floor is that old read threads are no longer looked at.
 """
 
@@ -32,7 +32,7 @@ def age_everything() -> None:
 
 def candidate_ids(actor) -> set[int]:
     t = ext.models.Thread
-    return set(db.session.execute(sa.select(t.id).where(floors.candidates(actor))).scalars())
+    return set(db.session.execute(floors.narrow(sa.select(t.id), actor)).scalars())
 
 
 def exact_unread_threads(actor) -> int:

@@ -147,7 +147,7 @@ def list_threads(
     if query.strip():
         conditions.append(_search_condition(actor, query))
     if filter == "unread":
-        conditions.extend([floors.candidates(actor), unread])
+        conditions.append(unread)
     elif filter in ("disputes", "overdue"):
         # Also said as "among the threads with an open dispute", so that a database that
         # cannot reorder the outer join (SQLite) starts from the few disputes, not every thread.
@@ -165,6 +165,10 @@ def list_threads(
         .outerjoin(rp, on)
         .outerjoin(d, d.open_thread_id == t.id)
     )
+    # Only the reader's candidates can be unread (see floors.py).
+    candidates = floors.narrow(base, actor)
+    if filter == "unread":
+        base = candidates
     count_stmt = base.with_only_columns(*counted).where(*conditions)
     stmt = base.outerjoin(m, m.id == t.last_message_id)
     if filter in ("all", "unread") and not query.strip():
@@ -174,9 +178,7 @@ def list_threads(
         # instead of sorting every thread by an unread CASE.
         # The unread ones are counted among the reader's candidates (see floors.py), the
         # others need no pointers: two small counts rather than one over every pointer.
-        unread_count = base.with_only_columns(sa.func.count()).where(
-            *conditions, floors.candidates(actor), unread
-        )
+        unread_count = candidates.with_only_columns(sa.func.count()).where(*conditions, unread)
         every = sa.select(sa.func.count()).where(*conditions)
         total_count = unread_count if filter == "unread" else every
         total, unread_total = (
@@ -185,10 +187,9 @@ def list_threads(
             .one()
         )
         joined = base.with_only_columns().where(*conditions)
+        joined_unread = candidates.with_only_columns().where(*conditions, unread)
         numbers = (int(total or 0), int(unread_total or 0))
-        page_ids = _page_slices(
-            joined, sa.and_(floors.candidates(actor), unread), unread, numbers, offset, per_page
-        )
+        page_ids = _page_slices(joined, joined_unread, unread, numbers, offset, per_page)
         stmt = stmt.join(page_ids, page_ids.c.id == t.id).order_by(
             page_ids.c.rank, t.last_message_at.desc(), t.id.desc()
         )
@@ -233,7 +234,7 @@ def list_threads(
 
 def _page_slices(
     joined: Any,
-    unread_fast: Any,
+    joined_unread: Any,
     unread: Any,
     counts: tuple[int, int],
     offset: int,
@@ -243,8 +244,8 @@ def _page_slices(
     unread threads' rows ``offset`` to ``offset + per_page``, then as many read ones as the
     page has room for.  ``joined`` selects from the threads joined to the reader's pointers,
     with the list's conditions; ``counts`` is (threads, unread threads) it finds.
-    ``unread_fast`` says "unread" as the same ``unread`` narrowed to the reader's
-    candidates, which finds the unread ones without looking at every thread."""
+    ``joined_unread`` is ``joined`` narrowed to the reader's candidates and their unread
+    threads: it finds them without looking at every thread."""
     t = ext.models.Thread
     total, unread_total = counts
     newest = (t.last_message_at.desc(), t.id.desc())
@@ -252,8 +253,7 @@ def _page_slices(
     take_unread = max(0, min(per_page, unread_total - offset))
     if take_unread:
         rows = (
-            joined.add_columns(t.id.label("id"), sa.literal(0).label("rank"))
-            .where(unread_fast)
+            joined_unread.add_columns(t.id.label("id"), sa.literal(0).label("rank"))
             .order_by(*newest)
             .limit(take_unread)
             .offset(offset)
@@ -294,12 +294,11 @@ def filter_orders(query: Any, mode: str, actor: Actor) -> Any:
         return query
     t = ext.models.Thread
     pk = getattr(ext.order_model, ext.order_pk.key)
-    threads = sa.select(t.order_id).where(t.last_message_id.is_not(None))
+    threads = sa.select(t.order_id).select_from(t).where(t.last_message_id.is_not(None))
     if mode == "unread":
         rp, on = pointer_join(actor)
-        threads = threads.outerjoin(rp, on).where(
-            floors.candidates(actor), thread_unread_condition(actor)
-        )
+        threads = floors.narrow(threads, actor).outerjoin(rp, on)
+        threads = threads.where(thread_unread_condition(actor))
     return query.filter(pk.in_(threads))
 
 

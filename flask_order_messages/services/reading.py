@@ -184,12 +184,8 @@ def unread_counts(actor: Actor, thread_ids: Iterable[int]) -> dict[int, int]:
 def _unread_thread_count_stmt(actor: Actor) -> Any:
     t = ext.models.Thread
     rp, on = pointer_join(actor)
-    return (
-        sa.select(sa.func.count())
-        .select_from(t)
-        .outerjoin(rp, on)
-        .where(customer_scope(actor), floors.candidates(actor), thread_unread_condition(actor))
-    )
+    candidates = floors.narrow(sa.select(sa.func.count()).select_from(t), actor)
+    return candidates.outerjoin(rp, on).where(customer_scope(actor), thread_unread_condition(actor))
 
 
 def unread_thread_count(actor: Actor) -> int:
