@@ -97,8 +97,7 @@ def narrow(stmt: Any, actor: Actor) -> Any:
         return stmt
     models = ext.models
     t, listed = models.Thread, models.ReadFloorThread
-    other = sa.orm.aliased(t)
-    above = sa.select(other.id.label("id")).where(other.last_message_id > floor_of(actor))
+    above = sa.select(t.id.label("id")).where(t.last_message_id > floor_of(actor))
     mine = sa.select(listed.thread_id.label("id")).where(listed.user_id == actor.id)
     found = sa.union(above, mine).subquery("om_candidates")
     return stmt.join(found, found.c.id == t.id)
