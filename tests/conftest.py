@@ -256,3 +256,13 @@ def text_of(response: Any) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.fixture
+def host_pages(app: Flask) -> Flask:
+    """The host's own pages that embed the partials (``tests/host_pages.py``), on ``app``:
+    a test module asks for them with ``pytestmark = pytest.mark.usefixtures("host_pages")``."""
+    from .host_pages import add_host_pages
+
+    add_host_pages(app)
+    return app

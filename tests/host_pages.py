@@ -135,6 +135,30 @@ def page(response: Any) -> str:
     return response.get_data(as_text=True)  # type: ignore[no-any-return]
 
 
+def staff_order_page(browser: Any, order: Any, tab: str = "messages", query: str = "") -> str:
+    """The host's admin order page on ``tab``, as text (a 200 is asserted)."""
+    response = browser.get(f"/admin/orders/{order.id}?tab={tab}{query}")
+    assert response.status_code == 200
+    return page(response)
+
+
+def customer_order_page(browser: Any, order: Any) -> str:
+    """The host's customer order page, as text (a 200 is asserted)."""
+    response = browser.get(f"/account/orders/{order.id}")
+    assert response.status_code == 200
+    return page(response)
+
+
+def staff_thread(browser: Any, order: Any, query: str = "") -> str:
+    """The thread section of the admin order page's Messages tab."""
+    return thread_section(staff_order_page(browser, order, query=query))
+
+
+def customer_thread(browser: Any, order: Any) -> str:
+    """The thread section of the customer order page."""
+    return thread_section(customer_order_page(browser, order))
+
+
 def words(fragment: str) -> str:
     """Visible text of an HTML fragment, tags removed, entities decoded, white space folded."""
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())

@@ -21,7 +21,7 @@ from flask_order_messages.filetypes import clean_filename
 from flask_order_messages.tokens import make_guest_token
 
 from .conftest import db, make_app, make_order
-from .host_pages import PNG, P, add_host_pages, db_state, textarea, words
+from .host_pages import PNG, P, db_state, textarea, words
 from .reconfigure import reconfigure
 
 # Just the first bytes of each kind: a type is read from its signature.
@@ -32,9 +32,7 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 HTML = b"<!doctype html><script>alert(document.cookie)</script>"
 
 
-@pytest.fixture(autouse=True)
-def _host_pages(app):
-    add_host_pages(app)
+pytestmark = pytest.mark.usefixtures("host_pages")
 
 
 def models() -> Any:

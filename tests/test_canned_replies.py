@@ -12,7 +12,15 @@ from flask_order_messages import current_order_messages, services
 from flask_order_messages.services import canned
 
 from .conftest import db, make_order
-from .host_pages import P, add_host_pages, link_to, page, textarea, thread_section, words
+from .host_pages import (
+    P,
+    link_to,
+    page,
+    staff_thread,
+    textarea,
+    thread_section,
+    words,
+)
 from .reconfigure import reconfigure
 
 LIST = f"{P}/admin/canned-replies"
@@ -20,9 +28,7 @@ NEW = f"{LIST}/new"
 GREETING = "Hi {customer_first_name}, order #{order_number} ships today.\n{staff_name}"
 
 
-@pytest.fixture(autouse=True)
-def _host_pages(app):
-    add_host_pages(app)
+pytestmark = pytest.mark.usefixtures("host_pages")
 
 
 def replies() -> list[tuple[str, str]]:
@@ -168,12 +174,6 @@ def test_customers_never_reach_the_pages(customer, staff, browser):
 
 
 # -- the reply box ----------------------------------------------------------------------------
-
-
-def staff_thread(browser, order, query: str = "") -> str:
-    response = browser.get(f"/admin/orders/{order.id}?tab=messages{query}")
-    assert response.status_code == 200
-    return thread_section(page(response))
 
 
 def chips(thread: str) -> list[tuple[str, str, str]]:

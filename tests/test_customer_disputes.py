@@ -11,27 +11,17 @@ from flask_order_messages import services
 
 from .host_pages import (
     P,
-    add_host_pages,
     backdate,
+    customer_thread,
     db_state,
     entry_bodies,
     link_to,
     page,
     textarea,
-    thread_section,
     words,
 )
 
-
-@pytest.fixture(autouse=True)
-def _host_pages(app):
-    add_host_pages(app)
-
-
-def order_page(browser, order) -> str:
-    response = browser.get(f"/account/orders/{order.id}")
-    assert response.status_code == 200
-    return thread_section(page(response))
+pytestmark = pytest.mark.usefixtures("host_pages")
 
 
 def dispute_note(thread: str) -> str:
@@ -43,7 +33,7 @@ def dispute_note(thread: str) -> str:
 def test_customer_opens_a_dispute_with_a_reason(order, as_staff, customer, staff, browser):
     services.post_message(order, as_staff, "Shipped")
     browser.login(customer)
-    thread = order_page(browser, order)
+    thread = customer_thread(browser, order)
     open_url = link_to(thread, "Open dispute")
     form = page(browser.get(open_url))
     assert "Open a dispute on order #00001" in words(form)
@@ -56,7 +46,7 @@ def test_customer_opens_a_dispute_with_a_reason(order, as_staff, customer, staff
     assert response.status_code == 303
     assert response.headers["Location"] == f"/account/orders/{order.id}#order-messages"
     backdate(order, datetime(2018, 8, 29, 8, 0))
-    thread = order_page(browser, order)
+    thread = customer_thread(browser, order)
     assert dispute_note(thread) == (
         "A dispute is in progress since Aug 29, 2018, opened by you. It never arrived"
     )
@@ -84,7 +74,7 @@ def test_dispute_opened_by_staff_shows_who_and_cannot_be_withdrawn(
     services.open_dispute(order, as_staff, "Payment bounced")
     backdate(order, datetime(2018, 8, 29, 8, 0))
     browser.login(customer)
-    thread = order_page(browser, order)
+    thread = customer_thread(browser, order)
     assert dispute_note(thread) == (
         "A dispute is in progress since Aug 29, 2018, opened by Admin Admin. Payment bounced"
     )
@@ -102,7 +92,7 @@ def test_dispute_opened_by_staff_shows_who_and_cannot_be_withdrawn(
 def test_withdraw_asks_for_confirmation(order, as_customer, customer, staff, browser):
     services.open_dispute(order, as_customer, "Wrong colour")
     browser.login(customer)
-    thread = order_page(browser, order)
+    thread = customer_thread(browser, order)
     withdraw_url = link_to(thread, "Withdraw dispute")
     confirm = page(browser.get(withdraw_url))
     assert "Withdraw your dispute on order #00001?" in words(confirm)
@@ -113,7 +103,7 @@ def test_withdraw_asks_for_confirmation(order, as_customer, customer, staff, bro
 
     response = browser.post(withdraw_url, {"next": f"/account/orders/{order.id}"})
     assert response.status_code == 303
-    thread = order_page(browser, order)
+    thread = customer_thread(browser, order)
     assert "om-dispute-note" not in thread
     assert "dispute is in progress" not in words(thread)
     text = words(thread)
@@ -127,7 +117,7 @@ def test_staff_events_appear_in_words(order, as_staff, customer, browser):
     services.post_message(order, as_staff, "We checked your order")
     services.open_dispute(order, as_staff, "Chargeback received")
     services.close_dispute(order, as_staff, note="Bank confirmed, all fine")
-    thread = order_page(browser.login(customer), order)
+    thread = customer_thread(browser.login(customer), order)
     text = words(thread)
     assert "Dispute opened by Admin Admin" in text
     assert "Dispute closed by Admin Admin" in text

@@ -9,12 +9,9 @@ import pytest
 from flask_order_messages import services
 
 from .conftest import make_order
-from .host_pages import add_host_pages, link_to, page, words
+from .host_pages import link_to, page, words
 
-
-@pytest.fixture(autouse=True)
-def _host_pages(app):
-    add_host_pages(app)
+pytestmark = pytest.mark.usefixtures("host_pages")
 
 
 def order_rows(html: str) -> dict[int, str]:

@@ -11,7 +11,7 @@ from flask_order_messages import services
 from .conftest import make_order
 from .host_pages import (
     P,
-    add_host_pages,
+    customer_order_page,
     db_state,
     entry_bodies,
     page,
@@ -20,16 +20,7 @@ from .host_pages import (
     words,
 )
 
-
-@pytest.fixture(autouse=True)
-def _host_pages(app):
-    add_host_pages(app)
-
-
-def order_page(browser, order) -> str:
-    response = browser.get(f"/account/orders/{order.id}")
-    assert response.status_code == 200
-    return page(response)
+pytestmark = pytest.mark.usefixtures("host_pages")
 
 
 def tab_label(html: str) -> str:
@@ -39,7 +30,7 @@ def tab_label(html: str) -> str:
 
 
 def test_order_without_thread_offers_contact_us(order, customer, browser):
-    html = thread_section(order_page(browser.login(customer), order))
+    html = thread_section(customer_order_page(browser.login(customer), order))
     text = words(html)
     assert "No messages yet. Questions about this order? Contact us below." in text
     assert "Contact us about this order" in text
@@ -49,7 +40,7 @@ def test_order_without_thread_offers_contact_us(order, customer, browser):
 
 def test_customer_writes_first_and_staff_sees_it(order, customer, staff, browser):
     browser.login(customer)
-    form_next = re.search(r'name="next" value="([^"]*)"', order_page(browser, order))
+    form_next = re.search(r'name="next" value="([^"]*)"', customer_order_page(browser, order))
     assert form_next is not None
     response = browser.post(
         f"{P}/orders/{order.id}/messages",
@@ -57,7 +48,7 @@ def test_customer_writes_first_and_staff_sees_it(order, customer, staff, browser
     )
     assert response.status_code == 303
     assert response.headers["Location"] == f"/account/orders/{order.id}#order-messages"
-    html = thread_section(order_page(browser, order))
+    html = thread_section(customer_order_page(browser, order))
     assert entry_bodies(html) == ["Can I change the address?"]
     assert "Reply" in words(html)
     assert "New messages" not in html  # your own message is never new to you
@@ -71,13 +62,13 @@ def test_staff_answer_is_unread_with_tab_count_and_divider(
     services.post_message(order, as_staff, "Yes, done.")
     services.post_message(order, as_staff, "Anything else?")
     browser.login(customer)
-    html = order_page(browser, order)
+    html = customer_order_page(browser, order)
     assert tab_label(html) == "Messages 2"
     thread = thread_section(html)
     assert thread.index("Can I change") < thread.index("New messages") < thread.index("Yes, done.")
     assert re.search(r"Admin Admin Staff \w+ \d+, \d{4}, \d\d:\d\d Yes, done.", words(thread))
     # Viewing marked it read for the customer, not for anyone else.
-    html = order_page(browser, order)
+    html = customer_order_page(browser, order)
     assert tab_label(html) == "Messages"
     assert "New messages" not in html
     assert services.bell_counts(services.customer_actor(customer))["unread_threads"] == 0
@@ -86,9 +77,9 @@ def test_staff_answer_is_unread_with_tab_count_and_divider(
 def test_customer_reply(order, as_staff, customer, staff, browser):
     services.post_message(order, as_staff, "Your parcel is delayed.")
     browser.login(customer)
-    order_page(browser, order)
+    customer_order_page(browser, order)
     browser.post(f"{P}/orders/{order.id}/messages", {"body": "OK, thanks for telling me."})
-    html = thread_section(order_page(browser, order))
+    html = thread_section(customer_order_page(browser, order))
     assert entry_bodies(html) == ["Your parcel is delayed.", "OK, thanks for telling me."]
     assert services.bell_counts(services.staff_actor(staff))["unread_threads"] == 1
 
@@ -97,7 +88,7 @@ def test_customer_never_sees_staff_notes(order, as_customer, as_staff, customer,
     services.post_message(order, as_customer, "Where is it?")
     services.post_message(order, as_staff, "Customer is angry, be careful", note=True)
     services.post_message(order, as_staff, "On its way!")
-    html = order_page(browser.login(customer), order)
+    html = customer_order_page(browser.login(customer), order)
     assert tab_label(html) == "Messages 1"
     assert entry_bodies(thread_section(html)) == ["Where is it?", "On its way!"]
     assert "angry" not in html

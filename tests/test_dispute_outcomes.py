@@ -18,34 +18,19 @@ from flask_order_messages.services import deadlines
 from .conftest import db, make_order
 from .host_pages import (
     P,
-    add_host_pages,
+    customer_thread,
     db_state,
     entry_bodies,
     link_to,
     page,
     rows,
+    staff_thread,
     textarea,
-    thread_section,
     words,
 )
 from .reconfigure import reconfigure
 
-
-@pytest.fixture(autouse=True)
-def _host_pages(app):
-    add_host_pages(app)
-
-
-def staff_thread(browser, order) -> str:
-    response = browser.get(f"/admin/orders/{order.id}?tab=messages")
-    assert response.status_code == 200
-    return thread_section(page(response))
-
-
-def customer_thread(browser, order) -> str:
-    response = browser.get(f"/account/orders/{order.id}")
-    assert response.status_code == 200
-    return thread_section(page(response))
+pytestmark = pytest.mark.usefixtures("host_pages")
 
 
 def red_note(thread: str) -> str:

@@ -23,7 +23,7 @@ from flask_order_messages import services
 from flask_order_messages.templating import excerpt
 
 from .conftest import db, make_order
-from .host_pages import P, add_host_pages, page, textarea, thread_section, words
+from .host_pages import P, page, textarea, thread_section, words
 from .hostile_payloads import PAYLOADS, expected_text, stored_text
 
 #: Tags no text may ever become.
@@ -144,9 +144,7 @@ def assert_inert(markup: str, where: str, **kw: Any) -> None:
     assert not parser.problems, f"{where}: {parser.problems[:5]}"
 
 
-@pytest.fixture(autouse=True)
-def _host_pages(app):
-    add_host_pages(app)
+pytestmark = pytest.mark.usefixtures("host_pages")
 
 
 def test_every_payload_in_one_thread_reads_back_exactly_and_inert(

@@ -14,11 +14,12 @@ from flask_order_messages.tokens import make_guest_token
 from .conftest import db
 from .host_pages import (
     P,
-    add_host_pages,
+    customer_order_page,
     db_state,
     entry_bodies,
     page,
     rows,
+    staff_order_page,
     textarea,
     thread_section,
     words,
@@ -28,21 +29,7 @@ from .reconfigure import reconfigure
 NOTE = "Customer called: be gentle, the parcel was a birthday present."
 
 
-@pytest.fixture(autouse=True)
-def _host_pages(app):
-    add_host_pages(app)
-
-
-def staff_page(browser, order) -> str:
-    response = browser.get(f"/admin/orders/{order.id}?tab=messages")
-    assert response.status_code == 200
-    return page(response)
-
-
-def customer_page(browser, order) -> str:
-    response = browser.get(f"/account/orders/{order.id}")
-    assert response.status_code == 200
-    return page(response)
+pytestmark = pytest.mark.usefixtures("host_pages")
 
 
 def post_note(browser, order, text: str = NOTE):
@@ -72,13 +59,13 @@ def thread_with_note(order, as_customer, staff, browser, outbox):
 
 def test_the_reply_box_has_a_note_button(order, as_customer, staff, browser):
     services.post_message(order, as_customer, "Hi")
-    html = thread_section(staff_page(browser.login(staff), order))
+    html = thread_section(staff_order_page(browser.login(staff), order))
     assert re.search(r'<button type="submit"[^>]*name="kind" value="note"', html)
     assert "Add staff-only note" in words(html)
 
 
 def test_staff_see_the_note_styled_and_labelled(thread_with_note, staff, browser):
-    html = thread_section(staff_page(browser.login(staff), thread_with_note))
+    html = thread_section(staff_order_page(browser.login(staff), thread_with_note))
     note = re.search(r'<li class="om-entry om-staff om-note[^"]*"[^>]*>(.*?)</li>', html, re.S)
     assert note is not None
     assert "Staff-only note" in words(note.group(1))
@@ -101,7 +88,7 @@ def test_another_staff_member_sees_the_note_as_new(thread_with_note, staff2):
 def test_the_customer_never_sees_it_on_any_page(thread_with_note, customer, browser):
     order = thread_with_note
     browser.login(customer)
-    for html in (customer_page(browser, order), page(browser.get(f"{P}/orders/{order.id}"))):
+    for html in (customer_order_page(browser, order), page(browser.get(f"{P}/orders/{order.id}"))):
         thread = thread_section(html)
         assert entry_bodies(thread) == ["Where is my parcel?", "It left yesterday."]
         assert "be gentle" not in html and "Staff-only" not in html
@@ -157,7 +144,7 @@ def test_it_is_never_unread_for_the_customer(thread_with_note, customer, as_cust
     assert services.bell_counts(as_customer)["unread_threads"] == 0
     assert services.unread_by_order(as_customer, [order.id]) == {}
     assert services.customer_unread_summary(as_customer) == (0, None)
-    html = customer_page(browser.login(customer), order)
+    html = customer_order_page(browser.login(customer), order)
     label = re.search(r'id="messages-tab">(.*?)</a>', html, re.S)
     assert label is not None and words(label.group(1)) == "Messages"  # no unread count
     assert "om-divider" not in thread_section(html)
@@ -199,7 +186,7 @@ def test_an_empty_note_is_refused_with_words(order, as_customer, staff, browser)
 def test_notes_can_be_turned_off(app, order, as_customer, staff, browser, outbox):
     services.post_message(order, as_customer, "Hi")
     reconfigure(app, NOTES_ENABLED=False)
-    html = thread_section(staff_page(browser.login(staff), order))
+    html = thread_section(staff_order_page(browser.login(staff), order))
     assert "Add staff-only note" not in html
     before, mails = db_state(), len(outbox)
     # A stale form with the button: refused with the text kept, never sent as a message.

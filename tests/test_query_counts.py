@@ -16,13 +16,10 @@ from sqlalchemy import event
 from flask_order_messages import current_order_messages, search, services
 
 from .conftest import Order, User, db
-from .host_pages import P, add_host_pages
+from .host_pages import P
 from .shop import add_people, logged_in, shop_app
 
-
-@pytest.fixture(autouse=True)
-def _host_pages(app):
-    add_host_pages(app)
+pytestmark = pytest.mark.usefixtures("host_pages")
 
 
 @contextmanager

@@ -7,12 +7,9 @@ import pytest
 from flask_order_messages import services
 
 from .conftest import make_order
-from .host_pages import P, add_host_pages, link_to, page, rows, words
+from .host_pages import P, link_to, page, rows, words
 
-
-@pytest.fixture(autouse=True)
-def _host_pages(app):
-    add_host_pages(app)
+pytestmark = pytest.mark.usefixtures("host_pages")
 
 
 def bell_of(browser, user) -> str:

@@ -13,31 +13,24 @@ from flask_order_messages.services import deadlines
 from .conftest import db
 from .host_pages import (
     P,
-    add_host_pages,
     backdate,
     db_state,
     entry_bodies,
     link_to,
     page,
     rows,
+    staff_order_page,
     textarea,
     thread_section,
     words,
 )
 
-
-@pytest.fixture(autouse=True)
-def _host_pages(app):
-    add_host_pages(app)
-
-
-def order_page(browser, order) -> str:
-    return page(browser.get(f"/admin/orders/{order.id}?tab=messages"))
+pytestmark = pytest.mark.usefixtures("host_pages")
 
 
 def test_open_dispute_page_then_red_note(order, as_customer, staff, browser):
     services.post_message(order, as_customer, "The vase arrived broken")
-    thread = thread_section(order_page(browser.login(staff), order))
+    thread = thread_section(staff_order_page(browser.login(staff), order))
     open_url = link_to(thread, "Open dispute")
     assert open_url == (
         f"{P}/admin/orders/{order.id}/dispute/open?next=/admin/orders/{order.id}?tab%3Dmessages"
@@ -58,7 +51,7 @@ def test_open_dispute_page_then_red_note(order, as_customer, staff, browser):
     assert response.headers["Location"] == f"/admin/orders/{order.id}?tab=messages#order-messages"
 
     backdate(order, datetime(2018, 8, 29, 10, 0))
-    thread = thread_section(order_page(browser, order))
+    thread = thread_section(staff_order_page(browser, order))
     note = re.search(r'<div class="om-dispute-note"[^>]*>(.*?)</div>\s*</div>', thread, re.S)
     assert note is not None
     # The respond-by time came from the real opening time (backdate leaves it alone).
@@ -133,7 +126,7 @@ def test_close_asks_for_confirmation_then_note_goes_and_history_stays(
     services.open_dispute(order, as_customer, "It broke")
     backdate(order, datetime(2018, 8, 29, 9, 30))
     browser.login(staff)
-    thread = thread_section(order_page(browser, order))
+    thread = thread_section(staff_order_page(browser, order))
     close_url = link_to(thread, "Close dispute")
     confirm = page(browser.get(close_url))
     text = words(confirm)
@@ -148,7 +141,7 @@ def test_close_asks_for_confirmation_then_note_goes_and_history_stays(
         close_url, {"note": "Refund sent", "next": f"/admin/orders/{order.id}?tab=messages"}
     )
     assert response.status_code == 303
-    thread = thread_section(order_page(browser, order))
+    thread = thread_section(staff_order_page(browser, order))
     assert "om-dispute-note" not in thread
     assert "Dispute opened on" not in words(thread)
     assert "Open dispute" in words(thread)
@@ -163,7 +156,7 @@ def test_close_asks_for_confirmation_then_note_goes_and_history_stays(
     # History kept: a new dispute can be opened, the old one stays.
     browser.post(f"{P}/admin/orders/{order.id}/dispute/open", {"reason": "Again"})
     assert len(order_disputes(order)) == 2
-    assert "Dispute opened on" in words(thread_section(order_page(browser, order)))
+    assert "Dispute opened on" in words(thread_section(staff_order_page(browser, order)))
 
 
 def order_disputes(order):
@@ -200,7 +193,7 @@ def test_too_long_close_note_is_kept_and_nothing_changes(order, as_customer, sta
 
 def test_without_javascript_the_dialogs_have_their_own_pages(order, as_customer, staff, browser):
     services.post_message(order, as_customer, "Hi")
-    thread = thread_section(order_page(browser.login(staff), order))
+    thread = thread_section(staff_order_page(browser.login(staff), order))
     # The link works on its own; the dialog is only an enhancement of it.
     link = r'<a [^>]*data-om-dialog="om-open-dialog"[^>]*href="[^"]+/dispute/open'
     assert re.search(link, thread)

@@ -9,14 +9,12 @@ import pytest
 from flask_order_messages import services
 
 from .conftest import make_order
-from .host_pages import P, add_host_pages, backdate, link_to, links, page, rows, words
+from .host_pages import P, backdate, link_to, links, page, rows, words
 
 MESSAGES = f"{P}/admin/messages"
 
 
-@pytest.fixture(autouse=True)
-def _host_pages(app):
-    add_host_pages(app)
+pytestmark = pytest.mark.usefixtures("host_pages")
 
 
 def numbers(html: str) -> list[str]:

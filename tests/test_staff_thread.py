@@ -11,25 +11,16 @@ from flask_order_messages import services
 from .conftest import User, db, make_order
 from .host_pages import (
     P,
-    add_host_pages,
     db_state,
     entry_bodies,
     page,
+    staff_order_page,
     textarea,
     thread_section,
     words,
 )
 
-
-@pytest.fixture(autouse=True)
-def _host_pages(app):
-    add_host_pages(app)
-
-
-def order_page(browser, order, tab="messages") -> str:
-    response = browser.get(f"/admin/orders/{order.id}?tab={tab}")
-    assert response.status_code == 200
-    return page(response)
+pytestmark = pytest.mark.usefixtures("host_pages")
 
 
 def order_owner(order):
@@ -46,17 +37,17 @@ def test_tab_label_carries_the_unread_count(order, as_customer, as_staff, staff,
     services.post_message(order, as_customer, "one")
     services.post_message(order, as_customer, "two")
     browser.login(staff)
-    html = order_page(browser, order, tab="details")
+    html = staff_order_page(browser, order, tab="details")
     assert tab_label(html) == "Messages 2"
     assert 'title="2 unread"' in html
-    order_page(browser, order)  # opening the tab reads the thread
-    assert tab_label(order_page(browser, order, tab="details")) == "Messages"
+    staff_order_page(browser, order)  # opening the tab reads the thread
+    assert tab_label(staff_order_page(browser, order, tab="details")) == "Messages"
 
 
 def test_tab_label_counts_only_for_this_staff_member(order, as_customer, staff, staff2, browser):
     services.post_message(order, as_customer, "one")
-    order_page(browser.login(staff), order)
-    assert tab_label(order_page(browser.login(staff2), order, tab="details")) == "Messages 1"
+    staff_order_page(browser.login(staff), order)
+    assert tab_label(staff_order_page(browser.login(staff2), order, tab="details")) == "Messages 1"
 
 
 def test_thread_is_oldest_first_with_authors_and_roles(
@@ -65,7 +56,7 @@ def test_thread_is_oldest_first_with_authors_and_roles(
     services.post_message(order, as_customer, "first")
     services.post_message(order, as_staff, "second")
     services.post_message(order, as_customer, "third")
-    html = thread_section(order_page(browser.login(staff), order))
+    html = thread_section(staff_order_page(browser.login(staff), order))
     assert entry_bodies(html) == ["first", "second", "third"]
     text = words(html)
     assert re.search(r"Carol Customer Customer \w+ \d+, \d{4}, \d\d:\d\d first", text)
@@ -81,32 +72,32 @@ def test_new_messages_divider_sits_before_the_first_unread(
     services.post_message(order, as_staff, "old answer")
     services.post_message(order, as_customer, "new one")
     services.post_message(order, as_customer, "newer one")
-    html = thread_section(order_page(browser.login(staff), order))
+    html = thread_section(staff_order_page(browser.login(staff), order))
     assert html.count("New messages") == 1
     divider = html.index("New messages")
     assert html.index("old answer") < divider < html.index("new one") < html.index("newer one")
     # Read now: no divider on the next visit.
-    assert "New messages" not in thread_section(order_page(browser, order))
+    assert "New messages" not in thread_section(staff_order_page(browser, order))
 
 
 def test_divider_before_the_first_message_of_a_thread_never_seen(
     order, as_customer, staff, browser
 ):
     services.post_message(order, as_customer, "hello")
-    html = thread_section(order_page(browser.login(staff), order))
+    html = thread_section(staff_order_page(browser.login(staff), order))
     assert html.index("New messages") < html.index("hello")
 
 
 def test_own_messages_never_get_the_divider(order, as_staff, staff, browser):
     services.post_message(order, as_staff, "we shipped it")
-    assert "New messages" not in thread_section(order_page(browser.login(staff), order))
+    assert "New messages" not in thread_section(staff_order_page(browser.login(staff), order))
 
 
 def test_long_thread_folds_its_middle(order, as_customer, as_staff, staff, browser):
     for n in range(1, 21):
         services.post_message(order, as_customer if n % 2 else as_staff, f"message {n}")
     services.mark_read(as_staff)
-    html = thread_section(order_page(browser.login(staff), order))
+    html = thread_section(staff_order_page(browser.login(staff), order))
     fold = re.search(r"<details>(.*?)</details>", html, re.S)
     assert fold is not None
     assert "<summary>12 earlier messages</summary>" in fold.group(1)
@@ -122,7 +113,7 @@ def test_folding_never_hides_unread_messages(order, as_customer, as_staff, staff
         services.post_message(order, as_staff, f"message {n}")
     for n in range(6, 21):
         services.post_message(order, as_customer, f"message {n}")
-    html = thread_section(order_page(browser.login(staff), order))
+    html = thread_section(staff_order_page(browser.login(staff), order))
     fold = re.search(r"<details>(.*?)</details>", html, re.S)
     assert fold is not None
     assert "<summary>3 earlier messages</summary>" in fold.group(1)
@@ -135,14 +126,14 @@ def test_folding_never_hides_unread_messages(order, as_customer, as_staff, staff
 def test_short_thread_is_never_folded(order, as_customer, staff, browser):
     for n in range(1, 13):
         services.post_message(order, as_customer, f"message {n}")
-    html = thread_section(order_page(browser.login(staff), order))
+    html = thread_section(staff_order_page(browser.login(staff), order))
     assert "<details>" not in html
     assert len(entry_bodies(html)) == 12
 
 
 def test_reply_goes_back_to_the_host_page_and_shows(order, as_customer, staff, browser):
     services.post_message(order, as_customer, "Is it in stock?")
-    html = order_page(browser.login(staff), order)
+    html = staff_order_page(browser.login(staff), order)
     form_next = re.search(r'name="next" value="([^"]*)"', thread_section(html))
     assert form_next is not None and form_next.group(1) == f"/admin/orders/{order.id}?tab=messages"
     response = browser.post(
@@ -151,7 +142,7 @@ def test_reply_goes_back_to_the_host_page_and_shows(order, as_customer, staff, b
     )
     assert response.status_code == 303
     assert response.headers["Location"] == f"/admin/orders/{order.id}?tab=messages#order-messages"
-    html = thread_section(order_page(browser, order))
+    html = thread_section(staff_order_page(browser, order))
     assert entry_bodies(html) == ["Is it in stock?", "Yes, ships tomorrow."]
     # The customer now has it unread.
     assert services.order_unread_count(order, services.customer_actor(order_owner(order))) == 1
@@ -174,7 +165,7 @@ def test_reply_never_redirects_to_another_site(order, staff, browser):
 
 def test_staff_can_start_a_thread_on_an_order_without_one(customer, staff, browser):
     quiet = make_order(customer)
-    html = thread_section(order_page(browser.login(staff), quiet))
+    html = thread_section(staff_order_page(browser.login(staff), quiet))
     assert "No messages on this order yet. You can start the conversation." in words(html)
     assert "Start a conversation with the customer" in words(html)
     assert "Mark unread" not in words(html)
@@ -182,14 +173,14 @@ def test_staff_can_start_a_thread_on_an_order_without_one(customer, staff, brows
         f"{P}/admin/orders/{quiet.id}/messages", {"body": "Your parcel is delayed, sorry."}
     )
     assert response.status_code == 303
-    html = thread_section(order_page(browser, quiet))
+    html = thread_section(staff_order_page(browser, quiet))
     assert entry_bodies(html) == ["Your parcel is delayed, sorry."]
     assert services.bell_counts(services.customer_actor(customer))["unread_threads"] == 1
 
 
 def test_viewing_marks_read_for_that_staff_member_only(order, as_customer, staff, staff2, browser):
     services.post_message(order, as_customer, "Where is it?")
-    order_page(browser.login(staff), order)
+    staff_order_page(browser.login(staff), order)
     assert services.bell_counts(services.staff_actor(staff))["unread_threads"] == 0
     assert services.bell_counts(services.staff_actor(staff2))["unread_threads"] == 1
     assert services.bell_counts(services.customer_actor(order_owner(order)))["unread_threads"] == 0
@@ -197,13 +188,13 @@ def test_viewing_marks_read_for_that_staff_member_only(order, as_customer, staff
 
 def test_details_tab_alone_does_not_mark_read(order, as_customer, staff, browser):
     services.post_message(order, as_customer, "Where is it?")
-    order_page(browser.login(staff), order, tab="details")
+    staff_order_page(browser.login(staff), order, tab="details")
     assert services.bell_counts(services.staff_actor(staff))["unread_threads"] == 1
 
 
 def test_mark_unread_button_puts_the_thread_back_in_the_list(order, as_customer, staff, browser):
     services.post_message(order, as_customer, "Where is it?")
-    html = thread_section(order_page(browser.login(staff), order))
+    html = thread_section(staff_order_page(browser.login(staff), order))
     assert "Mark unread" in words(html)
     response = browser.post(f"{P}/admin/orders/{order.id}/unread")
     assert response.status_code == 303

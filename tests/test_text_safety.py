@@ -10,7 +10,7 @@ import pytest
 from flask_order_messages import services
 
 from .conftest import db
-from .host_pages import P, add_host_pages, entry_bodies, page, thread_section, words
+from .host_pages import P, entry_bodies, page, thread_section, words
 
 NASTY = (
     "<script>alert('x')</script>\n"
@@ -21,9 +21,7 @@ NASTY = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _host_pages(app):
-    add_host_pages(app)
+pytestmark = pytest.mark.usefixtures("host_pages")
 
 
 def assert_inert(html: str) -> None:
