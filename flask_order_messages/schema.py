@@ -5,13 +5,14 @@ history is kept in ``<table_prefix>alembic_version``, so it never mixes with the
 Flask-Migrate history in ``alembic_version``.
 
 The tables' shape depends on the host: the table prefix, the type of its order and user keys,
-the order table the foreign key points at, and whatever its ``model_class`` adds.  So the
-scripts in ``migrations/versions`` hold no types.  They build their operations at run time
-from the extension's own table objects (``ext.models.Thread.__table__``...) through
-:class:`Migration`.  A script names what it adds; the first one creates each table as the
-models declare it, minus the columns that later scripts add (:data:`ADDED_LATER`), so that
-running every script in turn always ends at the shape the models declare.  A new column is
-therefore two edits: the model, and a script that adds it, listed in :data:`ADDED_LATER`.
+and the order table the foreign key points at (never what its ``model_class`` adds to its own
+models: see :mod:`.models`).  So the scripts in ``migrations/versions`` hold no types.  They
+build their operations at run time from the extension's own table objects
+(``ext.models.Thread.__table__``...) through :class:`Migration`.  A script names what it adds;
+the first one creates each table as the models declare it, minus the columns that later scripts
+add (:data:`ADDED_LATER`), so that running every script in turn always ends at the shape the
+models declare.  A new column is therefore two edits: the model, and a script that adds it,
+listed in :data:`ADDED_LATER`.
 
 A host that keeps its own tables in Flask-Migrate passes :func:`host_include_object` to
 ``Migrate(app, db, include_object=...)`` so that its autogenerate leaves ours alone.
@@ -156,8 +157,8 @@ class Migration:
 
     def create_table(self, key: str) -> None:
         """Create table ``key`` (``"threads"``...: :func:`table_keys`) as the models declare
-        it -- columns, keys, constraints, plain indexes, whatever the host's base class adds --
-        less the columns in :data:`ADDED_LATER` and the full-text index (its own script)."""
+        it -- columns, keys, constraints, plain indexes -- less the columns in
+        :data:`ADDED_LATER` and the full-text index (its own script)."""
         table = self.tables[key]
         later = set(ADDED_LATER.get(key, {}))
         create = ops.CreateTableOp.from_table(table)

@@ -394,15 +394,11 @@ def fill_documents(messages: sa.Table, documents: sa.Table, dialect: Any) -> Any
         .columns(sa.column("thread_id"), sa.column("search_text"))
         .subquery("found")
     )
-    names, columns = ["thread_id", "search_text"], [found.c.thread_id, found.c.search_text]
-    # Columns a host's base class adds, with their defaults (spelled out: SQL printed for a
-    # DBA shows them too, where ``include_defaults`` would print NULL).
-    for column in documents.columns:
-        default = column.default
-        if column.name not in names and default is not None and default.is_scalar:
-            names.append(column.name)
-            columns.append(sa.literal(default.arg, column.type))  # type: ignore[attr-defined]
-    return sa.insert(documents).from_select(names, sa.select(*columns), include_defaults=False)
+    return sa.insert(documents).from_select(
+        ["thread_id", "search_text"],
+        sa.select(found.c.thread_id, found.c.search_text),
+        include_defaults=False,
+    )
 
 
 # -- the SQL condition ------------------------------------------------------------------------

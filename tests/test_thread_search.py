@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from flask_order_messages import schema, search, services
@@ -243,35 +242,6 @@ def test_the_migration_fills_the_documents_from_messages_already_there(tmp_path)
         services.post_message(h.db.session.get(h.Order, first_id), staff, "Depot found it")
         words = h.db.session.execute(sa.select(d.search_text).where(d.thread_id == one)).scalar()
         assert sorted(words.split()) == sorted(set(docs[one].split()) | {"found", "it"})
-
-
-@pytest.mark.parametrize("dialect", ["postgresql", "mysql", "sqlite"])
-def test_the_backfill_sql_names_the_hosts_defaults(dialect):
-    # A host's base class may add a NOT NULL column with a default: the INSERT ... SELECT
-    # writes it too, also in the SQL printed for a DBA.
-    from sqlalchemy.dialects import mysql, postgresql, sqlite
-
-    md = sa.MetaData()
-    messages = sa.Table(
-        "m",
-        md,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("thread_id", sa.Integer),
-        sa.Column("search_text", sa.Text),
-    )
-    documents = sa.Table(
-        "d",
-        md,
-        sa.Column("thread_id", sa.Integer, primary_key=True),
-        sa.Column("search_text", sa.Text),
-        sa.Column("tenant", sa.String(20), nullable=False, default="main"),
-    )
-    engine_dialect = {"postgresql": postgresql, "mysql": mysql, "sqlite": sqlite}[dialect]
-    stmt = search.fill_documents(messages, documents, engine_dialect.dialect())
-    sql = str(
-        stmt.compile(dialect=engine_dialect.dialect(), compile_kwargs={"literal_binds": True})
-    )
-    assert "(thread_id, search_text, tenant)" in sql and "'main'" in sql
 
 
 def test_the_migration_cuts_a_huge_thread_at_the_limit(tmp_path):
