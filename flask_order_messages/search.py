@@ -355,8 +355,9 @@ def fill_documents(messages: sa.Table, documents: sa.Table, dialect: Any) -> Any
     but no document yet, from the messages' ``search_text``: the distinct words (in the order
     the database gives them), cut at :data:`DOCUMENT_LIMIT` characters.  ``dialect`` is the
     connection's SQLAlchemy dialect.  For the migration that adds the documents, and for bulk
-    loaders (to renew some threads' documents, delete those first).  The words are split
-    with ``string_to_array`` on PostgreSQL, ``JSON_TABLE`` on MariaDB 10.6+/MySQL 8,
+    loaders (to renew some threads' documents, delete those first; then write the threads'
+    order numbers in with ``services.index_order_numbers``, which SQL cannot compute).  The
+    words are split with ``string_to_array`` on PostgreSQL, ``JSON_TABLE`` on MariaDB 10.6+/MySQL 8,
     ``json_each`` on SQLite (words never hold quotes, commas or backslashes).  On MariaDB/MySQL
     run :data:`GROUP_CONCAT_SETTING` first on the same connection: in strict mode a
     ``GROUP_CONCAT`` longer than ``group_concat_max_len`` (1 MB) is an error, not a cut."""
