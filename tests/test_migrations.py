@@ -32,13 +32,8 @@ from flask_order_messages import (
     staff_actor,
 )
 
-from .hosts import (
-    STAMPED_BASES,
-    DeclaredStampedBase,
-    Host,
-    make_host_app,
-    reflected_shape,
-)
+from .host_models import STAMPED_BASES, DeclaredStampedBase, reflected_shape
+from .hosts import Host, make_host_app
 
 
 def _url(tmp_path: Any) -> str:

@@ -23,17 +23,8 @@ from flask_order_messages import (
 )
 
 from .conftest import db as conftest_db
-from .hosts import (
-    STAMPED_BASES,
-    Host,
-    StampedBase,
-    define_host,
-    host,
-    make_host_app,
-    our_tables,
-    reflected_shape,
-    table_shape,
-)
+from .host_models import STAMPED_BASES, StampedBase, our_tables, reflected_shape, table_shape
+from .hosts import Host, define_host, host, make_host_app
 
 OUR_TABLES = (
     "threads",
