@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, url_for
 from werkzeug.local import LocalProxy
 
+from . import dialects
 from .config import Settings, load_settings
 from .errors import MissingHookError
 from .models import Models, build_models, primary_key_column
@@ -265,10 +266,9 @@ class OrderMessages:
         if isinstance(column_type, sa.SmallInteger):
             return 2**15
         try:
-            dialect = self.db.session.get_bind().dialect.name
+            return dialects.of(self.db.session.get_bind()).integer_bound
         except Exception:  # noqa: BLE001 - no app context: the narrowest common size
-            dialect = ""
-        return 2**63 if dialect == "sqlite" else 2**31
+            return dialects.Dialect.integer_bound
 
     def get_order(self, raw_key: Any) -> Any | None:
         """The order with this key (a URL segment or a typed key), or None."""

@@ -21,10 +21,10 @@ from datetime import datetime, timezone
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from . import search
+from .dialects.types import BigId, DateTime
 
 # Roles of an author, and kinds of thread entries.
 CUSTOMER = "customer"
@@ -35,11 +35,6 @@ KIND_NOTE = "note"
 EVENT_DISPUTE_OPENED = "dispute_opened"
 EVENT_DISPUTE_CLOSED = "dispute_closed"
 EVENT_DISPUTE_REOPENED = "dispute_reopened"
-
-# Fractional seconds on MariaDB, whose DATETIME otherwise drops them (ordering needs them).
-DateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-# Message ids grow large; SQLite only autoincrements a plain INTEGER key.
-BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def utcnow() -> datetime:

@@ -32,7 +32,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations, ops
 from alembic.script import ScriptDirectory
 
-from . import search
+from . import dialects, search
 
 #: The tables the first script creates, by the key their name ends with, in creation order.
 #: Until the first release this is the whole initial schema, so a new model table is added
@@ -137,11 +137,6 @@ def host_include_object(ext: Any, *, with_our_tables: bool = False) -> Callable[
 # -- what the scripts use ---------------------------------------------------------------------
 
 
-def _on_dialect(index: sa.Index, dialect: str) -> bool:
-    dialects = index.info.get(DIALECTS_KEY)
-    return dialects is None or dialect in dialects
-
-
 class Migration:
     """The operations of one migration script, built from the extension's table objects."""
 
@@ -150,7 +145,8 @@ class Migration:
         self.op = op
         #: The running Alembic ``Config.attributes`` (what a script tells :func:`upgrade`).
         self.attributes: dict[str, Any] = {} if attributes is None else attributes
-        self.dialect: str = op.get_context().dialect.name
+        #: What this database does its own way (its full-text index...).
+        self.database = dialects.of(op.get_context().dialect)
         self.tables = _tables(ext)
 
     @classmethod
@@ -178,7 +174,7 @@ class Migration:
         create.columns = items
         self.op.invoke(create)
         for index in sorted(table.indexes, key=lambda i: str(i.name)):
-            if index.info.get(DIALECTS_KEY) or not _on_dialect(index, self.dialect):
+            if index.info.get(DIALECTS_KEY):  # a full-text index: its own script
                 continue
             if later & {c.name for c in index.columns}:
                 continue
@@ -194,28 +190,12 @@ class Migration:
         MariaDB/MySQL's FULLTEXT index, or SQLite's FTS5 table and triggers (filled from the
         rows already there)."""
         for key in keys or SEARCH_TABLES:
-            table = self.tables[key]
-            if self.dialect == "sqlite":
-                rowid = search.rowid_column(table)
-                for statement in search.sqlite_create_statements(table.name, rowid):
-                    self.op.execute(statement)
-                self.op.execute(search.sqlite_rebuild_statement(table.name))
-                continue
-            for index in table.indexes:
-                if index.info.get(DIALECTS_KEY) and _on_dialect(index, self.dialect):
-                    self.op.invoke(ops.CreateIndexOp.from_index(index))
+            self.database.create_search_index(self.op, self.tables[key])
 
     def drop_search_index(self, *keys: str) -> None:
         """Undo :meth:`create_search_index` for the same ``keys``."""
         for key in keys or SEARCH_TABLES:
-            table = self.tables[key]
-            if self.dialect == "sqlite":
-                for statement in search.sqlite_drop_statements(table.name):
-                    self.op.execute(statement)
-                continue
-            for index in table.indexes:
-                if index.info.get(DIALECTS_KEY) and _on_dialect(index, self.dialect):
-                    self.op.drop_index(str(index.name), table_name=table.name)
+            self.database.drop_search_index(self.op, self.tables[key])
 
     def fill_thread_documents(self) -> None:
         """Write the staff search document of every thread that has messages, from them (one
@@ -224,8 +204,8 @@ class Migration:
         the commit (``--sql``: run ``flask order-messages reindex`` after the SQL)."""
         dialect = self.op.get_context().dialect
         messages, documents = self.tables["messages"], self.tables["thread_search"]
-        if self.dialect in ("mysql", "mariadb"):
-            self.op.execute(search.GROUP_CONCAT_SETTING)
+        for statement in search.fill_documents_setup(dialect):
+            self.op.execute(statement)
         self.op.execute(search.fill_documents(messages, documents, dialect))
         self.attributes[DOCUMENTS_FILLED] = True
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .. import dialects
+from ..dialects import Dialect
 from ..errors import ValidationError
 from ..extension import current_order_messages as ext
 from ..extension import current_settings
@@ -91,26 +93,9 @@ def commit_keeping_loaded() -> None:
         db.expire_on_commit = expire
 
 
-def is_mysql() -> bool:
-    """Whether the database is MariaDB/MySQL (``ON DUPLICATE KEY`` rather than ``ON CONFLICT``)."""
-    return session().get_bind().dialect.name in ("mysql", "mariadb")
-
-
-def dialect_insert(table: Any) -> Any:
-    """An INSERT with the database's own upsert clauses: ``on_conflict_do_*`` on PostgreSQL
-    and SQLite, ``on_duplicate_key_update`` on MariaDB/MySQL."""
-    dialect = session().get_bind().dialect.name
-    if dialect in ("mysql", "mariadb"):
-        from sqlalchemy.dialects.mysql import insert as mysql_insert
-
-        return mysql_insert(table)
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table)
+def database() -> Dialect:
+    """What the database of our tables does its own way (upserts, time arithmetic...)."""
+    return dialects.of(session().get_bind(mapper=sa.inspect(ext.models.Message)))
 
 
 def visible_to(actor: Actor, message_model: Any) -> Any:

@@ -47,8 +47,7 @@ from ..models import utcnow
 from .common import (
     Actor,
     commit_keeping_loaded,
-    dialect_insert,
-    is_mysql,
+    database,
     pointer_join,
     session,
     thread_unread_condition,
@@ -108,23 +107,16 @@ def _lock(actor: Actor) -> None:
     floor 0) if they have none.  An upsert that rewrites the row locks it on PostgreSQL and
     MariaDB; on SQLite any write locks the whole database."""
     f = ext.models.ReadFloor
-    stmt = dialect_insert(f).values(user_id=actor.id, floor_id=0, updated_at=utcnow())
-    if is_mysql():
-        stmt = stmt.on_duplicate_key_update(floor_id=f.floor_id)
-    else:
-        stmt = stmt.on_conflict_do_update(index_elements=["user_id"], set_={"floor_id": f.floor_id})
-    session().execute(stmt)
+    values = {"user_id": actor.id, "floor_id": 0, "updated_at": utcnow()}
+    keep = {"floor_id": f.floor_id}  # rewrites the row as it is: only the lock is wanted
+    session().execute(database().upsert(f, ["user_id"], lambda _new: keep, values=values))
 
 
 def _list(actor: Actor, source: Any) -> None:
     """Add (user_id, thread_id) rows from the SELECT ``source`` to the actor's list."""
     listed = ext.models.ReadFloorThread
-    stmt = dialect_insert(listed).from_select(["user_id", "thread_id"], source)
-    if is_mysql():
-        stmt = stmt.prefix_with("IGNORE")
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["user_id", "thread_id"])
-    session().execute(stmt)
+    keys = ["user_id", "thread_id"]
+    session().execute(database().insert_missing(listed, keys, select=source, columns=keys))
 
 
 def _user(actor: Actor) -> Any:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import aliased
 from ..extension import current_order_messages as ext
 from ..extension import current_settings
 from ..models import CUSTOMER, KIND_MESSAGE, STAFF, utcnow
-from .common import session
+from .common import database, session
 
 #: The age groups of open disputes.
 DISPUTE_AGES = ("Less than 1 day", "1–3 days", "More than 3 days")
@@ -85,21 +85,7 @@ class Insight:
         return sum(d.total for d in self.per_day)
 
 
-def _dialect() -> str:
-    return str(session().get_bind(mapper=sa.inspect(ext.models.Message)).dialect.name)
-
-
-def seconds_between(later: Any, earlier: Any, dialect: str) -> Any:
-    """SQL for ``later - earlier`` in seconds (a float), in this database's own words."""
-    if dialect == "postgresql":
-        return sa.extract("epoch", later - earlier)
-    if dialect in ("mysql", "mariadb"):
-        micro = sa.func.timestampdiff(sa.literal_column("MICROSECOND"), earlier, later)
-        return micro / 1_000_000.0
-    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
-
-
-def _first_responses(since: datetime, dialect: str) -> Any:
+def _first_responses(since: datetime) -> Any:
     """A subquery: one row per thread whose customer's first message is at or after ``since``:
     ``asked_at``, ``answered_at`` (NULL while unanswered) and ``wait`` (seconds, or NULL)."""
     models = ext.models
@@ -146,7 +132,7 @@ def _first_responses(since: datetime, dialect: str) -> Any:
         )
         .subquery("pairs")
     )
-    wait = seconds_between(pairs.c.answered_at, pairs.c.asked_at, dialect)
+    wait = database().seconds_between(pairs.c.answered_at, pairs.c.asked_at)
     return sa.select(pairs.c.asked_at, pairs.c.answered_at, wait.label("wait")).subquery(
         "first_responses"
     )
@@ -161,11 +147,10 @@ def response_insight(now: datetime | None = None) -> Insight:
     first_day = today - timedelta(days=days - 1)
     since = datetime.combine(first_day, datetime.min.time())
     target_seconds = settings.response_target_hours * 3600
-    dialect = _dialect()
     db = session()
 
     # 1. Counts of first responses.
-    fr = _first_responses(since, dialect)
+    fr = _first_responses(since)
     answered = fr.c.answered_at.is_not(None)
     row = db.execute(
         sa.select(

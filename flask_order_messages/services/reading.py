@@ -17,8 +17,7 @@ from .common import (
     Actor,
     commit_keeping_loaded,
     customer_scope,
-    dialect_insert,
-    is_mysql,
+    database,
     pointer_join,
     session,
     thread_unread_condition,
@@ -39,19 +38,11 @@ def _upsert(actor: Actor, source: Any, *, monotonic: bool) -> None:
     def value(new: Any) -> Any:
         return sa.case((new > current, new), else_=current) if monotonic else new
 
-    stmt = dialect_insert(rp).from_select(columns, source)
-    if is_mysql():
-        stmt = stmt.on_duplicate_key_update(
-            last_read_id=value(stmt.inserted.last_read_id), updated_at=stmt.inserted.updated_at
-        )
-    else:
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["user_id", "thread_id"],
-            set_={
-                "last_read_id": value(stmt.excluded.last_read_id),
-                "updated_at": stmt.excluded.updated_at,
-            },
-        )
+    def update(new: Any) -> dict[str, Any]:
+        return {"last_read_id": value(new.last_read_id), "updated_at": new.updated_at}
+
+    keys = ["user_id", "thread_id"]
+    stmt = database().upsert(rp, keys, update, select=source, columns=columns)
     session().execute(stmt)
 
 
