@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .base import DIALECTS_KEY, Dialect, index_name
+from .base import DIALECTS_KEY, Dialect, Update, index_name
 from .mysql import MySQL
 from .postgresql import PostgreSQL
 from .sqlite import SQLite
@@ -23,6 +23,7 @@ from .sqlite import SQLite
 __all__ = [
     "DIALECTS_KEY",
     "Dialect",
+    "Update",
     "configured",
     "configured_name",
     "index_name",

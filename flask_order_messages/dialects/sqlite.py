@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -73,10 +74,11 @@ def install_events(table: sa.Table) -> None:
     """Make ``create_all`` / ``drop_all`` on SQLite create and drop the FTS5 table and triggers
     of a searchable table (the FTS5 table is not an index: ``add_search_index`` cannot declare
     it)."""
+    ddl: Callable[[str], Any] = sa.DDL  # untyped in SQLAlchemy
     for statement in create_statements(table.name, rowid_column(table)):
-        sa.event.listen(table, "after_create", sa.DDL(statement).execute_if(dialect="sqlite"))
+        sa.event.listen(table, "after_create", ddl(statement).execute_if(dialect="sqlite"))
     for statement in drop_statements(table.name):
-        sa.event.listen(table, "before_drop", sa.DDL(statement).execute_if(dialect="sqlite"))
+        sa.event.listen(table, "before_drop", ddl(statement).execute_if(dialect="sqlite"))
 
 
 class SQLite(Dialect):

@@ -42,6 +42,12 @@ def _merged(column: Any, words: list[str], database: dialects.Dialect) -> Any:
     return sa.case((fits, sa.func.ltrim(column + added)), else_=column)
 
 
+def _merging(table: sa.Table, words: list[str], database: dialects.Dialect) -> dialects.Update:
+    """The update step of the upsert that merges ``words`` into a document."""
+    merged = {"search_text": _merged(table.c.search_text, words, database)}
+    return lambda _new: merged
+
+
 def _merge_in_python(session: Any, table: sa.Table, thread_id: Any, words: list[str]) -> None:
     """The merge for a database without upserts: read, merge, write, under the thread's row
     lock that posting holds."""
@@ -77,10 +83,9 @@ def add_to_document(session: Any, documents: Any, thread_id: Any, text: str) -> 
         if not database.has_upsert:
             _merge_in_python(session, table, thread_id, chunk)
             continue
-        merged = {"search_text": _merged(table.c.search_text, chunk, database)}
         values = {"thread_id": thread_id, "search_text": " ".join(chunk)}
-        stmt = database.upsert(table, ["thread_id"], lambda _new, m=merged: m, values=values)
-        session.execute(stmt)
+        merge = _merging(table, chunk, database)
+        session.execute(database.upsert(table, ["thread_id"], merge, values=values))
 
 
 def merge_document(document: str, text: str) -> str:
