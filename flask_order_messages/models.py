@@ -117,8 +117,8 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
     class ThreadSearch(Base):
         """A thread's staff search document: the distinct words of all its entries (notes and
         events too) and of its order number as the pages show it, in ``search_text`` form,
-        merged in by posting (see search.py).  Staff keyword search reads one of these per
-        thread instead of every message."""
+        merged in by posting (see the search package).  Staff keyword search reads one of these
+        per thread instead of every message."""
 
         __tablename__ = f"{prefix}thread_search"
         thread_id: Mapped[int] = mapped_column(
@@ -145,7 +145,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         kind: Mapped[str] = mapped_column(sa.String(16), nullable=False, default=KIND_MESSAGE)
         event: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
         body: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
-        # The body's words as keyword search reads them (see search.py), filled on insert.
+        # The body's words as keyword search reads them (see the search package), filled on insert.
         search_text: Mapped[str] = mapped_column(
             search.SearchText, nullable=False, default=search.search_text_default
         )
