@@ -316,6 +316,9 @@ def upgrade(revision: str = "head", *, sql: bool = False) -> None:
         from .services.posting import index_order_numbers
 
         index_order_numbers()
+        # Its last read (no threads left) opened a transaction: left open, it would hold a
+        # lock on the threads table that the next DDL waits for (a downgrade on PostgreSQL).
+        ext.db.session.commit()
 
 
 def downgrade(revision: str = "-1", *, sql: bool = False) -> None:
