@@ -7,16 +7,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .. import search
+from .. import host_input, search
 from ..errors import ValidationError
 from ..extension import current_order_messages as ext
 from ..extension import current_settings
 from . import floors
 from .common import (
     Actor,
+    customer_actor,
     customer_scope,
     pointer_join,
     session,
+    staff_actor,
     thread_unread_condition,
     visible_to,
 )
@@ -283,23 +285,44 @@ def _orders_by_key(keys: list[Any]) -> dict[Any, Any]:
     return {ext.order_key(o): o for o in found}
 
 
-def filter_orders(query: Any, mode: str, actor: Actor) -> Any:
+def filter_orders(query: Any, mode: Any, actor: Actor | Any) -> Any:
     """Narrow the host's own order query (a ``select()`` or a legacy ``Query``).
 
     ``mode``: ``"all"`` leaves it alone, ``"any"`` keeps orders with any messages,
-    ``"unread"`` keeps orders with messages unread for ``actor``.
+    ``"unread"`` keeps orders with messages unread for ``actor``.  Any other value (an
+    unknown word, None, a list from a repeated parameter) means ``"all"``: the host passes
+    the request's value straight in, and a typo in a URL must not be a 500 on its page.
+    ``actor`` is an :class:`Actor`, or the user itself; for nobody (None, an anonymous
+    user) no order has unread messages.
     """
-    mode = parse_choice(mode, ORDER_FILTERS, "orders filter")
+    mode = host_input.choice(mode, ORDER_FILTERS)
     if mode == "all":
         return query
     t = ext.models.Thread
     pk = getattr(ext.order_model, ext.order_pk.key)
     threads = sa.select(t.order_id).select_from(t).where(t.last_message_id.is_not(None))
+    actor = _actor_of(actor)
+    if actor is not None:
+        # A customer's filter says nothing about other customers' orders, even when the
+        # host's query forgot to keep to theirs.
+        threads = threads.where(customer_scope(actor))
     if mode == "unread":
+        if actor is None:
+            return query.filter(sa.false())
         rp, on = pointer_join(actor)
         threads = floors.narrow(threads, actor).outerjoin(rp, on)
         threads = threads.where(thread_unread_condition(actor))
     return query.filter(pk.in_(threads))
+
+
+def _actor_of(value: Any) -> Actor | None:
+    """``value`` as an :class:`Actor`: itself, a logged-in user in the role the staff check
+    gives them, or None for nobody."""
+    if isinstance(value, Actor):
+        return value
+    if value is None or not getattr(value, "is_authenticated", False):
+        return None
+    return staff_actor(value) if ext.is_staff(value) else customer_actor(value)
 
 
 def unread_by_order(actor: Actor, order_keys: list[Any]) -> dict[Any, int]:
