@@ -157,6 +157,47 @@ def reset_read_floors() -> None:
     click.echo(f"Reset {floors.reset_all()} read floor(s).")
 
 
+_LABELS = {"ok": ("ok", "green"), "warning": ("WARN", "yellow"), "error": ("ERROR", "red")}
+
+
+@cli_group.command("doctor")
+@click.option(
+    "--order", "order_key", metavar="KEY", help="Check with this order (default: the newest)."
+)
+@click.option(
+    "--user",
+    "user_key",
+    metavar="KEY",
+    help="Check with this user: a staff member, or a customer (then their newest order is used).",
+)
+def doctor(order_key: str | None, user_key: str | None) -> None:
+    """Check the shop's integration against a real order and its users: hooks, mail, layouts,
+    tables, rate limit.  Prints each problem with its fix; exits 1 if any is an error."""
+    import textwrap
+
+    from . import doctor as checks
+
+    try:
+        subjects = checks.find_subjects(order_key, user_key)
+    except checks.DoctorError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(checks.describe(subjects))
+    findings = checks.run_checks(subjects)
+    for finding in findings:
+        label, color = _LABELS[finding.level]
+        lines = textwrap.wrap(f"{finding.check}: {finding.text}", 88) or [""]
+        if finding.fix:
+            lines += textwrap.wrap(f"fix: {finding.fix}", 88)
+        click.echo(click.style(f"{label:<6}", fg=color, bold=label != "ok") + f" {lines[0]}")
+        for line in lines[1:]:
+            click.echo(f"{'':6} {line}")
+    errors = sum(f.level == "error" for f in findings)
+    warnings = sum(f.level == "warning" for f in findings)
+    click.echo(f"\n{errors} error(s), {warnings} warning(s).")
+    if errors:
+        raise SystemExit(1)
+
+
 @cli_group.group("db")
 def db_group() -> None:
     """The extension's tables as Alembic migrations (history in <prefix>alembic_version)."""

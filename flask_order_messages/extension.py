@@ -52,6 +52,11 @@ _HOOKS = (
 )
 
 
+def _nobody_is_staff(user: Any) -> bool:
+    """The default staff check: staff pages stay closed until the host says who is staff."""
+    return False
+
+
 @dataclass(frozen=True)
 class _State:
     """What ``init_app`` stores at ``app.extensions["order_messages"]``."""
@@ -100,7 +105,7 @@ class OrderMessages:
         self.order_pk = primary_key_column(order_model, "order_model")
         self.user_pk = primary_key_column(user_model, "user_model")
         self.models: Models = build_models(db, order_model, user_model, table_prefix)
-        self._hooks: dict[str, Callable[..., Any]] = {"staff_check": lambda user: False}
+        self._hooks: dict[str, Callable[..., Any]] = {"staff_check": _nobody_is_staff}
         if app is not None:
             self.init_app(app)
 
@@ -177,6 +182,12 @@ class OrderMessages:
         """Register ``func(order) -> str``, the customer's order page.
         Default: the extension's own customer thread page."""
         return self._register("customer_order_url")(func)
+
+    def has_hook(self, name: str) -> bool:
+        """Whether the host registered hook ``name`` (False: a default, or nothing, answers)."""
+        if name not in _HOOKS:
+            raise KeyError(name)
+        return self._hooks.get(name) not in (None, _nobody_is_staff)
 
     def hook(self, name: str) -> Callable[..., Any]:
         """The registered hook ``name``, its default, or a :class:`MissingHookError`."""
