@@ -174,6 +174,7 @@ def doctor(order_key: str | None, user_key: str | None) -> None:
     """Check the shop's integration against a real order and its users: hooks, mail, layouts,
     tables, rate limit.  Prints each problem with its fix; exits 1 if any is an error."""
     import textwrap
+    from functools import partial
 
     from . import doctor as checks
 
@@ -181,13 +182,20 @@ def doctor(order_key: str | None, user_key: str | None) -> None:
         subjects = checks.find_subjects(order_key, user_key)
     except checks.DoctorError as exc:
         raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - the shop's own tables cannot be read
+        raise click.ClickException(
+            f"Cannot read the shop's orders and users: {checks.brief(exc)}. Check "
+            "SQLALCHEMY_DATABASE_URI and that the database is up."
+        ) from None
     click.echo(checks.describe(subjects))
     findings = checks.run_checks(subjects)
     for finding in findings:
         label, color = _LABELS[finding.level]
-        lines = textwrap.wrap(f"{finding.check}: {finding.text}", 88) or [""]
+        # Whole words and URLs on a line: a link can be copied from the terminal.
+        wrap = partial(textwrap.wrap, width=88, break_long_words=False, break_on_hyphens=False)
+        lines = wrap(f"{finding.check}: {finding.text}") or [""]
         if finding.fix:
-            lines += textwrap.wrap(f"fix: {finding.fix}", 88)
+            lines += wrap(f"fix: {finding.fix}")
         click.echo(click.style(f"{label:<6}", fg=color, bold=label != "ok") + f" {lines[0]}")
         for line in lines[1:]:
             click.echo(f"{'':6} {line}")

@@ -92,12 +92,18 @@ def _find_staff() -> tuple[Any | None, str]:
     among ``staff_recipients``, else the newest of the users the staff check admits."""
     session, users = ext.db.session, ext.user_model
     m = ext.models.Message
-    authors = session.execute(
-        sa.select(m.author_id)
-        .where(m.author_role == "staff", m.author_id.is_not(None))
-        .order_by(m.id.desc())
-        .limit(20)
-    ).scalars()
+    try:
+        authors = list(
+            session.execute(
+                sa.select(m.author_id)
+                .where(m.author_role == "staff", m.author_id.is_not(None))
+                .order_by(m.id.desc())
+                .limit(20)
+            ).scalars()
+        )
+    except sa.exc.SQLAlchemyError:  # our tables are not there yet: the schema check says so
+        session.rollback()
+        authors = []
     for key in dict.fromkeys(authors):
         user = session.get(users, key)
         if user is not None and is_staff(user):

@@ -288,14 +288,15 @@ def check_mail_urls(subjects: Subjects) -> list[Finding]:
         ]
         if guest_links_enabled():
             builders.append(("the guest link", lambda: mail.absolute_url(guest_url(order))))
-    built: list[str] = []
+    built: dict[str, str] = {}
     failed: dict[str, list[str]] = {}  # the same error from several builders is said once
     for what, build in builders:
         try:
-            built.append(build())
+            built[what] = build()
         except Exception as exc:  # noqa: BLE001 - reported with the fix
             failed.setdefault(brief(exc), []).append(what)
     server = current_app.config.get("SERVER_NAME")
+    example = built.get("the customer_order_url hook") or next(iter(built.values()), "")
     fix = (
         "Set SERVER_NAME = 'shop.example.com' (and PREFERRED_URL_SCHEME = 'https') so that "
         "URLs can be built without a request."
@@ -315,8 +316,6 @@ def check_mail_urls(subjects: Subjects) -> list[Finding]:
         ]
     if not server:
         return [
-            Finding(
-                WARNING, check, f"point at localhost (SERVER_NAME is not set): {built[-1]}", fix
-            )
+            Finding(WARNING, check, f"point at localhost (SERVER_NAME is not set): {example}", fix)
         ]
-    return [Finding(OK, check, f"look like {built[-1]}")]
+    return [Finding(OK, check, f"look like {example}")]
