@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ CUSTOMER_LABEL = "Customer"
 #: Attributes the default ``display_name`` takes a name from, in this order (then
 #: ``first_name`` + ``last_name``, then ``username``).
 NAME_ATTRIBUTES = ("name", "full_name", "display_name")
+_ADDRESS = re.compile(r"\S+@\S+")
 
 
 def thread_link(url: str, *, tab: bool = True) -> str:
@@ -155,8 +157,8 @@ class OrderMessages:
     def display_name(self, func: Callable[[Any], str]) -> Callable[[Any], str]:
         """Register ``func(user) -> str``, the name shown beside a user's messages.
         Default: the first of ``name``, ``full_name``, ``display_name``, ``first_name`` +
-        ``last_name``, ``username`` the user has (a value holding "@" does not count: it is an
-        address); without one, "Store staff" for staff and the email for a customer.  A staff
+        ``last_name``, ``username`` the user has (an address such as ``ann@shop.example`` does
+        not count); without one, "Store staff" for staff and the email for a customer.  A staff
         member's email is never shown."""
         return self._register("display_name")(func)
 
@@ -315,12 +317,13 @@ class OrderMessages:
 
 
 def _name_like(user: Any) -> str | None:
-    """The user's name from the usual attributes, or None.  A value with "@" in it is an
-    address (shops often keep the email as the username), never a name."""
+    """The user's name from the usual attributes, or None.  A value that is an address (one
+    word with "@" in it: shops often keep the email as the username) is never a name."""
 
     def text(attr: str) -> str:
         value = getattr(user, attr, None)
-        return value.strip() if isinstance(value, str) and "@" not in value else ""
+        value = value.strip() if isinstance(value, str) else ""
+        return "" if _ADDRESS.fullmatch(value) else value
 
     first_last = " ".join(part for part in (text("first_name"), text("last_name")) if part)
     for value in (*(text(attr) for attr in NAME_ATTRIBUTES), first_last, text("username")):
