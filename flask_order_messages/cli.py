@@ -157,6 +157,19 @@ def reset_read_floors() -> None:
     click.echo(f"Reset {floors.reset_all()} read floor(s).")
 
 
+@cli_group.command("reindex")
+@click.option("--batch-size", default=500, show_default=True, help="Threads per commit.")
+def reindex(batch_size: int) -> None:
+    """Write every thread's order number, as the pages show it (the order_number hook), into
+    its staff search document, so that searching that number finds it.  Run it after changing
+    the order_number hook, or after loading threads with SQL."""
+    from .services import index_order_numbers
+
+    click.echo(
+        f"Indexed the order numbers of {index_order_numbers(batch_size=batch_size)} thread(s)."
+    )
+
+
 _LABELS = {"ok": ("ok", "green"), "warning": ("WARN", "yellow"), "error": ("ERROR", "red")}
 
 

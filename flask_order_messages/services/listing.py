@@ -78,7 +78,8 @@ def search_words(query: str) -> list[str]:
 def _search_condition(actor: Actor, query: str) -> Any:
     """Every word must begin a word of some message the actor may see in the thread (through
     the database's full-text index, see :mod:`flask_order_messages.search`), or the whole
-    query is the order key."""
+    query is the order key.  For staff the thread's words include its order number as the
+    pages show it (written into its search document, see ``posting.index_order_number``)."""
     models = ext.models
     t, m = models.Thread, models.Message
     # A customer searches their own few orders: their messages, not the shop's index.
@@ -136,8 +137,8 @@ def list_threads(
     ``filter`` is ``"all"``, ``"unread"``, ``"disputes"`` (open disputes only) or
     ``"overdue"`` (open disputes past their respond-by time, unanswered); ``query`` is
     keywords (each must begin a word in the thread; case and accents do not count) or an
-    order key.  A fixed number of queries,
-    whatever the number of threads.
+    order key; for staff, the order number as the pages show it counts as words of the
+    thread.  A fixed number of queries, whatever the number of threads.
     """
     filter = parse_choice(filter, THREAD_FILTERS, "filter")
     per_page = per_page or current_settings.per_page
