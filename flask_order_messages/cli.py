@@ -84,9 +84,9 @@ def worker(burst: bool) -> None:
 def expire_disputes(days: int | None, dry_run: bool) -> None:
     """Close open disputes whose thread has been quiet for a while, with the outcome "expired"
     (run it from cron once a day).  Each gets a "dispute closed" event and a mail."""
-    from .extension import current_order_messages as ext
-    from .extension import current_settings
     from .services import deadlines, expire_disputes
+    from .state import current_order_messages as ext
+    from .state import current_settings
 
     wait = days if days is not None else current_settings.dispute_expire_days
     if not wait:

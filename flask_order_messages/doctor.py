@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .extension import current_order_messages as ext
+from .state import current_order_messages as ext
 
 OK, WARNING, ERROR = "ok", "warning", "error"
 #: Users the staff search looks at when nothing better points at a staff member.

@@ -10,8 +10,8 @@ from flask import current_app
 
 from .doctor import ERROR, OK, WARNING, Finding, Subjects, brief, is_staff
 from .errors import MissingHookError
-from .extension import current_order_messages as ext
-from .extension import current_settings
+from .state import current_order_messages as ext
+from .state import current_settings
 
 
 def _call(name: str, *args: Any) -> tuple[Any, Finding | None]:

@@ -6,21 +6,22 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_request_context, url_for
+from flask import Flask, has_request_context, url_for
 from flask_login import current_user
-from werkzeug.local import LocalProxy
 
 from .config import Settings, load_settings
 from .errors import MissingHookError
+from .hooks import thread_link
 from .models import Models, build_models, primary_key_column
 from .search import add_search_index, configured_dialect
+from .state import EXTENSION_KEY as EXTENSION_KEY
+from .state import current_order_messages as current_order_messages
+from .state import current_settings as current_settings
+from .state import install
 
-EXTENSION_KEY = "order_messages"
 log = logging.getLogger("flask_order_messages")
 
 #: What the default ``display_name`` shows for a staff member with no name of any kind.
@@ -31,16 +32,6 @@ CUSTOMER_LABEL = "Customer"
 #: ``first_name`` + ``last_name``, then ``username``).
 NAME_ATTRIBUTES = ("name", "full_name", "display_name")
 _ADDRESS = re.compile(r"\S+@\S+")
-
-
-def thread_link(url: str, *, tab: bool = True) -> str:
-    """``url`` pointing at the thread on the page: ``tab=messages`` added to its query (for
-    hosts with tabs) and ``#order-messages`` as its fragment unless it has one."""
-    parts = urlsplit(url)
-    query = parts.query
-    if tab and "tab=" not in query:
-        query = f"{query}&tab=messages" if query else "tab=messages"
-    return urlunsplit(parts._replace(query=query, fragment=parts.fragment or "order-messages"))
 
 
 _HOOKS = (
@@ -57,14 +48,6 @@ _HOOKS = (
 def _nobody_is_staff(user: Any) -> bool:
     """The default staff check: staff pages stay closed until the host says who is staff."""
     return False
-
-
-@dataclass(frozen=True)
-class _State:
-    """What ``init_app`` stores at ``app.extensions["order_messages"]``."""
-
-    ext: OrderMessages
-    settings: Settings
 
 
 class OrderMessages:
@@ -115,13 +98,8 @@ class OrderMessages:
 
     def init_app(self, app: Flask) -> None:
         """Validate the config, register the blueprint, CLI, template helpers and mail."""
-        if EXTENSION_KEY in app.extensions:
-            raise RuntimeError(
-                "OrderMessages is already registered on this app. Create one OrderMessages and "
-                "call init_app(app) once per app."
-            )
         settings = load_settings(app.config)
-        app.extensions[EXTENSION_KEY] = _State(ext=self, settings=settings)
+        install(app, self, settings)
         # The full-text index takes its database's form, now that the database is known.
         add_search_index(self.models.Message.__table__, configured_dialect(app.config))
 
@@ -343,18 +321,3 @@ def _warn_about_config(app: Flask, settings: Settings) -> None:
             "be retried. Set MAIL_DEFAULT_SENDER (or ORDER_MESSAGES_MAIL_SENDER), or turn mail "
             "off with ORDER_MESSAGES_MAIL_ENABLED = False."
         )
-
-
-def _get_state() -> _State:
-    try:
-        return current_app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
-    except KeyError:
-        raise RuntimeError(
-            "OrderMessages is not registered on this app; call order_messages.init_app(app)."
-        ) from None
-
-
-#: The extension registered on the current app.  Internals reach it only through this.
-current_order_messages: OrderMessages = LocalProxy(lambda: _get_state().ext)  # type: ignore[assignment]
-#: The validated settings of the current app.
-current_settings: Settings = LocalProxy(lambda: _get_state().settings)  # type: ignore[assignment]

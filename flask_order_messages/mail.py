@@ -25,9 +25,10 @@ from flask import (
     request,
 )
 
-from .extension import current_order_messages as ext
-from .extension import current_settings, thread_link
+from .hooks import thread_link
 from .models import CUSTOMER, KIND_NOTE, STAFF, utcnow
+from .state import current_order_messages as ext
+from .state import current_settings
 
 log = logging.getLogger(__name__)
 

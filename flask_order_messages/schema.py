@@ -74,7 +74,7 @@ class SchemaError(RuntimeError):
 def _ext(ext: Any = None) -> Any:
     if ext is not None:
         return ext
-    from .extension import current_order_messages
+    from .state import current_order_messages
 
     return current_order_messages._get_current_object()  # type: ignore[attr-defined]
 

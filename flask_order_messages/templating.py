@@ -18,11 +18,11 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from . import host_input, services
-from .extension import current_order_messages as ext
-from .extension import current_settings
 from .services.attachments import format_size
 from .services.insight import format_duration
 from .services.thread_view import ThreadState, thread_state
+from .state import current_order_messages as ext
+from .state import current_settings
 
 _URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""

@@ -26,10 +26,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import ValidationError
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
 from ..filetypes import HEAD_BYTES, KNOWN_TYPES, clean_filename, describe, extension_of, sniff
 from ..models import KIND_NOTE
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from ..storage import current_storage, new_key
 from .common import session
 

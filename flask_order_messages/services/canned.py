@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import OrderMessagesError, ValidationError
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from .common import Actor, clean_text, session
 
 #: Placeholders a canned reply may hold, with what they become.

@@ -9,9 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import ValidationError
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
 from ..models import CUSTOMER, KIND_NOTE, STAFF
+from ..state import current_order_messages as ext
+from ..state import current_settings
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
 from ..models import KIND_MESSAGE, STAFF, utcnow
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from .common import Actor, session
 
 

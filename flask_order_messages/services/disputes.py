@@ -10,8 +10,6 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import mail, signals
 from ..errors import DisputeError, ValidationError
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
 from ..models import (
     EVENT_DISPUTE_CLOSED,
     EVENT_DISPUTE_OPENED,
@@ -19,6 +17,8 @@ from ..models import (
     KIND_EVENT,
     utcnow,
 )
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from .common import Actor, clean_reason, clean_text, session
 from .deadlines import respond_by_from
 from .posting import add_entry, get_or_create_thread, get_thread, lock_thread

@@ -41,9 +41,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g
 
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
 from ..models import utcnow
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from .common import (
     Actor,
     commit_keeping_loaded,

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from .. import host_input, search
 from ..errors import ValidationError
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from . import floors
 from .common import (
     Actor,

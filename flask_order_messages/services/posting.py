@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import mail, search, signals
 from ..errors import ValidationError
-from ..extension import current_order_messages as ext
 from ..models import KIND_MESSAGE, KIND_NOTE, utcnow
+from ..state import current_order_messages as ext
 from . import attachments
 from .common import Actor, clean_body, session
 from .reading import advance_pointer

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import signals
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
 from ..models import utcnow
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from . import floors
 from .common import (
     Actor,

@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from .common import (
     Actor,
     customer_scope,

@@ -16,7 +16,7 @@ from wtforms.validators import ValidationError as CSRFValidationError
 
 from .. import mail
 from ..errors import OrderMessagesError
-from ..extension import current_order_messages, current_settings
+from ..state import current_order_messages, current_settings
 from ..templating import safe_next
 
 log = logging.getLogger("flask_order_messages")

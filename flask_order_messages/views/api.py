@@ -10,9 +10,9 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import current_user
 
 from .. import services
-from ..extension import current_order_messages as ext
 from ..models import KIND_NOTE
 from ..panel_extras import event_text
+from ..state import current_order_messages as ext
 from ..templating import format_date, message_html
 
 

@@ -9,8 +9,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..errors import OrderMessagesError
-from ..extension import current_order_messages as ext
 from ..services import Actor, customer_actor, staff_actor
+from ..state import current_order_messages as ext
 from ..templating import render_panel, safe_next
 
 
@@ -121,7 +121,7 @@ def check_notes_enabled() -> None:
     """Refuse a staff-only note while notes are off: posting it as a plain message would show
     the customer what was meant for staff."""
     from ..errors import ValidationError
-    from ..extension import current_settings
+    from ..state import current_settings
 
     if not current_settings.notes_enabled:
         raise ValidationError(
@@ -133,8 +133,8 @@ def check_notes_enabled() -> None:
 
 def uploaded_files() -> list[Any]:
     """The files of a reply form (none when attachments are off: the field is ignored)."""
-    from ..extension import current_settings
     from ..services.attachments import FIELD
+    from ..state import current_settings
 
     if not current_settings.attachments_enabled:
         return []
@@ -233,7 +233,7 @@ def close_outcomes(side: str) -> list[tuple[str, str]]:
     """(value, label) of the outcomes the staff's close form offers; none for customers or
     while ``ORDER_MESSAGES_DISPUTE_OUTCOMES_ENABLED`` is off."""
     from .. import services
-    from ..extension import current_settings
+    from ..state import current_settings
 
     if side != "staff" or not current_settings.dispute_outcomes_enabled:
         return []

@@ -16,8 +16,8 @@ from werkzeug.wrappers import Response
 
 from .. import services
 from ..errors import OrderMessagesError
-from ..extension import current_order_messages as ext
-from ..extension import thread_link
+from ..hooks import thread_link
+from ..state import current_order_messages as ext
 from ..tokens import GuestLinkError, GuestLinkExpired, load_guest_order
 from .common import uploaded_files, with_files_hint
 

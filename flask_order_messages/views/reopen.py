@@ -14,10 +14,10 @@ from werkzeug.wrappers import Response
 
 from .. import services
 from ..errors import OrderMessagesError
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
 from ..services.common import Actor
 from ..services.disputes import last_dispute_of, may_reopen
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from .common import (
     _back_link,
     _display_name_of,

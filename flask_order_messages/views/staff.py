@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from .. import services
 from ..errors import ValidationError
-from ..extension import current_order_messages as ext
+from ..state import current_order_messages as ext
 from ..templating import UNREAD_THREADS_KEY
 from .common import (
     dispute_close_view,
