@@ -96,7 +96,7 @@ def expire_disputes(days: int | None, dry_run: bool) -> None:
         )
         return
     due = deadlines.expirable_disputes(wait)
-    number = ext.hook("order_number")
+    number = ext.hooks.order_number
 
     def label(dispute: object) -> str:
         thread = ext.db.session.get(ext.models.Thread, dispute.thread_id)  # type: ignore[attr-defined]

@@ -1,20 +1,17 @@
-"""The extension class and its host hooks."""
+"""The extension class: registration on an app, the hook decorators, the host's keys."""
 
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, has_request_context, url_for
-from flask_login import current_user
+from flask import Flask
 
 from .config import Settings, load_settings
-from .errors import MissingHookError
-from .hooks import thread_link
+from .hooks import HOOK_PARAMETERS, Hooks, HostOrder, HostUser, thread_link
 from .models import Models, build_models, primary_key_column
 from .search import add_search_index, configured_dialect
 from .state import EXTENSION_KEY as EXTENSION_KEY
@@ -23,31 +20,6 @@ from .state import current_settings as current_settings
 from .state import install
 
 log = logging.getLogger("flask_order_messages")
-
-#: What the default ``display_name`` shows for a staff member with no name of any kind.
-STAFF_LABEL = "Store staff"
-#: ... and for a customer with neither a name nor an email.
-CUSTOMER_LABEL = "Customer"
-#: Attributes the default ``display_name`` takes a name from, in this order (then
-#: ``first_name`` + ``last_name``, then ``username``).
-NAME_ATTRIBUTES = ("name", "full_name", "display_name")
-_ADDRESS = re.compile(r"\S+@\S+")
-
-
-_HOOKS = (
-    "staff_check",
-    "display_name",
-    "user_email",
-    "staff_recipients",
-    "order_number",
-    "staff_order_url",
-    "customer_order_url",
-)
-
-
-def _nobody_is_staff(user: Any) -> bool:
-    """The default staff check: staff pages stay closed until the host says who is staff."""
-    return False
 
 
 class OrderMessages:
@@ -90,7 +62,8 @@ class OrderMessages:
         self.order_pk = primary_key_column(order_model, "order_model")
         self.user_pk = primary_key_column(user_model, "user_model")
         self.models: Models = build_models(db, order_model, user_model, table_prefix)
-        self._hooks: dict[str, Callable[..., Any]] = {"staff_check": _nobody_is_staff}
+        #: The host's hooks, each with its default: ``ext.hooks.order_number(order)``.
+        self.hooks = Hooks(self)
         if app is not None:
             self.init_app(app)
 
@@ -99,6 +72,7 @@ class OrderMessages:
     def init_app(self, app: Flask) -> None:
         """Validate the config, register the blueprint, CLI, template helpers and mail."""
         settings = load_settings(app.config)
+        self.hooks.check()
         install(app, self, settings)
         # The full-text index takes its database's form, now that the database is known.
         add_search_index(self.models.Message.__table__, configured_dialect(app.config))
@@ -121,109 +95,73 @@ class OrderMessages:
 
     # -- hooks --------------------------------------------------------------------------
 
-    def _register(self, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
-            self._hooks[name] = func
-            return func
-
-        return decorator
-
-    def staff_check(self, func: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    def staff_check(self, func: Callable[[HostUser], bool]) -> Callable[[HostUser], bool]:
         """Register ``func(user) -> bool``: may this user act as staff?  Default: nobody."""
-        return self._register("staff_check")(func)
+        self.hooks.register("staff_check", func)
+        return func
 
-    def display_name(self, func: Callable[[Any], str]) -> Callable[[Any], str]:
+    def display_name(self, func: Callable[[HostUser], str]) -> Callable[[HostUser], str]:
         """Register ``func(user) -> str``, the name shown beside a user's messages.
         Default: the first of ``name``, ``full_name``, ``display_name``, ``first_name`` +
         ``last_name``, ``username`` the user has (an address such as ``ann@shop.example`` does
         not count); without one, "Store staff" for staff and the email for a customer.  A staff
         member's email is never shown."""
-        return self._register("display_name")(func)
+        self.hooks.register("display_name", func)
+        return func
 
-    def user_email(self, func: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    def user_email(
+        self, func: Callable[[HostUser], str | None]
+    ) -> Callable[[HostUser], str | None]:
         """Register ``func(user) -> str | None``, where a user's mail goes.
         Default: ``user.email``."""
-        return self._register("user_email")(func)
+        self.hooks.register("user_email", func)
+        return func
 
     def staff_recipients(self, func: Callable[[], list[str]]) -> Callable[[], list[str]]:
         """Register ``func() -> list[str]``: who gets mail about customers' messages."""
-        return self._register("staff_recipients")(func)
+        self.hooks.register("staff_recipients", func)
+        return func
 
-    def order_number(self, func: Callable[[Any], str]) -> Callable[[Any], str]:
+    def order_number(self, func: Callable[[HostOrder], str]) -> Callable[[HostOrder], str]:
         """Register ``func(order) -> str``, the number shown for an order. Default: its key."""
-        return self._register("order_number")(func)
+        self.hooks.register("order_number", func)
+        return func
 
-    def staff_order_url(self, func: Callable[[Any], str]) -> Callable[[Any], str]:
+    def staff_order_url(self, func: Callable[[HostOrder], str]) -> Callable[[HostOrder], str]:
         """Register ``func(order) -> str``, the host's admin order page.
         Default: the extension's own staff thread page."""
-        return self._register("staff_order_url")(func)
+        self.hooks.register("staff_order_url", func)
+        return func
 
-    def customer_order_url(self, func: Callable[[Any], str]) -> Callable[[Any], str]:
+    def customer_order_url(self, func: Callable[[HostOrder], str]) -> Callable[[HostOrder], str]:
         """Register ``func(order) -> str``, the customer's order page.
         Default: the extension's own customer thread page."""
-        return self._register("customer_order_url")(func)
+        self.hooks.register("customer_order_url", func)
+        return func
 
     def has_hook(self, name: str) -> bool:
         """Whether the host registered hook ``name`` (False: a default, or nothing, answers)."""
-        if name not in _HOOKS:
-            raise KeyError(name)
-        return self._hooks.get(name) not in (None, _nobody_is_staff)
+        return self.hooks.is_registered(name)
 
     def hook(self, name: str) -> Callable[..., Any]:
-        """The registered hook ``name``, its default, or a :class:`MissingHookError`."""
-        if name not in _HOOKS:
+        """Hook ``name`` looked up by name (the registered function or its default; one with
+        no default raises :class:`MissingHookError` when called).  The extension itself calls
+        ``self.hooks.<name>``, typed."""
+        if name not in HOOK_PARAMETERS:
             raise KeyError(name)
-        func = self._hooks.get(name) or getattr(self, f"_default_{name}", None)
-        if func is None:
-            raise MissingHookError(
-                f"OrderMessages needs the '{name}' hook here. Register it with "
-                f"@order_messages.{name} (see the README's hooks table)."
-            )
+        func: Callable[..., Any] = getattr(self.hooks, name)
         return func
 
-    # Defaults for hooks with an obvious answer; the others fail loudly when needed.
-    def _default_display_name(self, user: Any) -> str:
-        name = _name_like(user)
-        if name:
-            return name
-        if self.is_staff(user) or self._seen_by_another_customer(user):
-            return STAFF_LABEL
-        # A customer's address is known to the staff who read it (the only others who see a
-        # customer's messages) and to the customer.
-        email = getattr(user, "email", None)
-        return email.strip() if isinstance(email, str) and email.strip() else CUSTOMER_LABEL
+    def order_url(self, order: HostOrder, side: str) -> str:
+        """The host's page of ``order`` for ``side`` ("staff" or "customer"), from its hook."""
+        if side == "staff":
+            return self.hooks.staff_order_url(order)
+        return self.hooks.customer_order_url(order)
 
-    def _seen_by_another_customer(self, user: Any) -> bool:
-        """Whether a logged-in customer other than ``user`` is looking: in their thread,
-        anyone else is the store (staff who has since lost the role included)."""
-        if not has_request_context() or not getattr(current_user, "is_authenticated", False):
-            return False
-        if self.is_staff(current_user):
-            return False
-        return bool(self.user_key(current_user) != self.user_key(user))
-
-    def _default_user_email(self, user: Any) -> str | None:
-        if not hasattr(user, "email"):
-            raise MissingHookError(
-                "OrderMessages needs the 'user_email' hook: "
-                "the user model has no 'email' attribute."
-            )
-        return user.email  # type: ignore[no-any-return]
-
-    def _default_order_number(self, order: Any) -> str:
-        return str(getattr(order, self.order_pk.key))
-
-    def _default_staff_order_url(self, order: Any) -> str:
-        return url_for("order_messages.staff_thread", order_id=self.order_key(order))
-
-    def _default_customer_order_url(self, order: Any) -> str:
-        return url_for("order_messages.customer_thread", order_id=self.order_key(order))
-
-    def thread_url(self, order: Any, side: str) -> str:
+    def thread_url(self, order: HostOrder, side: str) -> str:
         """The host's order page for ``side`` ("staff" or "customer") pointing at the thread:
         ``tab=messages`` merged into its query and ``#order-messages`` as fragment."""
-        hook = "staff_order_url" if side == "staff" else "customer_order_url"
-        return thread_link(self.hook(hook)(order))
+        return thread_link(self.order_url(order, side))
 
     # -- identity helpers ---------------------------------------------------------------
 
@@ -231,7 +169,7 @@ class OrderMessages:
         """Whether the host's staff check admits ``user`` (anonymous users never)."""
         if user is None or not getattr(user, "is_authenticated", False):
             return False
-        return bool(self.hook("staff_check")(user))
+        return bool(self.hooks.staff_check(user))
 
     def user_key(self, user: Any) -> Any:
         """The primary-key value of a host user."""
@@ -292,22 +230,6 @@ class OrderMessages:
         if key is None:
             return None
         return self.db.session.get(self.order_model, key)
-
-
-def _name_like(user: Any) -> str | None:
-    """The user's name from the usual attributes, or None.  A value that is an address (one
-    word with "@" in it: shops often keep the email as the username) is never a name."""
-
-    def text(attr: str) -> str:
-        value = getattr(user, attr, None)
-        value = value.strip() if isinstance(value, str) else ""
-        return "" if _ADDRESS.fullmatch(value) else value
-
-    first_last = " ".join(part for part in (text("first_name"), text("last_name")) if part)
-    for value in (*(text(attr) for attr in NAME_ATTRIBUTES), first_last, text("username")):
-        if value:
-            return value
-    return None
 
 
 def _warn_about_config(app: Flask, settings: Settings) -> None:

@@ -90,7 +90,7 @@ def render_panel(
             view=view,
             side=side,
             next=here,
-            order_number=ext.hook("order_number")(view.order),
+            order_number=ext.hooks.order_number(view.order),
             order_key=ext.order_key(view.order),
             error=error,
             draft=draft,

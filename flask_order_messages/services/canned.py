@@ -125,13 +125,13 @@ def delete_reply(reply: Any) -> None:
 
 def placeholder_values(order: Any, actor: Actor) -> dict[str, str]:
     """What each placeholder stands for on ``order``, for the staff member ``actor``."""
-    display = ext.hook("display_name")
+    display = ext.hooks.display_name
     customer = ext.db.session.get(ext.user_model, ext.order_owner_id(order))
     customer_name = display(customer) if customer is not None else ""
     return {
         "customer_name": customer_name,
         "customer_first_name": customer_name.split()[0] if customer_name.split() else "",
-        "order_number": str(ext.hook("order_number")(order)),
+        "order_number": str(ext.hooks.order_number(order)),
         "staff_name": display(actor.user) if actor.user is not None else "",
     }
 

@@ -217,7 +217,7 @@ def list_threads(
         found = [row[:-2] for row in found]
     orders = _orders_by_key([row[0].order_id for row in found])
     counts = unread_counts(actor, [row[0].id for row in found])
-    number = ext.hook("order_number")
+    number = ext.hooks.order_number
     rows = []
     for thread, dispute, last, is_overdue in found:
         order = orders.get(thread.order_id)

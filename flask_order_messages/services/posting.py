@@ -65,7 +65,7 @@ def index_order_number(thread_id: Any, order: Any) -> None:
     """Merge ``order``'s number as the pages show it (the ``order_number`` hook: a token such
     as "#2884db062b7b", "00003"...) into the staff search document of its thread, in the
     current transaction: staff find a thread by the number they see, not only by its key."""
-    number = str(ext.hook("order_number")(order))
+    number = str(ext.hooks.order_number(order))
     search.add_to_document(
         session(), ext.models.ThreadSearch, thread_id, search.search_text(number)
     )

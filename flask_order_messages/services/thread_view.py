@@ -76,7 +76,7 @@ def _names(user_ids: set[Any]) -> dict[Any, str]:
         return {}
     pk = getattr(ext.user_model, ext.user_pk.key)
     users = session().execute(sa.select(ext.user_model).where(pk.in_(user_ids))).scalars()
-    display = ext.hook("display_name")
+    display = ext.hooks.display_name
     return {ext.user_key(u): display(u) for u in users}
 
 
@@ -123,7 +123,7 @@ def _entries(thread: Any, actor: Actor) -> tuple[list[Any], dict[Any, str]]:
     if current_settings.attachments_enabled:
         stmt = stmt.options(joinedload(m.attachments))
     rows = session().execute(stmt).unique().all()
-    display = ext.hook("display_name")
+    display = ext.hooks.display_name
     names = {ext.user_key(u): display(u) for _, u in rows if u is not None}
     return [entry for entry, _ in rows], names
 

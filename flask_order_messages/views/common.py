@@ -87,7 +87,7 @@ def render_thread_page(
         else ("order_messages/customer_thread.html")
     )
     return render_template(
-        template, view=view, panel=panel, order_number=ext.hook("order_number")(order)
+        template, view=view, panel=panel, order_number=ext.hooks.order_number(order)
     ), status
 
 
@@ -155,8 +155,7 @@ def _back_link(order: Any, side: str) -> tuple[str, str]:
     """(``next`` to carry in the form, where "Cancel" goes): a same-site path only, never a
     ``javascript:`` or foreign URL from the query string; else the order's own page."""
     next_path = safe_next(request.values.get("next")) or ""
-    hook = "staff_order_url" if side == "staff" else "customer_order_url"
-    back = next_path or ext.hook(hook)(order)
+    back = next_path or ext.order_url(order, side)
     if "#" not in back:
         back += "#order-messages"
     return next_path, back
@@ -185,7 +184,7 @@ def dispute_open_view(order: Any, actor: Actor, side: str) -> Response | tuple[s
         error=error,
         reason=reason,
         dispute=services.open_dispute_of(order),
-        order_number=ext.hook("order_number")(order),
+        order_number=ext.hooks.order_number(order),
         next=next_path,
         back=back,
     )
@@ -222,7 +221,7 @@ def dispute_close_view(order: Any, actor: Actor, side: str) -> Response | tuple[
         outcomes=close_outcomes(side),
         outcome=outcome or "",
         opened_by=_display_name_of(dispute.opened_by_id) if dispute is not None else "",
-        order_number=ext.hook("order_number")(order),
+        order_number=ext.hooks.order_number(order),
         next=next_path,
         back=back,
     )
@@ -242,4 +241,4 @@ def close_outcomes(side: str) -> list[tuple[str, str]]:
 
 def _display_name_of(user_id: Any) -> str:
     user = ext.db.session.get(ext.user_model, user_id) if user_id is not None else None
-    return ext.hook("display_name")(user) if user is not None else "Someone"
+    return ext.hooks.display_name(user) if user is not None else "Someone"

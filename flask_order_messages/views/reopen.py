@@ -60,7 +60,7 @@ def dispute_reopen_view(order: Any, actor: Actor, side: str) -> Response | tuple
             if previous is not None and previous.closed_by_id is not None
             else ""
         ),
-        order_number=ext.hook("order_number")(order),
+        order_number=ext.hooks.order_number(order),
         next=next_path,
         back=back,
     )
