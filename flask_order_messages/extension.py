@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
 
 from .config import Settings, load_settings
 from .hooks import HOOK_PARAMETERS, Hooks, HostOrder, HostUser, thread_link
@@ -39,7 +40,7 @@ class OrderMessages:
         self,
         app: Flask | None = None,
         *,
-        db: Any,
+        db: SQLAlchemy,
         order_model: Any,
         user_model: Any,
         order_customer_key: str = "customer_id",

@@ -26,7 +26,7 @@ from flask import (
 )
 
 from .hooks import thread_link
-from .models import CUSTOMER, KIND_NOTE, STAFF, utcnow
+from .models import CUSTOMER, KIND_NOTE, STAFF, rows_changed, utcnow
 from .state import current_order_messages as ext
 from .state import current_settings
 
@@ -260,7 +260,7 @@ def _claim(outbox_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     ext.db.session.commit()
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 def _connection() -> Any:
@@ -387,7 +387,7 @@ def make_due_now() -> int:
         .execution_options(synchronize_session=False)
     )
     ext.db.session.commit()
-    return int(result.rowcount or 0)
+    return rows_changed(result)
 
 
 def retry_failed() -> int:
@@ -401,7 +401,7 @@ def retry_failed() -> int:
         .execution_options(synchronize_session=False)
     )
     ext.db.session.commit()
-    return int(result.rowcount or 0)
+    return rows_changed(result)
 
 
 def send_pending(*, include_not_due: bool = False) -> SendReport:
@@ -447,7 +447,7 @@ def latest_error() -> str | None:
         .order_by(box.next_attempt_at.desc(), box.id.desc())
         .limit(1)
     )
-    return ext.db.session.execute(stmt).scalar()  # type: ignore[no-any-return]
+    return ext.db.session.execute(stmt).scalar()
 
 
 def waiting_count() -> int:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_sqlalchemy.session import Session
+from sqlalchemy.orm import scoped_session
 
 from ..errors import ValidationError
 from ..models import CUSTOMER, KIND_NOTE, STAFF
@@ -75,7 +77,8 @@ def clean_reason(raw: Any) -> str:
     )
 
 
-def session() -> Any:
+def session() -> scoped_session[Session]:
+    """The host's session (``db.session``)."""
     return ext.db.session
 
 

@@ -15,6 +15,7 @@ from ..models import (
     EVENT_DISPUTE_OPENED,
     EVENT_DISPUTE_REOPENED,
     KIND_EVENT,
+    rows_changed,
     utcnow,
 )
 from ..state import current_order_messages as ext
@@ -147,7 +148,7 @@ def close_dispute(order: Any, actor: Actor, *, outcome: str | None = None, note:
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         db.rollback()
         raise DisputeError("This dispute was closed already.")
     thread = get_thread(order)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,7 +197,7 @@ def list_threads(
         stmt = stmt.join(page_ids, page_ids.c.id == t.id).order_by(
             page_ids.c.rank, t.last_message_at.desc(), t.id.desc()
         )
-        found = session().execute(stmt).all()
+        found: Sequence[Any] = session().execute(stmt).all()
     else:
         # A search or a filter narrows the threads down first; the counts come with them.
         unread_first = sa.case((unread, 0), else_=1)

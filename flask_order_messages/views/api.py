@@ -38,7 +38,7 @@ def _user() -> Any:
     """The logged-in user; a script gets a 401, not a redirect to the login page."""
     if not getattr(current_user, "is_authenticated", False):
         _fail(401, "Log in to see your messages.")
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def _order(order_id: str, owner: Any = None) -> Any:

@@ -23,7 +23,7 @@ def logged_in_user() -> Any:
         if login_manager is None:
             abort(401)
         abort(login_manager.unauthorized())
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def require_staff() -> Actor:
