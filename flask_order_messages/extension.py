@@ -19,6 +19,7 @@ from .state import EXTENSION_KEY as EXTENSION_KEY
 from .state import current_order_messages as current_order_messages
 from .state import current_settings as current_settings
 from .state import install
+from .storage import AttachmentStorage
 
 log = logging.getLogger("flask_order_messages")
 
@@ -45,7 +46,7 @@ class OrderMessages:
         user_model: Any,
         order_customer_key: str = "customer_id",
         table_prefix: str = "order_messages_",
-        attachment_storage: Any = None,
+        attachment_storage: AttachmentStorage | None = None,
     ) -> None:
         self.db = db
         self.order_model = order_model

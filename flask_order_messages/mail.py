@@ -28,7 +28,7 @@ from flask import (
 from .hooks import thread_link
 from .models import CUSTOMER, KIND_NOTE, STAFF, rows_changed, utcnow
 from .state import current_order_messages as ext
-from .state import current_settings
+from .state import current_settings, unproxied
 
 log = logging.getLogger(__name__)
 
@@ -215,12 +215,12 @@ def send_after_response() -> None:
 
 def _deliver_when_sent(response: Any) -> Any:
     ids = request.environ[_AFTER_RESPONSE]
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = unproxied(current_app)
 
     def deliver_now() -> None:
         # The WSGI server closes the response after sending it, when the request's app
         # context is gone (unless one outlives the request, as in tests: use that one).
-        if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+        if has_app_context() and unproxied(current_app) is app:
             _deliver_all(ids)
             return
         with app.app_context():

@@ -9,7 +9,7 @@ would close a circle.  ``extension.py`` fills this state at ``init_app``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from flask import Flask, current_app
 from werkzeug.local import LocalProxy
@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # a type only: importing it at run time would close the circl
     from .extension import OrderMessages
 
 EXTENSION_KEY = "order_messages"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -54,3 +55,9 @@ def _get_state() -> _State:
 current_order_messages = cast("OrderMessages", LocalProxy(lambda: _get_state().ext))
 #: The validated settings of the current app.
 current_settings = cast(Settings, LocalProxy(lambda: _get_state().settings))
+
+
+def unproxied(proxy: T) -> T:
+    """The object behind a werkzeug proxy (``current_app``, ``current_order_messages``): a
+    signal's sender must be the app itself, and a thread outlives the context of the proxy."""
+    return cast("LocalProxy[T]", proxy)._get_current_object()

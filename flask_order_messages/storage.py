@@ -132,7 +132,7 @@ def current_storage() -> AttachmentStorage:
     :class:`LocalFolderStorage` on :func:`default_folder`."""
     from .state import current_order_messages
 
-    custom = getattr(current_order_messages, "attachment_storage", None)
+    custom = current_order_messages.attachment_storage
     if custom is not None:
-        return custom  # type: ignore[no-any-return]
+        return custom
     return LocalFolderStorage(default_folder())

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from .. import host_input, search
 from ..errors import ValidationError
+from ..model_types import Dispute, Message, Thread
 from ..state import current_order_messages as ext
 from ..state import current_settings
 from . import floors
@@ -35,12 +36,12 @@ MAX_SEARCH_WORDS = search.MAX_TERMS
 class ThreadRow:
     """One row of the Messages section."""
 
-    thread: Any
+    thread: Thread
     order: Any
     order_number: str
-    last_message: Any
+    last_message: Message | None
     unread: int
-    dispute: Any | None
+    dispute: Dispute | None
     #: The open dispute is past its respond-by time and the store has not answered.
     overdue: bool = False
 
