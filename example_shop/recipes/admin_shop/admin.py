@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from flask_order_messages import services, staff_actor
+from flask_order_messages.templating import format_date
 
 from .messaging import order_messages
 from .models import Order, db
@@ -84,8 +85,12 @@ class OrderView(StaffOnly, ModelView):
     column_formatters = {
         "number": _number_with_badge,
         "total_cents": lambda v, c, m, n: m.total,
+        "created_at": lambda v, c, m, n: format_date(m.created_at),
     }
-    column_formatters_detail = {"total_cents": lambda v, c, m, n: m.total}
+    column_formatters_detail = {
+        "total_cents": lambda v, c, m, n: m.total,
+        "created_at": lambda v, c, m, n: format_date(m.created_at),
+    }
     column_default_sort = ("created_at", True)
 
     def get_list(self, *args: Any, **kwargs: Any) -> Any:
