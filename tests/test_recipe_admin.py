@@ -81,9 +81,7 @@ def test_messages_filter_in_the_flask_admin_list(app: Any) -> None:
     oid = order_id(app, "A-2002")
     carol = app.test_client()
     login(carol, "carol@example.com", "carol1234")
-    post_form(
-        carol, f"/orders/{oid}", f"/order-messages/orders/{oid}/messages", body="Size 02?"
-    )
+    post_form(carol, f"/orders/{oid}", f"/order-messages/orders/{oid}/messages", body="Size 02?")
     staff = app.test_client()
     login(staff, "admin@example.com", "admin1234")
     unread = staff.get("/admin/orders/?flt0_0=unread").text
@@ -123,3 +121,28 @@ def test_logout_is_a_post_with_a_token(app: Any) -> None:
     assert carol.post("/logout").status_code == 400
     post_form(carol, "/orders", "/logout")
     assert carol.get("/orders").status_code == 302
+
+
+def test_every_staff_page_of_the_extension_is_drawn_in_flask_admin(app: Any) -> None:
+    oid = order_id(app, "A-2001")
+    staff = app.test_client()
+    login(staff, "admin@example.com", "admin1234")
+    for url in (
+        "/order-messages/admin/messages?filter=unread",
+        f"/order-messages/admin/orders/{oid}",
+        f"/order-messages/admin/orders/{oid}/dispute/open",
+        "/order-messages/admin/canned-replies",
+        "/order-messages/admin/insight",
+    ):
+        response = staff.get(url)
+        assert response.status_code == 200, url
+        assert 'class="navbar-brand"' in response.text, url  # Flask-Admin's navbar ...
+        assert '<li class="active">' in response.text, url  # ... with Messages active
+    # A refused post comes back in Flask-Admin's layout too, with words, not a traceback.
+    details = f"/admin/orders/details/?id={oid}"
+    refused = post_form(
+        staff, details, f"/order-messages/admin/orders/{oid}/messages", body="   ", next=details
+    )
+    assert refused.status_code == 400
+    assert "Your message cannot be empty." in refused.text
+    assert 'class="navbar-brand"' in refused.text

@@ -42,7 +42,9 @@ def serve(app: Any, db: Any) -> Iterator[LiveShop]:
     )
     thread.start()
     try:
-        yield LiveShop(app=app, base_url=f"http://127.0.0.1:{server.server_port}", server_errors=errors)
+        yield LiveShop(
+            app=app, base_url=f"http://127.0.0.1:{server.server_port}", server_errors=errors
+        )
     finally:
         server.shutdown()
         thread.join(timeout=10)

@@ -103,7 +103,10 @@ class OrderView(StaffOnly, ModelView):
         MessagesFilter(
             Order.id,
             "Messages",
-            options=[("unread", "Orders with unread messages"), ("any", "Orders with any messages")],
+            options=[
+                ("unread", "Orders with unread messages"),
+                ("any", "Orders with any messages"),
+            ],
         )
     ]
 
@@ -115,7 +118,9 @@ class MessagesView(StaffOnly, BaseView):
 
     @expose("/")
     def index(self) -> Response:
-        return redirect(url_for("order_messages.staff_messages", **request.args))
+        url = url_for("order_messages.staff_messages")
+        query = request.query_string.decode("ascii", "replace")  # a search or filter, kept
+        return redirect(f"{url}?{query}" if query else url)
 
 
 def admin_chrome(view: BaseView) -> dict[str, Any]:

@@ -32,7 +32,9 @@ class LoginForm(FlaskForm):
 
 def landing() -> str:
     """Where someone lands after logging in: staff in the admin, customers on their orders."""
-    return url_for("admin.index") if order_messages.is_staff(current_user) else url_for("shop.orders")
+    return (
+        url_for("admin.index") if order_messages.is_staff(current_user) else url_for("shop.orders")
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])

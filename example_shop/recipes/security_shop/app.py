@@ -84,6 +84,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin, url_prefix="/admin")
     app.cli.add_command(seed_command)
 
+    @app.errorhandler(403)
+    def forbidden(exc: Exception) -> tuple[str, int]:
+        title = "This part of the shop is for store staff."
+        return render_template("security_shop/error.html", title=title), 403
+
     @app.errorhandler(404)
     def not_found(exc: Exception) -> tuple[str, int]:
         return render_template("security_shop/error.html", title="Page not found"), 404
