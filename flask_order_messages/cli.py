@@ -157,6 +157,68 @@ def reset_read_floors() -> None:
     click.echo(f"Reset {floors.reset_all()} read floor(s).")
 
 
+@cli_group.command("reindex")
+@click.option("--batch-size", default=500, show_default=True, help="Threads per commit.")
+def reindex(batch_size: int) -> None:
+    """Write every thread's order number, as the pages show it (the order_number hook), into
+    its staff search document, so that searching that number finds it.  Run it after changing
+    the order_number hook, or after loading threads with SQL."""
+    from .services import index_order_numbers
+
+    click.echo(
+        f"Indexed the order numbers of {index_order_numbers(batch_size=batch_size)} thread(s)."
+    )
+
+
+_LABELS = {"ok": ("ok", "green"), "warning": ("WARN", "yellow"), "error": ("ERROR", "red")}
+
+
+@cli_group.command("doctor")
+@click.option(
+    "--order", "order_key", metavar="KEY", help="Check with this order (default: the newest)."
+)
+@click.option(
+    "--user",
+    "user_key",
+    metavar="KEY",
+    help="Check with this user: a staff member, or a customer (then their newest order is used).",
+)
+def doctor(order_key: str | None, user_key: str | None) -> None:
+    """Check the shop's integration against a real order and its users: hooks, mail, layouts,
+    tables, rate limit.  Prints each problem with its fix; exits 1 if any is an error."""
+    import textwrap
+    from functools import partial
+
+    from . import doctor as checks
+
+    try:
+        subjects = checks.find_subjects(order_key, user_key)
+    except checks.DoctorError as exc:
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - the shop's own tables cannot be read
+        raise click.ClickException(
+            f"Cannot read the shop's orders and users: {checks.brief(exc)}. Check "
+            "SQLALCHEMY_DATABASE_URI and that the database is up."
+        ) from None
+    click.echo(checks.describe(subjects))
+    findings = checks.run_checks(subjects)
+    for finding in findings:
+        label, color = _LABELS[finding.level]
+        # Whole words and URLs on a line: a link can be copied from the terminal.
+        wrap = partial(textwrap.wrap, width=88, break_long_words=False, break_on_hyphens=False)
+        lines = wrap(f"{finding.check}: {finding.text}") or [""]
+        if finding.fix:
+            lines += wrap(f"fix: {finding.fix}")
+        click.echo(click.style(f"{label:<6}", fg=color, bold=label != "ok") + f" {lines[0]}")
+        for line in lines[1:]:
+            click.echo(f"{'':6} {line}")
+    errors = sum(f.level == "error" for f in findings)
+    warnings = sum(f.level == "warning" for f in findings)
+    click.echo(f"\n{errors} error(s), {warnings} warning(s).")
+    if errors:
+        raise SystemExit(1)
+
+
 @cli_group.group("db")
 def db_group() -> None:
     """The extension's tables as Alembic migrations (history in <prefix>alembic_version)."""

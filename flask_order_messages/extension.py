@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,7 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, has_request_context, url_for
+from flask_login import current_user
 from werkzeug.local import LocalProxy
 
 from .config import Settings, load_settings
@@ -18,6 +21,16 @@ from .models import Models, build_models, primary_key_column
 from .search import add_search_index, configured_dialect
 
 EXTENSION_KEY = "order_messages"
+log = logging.getLogger("flask_order_messages")
+
+#: What the default ``display_name`` shows for a staff member with no name of any kind.
+STAFF_LABEL = "Store staff"
+#: ... and for a customer with neither a name nor an email.
+CUSTOMER_LABEL = "Customer"
+#: Attributes the default ``display_name`` takes a name from, in this order (then
+#: ``first_name`` + ``last_name``, then ``username``).
+NAME_ATTRIBUTES = ("name", "full_name", "display_name")
+_ADDRESS = re.compile(r"\S+@\S+")
 
 
 def thread_link(url: str, *, tab: bool = True) -> str:
@@ -39,6 +52,11 @@ _HOOKS = (
     "staff_order_url",
     "customer_order_url",
 )
+
+
+def _nobody_is_staff(user: Any) -> bool:
+    """The default staff check: staff pages stay closed until the host says who is staff."""
+    return False
 
 
 @dataclass(frozen=True)
@@ -89,7 +107,7 @@ class OrderMessages:
         self.order_pk = primary_key_column(order_model, "order_model")
         self.user_pk = primary_key_column(user_model, "user_model")
         self.models: Models = build_models(db, order_model, user_model, table_prefix)
-        self._hooks: dict[str, Callable[..., Any]] = {"staff_check": lambda user: False}
+        self._hooks: dict[str, Callable[..., Any]] = {"staff_check": _nobody_is_staff}
         if app is not None:
             self.init_app(app)
 
@@ -121,6 +139,7 @@ class OrderMessages:
             from flask_mail import Mail
 
             Mail(app)
+        _warn_about_config(app, settings)
 
     # -- hooks --------------------------------------------------------------------------
 
@@ -137,7 +156,10 @@ class OrderMessages:
 
     def display_name(self, func: Callable[[Any], str]) -> Callable[[Any], str]:
         """Register ``func(user) -> str``, the name shown beside a user's messages.
-        Default: ``user.name``, else ``user.email``."""
+        Default: the first of ``name``, ``full_name``, ``display_name``, ``first_name`` +
+        ``last_name``, ``username`` the user has (an address such as ``ann@shop.example`` does
+        not count); without one, "Store staff" for staff and the email for a customer.  A staff
+        member's email is never shown."""
         return self._register("display_name")(func)
 
     def user_email(self, func: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
@@ -163,6 +185,12 @@ class OrderMessages:
         Default: the extension's own customer thread page."""
         return self._register("customer_order_url")(func)
 
+    def has_hook(self, name: str) -> bool:
+        """Whether the host registered hook ``name`` (False: a default, or nothing, answers)."""
+        if name not in _HOOKS:
+            raise KeyError(name)
+        return self._hooks.get(name) not in (None, _nobody_is_staff)
+
     def hook(self, name: str) -> Callable[..., Any]:
         """The registered hook ``name``, its default, or a :class:`MissingHookError`."""
         if name not in _HOOKS:
@@ -177,14 +205,24 @@ class OrderMessages:
 
     # Defaults for hooks with an obvious answer; the others fail loudly when needed.
     def _default_display_name(self, user: Any) -> str:
-        for attr in ("name", "full_name", "email", "username"):
-            value = getattr(user, attr, None)
-            if value:
-                return str(value)
-        raise MissingHookError(
-            "OrderMessages needs the 'display_name' hook: the user model has no name or email "
-            "attribute to fall back on."
-        )
+        name = _name_like(user)
+        if name:
+            return name
+        if self.is_staff(user) or self._seen_by_another_customer(user):
+            return STAFF_LABEL
+        # A customer's address is known to the staff who read it (the only others who see a
+        # customer's messages) and to the customer.
+        email = getattr(user, "email", None)
+        return email.strip() if isinstance(email, str) and email.strip() else CUSTOMER_LABEL
+
+    def _seen_by_another_customer(self, user: Any) -> bool:
+        """Whether a logged-in customer other than ``user`` is looking: in their thread,
+        anyone else is the store (staff who has since lost the role included)."""
+        if not has_request_context() or not getattr(current_user, "is_authenticated", False):
+            return False
+        if self.is_staff(current_user):
+            return False
+        return bool(self.user_key(current_user) != self.user_key(user))
 
     def _default_user_email(self, user: Any) -> str | None:
         if not hasattr(user, "email"):
@@ -276,6 +314,35 @@ class OrderMessages:
         if key is None:
             return None
         return self.db.session.get(self.order_model, key)
+
+
+def _name_like(user: Any) -> str | None:
+    """The user's name from the usual attributes, or None.  A value that is an address (one
+    word with "@" in it: shops often keep the email as the username) is never a name."""
+
+    def text(attr: str) -> str:
+        value = getattr(user, attr, None)
+        value = value.strip() if isinstance(value, str) else ""
+        return "" if _ADDRESS.fullmatch(value) else value
+
+    first_last = " ".join(part for part in (text("first_name"), text("last_name")) if part)
+    for value in (*(text(attr) for attr in NAME_ATTRIBUTES), first_last, text("username")):
+        if value:
+            return value
+    return None
+
+
+def _warn_about_config(app: Flask, settings: Settings) -> None:
+    """Log, once at start-up, the problems ``init_app`` can see by itself (``flask
+    order-messages doctor`` checks the rest)."""
+    if settings.mail_enabled and not (
+        settings.mail_sender or app.config.get("MAIL_DEFAULT_SENDER")
+    ):
+        log.warning(
+            "order-messages: no mail sender is set, so every notification mail will fail and "
+            "be retried. Set MAIL_DEFAULT_SENDER (or ORDER_MESSAGES_MAIL_SENDER), or turn mail "
+            "off with ORDER_MESSAGES_MAIL_ENABLED = False."
+        )
 
 
 def _get_state() -> _State:

@@ -1,21 +1,28 @@
 """The extension's tables, built in the host's own metadata.
 
 The classes are made by :func:`build_models` when the extension is constructed, because two
-things about them come from the host: the ``db`` whose ``Model`` they subclass (so
+things about them come from the host: the ``db`` whose metadata holds their tables (so
 ``db.create_all()`` and Flask-Migrate see them) and the type of the host's order primary key,
 which the ``order_id`` foreign key copies (integer, string or UUID alike).  The idea is
 Flask-Security's ``fsqla``: the foreign key is built from names the host gave first.
+
+They do not subclass the host's ``db.Model``.  A shop's ``model_class`` may add an ``id`` key,
+timestamps, ``extend_existing`` or a check constraint to every model it maps; on our tables
+that turned a key on ``user_id`` into a two-column key, and the tables came out as the host's
+base said rather than as the migrations build them.  So the classes have a declarative base
+of their own over the host's metadata: every column and key of theirs is declared here, and
+nothing the host's base class adds can reach them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
-from sqlalchemy.orm import declared_attr, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from . import search
 
@@ -53,39 +60,6 @@ def primary_key_column(model: Any, what: str) -> sa.Column[Any]:
     return columns[0]
 
 
-def _inherited_table_args(cls: type, owner: type) -> tuple[list[Any], dict[str, Any]]:
-    """Table args that the host's ``model_class`` declares, so ours can be added to them."""
-    mro = cls.__mro__
-    for base in mro[mro.index(owner) + 1 :]:
-        raw = base.__dict__.get("__table_args__")
-        if raw is None:
-            continue
-        # ``@declared_attr`` and ``@declared_attr.directive`` (the SQLAlchemy 2 spelling for
-        # ``__table_args__``) are different classes; both carry the function as ``fget``.
-        fget = getattr(raw, "fget", None)
-        if callable(fget):
-            raw = fget(cls)
-        if isinstance(raw, dict):
-            return [], dict(raw)
-        raw = tuple(raw)
-        if raw and isinstance(raw[-1], dict):
-            return list(raw[:-1]), dict(raw[-1])
-        return list(raw), {}
-    return [], {}
-
-
-def _table_args(owner_name: str, *ours: Any) -> Any:
-    """A ``__table_args__`` that keeps whatever the host's base class injects."""
-
-    @declared_attr.directive
-    def __table_args__(cls: type) -> tuple[Any, ...]:
-        owner = next(c for c in cls.__mro__ if c.__name__ == owner_name)
-        items, options = _inherited_table_args(cls, owner)
-        return (*items, *ours, options)
-
-    return __table_args__
-
-
 @dataclass(frozen=True)
 class Models:
     """The extension's model classes, as built for one host ``db``."""
@@ -103,7 +77,10 @@ class Models:
 
 
 def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Models:
-    """Define the extension's tables in ``db``'s metadata and return their classes."""
+    """Define the extension's tables in ``db``'s metadata and return their classes.
+
+    The tables are exactly the ones declared here, whatever ``db``'s ``model_class`` adds to
+    the host's own models (see the module docstring)."""
     order_pk = primary_key_column(order_model, "order_model")
     user_pk = primary_key_column(user_model, "user_model")
     order_table = order_model.__table__
@@ -111,15 +88,18 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
     t_threads = f"{prefix}threads"
     t_messages = f"{prefix}messages"
 
-    class Thread(db.Model):  # type: ignore[name-defined,misc]
+    class Base(DeclarativeBase):
+        """Our own declarative base: the host's metadata, none of its base class."""
+
+        metadata = db.metadata
+
+    class Thread(Base):
         """The conversation on one order; keeps its newest message so lists never scan them."""
 
         __tablename__ = t_threads
-        __table_args__ = _table_args(
-            "Thread", sa.UniqueConstraint("order_id", name=f"uq_{prefix}threads_order_id")
-        )
-        id = sa.Column(sa.Integer, primary_key=True)
-        order_id = sa.Column(
+        __table_args__ = (sa.UniqueConstraint("order_id", name=f"uq_{prefix}threads_order_id"),)
+        id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+        order_id: Mapped[Any] = mapped_column(
             order_pk.type,
             sa.ForeignKey(
                 f"{order_table.fullname}.{order_pk.name}",
@@ -128,99 +108,97 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
             ),
             nullable=False,
         )
-        created_at = sa.Column(DateTime, nullable=False, default=utcnow)
-        last_message_id = sa.Column(BigId, nullable=True, index=True)
-        last_message_at = sa.Column(DateTime, nullable=True, index=True)
-        last_author_id = sa.Column(user_type, nullable=True)
-        message_count = sa.Column(sa.Integer, nullable=False, default=0)
+        created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+        last_message_id: Mapped[int | None] = mapped_column(BigId, nullable=True, index=True)
+        last_message_at: Mapped[datetime | None] = mapped_column(
+            DateTime, nullable=True, index=True
+        )
+        last_author_id: Mapped[Any] = mapped_column(user_type, nullable=True)
+        message_count: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
 
         def __repr__(self) -> str:
             return f"<Thread {self.id} order={self.order_id!r}>"
 
-    class ThreadSearch(db.Model):  # type: ignore[name-defined,misc]
+    class ThreadSearch(Base):
         """A thread's staff search document: the distinct words of all its entries (notes and
-        events too) in ``search_text`` form, merged in by posting (see search.py).  Staff
-        keyword search reads one of these per thread instead of every message."""
+        events too) and of its order number as the pages show it, in ``search_text`` form,
+        merged in by posting (see search.py).  Staff keyword search reads one of these per
+        thread instead of every message."""
 
         __tablename__ = f"{prefix}thread_search"
-        __table_args__ = _table_args("ThreadSearch")
-        thread_id = sa.Column(
+        thread_id: Mapped[int] = mapped_column(
             sa.Integer,
             sa.ForeignKey(f"{t_threads}.id", ondelete="CASCADE"),
             primary_key=True,
             autoincrement=False,
         )
-        search_text = sa.Column(search.SearchText, nullable=False, default="")
+        search_text: Mapped[str] = mapped_column(search.SearchText, nullable=False, default="")
 
-    class Message(db.Model):  # type: ignore[name-defined,misc]
+    class Message(Base):
         """One entry of a thread: a customer or staff message, or an event such as a dispute."""
 
         __tablename__ = t_messages
-        __table_args__ = _table_args(
-            "Message",
-            sa.Index(f"ix_{prefix}messages_thread_id_id", "thread_id", "id"),
-        )
-        id = sa.Column(BigId, primary_key=True)
-        thread_id = sa.Column(
+        __table_args__ = (sa.Index(f"ix_{prefix}messages_thread_id_id", "thread_id", "id"),)
+        id: Mapped[int] = mapped_column(BigId, primary_key=True)
+        thread_id: Mapped[int] = mapped_column(
             sa.Integer,
             sa.ForeignKey(f"{t_threads}.id", ondelete="CASCADE"),
             nullable=False,
         )
-        author_id = sa.Column(user_type, nullable=True)
-        author_role = sa.Column(sa.String(16), nullable=False)
-        kind = sa.Column(sa.String(16), nullable=False, default=KIND_MESSAGE)
-        event = sa.Column(sa.String(32), nullable=True)
-        body = sa.Column(sa.Text, nullable=False, default="")
+        author_id: Mapped[Any] = mapped_column(user_type, nullable=True)
+        author_role: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+        kind: Mapped[str] = mapped_column(sa.String(16), nullable=False, default=KIND_MESSAGE)
+        event: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+        body: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
         # The body's words as keyword search reads them (see search.py), filled on insert.
-        search_text = sa.Column(
+        search_text: Mapped[str] = mapped_column(
             search.SearchText, nullable=False, default=search.search_text_default
         )
-        created_at = sa.Column(DateTime, nullable=False, default=utcnow)
+        created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
         def __repr__(self) -> str:
             return f"<Message {self.id} thread={self.thread_id} {self.author_role}/{self.kind}>"
 
-    class ReadPointer(db.Model):  # type: ignore[name-defined,misc]
+    class ReadPointer(Base):
         """The last message id one person has read in one thread."""
 
         __tablename__ = f"{prefix}read_pointers"
-        __table_args__ = _table_args(
-            "ReadPointer",
+        __table_args__ = (
             sa.UniqueConstraint("user_id", "thread_id", name=f"uq_{prefix}read_pointers_user"),
             # Covers the bell and the Messages section: one person's pointers, read from the
             # index alone (without it, their rows are scattered over the whole table).
             sa.Index(f"ix_{prefix}read_pointers_user_read", "user_id", "thread_id", "last_read_id"),
         )
-        id = sa.Column(sa.Integer, primary_key=True)
-        user_id = sa.Column(user_type, nullable=False)
-        thread_id = sa.Column(
+        id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+        user_id: Mapped[Any] = mapped_column(user_type, nullable=False)
+        thread_id: Mapped[int] = mapped_column(
             sa.Integer,
             sa.ForeignKey(f"{t_threads}.id", ondelete="CASCADE"),
             nullable=False,
             index=True,
         )
-        last_read_id = sa.Column(BigId, nullable=False, default=0)
-        updated_at = sa.Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+        last_read_id: Mapped[int] = mapped_column(BigId, nullable=False, default=0)
+        updated_at: Mapped[datetime] = mapped_column(
+            DateTime, nullable=False, default=utcnow, onupdate=utcnow
+        )
 
-    class ReadFloor(db.Model):  # type: ignore[name-defined,misc]
+    class ReadFloor(Base):
         """One person's read floor: every thread whose newest entry id is at most ``floor_id``
         is read by them, except the threads listed for them in :class:`ReadFloorThread`.  So
         their unread count looks at the threads above the floor and those few, not at every
         thread the shop ever had (see ``services/floors.py``)."""
 
         __tablename__ = f"{prefix}read_floors"
-        __table_args__ = _table_args("ReadFloor")
-        user_id = sa.Column(user_type, primary_key=True, autoincrement=False)
-        floor_id = sa.Column(BigId, nullable=False, default=0)
-        updated_at = sa.Column(DateTime, nullable=False, default=utcnow)
+        user_id: Mapped[Any] = mapped_column(user_type, primary_key=True, autoincrement=False)
+        floor_id: Mapped[int] = mapped_column(BigId, nullable=False, default=0)
+        updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
-    class ReadFloorThread(db.Model):  # type: ignore[name-defined,misc]
+    class ReadFloorThread(Base):
         """A thread at or below someone's read floor that may still be unread for them."""
 
         __tablename__ = f"{prefix}read_floor_threads"
-        __table_args__ = _table_args("ReadFloorThread")
-        user_id = sa.Column(user_type, primary_key=True, autoincrement=False)
-        thread_id = sa.Column(
+        user_id: Mapped[Any] = mapped_column(user_type, primary_key=True, autoincrement=False)
+        thread_id: Mapped[int] = mapped_column(
             sa.Integer,
             sa.ForeignKey(f"{t_threads}.id", ondelete="CASCADE"),
             primary_key=True,
@@ -228,89 +206,84 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
             index=True,
         )
 
-    class Dispute(db.Model):  # type: ignore[name-defined,misc]
+    class Dispute(Base):
         """A dispute on a thread.  ``open_thread_id`` equals ``thread_id`` while it is open and
         is NULL once closed; a unique index on it lets the database itself refuse a second open
         dispute (NULLs never collide, on SQLite, PostgreSQL and MariaDB alike)."""
 
         __tablename__ = f"{prefix}disputes"
-        __table_args__ = _table_args(
-            "Dispute",
+        __table_args__ = (
             sa.UniqueConstraint("open_thread_id", name=f"uq_{prefix}disputes_open_thread"),
         )
-        id = sa.Column(sa.Integer, primary_key=True)
-        thread_id = sa.Column(
+        id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+        thread_id: Mapped[int] = mapped_column(
             sa.Integer,
             sa.ForeignKey(f"{t_threads}.id", ondelete="CASCADE"),
             nullable=False,
             index=True,
         )
-        open_thread_id = sa.Column(sa.Integer, nullable=True)
-        opened_by_id = sa.Column(user_type, nullable=True)
-        opened_by_role = sa.Column(sa.String(16), nullable=False)
-        opened_at = sa.Column(DateTime, nullable=False, default=utcnow)
-        reason = sa.Column(sa.Text, nullable=False)
-        closed_by_id = sa.Column(user_type, nullable=True)
-        closed_by_role = sa.Column(sa.String(16), nullable=True)
-        closed_at = sa.Column(DateTime, nullable=True)
-        outcome = sa.Column(sa.String(32), nullable=True)
-        note = sa.Column(sa.Text, nullable=True)
+        open_thread_id: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+        opened_by_id: Mapped[Any] = mapped_column(user_type, nullable=True)
+        opened_by_role: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+        opened_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+        reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
+        closed_by_id: Mapped[Any] = mapped_column(user_type, nullable=True)
+        closed_by_role: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+        closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+        outcome: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+        note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
         # When the store should have answered by (ORDER_MESSAGES_DISPUTE_RESPONSE_HOURS after
         # opening); NULL when respond-by times are off.
-        respond_by = sa.Column(DateTime, nullable=True)
+        respond_by: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
         # The closed dispute this one reopens (its history stays in that row).
-        reopened_from_id = sa.Column(sa.Integer, nullable=True)
+        reopened_from_id: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
 
         @property
         def is_open(self) -> bool:
             return self.closed_at is None
 
-    class MailOutbox(db.Model):  # type: ignore[name-defined,misc]
+    class MailOutbox(Base):
         """A mail to deliver, written in the same transaction as the message it tells about."""
 
         __tablename__ = f"{prefix}mail_outbox"
-        __table_args__ = _table_args(
-            "MailOutbox",
-            sa.Index(f"ix_{prefix}mail_outbox_due", "status", "next_attempt_at"),
-        )
-        id = sa.Column(sa.Integer, primary_key=True)
-        message_id = sa.Column(
+        __table_args__ = (sa.Index(f"ix_{prefix}mail_outbox_due", "status", "next_attempt_at"),)
+        id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+        message_id: Mapped[int | None] = mapped_column(
             BigId, sa.ForeignKey(f"{t_messages}.id", ondelete="SET NULL"), nullable=True
         )
-        recipient = sa.Column(sa.String(320), nullable=False)
-        subject = sa.Column(sa.String(255), nullable=False)
-        body_text = sa.Column(sa.Text, nullable=False)
-        body_html = sa.Column(sa.Text, nullable=True)
-        status = sa.Column(sa.String(16), nullable=False, default="pending")
-        attempts = sa.Column(sa.Integer, nullable=False, default=0)
-        last_error = sa.Column(sa.Text, nullable=True)
-        created_at = sa.Column(DateTime, nullable=False, default=utcnow)
-        next_attempt_at = sa.Column(DateTime, nullable=False, default=utcnow)
-        claimed_until = sa.Column(DateTime, nullable=True)
-        sent_at = sa.Column(DateTime, nullable=True)
+        recipient: Mapped[str] = mapped_column(sa.String(320), nullable=False)
+        subject: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+        body_text: Mapped[str] = mapped_column(sa.Text, nullable=False)
+        body_html: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+        status: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="pending")
+        attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+        last_error: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+        created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+        next_attempt_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+        claimed_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+        sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
-    class Attachment(db.Model):  # type: ignore[name-defined,misc]
+    class Attachment(Base):
         """A file on a message.  The bytes live in the attachment storage under
         ``storage_key`` (random, never the person's file name); ``filename`` is the cleaned
         name it is shown and downloaded under; ``content_type`` was read from its content."""
 
         __tablename__ = f"{prefix}attachments"
-        __table_args__ = _table_args(
-            "Attachment",
+        __table_args__ = (
             sa.UniqueConstraint("storage_key", name=f"uq_{prefix}attachments_storage_key"),
         )
-        id = sa.Column(BigId, primary_key=True)
-        message_id = sa.Column(
+        id: Mapped[int] = mapped_column(BigId, primary_key=True)
+        message_id: Mapped[int] = mapped_column(
             BigId,
             sa.ForeignKey(f"{t_messages}.id", ondelete="CASCADE"),
             nullable=False,
             index=True,
         )
-        filename = sa.Column(sa.String(255), nullable=False)
-        storage_key = sa.Column(sa.String(64), nullable=False)
-        content_type = sa.Column(sa.String(100), nullable=False)
-        size = sa.Column(sa.BigInteger, nullable=False)
-        created_at = sa.Column(DateTime, nullable=False, default=utcnow)
+        filename: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+        storage_key: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+        content_type: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+        size: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+        created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
         @property
         def is_image(self) -> bool:
@@ -319,31 +292,32 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         def __repr__(self) -> str:
             return f"<Attachment {self.id} message={self.message_id} {self.content_type}>"
 
-    class CannedReply(db.Model):  # type: ignore[name-defined,misc]
+    class CannedReply(Base):
         """A reusable answer staff insert into the reply box.  The body may hold the
         placeholders {customer_name}, {order_number} and {staff_name}."""
 
         __tablename__ = f"{prefix}canned_replies"
-        __table_args__ = _table_args(
-            "CannedReply", sa.UniqueConstraint("title", name=f"uq_{prefix}canned_replies_title")
+        __table_args__ = (sa.UniqueConstraint("title", name=f"uq_{prefix}canned_replies_title"),)
+        id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+        title: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+        body: Mapped[str] = mapped_column(sa.Text, nullable=False)
+        created_by_id: Mapped[Any] = mapped_column(user_type, nullable=True)
+        created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+        updated_at: Mapped[datetime] = mapped_column(
+            DateTime, nullable=False, default=utcnow, onupdate=utcnow
         )
-        id = sa.Column(sa.Integer, primary_key=True)
-        title = sa.Column(sa.String(120), nullable=False)
-        body = sa.Column(sa.Text, nullable=False)
-        created_by_id = sa.Column(user_type, nullable=True)
-        created_at = sa.Column(DateTime, nullable=False, default=utcnow)
-        updated_at = sa.Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
         def __repr__(self) -> str:
             return f"<CannedReply {self.id} {self.title!r}>"
 
     # Read-only: attachments are written by services.attachments, next to their message.
-    Message.attachments = relationship(
+    Message.attachments = relationship(  # type: ignore[attr-defined]
         Attachment, order_by=Attachment.id, viewonly=True, lazy="select"
     )
 
-    search.install_sqlite_events(Message.__table__)
-    search.install_documents(Message.__table__, ThreadSearch.__table__)
+    messages = cast(sa.Table, Message.__table__)
+    search.install_sqlite_events(messages)
+    search.install_documents(messages, cast(sa.Table, ThreadSearch.__table__))
     return Models(
         Thread=Thread,
         ThreadSearch=ThreadSearch,

@@ -5,13 +5,14 @@ history is kept in ``<table_prefix>alembic_version``, so it never mixes with the
 Flask-Migrate history in ``alembic_version``.
 
 The tables' shape depends on the host: the table prefix, the type of its order and user keys,
-the order table the foreign key points at, and whatever its ``model_class`` adds.  So the
-scripts in ``migrations/versions`` hold no types.  They build their operations at run time
-from the extension's own table objects (``ext.models.Thread.__table__``...) through
-:class:`Migration`.  A script names what it adds; the first one creates each table as the
-models declare it, minus the columns that later scripts add (:data:`ADDED_LATER`), so that
-running every script in turn always ends at the shape the models declare.  A new column is
-therefore two edits: the model, and a script that adds it, listed in :data:`ADDED_LATER`.
+and the order table the foreign key points at (never what its ``model_class`` adds to its own
+models: see :mod:`.models`).  So the scripts in ``migrations/versions`` hold no types.  They
+build their operations at run time from the extension's own table objects
+(``ext.models.Thread.__table__``...) through :class:`Migration`.  A script names what it adds;
+the first one creates each table as the models declare it, minus the columns that later scripts
+add (:data:`ADDED_LATER`), so that running every script in turn always ends at the shape the
+models declare.  A new column is therefore two edits: the model, and a script that adds it,
+listed in :data:`ADDED_LATER`.
 
 A host that keeps its own tables in Flask-Migrate passes :func:`host_include_object` to
 ``Migrate(app, db, include_object=...)`` so that its autogenerate leaves ours alone.
@@ -61,6 +62,9 @@ SCRIPT_LOCATION = "flask_order_messages:migrations"
 DIALECTS_KEY = search.DIALECTS_KEY
 #: The tables with a full-text index on ``search_text`` (see :mod:`.search`).
 SEARCH_TABLES = ("messages", "thread_search")
+#: ``Config.attributes`` key: a script filled the threads' search documents from SQL, so the
+#: order numbers (a Python hook) are still to be written into them after the commit.
+DOCUMENTS_FILLED = "order_messages_documents_filled"
 
 
 class SchemaError(RuntimeError):
@@ -141,9 +145,11 @@ def _on_dialect(index: sa.Index, dialect: str) -> bool:
 class Migration:
     """The operations of one migration script, built from the extension's table objects."""
 
-    def __init__(self, ext: Any, op: Operations) -> None:
+    def __init__(self, ext: Any, op: Operations, attributes: dict[str, Any] | None = None) -> None:
         self.ext = ext
         self.op = op
+        #: The running Alembic ``Config.attributes`` (what a script tells :func:`upgrade`).
+        self.attributes: dict[str, Any] = {} if attributes is None else attributes
         self.dialect: str = op.get_context().dialect.name
         self.tables = _tables(ext)
 
@@ -152,12 +158,13 @@ class Migration:
         """The :class:`Migration` of the script Alembic is running now."""
         from alembic import context, op
 
-        return cls(context.config.attributes["order_messages"], op)  # type: ignore[arg-type]
+        attributes = context.config.attributes
+        return cls(attributes["order_messages"], op, attributes)  # type: ignore[arg-type]
 
     def create_table(self, key: str) -> None:
         """Create table ``key`` (``"threads"``...: :func:`table_keys`) as the models declare
-        it -- columns, keys, constraints, plain indexes, whatever the host's base class adds --
-        less the columns in :data:`ADDED_LATER` and the full-text index (its own script)."""
+        it -- columns, keys, constraints, plain indexes -- less the columns in
+        :data:`ADDED_LATER` and the full-text index (its own script)."""
         table = self.tables[key]
         later = set(ADDED_LATER.get(key, {}))
         create = ops.CreateTableOp.from_table(table)
@@ -212,12 +219,15 @@ class Migration:
 
     def fill_thread_documents(self) -> None:
         """Write the staff search document of every thread that has messages, from them (one
-        ``INSERT ... SELECT``, see :func:`.search.fill_documents`)."""
+        ``INSERT ... SELECT``, see :func:`.search.fill_documents`).  The threads' order numbers
+        come from a Python hook, which SQL cannot call: :func:`upgrade` writes them in after
+        the commit (``--sql``: run ``flask order-messages reindex`` after the SQL)."""
         dialect = self.op.get_context().dialect
         messages, documents = self.tables["messages"], self.tables["thread_search"]
         if self.dialect in ("mysql", "mariadb"):
             self.op.execute(search.GROUP_CONCAT_SETTING)
         self.op.execute(search.fill_documents(messages, documents, dialect))
+        self.attributes[DOCUMENTS_FILLED] = True
 
 
 # -- running them -----------------------------------------------------------------------------
@@ -293,6 +303,9 @@ def _offline(ext: Any, name: str, revision: str) -> None:
     config = alembic_config(ext)
     config.attributes["url"] = _engine(ext).url
     getattr(command, name)(config, revision, sql=True)
+    if config.attributes.get(DOCUMENTS_FILLED):
+        print("-- Then run 'flask order-messages reindex': it adds the order numbers to the")
+        print("-- threads' staff search documents (the order_number hook is Python).")
 
 
 def upgrade(revision: str = "head", *, sql: bool = False) -> None:
@@ -300,7 +313,9 @@ def upgrade(revision: str = "head", *, sql: bool = False) -> None:
 
     Refuses with :class:`SchemaError` when the tables exist without a migration history (they
     were made by ``db.create_all()``): ``stamp`` them first.  ``sql=True`` prints the SQL
-    instead of running it, from the revision the database is at."""
+    instead of running it, from the revision the database is at.  When a script filled the
+    threads' staff search documents from their messages, the threads' order numbers are
+    written into them afterwards (:func:`.services.index_order_numbers`)."""
     ext = _ext()
     if sql:
         _offline(ext, "upgrade", revision)
@@ -317,6 +332,10 @@ def upgrade(revision: str = "head", *, sql: bool = False) -> None:
                     "'flask order-messages db stamp head'."
                 )
         command.upgrade(config, revision)
+    if config.attributes.get(DOCUMENTS_FILLED):
+        from .services.posting import index_order_numbers
+
+        index_order_numbers()
 
 
 def downgrade(revision: str = "-1", *, sql: bool = False) -> None:

@@ -355,8 +355,9 @@ def fill_documents(messages: sa.Table, documents: sa.Table, dialect: Any) -> Any
     but no document yet, from the messages' ``search_text``: the distinct words (in the order
     the database gives them), cut at :data:`DOCUMENT_LIMIT` characters.  ``dialect`` is the
     connection's SQLAlchemy dialect.  For the migration that adds the documents, and for bulk
-    loaders (to renew some threads' documents, delete those first).  The words are split
-    with ``string_to_array`` on PostgreSQL, ``JSON_TABLE`` on MariaDB 10.6+/MySQL 8,
+    loaders (to renew some threads' documents, delete those first; then write the threads'
+    order numbers in with ``services.index_order_numbers``, which SQL cannot compute).  The
+    words are split with ``string_to_array`` on PostgreSQL, ``JSON_TABLE`` on MariaDB 10.6+/MySQL 8,
     ``json_each`` on SQLite (words never hold quotes, commas or backslashes).  On MariaDB/MySQL
     run :data:`GROUP_CONCAT_SETTING` first on the same connection: in strict mode a
     ``GROUP_CONCAT`` longer than ``group_concat_max_len`` (1 MB) is an error, not a cut."""
@@ -394,15 +395,11 @@ def fill_documents(messages: sa.Table, documents: sa.Table, dialect: Any) -> Any
         .columns(sa.column("thread_id"), sa.column("search_text"))
         .subquery("found")
     )
-    names, columns = ["thread_id", "search_text"], [found.c.thread_id, found.c.search_text]
-    # Columns a host's base class adds, with their defaults (spelled out: SQL printed for a
-    # DBA shows them too, where ``include_defaults`` would print NULL).
-    for column in documents.columns:
-        default = column.default
-        if column.name not in names and default is not None and default.is_scalar:
-            names.append(column.name)
-            columns.append(sa.literal(default.arg, column.type))  # type: ignore[attr-defined]
-    return sa.insert(documents).from_select(names, sa.select(*columns), include_defaults=False)
+    return sa.insert(documents).from_select(
+        ["thread_id", "search_text"],
+        sa.select(found.c.thread_id, found.c.search_text),
+        include_defaults=False,
+    )
 
 
 # -- the SQL condition ------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from . import services
+from . import host_input, services
 from .extension import current_order_messages as ext
 from .extension import current_settings
 from .services.attachments import format_size
@@ -68,7 +68,7 @@ def excerpt(text: str | None, length: int = 120) -> str:
 
 def safe_next(raw: str | None) -> str | None:
     """A same-site path to return to after a POST, or None (never another host)."""
-    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
+    if not isinstance(raw, str) or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
         return None
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
         return None  # a CR/LF would split the Location header; a NUL has no place in a path
@@ -136,6 +136,13 @@ def tab_unread_count(order: Any, actor: Any) -> int:
     return known[key].unread
 
 
+def _owns(user: Any, order: Any) -> bool:
+    """Whether ``user`` (None: nobody) is the customer who owns ``order``."""
+    if user is None or not host_input.is_order(order):
+        return False
+    return bool(ext.order_owner_id(order) == ext.user_key(user))
+
+
 class PartialHelpers:
     """The ``order_messages`` object in templates.  Every method returns ready HTML."""
 
@@ -165,48 +172,57 @@ class PartialHelpers:
     def staff_tab_label(self, order: Any) -> Markup:
         """``Messages`` with the staff member's unread count, for the admin order page's tab."""
         user = self._user()
-        unread = tab_unread_count(order, services.staff_actor(user)) if user else 0
+        # Nobody but staff learns the staff's count; nothing that is not an order counts.
+        staff = ext.is_staff(user) and host_input.is_order(order)
+        unread = tab_unread_count(order, services.staff_actor(user)) if staff else 0
         return Markup(render_template("order_messages/_tab_label.html", unread=unread))
 
     def staff_panel(self, order: Any, next: str | None = None) -> Markup:
         """The thread on an admin order page, with reply box and dispute actions.
         Rendering it marks the thread read for this staff member."""
         user = self._user()
-        if not ext.is_staff(user):
+        if not ext.is_staff(user) or not host_input.is_order(order):
             return Markup("")
         return render_and_mark(order, services.staff_actor(user), "staff", next)
 
     def customer_tab_label(self, order: Any) -> Markup:
         """``Messages`` with the customer's unread count, for their order page's tab."""
         user = self._user()
-        owner = user is not None and ext.order_owner_id(order) == ext.user_key(user)
+        owner = _owns(user, order)
         unread = tab_unread_count(order, services.customer_actor(user)) if owner else 0
         return Markup(render_template("order_messages/_tab_label.html", unread=unread))
 
     def customer_panel(self, order: Any, next: str | None = None) -> Markup:
         """The thread on the customer's order page.  Marks it read for the customer."""
         user = self._user()
-        if user is None or ext.order_owner_id(order) != ext.user_key(user):
+        if not _owns(user, order):
             return Markup("")
         return render_and_mark(order, services.customer_actor(user), "customer", next)
 
     def orders_filter(self, selected: str = "all", name: str = "messages") -> Markup:
         """A select "All orders / Orders with unread messages / Orders with any messages"
-        for the host's order list form; apply it with ``filter_orders``."""
+        for the host's order list form; apply it with ``filter_orders``.  ``selected`` may be
+        the request's raw value: anything unknown selects "All orders"."""
+        selected = host_input.choice(selected, services.ORDER_FILTERS)
+        name = host_input.field_name(name, "messages")
         return Markup(
             render_template("order_messages/_orders_filter.html", selected=selected, name=name)
         )
 
     def unread_by_order(self, orders: list[Any]) -> dict[Any, int]:
-        """Unread counts for a list of orders, keyed by order key (for an order list)."""
+        """Unread counts for a list of orders, keyed by order key (for an order list).
+        Anything in ``orders`` that is not an order is left out; a customer gets counts only
+        for their own orders."""
         user = self._user()
-        if user is None:
+        found = host_input.orders(orders)
+        if user is None or not found:
             return {}
         actor = services.staff_actor(user) if ext.is_staff(user) else services.customer_actor(user)
-        return services.unread_by_order(actor, [ext.order_key(o) for o in orders])
+        return services.unread_by_order(actor, [ext.order_key(o) for o in found])
 
     def order_unread_badge(self, count: int) -> Markup:
-        """ "N unread messages" for an order list row, or nothing."""
+        """ "N unread messages" for an order list row, or nothing (for 0 or a non-count)."""
+        count = host_input.count(count)
         return Markup(render_template("order_messages/_unread_badge.html", count=count))
 
     def customer_header(self) -> Markup:

@@ -2,7 +2,8 @@
 
 A ``SQLAlchemy()`` metadata can hold our tables only once, so every test that needs an unusual
 host calls :func:`host` and gets its own ``db``, its own ``Order`` and ``User``, its own
-``OrderMessages`` and app, on a SQLite file in ``tmp_path``.
+``OrderMessages`` and app, on a SQLite file in ``tmp_path``.  :func:`shop` builds a whole shop
+of one of the :data:`SHOP_SHAPES` real shops come in, with its own order pages.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ import sqlalchemy as sa
 from flask import Flask, g
 from flask_login import LoginManager, UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 from jinja2 import StrictUndefined
 
 from flask_order_messages import OrderMessages
+
+from .host_models import STAMPED_BASES
 
 _names = count(1)
 
@@ -93,12 +96,14 @@ def define_host(
     customer_fk: bool = False,
     hooks: bool = True,
     user_fields: tuple[str, ...] = ("name", "email"),
+    order_token: bool = False,
 ) -> tuple[Any, Any, Any, OrderMessages]:
     """A fresh ``db``, ``User``, ``Order`` and ``OrderMessages`` (no app yet).
 
     ``key``: ``"int"``, ``"uuid"`` (orders and users keyed by ``sa.Uuid``) or ``"str"``
     (orders keyed by ``String(36)``, users by integers).  ``user_fields``: which of the
     ``name`` and ``email`` columns the user model has.  ``hooks=False`` registers none.
+    ``order_token``: orders have a random public ``token`` as well as their key.
     """
     db = SQLAlchemy(model_class=model_class) if model_class is not None else SQLAlchemy()
     user_type: Any = sa.Uuid if key == "uuid" else sa.Integer
@@ -123,6 +128,10 @@ def define_host(
         customer_key: sa.Column(*owner_args, nullable=False),
         "total": sa.Column(sa.Numeric(10, 2), nullable=False, default=0),
     }
+    if order_token:
+        order_attrs["token"] = sa.Column(
+            sa.String(32), nullable=False, unique=True, default=lambda: uuid.uuid4().hex
+        )
     Order = type("Order", (db.Model,), order_attrs)
 
     ext = OrderMessages(
@@ -147,8 +156,18 @@ def define_host(
     return db, User, Order, ext
 
 
-def make_host_app(tmp_path: Any, db: Any, User: Any, ext: OrderMessages, **config: Any) -> Flask:
-    """A Flask app for a host defined by :func:`define_host`, on a SQLite file."""
+def make_host_app(
+    tmp_path: Any,
+    db: Any,
+    User: Any,
+    ext: OrderMessages,
+    *,
+    csrf_protect: bool = False,
+    **config: Any,
+) -> Flask:
+    """A Flask app for a host defined by :func:`define_host`, on a SQLite file; its
+    ``LoginManager`` has no ``login_view``.  ``csrf_protect``: the host guards every POST of
+    the app with Flask-WTF's ``CSRFProtect(app)``."""
     app = Flask("other_host")
     app.config.update(
         TESTING=True,
@@ -162,6 +181,8 @@ def make_host_app(tmp_path: Any, db: Any, User: Any, ext: OrderMessages, **confi
     app.config.update(config)
     app.jinja_env.undefined = StrictUndefined
     db.init_app(app)
+    if csrf_protect:
+        CSRFProtect(app)
     ext.init_app(app)
     login = LoginManager(app)
     key_type: Any = uuid.UUID if ext.user_pk.type.python_type is uuid.UUID else int
@@ -186,6 +207,135 @@ def host(tmp_path: Any, *, config: dict[str, Any] | None = None, **shape: Any) -
         db.create_all()
         try:
             yield Host(app, db, Order, User, ext, shape.get("key", "int"))
+        finally:
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
+# -- whole shops, shaped as real ones are -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A kind of shop the extension must fit."""
+
+    #: The type of the order key ("int", "str", "uuid"; users are keyed by UUIDs with "uuid").
+    key: str = "int"
+    #: The host's ``model_class``: a name in :data:`STAMPED_BASES`, or None for the default.
+    base: str | None = None
+    #: The customer's order page is addressed by a public token, not by the order key, and
+    #: the order number shown is made from that token ("#2884db062b7b").
+    token_urls: bool = False
+    #: The user model's optional columns (no ``name``: a shop that knows only emails).
+    user_fields: tuple[str, ...] = ("name", "email")
+    #: ``CSRFProtect(app)`` guards every POST of the app.
+    csrf_protect: bool = False
+
+
+#: The shapes of real shops, by a name for test ids.  Every host has a ``LoginManager``
+#: without a ``login_view``.
+SHOP_SHAPES: dict[str, Shape] = {
+    "base-injects-id-and-timestamps": Shape(base="plain-class"),
+    "declarative-base-uuid-keys": Shape(key="uuid", base="declarative-base"),
+    "string-key-token-url": Shape(key="str", token_urls=True),
+    "uuid-key-token-url": Shape(key="uuid", token_urls=True),
+    "user-without-name": Shape(user_fields=("email",)),
+    "app-wide-csrf-protect": Shape(csrf_protect=True),
+    "all-at-once": Shape(
+        key="str",
+        base="declared-attr",
+        token_urls=True,
+        user_fields=("email",),
+        csrf_protect=True,
+    ),
+}
+
+STAFF_PAGE = """<!doctype html><title>Order {{ number }}</title>
+<header id="host-admin-header">Shop admin {{ order_messages.bell() }}</header>
+<h1>Order {{ number }}</h1>
+<nav><a href="?tab=messages#order-messages" id="messages-tab">
+  {{- order_messages.staff_tab_label(order) }}</a></nav>
+{{ order_messages.staff_panel(order) }}"""
+
+CUSTOMER_PAGE = """<!doctype html><title>Your order {{ number }}</title>
+<h1>Your order {{ number }}</h1>
+<nav><a href="?tab=messages#order-messages" id="messages-tab">
+  {{- order_messages.customer_tab_label(order) }}</a></nav>
+{{ order_messages.customer_panel(order) }}"""
+
+DASHBOARD = """<!doctype html><title>Admin</title>
+<header id="host-admin-header">Shop admin {{ order_messages.bell() }}</header>"""
+
+
+def customer_path(h: Host, order: Any) -> str:
+    """The path of the host's customer page for ``order``: by its token, or by its key."""
+    ref = order.token if hasattr(h.Order, "token") else h.ext.order_key(order)
+    return f"/account/orders/{ref}"
+
+
+def _add_shop_pages(h: Host) -> None:
+    """The host's own pages, with the extension's partials in them, as a host builds them."""
+    from flask import abort, render_template_string
+    from flask_login import current_user
+
+    ext, Order = h.ext, h.Order
+
+    def signed_in() -> Any:
+        if not current_user.is_authenticated:
+            abort(401)
+        return current_user
+
+    def staff_order(key: str) -> str:
+        if not ext.is_staff(signed_in()):
+            abort(404)
+        order = ext.get_order(key) or abort(404)
+        number = ext.hook("order_number")(order)
+        return render_template_string(STAFF_PAGE, order=order, number=number)
+
+    def customer_order(ref: str) -> str:
+        user = signed_in()
+        if hasattr(Order, "token"):
+            order = h.db.session.execute(sa.select(Order).where(Order.token == ref)).scalar()
+        else:
+            order = ext.get_order(ref)
+        if order is None or ext.order_owner_id(order) != ext.user_key(user):
+            abort(404)
+        number = ext.hook("order_number")(order)
+        return render_template_string(CUSTOMER_PAGE, order=order, number=number)
+
+    def dashboard() -> str:
+        if not ext.is_staff(signed_in()):
+            abort(404)
+        return render_template_string(DASHBOARD)
+
+    h.app.add_url_rule("/admin/orders/<key>", "host_staff_order", staff_order)
+    h.app.add_url_rule("/account/orders/<ref>", "host_customer_order", customer_order)
+    h.app.add_url_rule("/admin/", "host_dashboard", dashboard)
+
+
+@contextmanager
+def shop(tmp_path: Any, shape: Shape) -> Iterator[Host]:
+    """A whole shop of ``shape``: models, hooks, its own order pages with the extension's
+    partials, tables created, inside a request context; cleaned up afterwards."""
+    model_class = STAMPED_BASES[shape.base]() if shape.base else None
+    db, User, Order, ext = define_host(
+        key=shape.key,
+        model_class=model_class,
+        user_fields=shape.user_fields,
+        order_token=shape.token_urls,
+    )
+    if shape.token_urls:
+        ext.order_number(lambda order: f"#{order.token[:12]}")
+    ext.staff_order_url(lambda order: f"/admin/orders/{ext.order_key(order)}")
+    app = make_host_app(tmp_path, db, User, ext, csrf_protect=shape.csrf_protect)
+    h = Host(app, db, Order, User, ext, shape.key)
+    ext.customer_order_url(lambda order: customer_path(h, order))
+    _add_shop_pages(h)
+    with app.test_request_context():
+        db.create_all()
+        try:
+            yield h
         finally:
             db.session.remove()
             db.drop_all()

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from flask_order_messages import schema, search, services
@@ -28,6 +27,11 @@ def document(thread_id: int) -> str | None:
     d = ext.models.ThreadSearch
     db.session.rollback()  # a fresh snapshot
     return db.session.execute(sa.select(d.search_text).where(d.thread_id == thread_id)).scalar()
+
+
+def number_words(order: Any) -> str:
+    """The words of the order's number as the pages show it: the document's first ones."""
+    return search.search_text(ext.hook("order_number")(order))
 
 
 def thread_of(order: Any) -> Any:
@@ -58,17 +62,18 @@ def statements() -> Iterator[list[str]]:
 def test_the_document_takes_every_entry_once(order, as_customer, as_staff):
     services.post_message(order, as_customer, "The parcel arrived, the box was crushed.")
     thread = thread_of(order)
-    assert document(thread.id) == "the parcel arrived box was crushed"
+    number = number_words(order)  # "00001": written when the thread is made
+    assert document(thread.id) == f"{number} the parcel arrived box was crushed"
     services.post_message(order, as_staff, "Sorry: the courier crushed it. A new parcel, today!")
     assert document(thread.id) == (
-        "the parcel arrived box was crushed sorry courier it a new today"
+        f"{number} the parcel arrived box was crushed sorry courier it a new today"
     )
     services.post_message(order, as_staff, "Courier claim DHL-42 filed", note=True)
     services.open_dispute(order, as_customer, "Never arrived at all")
     services.close_dispute(order, as_staff, note="Refunded in full")
     words = document(thread.id).split()
     assert len(words) == len(set(words))  # distinct, however many entries repeat a word
-    expected: set[str] = set()
+    expected = {number}
     m = ext.models.Message
     for text in db.session.execute(sa.select(m.search_text).where(m.thread_id == thread.id)):
         expected |= set(text[0].split())
@@ -121,7 +126,7 @@ def test_a_long_entry_is_merged_in_batches(order, as_customer, as_staff):
     services.post_message(order, as_staff, " ".join(many))
     thread = thread_of(order)
     words = document(thread.id).split()
-    assert words == ["start", "w1x", *(w for w in many if w != "w1x")]
+    assert words == [number_words(order), "start", "w1x", *(w for w in many if w != "w1x")]
     assert found(as_staff, f"w{len(many) - 1}x start") == [thread.id]
 
 
@@ -149,7 +154,8 @@ def test_two_writers_at_once_lose_no_word(app, staff, customer):
     assert results == [None, None]
     words = document(thread_of(order).id).split()
     assert len(words) == len(set(words))
-    wanted = {"opening", "words"} | {f"{t}{n}" for t in ("alpha", "beta") for n in range(8)}
+    wanted = {number_words(order), "opening", "words"}
+    wanted |= {f"{t}{n}" for t in ("alpha", "beta") for n in range(8)}
     assert set(words) == wanted | {f"shared{n}" for n in range(8)}
 
 
@@ -216,19 +222,21 @@ def test_the_migration_fills_the_documents_from_messages_already_there(tmp_path)
         add_message_at(h, first, staff, "Courier blames the depot", kind="note")
         add_message_at(h, first, carol, "Broken umbrella: photo attached")
         two = add_message_at(h, second, carol, "Straße 17, Zürich")
-        add_message_at(h, empty, carol, "!!!")
+        three = add_message_at(h, empty, carol, "!!!")
         staff_id, carol_id, first_id = staff.id, carol.id, first.id
+        numbers = {one: str(first.id), two: str(second.id), three: str(empty.id)}
         h.db.session.remove()
         schema.upgrade("0003")
         d = h.ext.models.ThreadSearch
         docs = dict(h.db.session.execute(sa.select(d.thread_id, d.search_text)).all())
-        assert set(docs) == {one, two}  # a thread without words has no document
+        # Every thread's order number (the default hook: its key) went in after the messages'
+        # words, so a thread without words has a document too.
+        assert docs[three] == numbers[three]
         assert sorted(docs[one].split()) == sorted(
-            set(
-                "the umbrella arrived broken handle too courier blames depot photo attached".split()
-            )
+            "the umbrella arrived broken handle too courier blames depot photo attached".split()
+            + [numbers[one]]
         )
-        assert sorted(docs[two].split()) == ["17", "strasse", "zurich"]
+        assert sorted(docs[two].split()) == sorted(["17", "strasse", "zurich", numbers[two]])
         h.db.session.remove()
         schema.upgrade()
         staff = services.staff_actor(h.db.session.get(h.User, staff_id))
@@ -243,35 +251,6 @@ def test_the_migration_fills_the_documents_from_messages_already_there(tmp_path)
         services.post_message(h.db.session.get(h.Order, first_id), staff, "Depot found it")
         words = h.db.session.execute(sa.select(d.search_text).where(d.thread_id == one)).scalar()
         assert sorted(words.split()) == sorted(set(docs[one].split()) | {"found", "it"})
-
-
-@pytest.mark.parametrize("dialect", ["postgresql", "mysql", "sqlite"])
-def test_the_backfill_sql_names_the_hosts_defaults(dialect):
-    # A host's base class may add a NOT NULL column with a default: the INSERT ... SELECT
-    # writes it too, also in the SQL printed for a DBA.
-    from sqlalchemy.dialects import mysql, postgresql, sqlite
-
-    md = sa.MetaData()
-    messages = sa.Table(
-        "m",
-        md,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("thread_id", sa.Integer),
-        sa.Column("search_text", sa.Text),
-    )
-    documents = sa.Table(
-        "d",
-        md,
-        sa.Column("thread_id", sa.Integer, primary_key=True),
-        sa.Column("search_text", sa.Text),
-        sa.Column("tenant", sa.String(20), nullable=False, default="main"),
-    )
-    engine_dialect = {"postgresql": postgresql, "mysql": mysql, "sqlite": sqlite}[dialect]
-    stmt = search.fill_documents(messages, documents, engine_dialect.dialect())
-    sql = str(
-        stmt.compile(dialect=engine_dialect.dialect(), compile_kwargs={"literal_binds": True})
-    )
-    assert "(thread_id, search_text, tenant)" in sql and "'main'" in sql
 
 
 def test_the_migration_cuts_a_huge_thread_at_the_limit(tmp_path):

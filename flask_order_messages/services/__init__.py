@@ -27,7 +27,7 @@ from .listing import (
     parse_page,
     unread_by_order,
 )
-from .posting import get_or_create_thread, get_thread, post_message
+from .posting import get_or_create_thread, get_thread, index_order_numbers, post_message
 from .reading import (
     bell_counts,
     last_read_id,
@@ -62,6 +62,7 @@ __all__ = [
     "filter_orders",
     "get_or_create_thread",
     "get_thread",
+    "index_order_numbers",
     "last_read_id",
     "list_threads",
     "mark_read",

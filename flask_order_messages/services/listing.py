@@ -7,16 +7,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .. import search
+from .. import host_input, search
 from ..errors import ValidationError
 from ..extension import current_order_messages as ext
 from ..extension import current_settings
 from . import floors
 from .common import (
     Actor,
+    customer_actor,
     customer_scope,
     pointer_join,
     session,
+    staff_actor,
     thread_unread_condition,
     visible_to,
 )
@@ -76,7 +78,8 @@ def search_words(query: str) -> list[str]:
 def _search_condition(actor: Actor, query: str) -> Any:
     """Every word must begin a word of some message the actor may see in the thread (through
     the database's full-text index, see :mod:`flask_order_messages.search`), or the whole
-    query is the order key."""
+    query is the order key.  For staff the thread's words include its order number as the
+    pages show it (written into its search document, see ``posting.index_order_number``)."""
     models = ext.models
     t, m = models.Thread, models.Message
     # A customer searches their own few orders: their messages, not the shop's index.
@@ -134,8 +137,8 @@ def list_threads(
     ``filter`` is ``"all"``, ``"unread"``, ``"disputes"`` (open disputes only) or
     ``"overdue"`` (open disputes past their respond-by time, unanswered); ``query`` is
     keywords (each must begin a word in the thread; case and accents do not count) or an
-    order key.  A fixed number of queries,
-    whatever the number of threads.
+    order key; for staff, the order number as the pages show it counts as words of the
+    thread.  A fixed number of queries, whatever the number of threads.
     """
     filter = parse_choice(filter, THREAD_FILTERS, "filter")
     per_page = per_page or current_settings.per_page
@@ -283,23 +286,44 @@ def _orders_by_key(keys: list[Any]) -> dict[Any, Any]:
     return {ext.order_key(o): o for o in found}
 
 
-def filter_orders(query: Any, mode: str, actor: Actor) -> Any:
+def filter_orders(query: Any, mode: Any, actor: Actor | Any) -> Any:
     """Narrow the host's own order query (a ``select()`` or a legacy ``Query``).
 
     ``mode``: ``"all"`` leaves it alone, ``"any"`` keeps orders with any messages,
-    ``"unread"`` keeps orders with messages unread for ``actor``.
+    ``"unread"`` keeps orders with messages unread for ``actor``.  Any other value (an
+    unknown word, None, a list from a repeated parameter) means ``"all"``: the host passes
+    the request's value straight in, and a typo in a URL must not be a 500 on its page.
+    ``actor`` is an :class:`Actor`, or the user itself; for nobody (None, an anonymous
+    user) no order has unread messages.
     """
-    mode = parse_choice(mode, ORDER_FILTERS, "orders filter")
+    mode = host_input.choice(mode, ORDER_FILTERS)
     if mode == "all":
         return query
     t = ext.models.Thread
     pk = getattr(ext.order_model, ext.order_pk.key)
     threads = sa.select(t.order_id).select_from(t).where(t.last_message_id.is_not(None))
+    actor = _actor_of(actor)
+    if actor is not None:
+        # A customer's filter says nothing about other customers' orders, even when the
+        # host's query forgot to keep to theirs.
+        threads = threads.where(customer_scope(actor))
     if mode == "unread":
+        if actor is None:
+            return query.filter(sa.false())
         rp, on = pointer_join(actor)
         threads = floors.narrow(threads, actor).outerjoin(rp, on)
         threads = threads.where(thread_unread_condition(actor))
     return query.filter(pk.in_(threads))
+
+
+def _actor_of(value: Any) -> Actor | None:
+    """``value`` as an :class:`Actor`: itself, a logged-in user in the role the staff check
+    gives them, or None for nobody."""
+    if isinstance(value, Actor):
+        return value
+    if value is None or not getattr(value, "is_authenticated", False):
+        return None
+    return staff_actor(value) if ext.is_staff(value) else customer_actor(value)
 
 
 def unread_by_order(actor: Actor, order_keys: list[Any]) -> dict[Any, int]:

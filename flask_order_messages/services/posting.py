@@ -45,14 +45,58 @@ def get_or_create_thread(order: Any, *, lock: bool = False) -> Any:
         # first.  A commit, not a rollback: whatever the caller had pending is kept, as the
         # thread's own commit below would keep it anyway.
         db.commit()
-    db.add(ext.models.Thread(order_id=ext.order_key(order), message_count=0))
+    thread = ext.models.Thread(order_id=ext.order_key(order), message_count=0)
+    db.add(thread)
     try:
+        db.flush()
+        index_order_number(thread.id, order)
         db.commit()
     except IntegrityError:
         db.rollback()
+    except BaseException:
+        db.rollback()
+        raise
     thread = get_thread(order, lock=lock)
     assert thread is not None
     return thread
+
+
+def index_order_number(thread_id: Any, order: Any) -> None:
+    """Merge ``order``'s number as the pages show it (the ``order_number`` hook: a token such
+    as "#2884db062b7b", "00003"...) into the staff search document of its thread, in the
+    current transaction: staff find a thread by the number they see, not only by its key."""
+    number = str(ext.hook("order_number")(order))
+    search.add_to_document(
+        session(), ext.models.ThreadSearch, thread_id, search.search_text(number)
+    )
+
+
+def index_order_numbers(*, batch_size: int = 500) -> int:
+    """Write every thread's order number into its staff search document (see
+    :func:`index_order_number`), committing every ``batch_size`` threads; returns how many
+    threads it looked at.  Idempotent.  For threads made before the numbers were indexed (the
+    migration that fills the documents runs it), threads written by a bulk loader, and after
+    the host's ``order_number`` hook changes (old numbers' words stay findable too)."""
+    t = ext.models.Thread
+    pk = getattr(ext.order_model, ext.order_pk.key)
+    db = session()
+    done, after = 0, None
+    while True:
+        stmt = sa.select(t.id, t.order_id).order_by(t.id).limit(batch_size)
+        if after is not None:
+            stmt = stmt.where(t.id > after)
+        threads = db.execute(stmt).all()
+        if not threads:
+            return done
+        keys = [order_id for _, order_id in threads]
+        found = db.execute(sa.select(ext.order_model).where(pk.in_(keys))).scalars()
+        orders = {ext.order_key(order): order for order in found}
+        for thread_id, order_id in threads:
+            if order_id in orders:
+                index_order_number(thread_id, orders[order_id])
+        db.commit()
+        done += len(threads)
+        after = threads[-1][0]
 
 
 def lock_thread(thread: Any) -> None:
