@@ -17,8 +17,7 @@ from example_shop.recipes.admin_shop import create_app  # noqa: E402
 from example_shop.recipes.admin_shop.models import Order, User, db  # noqa: E402
 
 
-@pytest.fixture
-def app(tmp_path: Any) -> Iterator[Any]:
+def build(tmp_path: Any) -> Any:
     app = create_app(
         {
             "TESTING": True,
@@ -28,6 +27,12 @@ def app(tmp_path: Any) -> Iterator[Any]:
     )
     result = app.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code == 0, result.output
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Any) -> Iterator[Any]:
+    app = build(tmp_path)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -146,3 +151,16 @@ def test_every_staff_page_of_the_extension_is_drawn_in_flask_admin(app: Any) -> 
     assert refused.status_code == 400
     assert "Your message cannot be empty." in refused.text
     assert 'class="navbar-brand"' in refused.text
+
+
+def test_doctor_passes_once_the_shop_knows_its_address(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SERVER_NAME", "shop.example.com")
+    app = build(tmp_path)
+    result = app.test_cli_runner().invoke(args=["order-messages", "doctor"])
+    assert result.exit_code == 0, result.output
+    assert "ERROR" not in result.output
+    assert "admin/master.html" in result.output  # it followed the layout into Flask-Admin's
+    with app.app_context():
+        db.engine.dispose()

@@ -156,3 +156,20 @@ def test_extension_posts_need_a_token_however_csrf_is_set_up(tmp_path: Any, chec
     assert "with a token" in page and "no token" not in page
     with app.app_context():
         db.engine.dispose()
+
+
+def test_doctor_passes_once_the_shop_knows_its_address(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "bare").mkdir()
+    app = build(tmp_path / "bare")
+    assert app.test_cli_runner().invoke(args=["order-messages", "doctor"]).exit_code != 0
+    with app.app_context():
+        db.engine.dispose()
+    monkeypatch.setenv("SERVER_NAME", "shop.example.com")
+    app = build(tmp_path)
+    result = app.test_cli_runner().invoke(args=["order-messages", "doctor"])
+    assert result.exit_code == 0, result.output
+    assert "ERROR" not in result.output
+    with app.app_context():
+        db.engine.dispose()

@@ -1,7 +1,8 @@
 """``create_app()``: the shop with Flask-Security-Too, and its ``flask seed`` command.
 
-Configuration, lowest priority first: the defaults below, the environment (``SECRET_KEY``,
-``SECURITY_PASSWORD_SALT``, ``SHOP_DATABASE_URL``, ``MAIL_SERVER``), then ``config``.
+Configuration, lowest priority first: the defaults below, the environment (``SERVER_NAME``,
+``PREFERRED_URL_SCHEME``, ``SECRET_KEY``, ``SECURITY_PASSWORD_SALT``, ``SHOP_DATABASE_URL``,
+``MAIL_SERVER``), then ``config``.
 """
 
 from __future__ import annotations
@@ -57,6 +58,11 @@ def _defaults() -> dict[str, Any]:
         "ORDER_MESSAGES_ADMIN_LAYOUT": "security_shop/admin/layout.html",
         "ORDER_MESSAGES_CUSTOMER_LAYOUT": "security_shop/layout.html",
     }
+    # Mail sent outside a request (a job, ``flask order-messages expire-disputes``) links
+    # to the shop only when Flask knows its address.
+    for key in ("SERVER_NAME", "PREFERRED_URL_SCHEME"):
+        if os.environ.get(key):
+            config[key] = os.environ[key]
     if os.environ.get("MAIL_SERVER"):
         config["MAIL_SERVER"] = os.environ["MAIL_SERVER"]
         config["MAIL_PORT"] = int(os.environ.get("MAIL_PORT", "25"))
