@@ -100,6 +100,7 @@ class Models:
     MailOutbox: Any
     Attachment: Any
     CannedReply: Any
+    Draft: Any
 
 
 def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Models:
@@ -342,6 +343,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         Attachment, order_by=Attachment.id, viewonly=True, lazy="select"
     )
 
+    Draft = build_draft_model(db, order_model, user_model, prefix)
     search.install_sqlite_events(Message.__table__)
     search.install_documents(Message.__table__, ThreadSearch.__table__)
     return Models(
@@ -355,4 +357,45 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         MailOutbox=MailOutbox,
         Attachment=Attachment,
         CannedReply=CannedReply,
+        Draft=Draft,
     )
+
+
+def build_draft_model(db: Any, order_model: Any, user_model: Any, prefix: str) -> Any:
+    """The drafts table: a refused post's text and error, kept for its writer while the
+    redirect takes them back to the order page (see ``services/drafts.py``).  A message may
+    be thousands of characters, too many for a cookie session; only ``key`` travels, in the
+    URL, and the row is shown to its writer alone, once."""
+    order_pk = primary_key_column(order_model, "order_model")
+    user_pk = primary_key_column(user_model, "user_model")
+    order_table = order_model.__table__
+
+    class Draft(db.Model):  # type: ignore[name-defined,misc]
+        __tablename__ = f"{prefix}drafts"
+        __table_args__ = _table_args(
+            "Draft", sa.UniqueConstraint("key", name=f"uq_{prefix}drafts_key")
+        )
+        id = sa.Column(sa.Integer, primary_key=True)
+        # Random and unguessable, though a key alone shows nothing to anyone but the writer.
+        key = sa.Column(sa.String(64), nullable=False)
+        user_id = sa.Column(user_pk.type, nullable=False)
+        role = sa.Column(sa.String(16), nullable=False)
+        order_id = sa.Column(
+            order_pk.type,
+            sa.ForeignKey(
+                f"{order_table.fullname}.{order_pk.name}",
+                ondelete="CASCADE",
+                name=f"fk_{prefix}drafts_order_id",
+            ),
+            nullable=False,
+        )
+        # Which box the text goes back into: "body", "reason", "close_note", "reopen_note".
+        field = sa.Column(sa.String(16), nullable=False)
+        body = sa.Column(sa.Text, nullable=False)
+        error = sa.Column(sa.Text, nullable=False)
+        created_at = sa.Column(DateTime, nullable=False, default=utcnow, index=True)
+
+        def __repr__(self) -> str:
+            return f"<Draft {self.id} order={self.order_id!r} {self.role}/{self.field}>"
+
+    return Draft
