@@ -36,6 +36,7 @@ OUR_TABLES = (
     "mail_outbox",
     "attachments",
     "canned_replies",
+    "drafts",
 )
 
 

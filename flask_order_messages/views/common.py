@@ -69,8 +69,10 @@ def back_with_draft(order: Any, actor: Actor, side: str, field: str, text: str, 
     """A refused post from the thread panel: 303 back to the page the panel was on (the
     host's order page; its own page for a host without order-page hooks), where the panel
     gives the text back beside ``field`` with ``error``.  Works without JavaScript."""
+    from ..ratelimit import REFUSED_KEY
     from ..services import drafts
 
+    request.environ[REFUSED_KEY] = True  # a refusal does not count against the rate limit
     target = safe_next(request.form.get("next")) or ext.thread_url(order, side)
     key = drafts.keep(order, actor, field, text, error)
     return redirect(drafts.with_draft(target, key), code=303)
