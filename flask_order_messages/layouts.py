@@ -33,7 +33,7 @@ _warned: set[str] = set()
 
 
 def side_of_endpoint(endpoint: str | None) -> str:
-    """"staff" for our staff pages (``order_messages.staff_*``), else "customer"."""
+    """ "staff" for our staff pages (``order_messages.staff_*``), else "customer"."""
     return "staff" if (endpoint or "").startswith("order_messages.staff_") else "customer"
 
 
@@ -93,5 +93,5 @@ def host_blueprint_context() -> dict[str, Any]:
     context: dict[str, Any] = {}
     for i in range(1, len(parts) + 1):
         for func in app.template_context_processors.get(".".join(parts[:i]), ()):
-            context.update(func())
+            context.update(app.ensure_sync(func)())
     return context

@@ -329,9 +329,7 @@ class PartialHelpers:
         ``enctype="multipart/form-data"``.  ``input_class``: the host's CSS class for it."""
         if not current_settings.attachments_enabled:
             return Markup("")
-        return Markup(
-            render_template("order_messages/_upload_field.html", input_class=input_class)
-        )
+        return Markup(render_template("order_messages/_upload_field.html", input_class=input_class))
 
     def upload_limits(self) -> dict[str, Any]:
         """The configured attachment limits, for the file input and its hint."""

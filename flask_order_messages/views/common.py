@@ -65,7 +65,9 @@ def back_to_thread(order: Any, side: str) -> Response:
     return redirect(target, code=303)
 
 
-def back_with_draft(order: Any, actor: Actor, side: str, field: str, text: str, error: str) -> Response:
+def back_with_draft(
+    order: Any, actor: Actor, side: str, field: str, text: str, error: str
+) -> Response:
     """A refused post from the thread panel: 303 back to the page the panel was on (the
     host's order page; its own page for a host without order-page hooks), where the panel
     gives the text back beside ``field`` with ``error``.  Works without JavaScript."""
