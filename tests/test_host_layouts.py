@@ -192,7 +192,7 @@ def test_no_template_of_ours_draws_with_emoji_or_symbol_characters():
 )
 def test_block_and_blueprint_names_are_checked(tmp_path, key, value):
     db, User, _Order, ext = define_host()
-    with pytest.raises(ConfigError, match=f"ORDER_MESSAGES_{key}"):
+    with pytest.raises(ConfigError, match=f"ORDER_MESSAGES_{key} (must|names)"):
         make_host_app(tmp_path, db, User, ext, **{f"ORDER_MESSAGES_{key}": value})
 
 
