@@ -146,3 +146,17 @@ class CannedReply(Row):
     created_by_id: Mapped[HostKey]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class Draft(Row):
+    """A refused post's text and error, kept for its writer (see ``services/drafts.py``)."""
+
+    id: Mapped[int]
+    key: Mapped[str]
+    user_id: Mapped[HostKey]
+    role: Mapped[str]
+    order_id: Mapped[HostKey]
+    field: Mapped[str]
+    body: Mapped[str]
+    error: Mapped[str]
+    created_at: Mapped[datetime]

@@ -53,6 +53,7 @@ LATER_TABLES: dict[str, str] = {
     "thread_search": "0003",
     "read_floors": "0004",
     "read_floor_threads": "0004",
+    "drafts": "0005",
 }
 #: Columns that a later script adds, as ``{table key: {column name: revision}}``; the script
 #: that creates a table leaves these out.

@@ -9,6 +9,7 @@ placing a file with the same path in its own templates folder.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,9 +19,12 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from . import host_input, services
+from .layouts import page_layout
+from .services import drafts
 from .services.attachments import format_size
+from .services.drafts import DRAFT_PARAM, Kept
 from .services.insight import format_duration
-from .services.thread_view import ThreadState, thread_state
+from .services.thread_view import ThreadState, ThreadView, thread_state
 from .state import current_order_messages as ext
 from .state import current_settings
 
@@ -75,15 +79,36 @@ def safe_next(raw: str | None) -> str | None:
     return raw
 
 
-def render_panel(
-    view: Any, side: str, next: str | None, *, error: str | None = None, draft: str = ""
-) -> Markup:
-    """The thread partial for ``side`` ("staff" or "customer") from a service ``ThreadView``."""
-    from .panel_extras import canned_draft, panel_extras, without_canned
+@dataclass(frozen=True)
+class PanelClasses:
+    """The host's CSS classes for the controls of a partial (its text boxes, file inputs and
+    selects; its buttons), added beside ours so the partial looks like the host's forms."""
 
+    input: str = ""
+    button: str = ""
+
+
+def render_panel(
+    view: Any,
+    side: str,
+    next: str | None,
+    *,
+    kept: Kept | None = None,
+    classes: PanelClasses | None = None,
+) -> Markup:
+    """The thread partial for ``side`` ("staff" or "customer") from a service ``ThreadView``;
+    ``kept`` is a refused post of the viewer's, given back beside its field."""
+    from .panel_extras import canned_draft, panel_extras, without_query
+
+    error = kept.error if kept is not None and kept.field == "body" else None
+    draft = kept.text if kept is not None and kept.field == "body" else ""
     if not draft and not error:
         draft = canned_draft(view, side)  # "?canned=<id>": the way to insert one without JS
-    here = without_canned(safe_next(next) or safe_next(request.full_path.rstrip("?")))
+    # Neither a canned reply nor a draft marker follows the form to the page it returns to.
+    here = without_query(
+        safe_next(next) or safe_next(request.full_path.rstrip("?")), ("canned", DRAFT_PARAM)
+    )
+    classes = classes or PanelClasses()
     return Markup(
         render_template(
             "order_messages/_thread.html",
@@ -94,6 +119,9 @@ def render_panel(
             order_key=ext.order_key(view.order),
             error=error,
             draft=draft,
+            kept=kept if kept is not None and kept.field != "body" else None,
+            input_class=classes.input,
+            button_class=classes.button,
             extras=panel_extras(view, side, here),
         )
     )
@@ -117,13 +145,33 @@ def _state_key(order: Any, actor: Any) -> tuple[Any, ...]:
     return (ext.order_key(order), actor.id, actor.role)
 
 
-def render_and_mark(order: Any, actor: Any, side: str, next: str | None = None) -> Markup:
-    """The thread partial of ``order`` for ``actor``; the thread is marked read for them."""
+def thread_panel(
+    order: Any,
+    actor: Any,
+    side: str,
+    next: str | None = None,
+    classes: PanelClasses | None = None,
+) -> tuple[ThreadView, Markup]:
+    """The thread of ``order`` for ``actor`` and its partial; the thread is marked read for
+    them.  On a page opened with ``?om_draft=<key>`` (the redirect after a refused post) the
+    writer's text and error come back in the partial, once."""
     known = _read_in_this_request()
     key = _state_key(order, actor)
+    kept = drafts.take(order, actor, request.args.get(DRAFT_PARAM))
     view = services.thread_view(order, actor, state=known.get(key))
     known[key] = view.read_state()  # a tab label drawn after the thread counts nothing unread
-    return render_panel(view, side, next)
+    return view, render_panel(view, side, next, kept=kept, classes=classes)
+
+
+def render_and_mark(
+    order: Any,
+    actor: Any,
+    side: str,
+    next: str | None = None,
+    classes: PanelClasses | None = None,
+) -> Markup:
+    """The thread partial of ``order`` for ``actor``; the thread is marked read for them."""
+    return thread_panel(order, actor, side, next, classes)[1]
 
 
 def tab_unread_count(order: Any, actor: Any) -> int:
@@ -178,13 +226,18 @@ class PartialHelpers:
         unread = tab_unread_count(order, services.staff_actor(user)) if staff else 0
         return Markup(render_template("order_messages/_tab_label.html", unread=unread))
 
-    def staff_panel(self, order: Any, next: str | None = None) -> Markup:
+    def staff_panel(
+        self, order: Any, next: str | None = None, *, input_class: str = "", button_class: str = ""
+    ) -> Markup:
         """The thread on an admin order page, with reply box and dispute actions.
-        Rendering it marks the thread read for this staff member."""
+        Rendering it marks the thread read for this staff member.  ``input_class`` and
+        ``button_class`` are the host's CSS classes for its text boxes and file input, and
+        for its buttons (``"form-control"``, ``"btn btn-primary"``)."""
         user = self._user()
         if not ext.is_staff(user) or not host_input.is_order(order):
             return Markup("")
-        return render_and_mark(order, services.staff_actor(user), "staff", next)
+        classes = PanelClasses(input_class, button_class)
+        return render_and_mark(order, services.staff_actor(user), "staff", next, classes)
 
     def customer_tab_label(self, order: Any) -> Markup:
         """``Messages`` with the customer's unread count, for their order page's tab."""
@@ -193,21 +246,34 @@ class PartialHelpers:
         unread = tab_unread_count(order, services.customer_actor(user)) if owner else 0
         return Markup(render_template("order_messages/_tab_label.html", unread=unread))
 
-    def customer_panel(self, order: Any, next: str | None = None) -> Markup:
-        """The thread on the customer's order page.  Marks it read for the customer."""
+    def customer_panel(
+        self, order: Any, next: str | None = None, *, input_class: str = "", button_class: str = ""
+    ) -> Markup:
+        """The thread on the customer's order page.  Marks it read for the customer.
+        ``input_class`` and ``button_class`` as for :meth:`staff_panel`."""
         user = self._user()
         if not _owns(user, order):
             return Markup("")
-        return render_and_mark(order, services.customer_actor(user), "customer", next)
+        classes = PanelClasses(input_class, button_class)
+        return render_and_mark(order, services.customer_actor(user), "customer", next, classes)
 
-    def orders_filter(self, selected: str = "all", name: str = "messages") -> Markup:
+    def orders_filter(
+        self, selected: str = "all", name: str = "messages", *, select_class: str = ""
+    ) -> Markup:
         """A select "All orders / Orders with unread messages / Orders with any messages"
         for the host's order list form; apply it with ``filter_orders``.  ``selected`` may be
-        the request's raw value: anything unknown selects "All orders"."""
+        the request's raw value: anything unknown selects "All orders".  ``select_class`` is
+        the host's CSS class for selects (``"form-select"``)."""
         selected = host_input.choice(selected, services.ORDER_FILTERS)
         name = host_input.field_name(name, "messages")
+        select_class = select_class if isinstance(select_class, str) else ""
         return Markup(
-            render_template("order_messages/_orders_filter.html", selected=selected, name=name)
+            render_template(
+                "order_messages/_orders_filter.html",
+                selected=selected,
+                name=name,
+                select_class=select_class,
+            )
         )
 
     def unread_by_order(self, orders: list[Any]) -> dict[Any, int]:
@@ -248,12 +314,16 @@ class PartialHelpers:
         return url_for("order_messages.staff_messages", **params)
 
     @property
-    def admin_layout(self) -> str:
-        return current_settings.admin_layout
+    def admin_layout(self) -> Any:
+        """What a full staff page extends: ``ORDER_MESSAGES_ADMIN_LAYOUT``, its main block
+        (``ORDER_MESSAGES_ADMIN_LAYOUT_BLOCK``) filled by the page's ``content`` block."""
+        return page_layout("staff")
 
     @property
-    def customer_layout(self) -> str:
-        return current_settings.customer_layout
+    def customer_layout(self) -> Any:
+        """What a full customer page extends (``ORDER_MESSAGES_CUSTOMER_LAYOUT``, mapped the
+        same way)."""
+        return page_layout("customer")
 
     @property
     def poll_interval(self) -> int:
@@ -272,12 +342,12 @@ class PartialHelpers:
     def attachments_enabled(self) -> bool:
         return current_settings.attachments_enabled
 
-    def upload_field(self) -> Markup:
+    def upload_field(self, input_class: str = "") -> Markup:
         """The file input of a reply form (nothing when attachments are off).  The form needs
-        ``enctype="multipart/form-data"``."""
+        ``enctype="multipart/form-data"``.  ``input_class``: the host's CSS class for it."""
         if not current_settings.attachments_enabled:
             return Markup("")
-        return Markup(render_template("order_messages/_upload_field.html"))
+        return Markup(render_template("order_messages/_upload_field.html", input_class=input_class))
 
     def upload_limits(self) -> dict[str, Any]:
         """The configured attachment limits, for the file input and its hint."""

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from ..errors import OrderMessagesError
 from ..services import Actor, customer_actor, staff_actor
 from ..state import current_order_messages as ext
-from ..templating import render_panel, safe_next
+from ..templating import safe_next, thread_panel
 
 
 def logged_in_user() -> Any:
@@ -65,22 +65,31 @@ def back_to_thread(order: Any, side: str) -> Response:
     return redirect(target, code=303)
 
 
-def render_thread_page(
-    order: Any,
-    actor: Actor,
-    side: str,
-    *,
-    status: int = 200,
-    error: str | None = None,
-    draft: str = "",
-) -> tuple[str, int]:
-    """The extension's own thread page (also where a refused form comes back, text kept)."""
-    from .. import services
+def back_with_draft(
+    order: Any, actor: Actor, side: str, field: str, text: str, error: str
+) -> Response:
+    """A refused post from the thread panel: 303 back to the page the panel was on (the
+    host's order page; its own page for a host without order-page hooks), where the panel
+    gives the text back beside ``field`` with ``error``.  Works without JavaScript."""
+    from ..ratelimit import REFUSED_KEY
+    from ..services import drafts
 
-    view = services.thread_view(order, actor, mark=error is None)
-    panel = render_panel(
-        view, side, request.form.get("next") or request.path, error=error, draft=draft
-    )
+    request.environ[REFUSED_KEY] = True  # a refusal does not count against the rate limit
+    target = safe_next(request.form.get("next")) or ext.thread_url(order, side)
+    key = drafts.keep(order, actor, field, text, error)
+    return redirect(drafts.with_draft(target, key), code=303)
+
+
+def from_panel() -> bool:
+    """Whether a dispute form was posted from the thread panel's dialog (rather than from
+    the extension's own confirm page, which shows a refusal itself)."""
+    return request.form.get("from_panel") == "1"
+
+
+def render_thread_page(order: Any, actor: Actor, side: str) -> tuple[str, int]:
+    """The extension's own thread page: where the host's order-page hooks lead by default,
+    so also where a refused post comes back when the host has none."""
+    view, panel = thread_panel(order, actor, side, request.path)
     template = (
         "order_messages/staff_thread.html"
         if side == "staff"
@@ -88,11 +97,11 @@ def render_thread_page(
     )
     return render_template(
         template, view=view, panel=panel, order_number=ext.hooks.order_number(order)
-    ), status
+    ), 200
 
 
-def post_view(order: Any, actor: Actor, side: str) -> Response | tuple[str, int]:
-    """Post the form's body; on a refusal the thread page comes back with the text kept."""
+def post_view(order: Any, actor: Actor, side: str) -> Response:
+    """Post the form's body; a refusal goes back to the order page with the text kept."""
     from .. import services
 
     body = request.form.get("body", "")
@@ -106,13 +115,8 @@ def post_view(order: Any, actor: Actor, side: str) -> Response | tuple[str, int]
             check_notes_enabled()
         services.post_message(order, actor, body, files=files, note=note)
     except OrderMessagesError as exc:
-        return render_thread_page(
-            order,
-            actor,
-            side,
-            status=exc.status_code,
-            error=with_files_hint(exc.message, files),
-            draft=body,
+        return back_with_draft(
+            order, actor, side, "body", body, with_files_hint(exc.message, files)
         )
     return done
 
@@ -175,6 +179,8 @@ def dispute_open_view(order: Any, actor: Actor, side: str) -> Response | tuple[s
             services.open_dispute(order, actor, reason)
             return back_to_thread(order, side)
         except OrderMessagesError as exc:
+            if from_panel():
+                return back_with_draft(order, actor, side, "reason", reason, exc.message)
             error, status = exc.message, exc.status_code
     next_path, back = _back_link(order, side)
     page = render_template(
@@ -207,6 +213,8 @@ def dispute_close_view(order: Any, actor: Actor, side: str) -> Response | tuple[
             services.close_dispute(order, actor, outcome=outcome, note=note)
             return back_to_thread(order, side)
         except OrderMessagesError as exc:
+            if from_panel():
+                return back_with_draft(order, actor, side, "close_note", note, exc.message)
             error, status = exc.message, exc.status_code
     dispute = services.open_dispute_of(order)
     next_path, back = _back_link(order, side)

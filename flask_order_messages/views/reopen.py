@@ -22,6 +22,8 @@ from .common import (
     _back_link,
     _display_name_of,
     back_to_thread,
+    back_with_draft,
+    from_panel,
     order_or_404,
     owned_order_or_404,
     require_customer,
@@ -42,6 +44,8 @@ def dispute_reopen_view(order: Any, actor: Actor, side: str) -> Response | tuple
             services.reopen_dispute(order, actor, note)
             return back_to_thread(order, side)
         except OrderMessagesError as exc:
+            if from_panel():
+                return back_with_draft(order, actor, side, "reopen_note", note, exc.message)
             error, status = exc.message, exc.status_code
     thread = services.get_thread(order)
     previous = last_dispute_of(thread) if thread is not None else None
