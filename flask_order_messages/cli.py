@@ -84,9 +84,10 @@ def worker(burst: bool) -> None:
 def expire_disputes(days: int | None, dry_run: bool) -> None:
     """Close open disputes whose thread has been quiet for a while, with the outcome "expired"
     (run it from cron once a day).  Each gets a "dispute closed" event and a mail."""
-    from .extension import current_order_messages as ext
-    from .extension import current_settings
+    from .model_types import Dispute
     from .services import deadlines, expire_disputes
+    from .state import current_order_messages as ext
+    from .state import current_settings
 
     wait = days if days is not None else current_settings.dispute_expire_days
     if not wait:
@@ -96,12 +97,12 @@ def expire_disputes(days: int | None, dry_run: bool) -> None:
         )
         return
     due = deadlines.expirable_disputes(wait)
-    number = ext.hook("order_number")
+    number = ext.hooks.order_number
 
-    def label(dispute: object) -> str:
-        thread = ext.db.session.get(ext.models.Thread, dispute.thread_id)  # type: ignore[attr-defined]
+    def label(dispute: Dispute) -> str:
+        thread = ext.db.session.get(ext.models.Thread, dispute.thread_id)
         order = ext.get_order(thread.order_id) if thread is not None else None
-        return f"#{number(order)}" if order is not None else f"thread {dispute.thread_id}"  # type: ignore[attr-defined]
+        return f"#{number(order)}" if order is not None else f"thread {dispute.thread_id}"
 
     if dry_run:
         click.echo(f"{len(due)} open dispute(s) quiet for {wait} days or more would expire:")
@@ -168,6 +169,55 @@ def reindex(batch_size: int) -> None:
     click.echo(
         f"Indexed the order numbers of {index_order_numbers(batch_size=batch_size)} thread(s)."
     )
+
+
+_LABELS = {"ok": ("ok", "green"), "warning": ("WARN", "yellow"), "error": ("ERROR", "red")}
+
+
+@cli_group.command("doctor")
+@click.option(
+    "--order", "order_key", metavar="KEY", help="Check with this order (default: the newest)."
+)
+@click.option(
+    "--user",
+    "user_key",
+    metavar="KEY",
+    help="Check with this user: a staff member, or a customer (then their newest order is used).",
+)
+def doctor(order_key: str | None, user_key: str | None) -> None:
+    """Check the shop's integration against a real order and its users: hooks, mail, layouts,
+    tables, rate limit.  Prints each problem with its fix; exits 1 if any is an error."""
+    import textwrap
+    from functools import partial
+
+    from . import doctor as checks
+
+    try:
+        subjects = checks.find_subjects(order_key, user_key)
+    except checks.DoctorError as exc:
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - the shop's own tables cannot be read
+        raise click.ClickException(
+            f"Cannot read the shop's orders and users: {checks.brief(exc)}. Check "
+            "SQLALCHEMY_DATABASE_URI and that the database is up."
+        ) from None
+    click.echo(checks.describe(subjects))
+    findings = checks.run_checks(subjects)
+    for finding in findings:
+        label, color = _LABELS[finding.level]
+        # Whole words and URLs on a line: a link can be copied from the terminal.
+        wrap = partial(textwrap.wrap, width=88, break_long_words=False, break_on_hyphens=False)
+        lines = wrap(f"{finding.check}: {finding.text}") or [""]
+        if finding.fix:
+            lines += wrap(f"fix: {finding.fix}")
+        click.echo(click.style(f"{label:<6}", fg=color, bold=label != "ok") + f" {lines[0]}")
+        for line in lines[1:]:
+            click.echo(f"{'':6} {line}")
+    errors = sum(f.level == "error" for f in findings)
+    warnings = sum(f.level == "warning" for f in findings)
+    click.echo(f"\n{errors} error(s), {warnings} warning(s).")
+    if errors:
+        raise SystemExit(1)
 
 
 @cli_group.group("db")

@@ -27,10 +27,20 @@ DEFAULTS: dict[str, Any] = {
     # How many messages stay visible at the start and at the end of a folded thread.
     "FOLD_KEEP_HEAD": 2,
     "FOLD_KEEP_TAIL": 6,
-    # Template that staff pages extend.  It must define the blocks ``title`` and ``content``.
+    # Template that staff pages extend.  Our pages fill its block named by ADMIN_LAYOUT_BLOCK,
+    # and its ``title`` block when it has one.
     "ADMIN_LAYOUT": "order_messages/layout.html",
     # Template that customer pages extend.  Same blocks.
     "CUSTOMER_LAYOUT": "order_messages/layout.html",
+    # The block of ADMIN_LAYOUT that holds a page's main content ("body" in some shops).
+    "ADMIN_LAYOUT_BLOCK": "content",
+    # The block of CUSTOMER_LAYOUT that holds a page's main content.
+    "CUSTOMER_LAYOUT_BLOCK": "content",
+    # Name of the host's admin blueprint whose template context processors (a sidebar, the
+    # shop's name...) also run on our staff pages; None: only the app-wide ones run.
+    "ADMIN_BLUEPRINT": None,
+    # The same for our customer pages and the host's storefront blueprint.
+    "CUSTOMER_BLUEPRINT": None,
     # Mail: "sync" sends after commit, once the response has gone out; "rq" hands it to RQ
     # workers; "off" only writes the outbox (deliver with ``flask order-messages send-mail``).
     "MAIL_DELIVERY": "sync",
@@ -117,6 +127,10 @@ class Settings:
     fold_keep_tail: int
     admin_layout: str
     customer_layout: str
+    admin_layout_block: str
+    customer_layout_block: str
+    admin_blueprint: str | None
+    customer_blueprint: str | None
     mail_delivery: str
     mail_enabled: bool
     mail_sender: str | None
@@ -188,7 +202,8 @@ def _rate_limit(key: str, value: Any) -> str | None:
 
 
 def _storage_uri(key: str, value: Any) -> str:
-    from limits.storage import SCHEMES
+    # limits lists its schemes here without exporting the name; there is no public list.
+    from limits.storage import SCHEMES  # type: ignore[attr-defined]
 
     uri = _string(key, value) or ""
     scheme = uri.split("://", 1)[0] if "://" in uri else ""
@@ -198,6 +213,32 @@ def _storage_uri(key: str, value: Any) -> str:
             f"'redis://127.0.0.1:6379/1', got {value!r}."
         )
     return uri
+
+
+def _block_name(key: str, value: Any) -> str:
+    # A block name goes into a generated ``{% block ... %}`` tag: only a Jinja identifier.
+    if not isinstance(value, str) or not value.isidentifier() or not value.isascii():
+        raise ConfigError(
+            f"{PREFIX}{key} must name a block of the layout, such as 'content' or 'body', "
+            f"got {value!r}."
+        )
+    if value == "title":
+        raise ConfigError(
+            f"{PREFIX}{key} names the block of the page's main content; 'title' is the "
+            "page title's block."
+        )
+    return value
+
+
+def _blueprint_name(key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not all(part.isidentifier() for part in value.split(".")):
+        raise ConfigError(
+            f"{PREFIX}{key} must be the name of one of the app's blueprints, such as 'admin', "
+            f"or None, got {value!r}."
+        )
+    return value
 
 
 def _bool(key: str, value: Any) -> bool:
@@ -280,6 +321,10 @@ def load_settings(config: dict[str, Any]) -> Settings:
         fold_keep_tail=_positive_int("FOLD_KEEP_TAIL", get("FOLD_KEEP_TAIL")),
         admin_layout=_string("ADMIN_LAYOUT", get("ADMIN_LAYOUT")) or "",
         customer_layout=_string("CUSTOMER_LAYOUT", get("CUSTOMER_LAYOUT")) or "",
+        admin_layout_block=_block_name("ADMIN_LAYOUT_BLOCK", get("ADMIN_LAYOUT_BLOCK")),
+        customer_layout_block=_block_name("CUSTOMER_LAYOUT_BLOCK", get("CUSTOMER_LAYOUT_BLOCK")),
+        admin_blueprint=_blueprint_name("ADMIN_BLUEPRINT", get("ADMIN_BLUEPRINT")),
+        customer_blueprint=_blueprint_name("CUSTOMER_BLUEPRINT", get("CUSTOMER_BLUEPRINT")),
         mail_delivery=_string("MAIL_DELIVERY", get("MAIL_DELIVERY")) or "",
         mail_enabled=get("MAIL_ENABLED"),
         mail_sender=_string("MAIL_SENDER", get("MAIL_SENDER"), optional=True),

@@ -23,6 +23,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from . import model_types as rows
 from . import search
 from .dialects.types import BigId, DateTime
 
@@ -42,12 +43,18 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def rows_changed(result: sa.Result[Any]) -> int:
+    """How many rows the UPDATE or DELETE that gave ``result`` changed."""
+    # Session.execute is typed as returning a plain Result; a DML statement's is a CursorResult.
+    return int(cast("sa.CursorResult[Any]", result).rowcount or 0)
+
+
 def primary_key_column(model: Any, what: str) -> sa.Column[Any]:
     """The single primary-key column of a host model, or a ``TypeError`` that names it."""
     table = getattr(model, "__table__", None)
     if table is None:
         raise TypeError(f"{what} must be a mapped SQLAlchemy model class, got {model!r}.")
-    columns = list(table.primary_key.columns)
+    columns: list[sa.Column[Any]] = list(table.primary_key.columns)
     if len(columns) != 1:
         raise TypeError(
             f"{what} {model.__name__} must have exactly one primary-key column, has {len(columns)}."
@@ -59,16 +66,17 @@ def primary_key_column(model: Any, what: str) -> sa.Column[Any]:
 class Models:
     """The extension's model classes, as built for one host ``db``."""
 
-    Thread: Any
-    ThreadSearch: Any
-    Message: Any
-    ReadPointer: Any
-    ReadFloor: Any
-    ReadFloorThread: Any
-    Dispute: Any
-    MailOutbox: Any
-    Attachment: Any
-    CannedReply: Any
+    Thread: type[rows.Thread]
+    ThreadSearch: type[rows.ThreadSearch]
+    Message: type[rows.Message]
+    ReadPointer: type[rows.ReadPointer]
+    ReadFloor: type[rows.ReadFloor]
+    ReadFloorThread: type[rows.ReadFloorThread]
+    Dispute: type[rows.Dispute]
+    MailOutbox: type[rows.MailOutbox]
+    Attachment: type[rows.Attachment]
+    CannedReply: type[rows.CannedReply]
+    Draft: type[rows.Draft]
 
 
 def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Models:
@@ -306,22 +314,65 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
             return f"<CannedReply {self.id} {self.title!r}>"
 
     # Read-only: attachments are written by services.attachments, next to their message.
-    Message.attachments = relationship(  # type: ignore[attr-defined]
+    Message.attachments = relationship(
         Attachment, order_by=Attachment.id, viewonly=True, lazy="select"
     )
 
+    Draft = build_draft_model(Base, order_model, user_model, prefix)
     messages = cast(sa.Table, Message.__table__)
     search.install_sqlite_events(messages)
     search.install_documents(messages, cast(sa.Table, ThreadSearch.__table__))
+    # The classes are local, so the type checker knows them by the shapes in model_types.
     return Models(
-        Thread=Thread,
-        ThreadSearch=ThreadSearch,
-        Message=Message,
-        ReadPointer=ReadPointer,
-        ReadFloor=ReadFloor,
-        ReadFloorThread=ReadFloorThread,
-        Dispute=Dispute,
-        MailOutbox=MailOutbox,
-        Attachment=Attachment,
-        CannedReply=CannedReply,
+        Thread=cast("type[rows.Thread]", Thread),
+        ThreadSearch=cast("type[rows.ThreadSearch]", ThreadSearch),
+        Message=cast("type[rows.Message]", Message),
+        ReadPointer=cast("type[rows.ReadPointer]", ReadPointer),
+        ReadFloor=cast("type[rows.ReadFloor]", ReadFloor),
+        ReadFloorThread=cast("type[rows.ReadFloorThread]", ReadFloorThread),
+        Dispute=cast("type[rows.Dispute]", Dispute),
+        MailOutbox=cast("type[rows.MailOutbox]", MailOutbox),
+        Attachment=cast("type[rows.Attachment]", Attachment),
+        CannedReply=cast("type[rows.CannedReply]", CannedReply),
+        Draft=cast("type[rows.Draft]", Draft),
     )
+
+
+def build_draft_model(base: Any, order_model: Any, user_model: Any, prefix: str) -> Any:
+    """The drafts table: a refused post's text and error, kept for its writer while the
+    redirect takes them back to the order page (see ``services/drafts.py``).  A message may
+    be thousands of characters, too many for a cookie session; only ``key`` travels, in the
+    URL, and the row is shown to its writer alone.  ``base`` is our own declarative base."""
+    order_pk = primary_key_column(order_model, "order_model")
+    user_pk = primary_key_column(user_model, "user_model")
+    order_table = order_model.__table__
+
+    class Draft(base):  # type: ignore[misc]
+        __tablename__ = f"{prefix}drafts"
+        __table_args__ = (sa.UniqueConstraint("key", name=f"uq_{prefix}drafts_key"),)
+        id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+        # Random and unguessable, though a key alone shows nothing to anyone but the writer.
+        key: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+        user_id: Mapped[Any] = mapped_column(user_pk.type, nullable=False)
+        role: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+        order_id: Mapped[Any] = mapped_column(
+            order_pk.type,
+            sa.ForeignKey(
+                f"{order_table.fullname}.{order_pk.name}",
+                ondelete="CASCADE",
+                name=f"fk_{prefix}drafts_order_id",
+            ),
+            nullable=False,
+        )
+        # Which box the text goes back into: "body", "reason", "close_note", "reopen_note".
+        field: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+        body: Mapped[str] = mapped_column(sa.Text, nullable=False)
+        error: Mapped[str] = mapped_column(sa.Text, nullable=False)
+        created_at: Mapped[datetime] = mapped_column(
+            DateTime, nullable=False, default=utcnow, index=True
+        )
+
+        def __repr__(self) -> str:
+            return f"<Draft {self.id} order={self.order_id!r} {self.role}/{self.field}>"
+
+    return Draft

@@ -13,9 +13,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import request
 
 from . import services
-from .extension import current_settings
 from .services import canned, deadlines
 from .services.disputes import may_reopen
+from .state import current_settings
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def canned_href(page: str | None, reply_id: int) -> str:
     else:
         path = request.path
         args = list(request.args.items(multi=True))
-    args = [(k, v) for k, v in args if k != "canned"]
+    args = [(k, v) for k, v in args if k not in ("canned", "om_draft")]
     args.append(("canned", str(reply_id)))
     return f"{path}?{urlencode(args)}#order-messages"
 
@@ -110,15 +110,15 @@ def canned_draft(view: Any, side: str) -> str:
     return canned.fill(reply.body, canned.placeholder_values(view.order, view.actor))
 
 
-def without_canned(path: str | None) -> str | None:
-    """``path`` without its ``canned=`` query value, so that going back there after sending
-    does not fill the reply box again."""
-    if not path or "canned=" not in path:
+def without_query(path: str | None, keys: tuple[str, ...]) -> str | None:
+    """``path`` without these query values (``canned``, the draft marker), so that going
+    back there after sending neither fills the reply box again nor shows an old error."""
+    if not path or not any(f"{key}=" in path for key in keys):
         return path
     from urllib.parse import urlunsplit
 
     parts = urlsplit(path)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "canned"]
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in keys]
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 

@@ -42,7 +42,7 @@ SCOPE = "order-messages-post"
 
 def poster_key() -> str:
     """Who is posting: ``user:<id>`` for a logged-in user or a guest link's customer."""
-    from .extension import current_order_messages as ext
+    from .state import current_order_messages as ext
 
     if getattr(current_user, "is_authenticated", False):
         return f"user:{ext.user_key(current_user)}"
@@ -61,8 +61,13 @@ def _not_posting() -> bool:
     return request.endpoint not in POSTING_ENDPOINTS
 
 
+#: Set in the request's environ when a post was refused and its 303 only leads back to the form
+#: (see ``views.common.back_with_draft``).
+REFUSED_KEY = "flask_order_messages.refused"
+
+
 def _went_through(response: Any) -> bool:
-    return bool(response.status_code == 303)
+    return bool(response.status_code == 303) and not request.environ.get(REFUSED_KEY)
 
 
 def _remember_breach(limit: Any) -> None:

@@ -53,6 +53,7 @@ LATER_TABLES: dict[str, str] = {
     "thread_search": "0003",
     "read_floors": "0004",
     "read_floor_threads": "0004",
+    "drafts": "0005",
 }
 #: Columns that a later script adds, as ``{table key: {column name: revision}}``; the script
 #: that creates a table leaves these out.
@@ -74,9 +75,9 @@ class SchemaError(RuntimeError):
 def _ext(ext: Any = None) -> Any:
     if ext is not None:
         return ext
-    from .extension import current_order_messages
+    from .state import current_order_messages, unproxied
 
-    return current_order_messages._get_current_object()  # type: ignore[attr-defined]
+    return unproxied(current_order_messages)
 
 
 def _tables(ext: Any) -> dict[str, sa.Table]:

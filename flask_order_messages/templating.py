@@ -9,6 +9,7 @@ placing a file with the same path in its own templates folder.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,12 +18,15 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from . import services
-from .extension import current_order_messages as ext
-from .extension import current_settings
+from . import host_input, services
+from .layouts import page_layout
+from .services import drafts
 from .services.attachments import format_size
+from .services.drafts import DRAFT_PARAM, Kept
 from .services.insight import format_duration
-from .services.thread_view import ThreadState, thread_state
+from .services.thread_view import ThreadState, ThreadView, thread_state
+from .state import current_order_messages as ext
+from .state import current_settings
 
 _URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
@@ -68,32 +72,56 @@ def excerpt(text: str | None, length: int = 120) -> str:
 
 def safe_next(raw: str | None) -> str | None:
     """A same-site path to return to after a POST, or None (never another host)."""
-    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
+    if not isinstance(raw, str) or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
         return None
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
         return None  # a CR/LF would split the Location header; a NUL has no place in a path
     return raw
 
 
-def render_panel(
-    view: Any, side: str, next: str | None, *, error: str | None = None, draft: str = ""
-) -> Markup:
-    """The thread partial for ``side`` ("staff" or "customer") from a service ``ThreadView``."""
-    from .panel_extras import canned_draft, panel_extras, without_canned
+@dataclass(frozen=True)
+class PanelClasses:
+    """The host's CSS classes for the controls of a partial (its text boxes, file inputs and
+    selects; its buttons), added beside ours so the partial looks like the host's forms."""
 
+    input: str = ""
+    button: str = ""
+
+
+def render_panel(
+    view: Any,
+    side: str,
+    next: str | None,
+    *,
+    kept: Kept | None = None,
+    classes: PanelClasses | None = None,
+) -> Markup:
+    """The thread partial for ``side`` ("staff" or "customer") from a service ``ThreadView``;
+    ``kept`` is a refused post of the viewer's, given back beside its field."""
+    from .panel_extras import canned_draft, panel_extras, without_query
+
+    error = kept.error if kept is not None and kept.field == "body" else None
+    draft = kept.text if kept is not None and kept.field == "body" else ""
     if not draft and not error:
         draft = canned_draft(view, side)  # "?canned=<id>": the way to insert one without JS
-    here = without_canned(safe_next(next) or safe_next(request.full_path.rstrip("?")))
+    # Neither a canned reply nor a draft marker follows the form to the page it returns to.
+    here = without_query(
+        safe_next(next) or safe_next(request.full_path.rstrip("?")), ("canned", DRAFT_PARAM)
+    )
+    classes = classes or PanelClasses()
     return Markup(
         render_template(
             "order_messages/_thread.html",
             view=view,
             side=side,
             next=here,
-            order_number=ext.hook("order_number")(view.order),
+            order_number=ext.hooks.order_number(view.order),
             order_key=ext.order_key(view.order),
             error=error,
             draft=draft,
+            kept=kept if kept is not None and kept.field != "body" else None,
+            input_class=classes.input,
+            button_class=classes.button,
             extras=panel_extras(view, side, here),
         )
     )
@@ -117,13 +145,33 @@ def _state_key(order: Any, actor: Any) -> tuple[Any, ...]:
     return (ext.order_key(order), actor.id, actor.role)
 
 
-def render_and_mark(order: Any, actor: Any, side: str, next: str | None = None) -> Markup:
-    """The thread partial of ``order`` for ``actor``; the thread is marked read for them."""
+def thread_panel(
+    order: Any,
+    actor: Any,
+    side: str,
+    next: str | None = None,
+    classes: PanelClasses | None = None,
+) -> tuple[ThreadView, Markup]:
+    """The thread of ``order`` for ``actor`` and its partial; the thread is marked read for
+    them.  On a page opened with ``?om_draft=<key>`` (the redirect after a refused post) the
+    writer's text and error come back in the partial, once."""
     known = _read_in_this_request()
     key = _state_key(order, actor)
+    kept = drafts.take(order, actor, request.args.get(DRAFT_PARAM))
     view = services.thread_view(order, actor, state=known.get(key))
     known[key] = view.read_state()  # a tab label drawn after the thread counts nothing unread
-    return render_panel(view, side, next)
+    return view, render_panel(view, side, next, kept=kept, classes=classes)
+
+
+def render_and_mark(
+    order: Any,
+    actor: Any,
+    side: str,
+    next: str | None = None,
+    classes: PanelClasses | None = None,
+) -> Markup:
+    """The thread partial of ``order`` for ``actor``; the thread is marked read for them."""
+    return thread_panel(order, actor, side, next, classes)[1]
 
 
 def tab_unread_count(order: Any, actor: Any) -> int:
@@ -136,11 +184,19 @@ def tab_unread_count(order: Any, actor: Any) -> int:
     return known[key].unread
 
 
+def _owns(user: Any, order: Any) -> bool:
+    """Whether ``user`` (None: nobody) is the customer who owns ``order``."""
+    if user is None or not host_input.is_order(order):
+        return False
+    return bool(ext.order_owner_id(order) == ext.user_key(user))
+
+
 class PartialHelpers:
     """The ``order_messages`` object in templates.  Every method returns ready HTML."""
 
     def csrf_token(self) -> str:
-        return generate_csrf()  # type: ignore[no-any-return]
+        token: str = generate_csrf()
+        return token
 
     def _user(self) -> Any:
         return current_user if getattr(current_user, "is_authenticated", False) else None
@@ -165,48 +221,75 @@ class PartialHelpers:
     def staff_tab_label(self, order: Any) -> Markup:
         """``Messages`` with the staff member's unread count, for the admin order page's tab."""
         user = self._user()
-        unread = tab_unread_count(order, services.staff_actor(user)) if user else 0
+        # Nobody but staff learns the staff's count; nothing that is not an order counts.
+        staff = ext.is_staff(user) and host_input.is_order(order)
+        unread = tab_unread_count(order, services.staff_actor(user)) if staff else 0
         return Markup(render_template("order_messages/_tab_label.html", unread=unread))
 
-    def staff_panel(self, order: Any, next: str | None = None) -> Markup:
+    def staff_panel(
+        self, order: Any, next: str | None = None, *, input_class: str = "", button_class: str = ""
+    ) -> Markup:
         """The thread on an admin order page, with reply box and dispute actions.
-        Rendering it marks the thread read for this staff member."""
+        Rendering it marks the thread read for this staff member.  ``input_class`` and
+        ``button_class`` are the host's CSS classes for its text boxes and file input, and
+        for its buttons (``"form-control"``, ``"btn btn-primary"``)."""
         user = self._user()
-        if not ext.is_staff(user):
+        if not ext.is_staff(user) or not host_input.is_order(order):
             return Markup("")
-        return render_and_mark(order, services.staff_actor(user), "staff", next)
+        classes = PanelClasses(input_class, button_class)
+        return render_and_mark(order, services.staff_actor(user), "staff", next, classes)
 
     def customer_tab_label(self, order: Any) -> Markup:
         """``Messages`` with the customer's unread count, for their order page's tab."""
         user = self._user()
-        owner = user is not None and ext.order_owner_id(order) == ext.user_key(user)
+        owner = _owns(user, order)
         unread = tab_unread_count(order, services.customer_actor(user)) if owner else 0
         return Markup(render_template("order_messages/_tab_label.html", unread=unread))
 
-    def customer_panel(self, order: Any, next: str | None = None) -> Markup:
-        """The thread on the customer's order page.  Marks it read for the customer."""
+    def customer_panel(
+        self, order: Any, next: str | None = None, *, input_class: str = "", button_class: str = ""
+    ) -> Markup:
+        """The thread on the customer's order page.  Marks it read for the customer.
+        ``input_class`` and ``button_class`` as for :meth:`staff_panel`."""
         user = self._user()
-        if user is None or ext.order_owner_id(order) != ext.user_key(user):
+        if not _owns(user, order):
             return Markup("")
-        return render_and_mark(order, services.customer_actor(user), "customer", next)
+        classes = PanelClasses(input_class, button_class)
+        return render_and_mark(order, services.customer_actor(user), "customer", next, classes)
 
-    def orders_filter(self, selected: str = "all", name: str = "messages") -> Markup:
+    def orders_filter(
+        self, selected: str = "all", name: str = "messages", *, select_class: str = ""
+    ) -> Markup:
         """A select "All orders / Orders with unread messages / Orders with any messages"
-        for the host's order list form; apply it with ``filter_orders``."""
+        for the host's order list form; apply it with ``filter_orders``.  ``selected`` may be
+        the request's raw value: anything unknown selects "All orders".  ``select_class`` is
+        the host's CSS class for selects (``"form-select"``)."""
+        selected = host_input.choice(selected, services.ORDER_FILTERS)
+        name = host_input.field_name(name, "messages")
+        select_class = select_class if isinstance(select_class, str) else ""
         return Markup(
-            render_template("order_messages/_orders_filter.html", selected=selected, name=name)
+            render_template(
+                "order_messages/_orders_filter.html",
+                selected=selected,
+                name=name,
+                select_class=select_class,
+            )
         )
 
     def unread_by_order(self, orders: list[Any]) -> dict[Any, int]:
-        """Unread counts for a list of orders, keyed by order key (for an order list)."""
+        """Unread counts for a list of orders, keyed by order key (for an order list).
+        Anything in ``orders`` that is not an order is left out; a customer gets counts only
+        for their own orders."""
         user = self._user()
-        if user is None:
+        found = host_input.orders(orders)
+        if user is None or not found:
             return {}
         actor = services.staff_actor(user) if ext.is_staff(user) else services.customer_actor(user)
-        return services.unread_by_order(actor, [ext.order_key(o) for o in orders])
+        return services.unread_by_order(actor, [ext.order_key(o) for o in found])
 
     def order_unread_badge(self, count: int) -> Markup:
-        """ "N unread messages" for an order list row, or nothing."""
+        """ "N unread messages" for an order list row, or nothing (for 0 or a non-count)."""
+        count = host_input.count(count)
         return Markup(render_template("order_messages/_unread_badge.html", count=count))
 
     def customer_header(self) -> Markup:
@@ -231,12 +314,16 @@ class PartialHelpers:
         return url_for("order_messages.staff_messages", **params)
 
     @property
-    def admin_layout(self) -> str:
-        return current_settings.admin_layout
+    def admin_layout(self) -> Any:
+        """What a full staff page extends: ``ORDER_MESSAGES_ADMIN_LAYOUT``, its main block
+        (``ORDER_MESSAGES_ADMIN_LAYOUT_BLOCK``) filled by the page's ``content`` block."""
+        return page_layout("staff")
 
     @property
-    def customer_layout(self) -> str:
-        return current_settings.customer_layout
+    def customer_layout(self) -> Any:
+        """What a full customer page extends (``ORDER_MESSAGES_CUSTOMER_LAYOUT``, mapped the
+        same way)."""
+        return page_layout("customer")
 
     @property
     def poll_interval(self) -> int:
@@ -255,12 +342,12 @@ class PartialHelpers:
     def attachments_enabled(self) -> bool:
         return current_settings.attachments_enabled
 
-    def upload_field(self) -> Markup:
+    def upload_field(self, input_class: str = "") -> Markup:
         """The file input of a reply form (nothing when attachments are off).  The form needs
-        ``enctype="multipart/form-data"``."""
+        ``enctype="multipart/form-data"``.  ``input_class``: the host's CSS class for it."""
         if not current_settings.attachments_enabled:
             return Markup("")
-        return Markup(render_template("order_messages/_upload_field.html"))
+        return Markup(render_template("order_messages/_upload_field.html", input_class=input_class))
 
     def upload_limits(self) -> dict[str, Any]:
         """The configured attachment limits, for the file input and its hint."""

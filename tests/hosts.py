@@ -340,3 +340,115 @@ def shop(tmp_path: Any, shape: Shape) -> Iterator[Host]:
             db.session.remove()
             db.drop_all()
             db.engine.dispose()
+
+
+# -- a host whose admin layout's main block is "body", with no "title" block ----------------
+
+#: The admin layout of a shop like the one the extension met in the wild: the main block is
+#: ``body``, there is no ``title`` block, and the sidebar comes from a context processor of the
+#: shop's own admin blueprint (``admin_menu``; StrictUndefined makes its absence an error).
+BODY_ADMIN_LAYOUT = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Shop admin</title>
+{{ order_messages.assets() }}</head>
+<body><aside id="host-sidebar">
+{%- for label in admin_menu %}<a href="#">{{ label }}</a>{% endfor %}</aside>
+<header id="host-header">{{ order_messages.bell() }}</header>
+<main id="host-main">{% block body %}{% endblock %}</main></body></html>"""
+
+#: Its storefront layout: main block ``page``, no ``title`` either.
+PAGE_SHOP_LAYOUT = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Shop</title>{{ order_messages.assets() }}</head>
+<body><nav id="host-shop-nav">{{ shop_name }}</nav>
+<div id="host-page">{% block page %}{% endblock %}</div></body></html>"""
+
+#: The shop's own admin order page: no ``tab`` variable, the panel with the shop's classes.
+BODY_ADMIN_ORDER = """{% extends "admin/base.html" %}
+{% block body %}<h1>Admin order {{ order.id }}</h1>
+<a href="#order-messages">{{ order_messages.staff_tab_label(order) }}</a>
+{{ order_messages.staff_panel(order, input_class="form-control", button_class="btn btn-primary") }}
+{% endblock %}"""
+
+BODY_SHOP_ORDER = """{% extends "shop/base.html" %}
+{% block page %}<h1>Your order {{ order.id }}</h1>
+{{ order_messages.customer_panel(order, input_class="form-control", button_class="btn") }}
+{% endblock %}"""
+
+
+@contextmanager
+def body_block_host(tmp_path: Any) -> Iterator[Host]:
+    """A host whose admin layout's main block is ``body`` and storefront's ``page``, neither
+    with a ``title`` block, whose admin sidebar is filled by its admin blueprint's context
+    processor and whose order pages are its own (``admin.order``, ``shop.order``)."""
+    from flask import Blueprint, abort, render_template
+    from flask_login import current_user
+    from jinja2 import DictLoader
+
+    db, User, Order, ext = define_host()
+    admin = Blueprint("admin", __name__, url_prefix="/manage")
+    shop = Blueprint("shop", __name__, url_prefix="/shop")
+
+    @admin.context_processor
+    def _sidebar() -> dict[str, Any]:
+        return {"admin_menu": ["Dashboard", "Orders", "Customers"]}
+
+    @shop.context_processor
+    def _shop() -> dict[str, Any]:
+        return {"shop_name": "Corner Shop"}
+
+    @admin.route("/orders/<int:order_id>")
+    def order(order_id: int) -> str:
+        if not current_user.is_authenticated or not current_user.is_admin:
+            abort(403)
+        return render_template("admin/order.html", order=db.get_or_404(Order, order_id))
+
+    @shop.route("/orders/<int:order_id>")
+    def customer_order(order_id: int) -> str:
+        found = db.session.get(Order, order_id)
+        if not current_user.is_authenticated or found is None:
+            abort(404)
+        if found.customer_id != current_user.id:
+            abort(404)
+        return render_template("shop/order.html", order=found)
+
+    @ext.staff_order_url
+    def _staff_url(order: Any) -> str:
+        from flask import url_for
+
+        return url_for("admin.order", order_id=order.id)
+
+    @ext.customer_order_url
+    def _customer_url(order: Any) -> str:
+        from flask import url_for
+
+        return url_for("shop.customer_order", order_id=order.id)
+
+    app = make_host_app(
+        tmp_path,
+        db,
+        User,
+        ext,
+        ORDER_MESSAGES_ADMIN_LAYOUT="admin/base.html",
+        ORDER_MESSAGES_ADMIN_LAYOUT_BLOCK="body",
+        ORDER_MESSAGES_ADMIN_BLUEPRINT="admin",
+        ORDER_MESSAGES_CUSTOMER_LAYOUT="shop/base.html",
+        ORDER_MESSAGES_CUSTOMER_LAYOUT_BLOCK="page",
+        ORDER_MESSAGES_CUSTOMER_BLUEPRINT="shop",
+    )
+    app.register_blueprint(admin)
+    app.register_blueprint(shop)
+    app.jinja_loader = DictLoader(  # type: ignore[assignment]
+        {
+            "admin/base.html": BODY_ADMIN_LAYOUT,
+            "admin/order.html": BODY_ADMIN_ORDER,
+            "shop/base.html": PAGE_SHOP_LAYOUT,
+            "shop/order.html": BODY_SHOP_ORDER,
+        }
+    )
+    with app.test_request_context():
+        db.create_all()
+        try:
+            yield Host(app, db, Order, User, ext, "int")
+        finally:
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()

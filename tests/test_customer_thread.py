@@ -14,6 +14,7 @@ from .host_pages import (
     customer_order_page,
     db_state,
     entry_bodies,
+    follow,
     page,
     textarea,
     thread_section,
@@ -134,26 +135,31 @@ def test_tab_label_does_not_count_another_customer_s_order(order, as_staff, stra
         ("é" * 5001, "Your message is too long: 5,001 characters, the limit is 5,000."),
     ],
 )
-def test_refused_body_is_a_400_with_the_text_kept(order, as_staff, customer, browser, body, error):
+def test_refused_body_comes_back_on_the_order_page_with_the_text_kept(
+    order, as_staff, customer, browser, body, error
+):
     services.post_message(order, as_staff, "Hello")
     before = db_state()
     response = browser.login(customer).post(
         f"{P}/orders/{order.id}/messages", {"body": body, "next": f"/account/orders/{order.id}"}
     )
-    assert response.status_code == 400
-    html = page(response)
-    assert error in words(html)
-    assert textarea(html) == body
-    assert 'aria-invalid="true"' in html
     assert db_state() == before
     # The unread staff message is still unread: a refused post reads nothing.
     assert services.bell_counts(services.customer_actor(customer))["unread_threads"] == 1
+    html = follow(browser, response, to=f"/account/orders/{order.id}")
+    assert f"Your order #{order.id}" in html
+    panel = thread_section(html)
+    assert error in words(panel)
+    assert textarea(panel) == body
+    assert 'aria-invalid="true"' in panel
 
 
 def test_refused_first_message_creates_no_thread(customer, browser):
     quiet = make_order(customer)
     before = db_state()
     response = browser.login(customer).post(f"{P}/orders/{quiet.id}/messages", {"body": "  "})
-    assert response.status_code == 400
-    assert "Contact us about this order" in words(page(response))
     assert db_state() == before
+    # No "next": the order page the customer_order_url hook names.
+    html = follow(browser, response, to=f"/account/orders/{quiet.id}?tab=messages")
+    assert "Contact us about this order" in words(html)
+    assert "Your message cannot be empty." in words(html)

@@ -37,6 +37,7 @@ OUR_TABLES = (
     "mail_outbox",
     "attachments",
     "canned_replies",
+    "drafts",
 )
 
 

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
-from .. import search
+from .. import host_input, search
 from ..errors import ValidationError
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
+from ..model_types import Dispute, Message, Thread
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from . import floors
 from .common import (
     Actor,
+    customer_actor,
     customer_scope,
     pointer_join,
     session,
+    staff_actor,
     thread_unread_condition,
     visible_to,
 )
@@ -32,12 +36,12 @@ MAX_SEARCH_WORDS = search.MAX_TERMS
 class ThreadRow:
     """One row of the Messages section."""
 
-    thread: Any
+    thread: Thread
     order: Any
     order_number: str
-    last_message: Any
+    last_message: Message | None
     unread: int
-    dispute: Any | None
+    dispute: Dispute | None
     #: The open dispute is past its respond-by time and the store has not answered.
     overdue: bool = False
 
@@ -194,7 +198,7 @@ def list_threads(
         stmt = stmt.join(page_ids, page_ids.c.id == t.id).order_by(
             page_ids.c.rank, t.last_message_at.desc(), t.id.desc()
         )
-        found = session().execute(stmt).all()
+        found: Sequence[Any] = session().execute(stmt).all()
     else:
         # A search or a filter narrows the threads down first; the counts come with them.
         unread_first = sa.case((unread, 0), else_=1)
@@ -215,7 +219,7 @@ def list_threads(
         found = [row[:-2] for row in found]
     orders = _orders_by_key([row[0].order_id for row in found])
     counts = unread_counts(actor, [row[0].id for row in found])
-    number = ext.hook("order_number")
+    number = ext.hooks.order_number
     rows = []
     for thread, dispute, last, is_overdue in found:
         order = orders.get(thread.order_id)
@@ -284,23 +288,44 @@ def _orders_by_key(keys: list[Any]) -> dict[Any, Any]:
     return {ext.order_key(o): o for o in found}
 
 
-def filter_orders(query: Any, mode: str, actor: Actor) -> Any:
+def filter_orders(query: Any, mode: Any, actor: Actor | Any) -> Any:
     """Narrow the host's own order query (a ``select()`` or a legacy ``Query``).
 
     ``mode``: ``"all"`` leaves it alone, ``"any"`` keeps orders with any messages,
-    ``"unread"`` keeps orders with messages unread for ``actor``.
+    ``"unread"`` keeps orders with messages unread for ``actor``.  Any other value (an
+    unknown word, None, a list from a repeated parameter) means ``"all"``: the host passes
+    the request's value straight in, and a typo in a URL must not be a 500 on its page.
+    ``actor`` is an :class:`Actor`, or the user itself; for nobody (None, an anonymous
+    user) no order has unread messages.
     """
-    mode = parse_choice(mode, ORDER_FILTERS, "orders filter")
+    mode = host_input.choice(mode, ORDER_FILTERS)
     if mode == "all":
         return query
     t = ext.models.Thread
     pk = getattr(ext.order_model, ext.order_pk.key)
     threads = sa.select(t.order_id).select_from(t).where(t.last_message_id.is_not(None))
+    actor = _actor_of(actor)
+    if actor is not None:
+        # A customer's filter says nothing about other customers' orders, even when the
+        # host's query forgot to keep to theirs.
+        threads = threads.where(customer_scope(actor))
     if mode == "unread":
+        if actor is None:
+            return query.filter(sa.false())
         rp, on = pointer_join(actor)
         threads = floors.narrow(threads, actor).outerjoin(rp, on)
         threads = threads.where(thread_unread_condition(actor))
     return query.filter(pk.in_(threads))
+
+
+def _actor_of(value: Any) -> Actor | None:
+    """``value`` as an :class:`Actor`: itself, a logged-in user in the role the staff check
+    gives them, or None for nobody."""
+    if isinstance(value, Actor):
+        return value
+    if value is None or not getattr(value, "is_authenticated", False):
+        return None
+    return staff_actor(value) if ext.is_staff(value) else customer_actor(value)
 
 
 def unread_by_order(actor: Actor, order_keys: list[Any]) -> dict[Any, int]:

@@ -20,6 +20,14 @@
       dialog.querySelectorAll("[data-om-dismiss]").forEach(function (button) {
         button.addEventListener("click", function () { dialog.close(); });
       });
+      // Back from a refused reason or note: the page drew the dialog open, with the error
+      // and the text; show it as the modal it was.
+      if (dialog.hasAttribute("open")) {
+        dialog.close();
+        dialog.showModal();
+        var kept = dialog.querySelector("textarea");
+        if (kept) kept.focus();
+      }
     });
   }
 

@@ -16,7 +16,8 @@ from wtforms.validators import ValidationError as CSRFValidationError
 
 from .. import mail
 from ..errors import OrderMessagesError
-from ..extension import current_order_messages, current_settings
+from ..layouts import host_blueprint_context, page_layout, side_of_endpoint
+from ..state import current_order_messages, current_settings
 from ..templating import safe_next
 
 log = logging.getLogger("flask_order_messages")
@@ -35,10 +36,9 @@ def _check_csrf() -> None:
         raise CSRFError(str(exc)) from None
 
 
-def _error_layout() -> str:
+def _error_layout() -> Any:
     """Staff pages' errors look like the admin, customers' like the storefront."""
-    staff = (request.endpoint or "").startswith("order_messages.staff_")
-    return current_settings.admin_layout if staff else current_settings.customer_layout
+    return page_layout(side_of_endpoint(request.endpoint))
 
 
 def _csrf_error(exc: CSRFError) -> tuple[str, int]:
@@ -181,6 +181,7 @@ def build_blueprint() -> Blueprint:
     )
     bp.before_request(_check_csrf)
     bp.before_request(mail.send_after_response)
+    bp.context_processor(host_blueprint_context)
     bp.register_error_handler(CSRFError, _csrf_error)
     bp.register_error_handler(OrderMessagesError, _service_error)
     bp.register_error_handler(RateLimitExceeded, _rate_limited)

@@ -9,9 +9,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..errors import OrderMessagesError
-from ..extension import current_order_messages as ext
 from ..services import Actor, customer_actor, staff_actor
-from ..templating import render_panel, safe_next
+from ..state import current_order_messages as ext
+from ..templating import safe_next, thread_panel
 
 
 def logged_in_user() -> Any:
@@ -23,7 +23,7 @@ def logged_in_user() -> Any:
         if login_manager is None:
             abort(401)
         abort(login_manager.unauthorized())
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def require_staff() -> Actor:
@@ -65,34 +65,43 @@ def back_to_thread(order: Any, side: str) -> Response:
     return redirect(target, code=303)
 
 
-def render_thread_page(
-    order: Any,
-    actor: Actor,
-    side: str,
-    *,
-    status: int = 200,
-    error: str | None = None,
-    draft: str = "",
-) -> tuple[str, int]:
-    """The extension's own thread page (also where a refused form comes back, text kept)."""
-    from .. import services
+def back_with_draft(
+    order: Any, actor: Actor, side: str, field: str, text: str, error: str
+) -> Response:
+    """A refused post from the thread panel: 303 back to the page the panel was on (the
+    host's order page; its own page for a host without order-page hooks), where the panel
+    gives the text back beside ``field`` with ``error``.  Works without JavaScript."""
+    from ..ratelimit import REFUSED_KEY
+    from ..services import drafts
 
-    view = services.thread_view(order, actor, mark=error is None)
-    panel = render_panel(
-        view, side, request.form.get("next") or request.path, error=error, draft=draft
-    )
+    request.environ[REFUSED_KEY] = True  # a refusal does not count against the rate limit
+    target = safe_next(request.form.get("next")) or ext.thread_url(order, side)
+    key = drafts.keep(order, actor, field, text, error)
+    return redirect(drafts.with_draft(target, key), code=303)
+
+
+def from_panel() -> bool:
+    """Whether a dispute form was posted from the thread panel's dialog (rather than from
+    the extension's own confirm page, which shows a refusal itself)."""
+    return request.form.get("from_panel") == "1"
+
+
+def render_thread_page(order: Any, actor: Actor, side: str) -> tuple[str, int]:
+    """The extension's own thread page: where the host's order-page hooks lead by default,
+    so also where a refused post comes back when the host has none."""
+    view, panel = thread_panel(order, actor, side, request.path)
     template = (
         "order_messages/staff_thread.html"
         if side == "staff"
         else ("order_messages/customer_thread.html")
     )
     return render_template(
-        template, view=view, panel=panel, order_number=ext.hook("order_number")(order)
-    ), status
+        template, view=view, panel=panel, order_number=ext.hooks.order_number(order)
+    ), 200
 
 
-def post_view(order: Any, actor: Actor, side: str) -> Response | tuple[str, int]:
-    """Post the form's body; on a refusal the thread page comes back with the text kept."""
+def post_view(order: Any, actor: Actor, side: str) -> Response:
+    """Post the form's body; a refusal goes back to the order page with the text kept."""
     from .. import services
 
     body = request.form.get("body", "")
@@ -106,13 +115,8 @@ def post_view(order: Any, actor: Actor, side: str) -> Response | tuple[str, int]
             check_notes_enabled()
         services.post_message(order, actor, body, files=files, note=note)
     except OrderMessagesError as exc:
-        return render_thread_page(
-            order,
-            actor,
-            side,
-            status=exc.status_code,
-            error=with_files_hint(exc.message, files),
-            draft=body,
+        return back_with_draft(
+            order, actor, side, "body", body, with_files_hint(exc.message, files)
         )
     return done
 
@@ -121,7 +125,7 @@ def check_notes_enabled() -> None:
     """Refuse a staff-only note while notes are off: posting it as a plain message would show
     the customer what was meant for staff."""
     from ..errors import ValidationError
-    from ..extension import current_settings
+    from ..state import current_settings
 
     if not current_settings.notes_enabled:
         raise ValidationError(
@@ -133,8 +137,8 @@ def check_notes_enabled() -> None:
 
 def uploaded_files() -> list[Any]:
     """The files of a reply form (none when attachments are off: the field is ignored)."""
-    from ..extension import current_settings
     from ..services.attachments import FIELD
+    from ..state import current_settings
 
     if not current_settings.attachments_enabled:
         return []
@@ -155,8 +159,7 @@ def _back_link(order: Any, side: str) -> tuple[str, str]:
     """(``next`` to carry in the form, where "Cancel" goes): a same-site path only, never a
     ``javascript:`` or foreign URL from the query string; else the order's own page."""
     next_path = safe_next(request.values.get("next")) or ""
-    hook = "staff_order_url" if side == "staff" else "customer_order_url"
-    back = next_path or ext.hook(hook)(order)
+    back = next_path or ext.order_url(order, side)
     if "#" not in back:
         back += "#order-messages"
     return next_path, back
@@ -176,6 +179,8 @@ def dispute_open_view(order: Any, actor: Actor, side: str) -> Response | tuple[s
             services.open_dispute(order, actor, reason)
             return back_to_thread(order, side)
         except OrderMessagesError as exc:
+            if from_panel():
+                return back_with_draft(order, actor, side, "reason", reason, exc.message)
             error, status = exc.message, exc.status_code
     next_path, back = _back_link(order, side)
     page = render_template(
@@ -185,7 +190,7 @@ def dispute_open_view(order: Any, actor: Actor, side: str) -> Response | tuple[s
         error=error,
         reason=reason,
         dispute=services.open_dispute_of(order),
-        order_number=ext.hook("order_number")(order),
+        order_number=ext.hooks.order_number(order),
         next=next_path,
         back=back,
     )
@@ -208,6 +213,8 @@ def dispute_close_view(order: Any, actor: Actor, side: str) -> Response | tuple[
             services.close_dispute(order, actor, outcome=outcome, note=note)
             return back_to_thread(order, side)
         except OrderMessagesError as exc:
+            if from_panel():
+                return back_with_draft(order, actor, side, "close_note", note, exc.message)
             error, status = exc.message, exc.status_code
     dispute = services.open_dispute_of(order)
     next_path, back = _back_link(order, side)
@@ -222,7 +229,7 @@ def dispute_close_view(order: Any, actor: Actor, side: str) -> Response | tuple[
         outcomes=close_outcomes(side),
         outcome=outcome or "",
         opened_by=_display_name_of(dispute.opened_by_id) if dispute is not None else "",
-        order_number=ext.hook("order_number")(order),
+        order_number=ext.hooks.order_number(order),
         next=next_path,
         back=back,
     )
@@ -233,7 +240,7 @@ def close_outcomes(side: str) -> list[tuple[str, str]]:
     """(value, label) of the outcomes the staff's close form offers; none for customers or
     while ``ORDER_MESSAGES_DISPUTE_OUTCOMES_ENABLED`` is off."""
     from .. import services
-    from ..extension import current_settings
+    from ..state import current_settings
 
     if side != "staff" or not current_settings.dispute_outcomes_enabled:
         return []
@@ -242,4 +249,4 @@ def close_outcomes(side: str) -> list[tuple[str, str]]:
 
 def _display_name_of(user_id: Any) -> str:
     user = ext.db.session.get(ext.user_model, user_id) if user_id is not None else None
-    return ext.hook("display_name")(user) if user is not None else "Someone"
+    return ext.hooks.display_name(user) if user is not None else "Someone"

@@ -21,7 +21,7 @@ def thread(order_id: str) -> tuple[str, int]:
     return render_thread_page(owned_order_or_404(order_id, actor), actor, "customer")
 
 
-def post(order_id: str) -> Response | tuple[str, int]:
+def post(order_id: str) -> Response:
     """Write about an order, or reply."""
     actor = require_customer()
     return post_view(owned_order_or_404(order_id, actor), actor, "customer")

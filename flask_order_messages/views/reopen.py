@@ -14,14 +14,16 @@ from werkzeug.wrappers import Response
 
 from .. import services
 from ..errors import OrderMessagesError
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
 from ..services.common import Actor
 from ..services.disputes import last_dispute_of, may_reopen
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from .common import (
     _back_link,
     _display_name_of,
     back_to_thread,
+    back_with_draft,
+    from_panel,
     order_or_404,
     owned_order_or_404,
     require_customer,
@@ -42,6 +44,8 @@ def dispute_reopen_view(order: Any, actor: Actor, side: str) -> Response | tuple
             services.reopen_dispute(order, actor, note)
             return back_to_thread(order, side)
         except OrderMessagesError as exc:
+            if from_panel():
+                return back_with_draft(order, actor, side, "reopen_note", note, exc.message)
             error, status = exc.message, exc.status_code
     thread = services.get_thread(order)
     previous = last_dispute_of(thread) if thread is not None else None
@@ -60,7 +64,7 @@ def dispute_reopen_view(order: Any, actor: Actor, side: str) -> Response | tuple
             if previous is not None and previous.closed_by_id is not None
             else ""
         ),
-        order_number=ext.hook("order_number")(order),
+        order_number=ext.hooks.order_number(order),
         next=next_path,
         back=back,
     )

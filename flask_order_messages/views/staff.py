@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from .. import services
 from ..errors import ValidationError
-from ..extension import current_order_messages as ext
+from ..state import current_order_messages as ext
 from ..templating import UNREAD_THREADS_KEY
 from .common import (
     dispute_close_view,
@@ -89,7 +89,7 @@ def thread(order_id: str) -> tuple[str, int]:
     return render_thread_page(order_or_404(order_id), actor, "staff")
 
 
-def post(order_id: str) -> Response | tuple[str, int]:
+def post(order_id: str) -> Response:
     """Reply (or start a thread) as staff."""
     actor = require_staff()
     return post_view(order_or_404(order_id), actor, "staff")

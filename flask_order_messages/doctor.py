@@ -1,0 +1,196 @@
+"""``flask order-messages doctor``: the host's integration checked against a real order.
+
+Each check is a function returning :class:`Finding` objects: an OK line when it passes, and
+for each problem what is wrong and the fix in words.  :func:`find_subjects` picks the order,
+its customer and a staff member to call the hooks with; :func:`run_checks` runs them all.
+The hook checks live in :mod:`.doctor_hooks`, those of the app's set-up (mail, layouts, tables,
+rate limit) in :mod:`.doctor_setup`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from .state import current_order_messages as ext
+
+OK, WARNING, ERROR = "ok", "warning", "error"
+#: Users the staff search looks at when nothing better points at a staff member.
+STAFF_SCAN_LIMIT = 500
+#: Columns that tell when an order was placed, in the order they are tried.
+ORDER_TIME_COLUMNS = ("created_at", "created", "created_on", "date_created", "placed_at")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of the report: ``level`` is ``"ok"``, ``"warning"`` or ``"error"``."""
+
+    level: str
+    check: str
+    text: str
+    fix: str = ""
+
+
+class DoctorError(Exception):
+    """The order or user asked for does not exist: nothing to check against."""
+
+
+@dataclass
+class Subjects:
+    """What the hooks are called with, and how each was found (for the report's first line)."""
+
+    order: Any | None = None
+    customer: Any | None = None
+    staff: Any | None = None
+    how: list[str] = field(default_factory=list)
+
+
+def brief(exc: BaseException) -> str:
+    """An exception in one short line: its type and the start of its message."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:160]}" if text else type(exc).__name__
+
+
+# -- what to check against ----------------------------------------------------------------------
+
+
+def _user_key(raw: str) -> Any:
+    try:
+        python_type = ext.user_pk.type.python_type
+    except NotImplementedError:
+        return raw
+    try:
+        return uuid.UUID(raw) if python_type is uuid.UUID else python_type(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def _newest_order(where: Any = None) -> Any | None:
+    """The newest order (by its placing time when the model has one, else by key)."""
+    model, columns = ext.order_model, sa.inspect(ext.order_model).columns
+    pk = getattr(model, ext.order_pk.key)
+    order_by = [getattr(model, c).desc() for c in ORDER_TIME_COLUMNS if c in columns][:1]
+    stmt = sa.select(model).order_by(*order_by, pk.desc()).limit(1)
+    if where is not None:
+        stmt = stmt.where(where)
+    return ext.db.session.execute(stmt).scalars().first()
+
+
+def is_staff(user: Any) -> bool:
+    """The staff check's answer, False when it raises (the hook check reports that)."""
+    try:
+        return ext.is_staff(user)
+    except Exception:  # noqa: BLE001 - the hook check reports it
+        return False
+
+
+def _find_staff() -> tuple[Any | None, str]:
+    """A staff member: the author of the newest staff message, else a user whose address is
+    among ``staff_recipients``, else the newest of the users the staff check admits."""
+    session, users = ext.db.session, ext.user_model
+    m = ext.models.Message
+    try:
+        authors = list(
+            session.execute(
+                sa.select(m.author_id)
+                .where(m.author_role == "staff", m.author_id.is_not(None))
+                .order_by(m.id.desc())
+                .limit(20)
+            ).scalars()
+        )
+    except sa.exc.SQLAlchemyError:  # our tables are not there yet: the schema check says so
+        session.rollback()
+        authors = []
+    for key in dict.fromkeys(authors):
+        user = session.get(users, key)
+        if user is not None and is_staff(user):
+            return user, "the author of the newest staff message"
+    if "email" in sa.inspect(users).columns and ext.has_hook("staff_recipients"):
+        try:
+            emails = [e for e in ext.hooks.staff_recipients() or () if isinstance(e, str)]
+        except Exception:  # noqa: BLE001 - the hook check reports it
+            emails = []
+        found = session.execute(sa.select(users).where(users.email.in_(emails))).scalars()
+        for user in found:
+            if is_staff(user):
+                return user, "a user among staff_recipients"
+    pk = getattr(users, ext.user_pk.key)
+    newest = session.execute(sa.select(users).order_by(pk.desc()).limit(STAFF_SCAN_LIMIT))
+    for user in newest.scalars():
+        if is_staff(user):
+            return user, f"the newest user the staff check admits (of {STAFF_SCAN_LIMIT} looked at)"
+    return None, ""
+
+
+def find_subjects(order_key: str | None = None, user_key: str | None = None) -> Subjects:
+    """The order, its customer and a staff member to check with.
+
+    ``order_key`` picks the order (default: the newest); ``user_key`` a user: a staff member,
+    or a customer whose newest order is used.  Raises :class:`DoctorError` for a key that
+    names nobody."""
+    found = Subjects()
+    user = None
+    if user_key is not None:
+        key = _user_key(user_key)
+        user = ext.db.session.get(ext.user_model, key) if key is not None else None
+        if user is None:
+            raise DoctorError(f"No user has the key {user_key!r} (--user).")
+    if order_key is not None:
+        found.order = ext.get_order(order_key)
+        if found.order is None:
+            raise DoctorError(f"No order has the key {order_key!r} (--order).")
+        found.how.append("the order given")
+    if user is not None and is_staff(user):
+        found.staff = user
+        found.how.append("the staff member given")
+    elif user is not None:
+        found.customer = user
+        found.how.append("the customer given")
+        if found.order is None:
+            found.order = _newest_order(ext.order_owner_column() == ext.user_key(user))
+            found.how.append("their newest order")
+    if found.order is None:
+        found.order = _newest_order()
+        found.how.append("the newest order")
+    if found.order is not None and found.customer is None:
+        found.customer = ext.db.session.get(ext.user_model, ext.order_owner_id(found.order))
+        found.how.append("its customer")
+    if found.staff is None:
+        found.staff, how = _find_staff()
+        if how:
+            found.how.append(f"as staff {how}")
+    return found
+
+
+def describe(subjects: Subjects) -> str:
+    """The report's first line: what the checks were run against, and how it was found."""
+
+    def who(user: Any) -> str:
+        return "none" if user is None else repr(ext.user_key(user))
+
+    order = "none" if subjects.order is None else repr(ext.order_key(subjects.order))
+    how = f" ({', '.join(subjects.how)})" if subjects.how else ""
+    return (
+        f"Checking with order {order}, customer {who(subjects.customer)}, "
+        f"staff {who(subjects.staff)}{how}."
+    )
+
+
+def run_checks(subjects: Subjects) -> list[Finding]:
+    """Every check, in the order the report shows them."""
+    from . import doctor_hooks, doctor_setup
+
+    try:
+        return [
+            *doctor_hooks.check_hooks(subjects),
+            *doctor_setup.check_mail_sender(),
+            *doctor_setup.check_mail_urls(subjects),
+            *doctor_setup.check_layouts(),
+            *doctor_setup.check_schema(),
+            *doctor_setup.check_rate_limit(),
+        ]
+    finally:
+        ext.db.session.rollback()  # whatever a hook may have left pending

@@ -1,0 +1,244 @@
+"""The doctor's hook checks: every hook called with the real order and users (see
+:mod:`.doctor`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import current_app
+
+from .doctor import ERROR, OK, WARNING, Finding, Subjects, brief, is_staff
+from .errors import MissingHookError
+from .state import current_order_messages as ext
+from .state import current_settings
+
+
+def _call(name: str, hook: Callable[..., object], *args: Any) -> tuple[Any, Finding | None]:
+    """The answer of ``hook`` (hook ``name``), or the error finding that says why there is none."""
+    check = f"hook {name}"
+    try:
+        return hook(*args), None
+    except MissingHookError:
+        return None, Finding(
+            ERROR,
+            check,
+            "is not registered, and the extension needs it.",
+            f"Register it: @order_messages.{name} on a function (see the README's hooks table).",
+        )
+    except Exception as exc:  # noqa: BLE001 - the point is to show it
+        return None, Finding(
+            ERROR,
+            check,
+            f"raised {brief(exc)}.",
+            f"Make {name} answer for every user and order; see the README's hooks table.",
+        )
+
+
+def _typed(name: str, value: Any, wanted: str, fix: str) -> Finding:
+    return Finding(
+        ERROR, f"hook {name}", f"returned {type(value).__name__} {value!r:.60}, not {wanted}.", fix
+    )
+
+
+def _staff_check(subjects: Subjects) -> list[Finding]:
+    check = "hook staff_check"
+    if not ext.has_hook("staff_check"):
+        return [
+            Finding(
+                ERROR,
+                check,
+                "is not registered: nobody can open the staff pages.",
+                "Register it: @order_messages.staff_check def is_staff(user): return "
+                "user.is_admin (whatever your shop calls it).",
+            )
+        ]
+    if subjects.staff is None:
+        return [
+            Finding(
+                WARNING,
+                check,
+                "admits none of the users looked at, so no staff member could be checked.",
+                "Pass --user KEY of a staff member; if they are not admitted either, "
+                "fix the staff check.",
+            )
+        ]
+    answer, problem = _call("staff_check", ext.hooks.staff_check, subjects.staff)
+    if problem is not None:
+        return [problem]
+    out = []
+    if not isinstance(answer, bool):
+        out.append(
+            Finding(
+                WARNING,
+                check,
+                f"returned {type(answer).__name__}, not True or False.",
+                "Return a bool (wrap the test in bool(...)).",
+            )
+        )
+    if subjects.customer is not None and is_staff(subjects.customer):
+        out.append(
+            Finding(
+                WARNING,
+                check,
+                f"admits the order's customer "
+                f"{ext.user_key(subjects.customer)!r} as staff: they see every "
+                "thread.",
+                "Check that staff_check admits only store staff.",
+            )
+        )
+    out.append(Finding(OK, check, f"admits staff member {ext.user_key(subjects.staff)!r}."))
+    return out
+
+
+def _names(subjects: Subjects) -> list[Finding]:
+    shown = []
+    for role, user in (("customer", subjects.customer), ("staff", subjects.staff)):
+        if user is None:
+            continue
+        name, problem = _call("display_name", ext.hooks.display_name, user)
+        if problem is not None:
+            return [problem]
+        if not isinstance(name, str) or not name.strip():
+            return [
+                _typed(
+                    "display_name",
+                    name,
+                    "a non-empty str",
+                    "Return the name to show beside the user's messages.",
+                )
+            ]
+        shown.append(f"{role} as {name!r}")
+    if not shown:
+        return []
+    return [Finding(OK, "hook display_name", "shows the " + " and the ".join(shown) + ".")]
+
+
+def _emails(subjects: Subjects) -> list[Finding]:
+    from .mail import clean_address
+
+    out = []
+    for role, user in (("customer", subjects.customer), ("staff member", subjects.staff)):
+        if user is None:
+            continue
+        email, problem = _call("user_email", ext.hooks.user_email, user)
+        if problem is not None:
+            return [problem]
+        if email is not None and not isinstance(email, str):
+            return [_typed("user_email", email, "a str or None", "Return the address or None.")]
+        if clean_address(email) is None and role == "customer":
+            out.append(
+                Finding(
+                    WARNING,
+                    "hook user_email",
+                    f"gives the customer no usable address ({email!r}): they get "
+                    "no mail when staff answer.",
+                    "Return the customer's plain address (name@example.com).",
+                )
+            )
+    return out or [Finding(OK, "hook user_email", "gives usable addresses.")]
+
+
+def _recipients() -> list[Finding]:
+    from .mail import clean_address
+
+    if not current_settings.mail_enabled:
+        return [Finding(OK, "hook staff_recipients", "not needed: mail is off.")]
+    value, problem = _call("staff_recipients", ext.hooks.staff_recipients)
+    if problem is not None:
+        return [replace_text(problem, " Every customer message fails while it is missing.")]
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        return [
+            _typed(
+                "staff_recipients",
+                value,
+                "a list of addresses",
+                "Return a list such as ['orders@shop.example'].",
+            )
+        ]
+    addresses = list(value)
+    bad = [a for a in addresses if clean_address(a) is None]
+    if bad:
+        return [
+            Finding(
+                WARNING,
+                "hook staff_recipients",
+                f"returned addresses that cannot be mailed: {bad!r:.100}.",
+                "Return plain addresses only.",
+            )
+        ]
+    if not addresses:
+        return [
+            Finding(
+                WARNING,
+                "hook staff_recipients",
+                "returned no address: no one on staff is mailed about customers' messages.",
+                "Return the staff addresses to notify (a shared inbox will do).",
+            )
+        ]
+    return [Finding(OK, "hook staff_recipients", f"mails {len(addresses)} address(es).")]
+
+
+def replace_text(finding: Finding, more: str) -> Finding:
+    """``finding`` with ``more`` added to its text."""
+    return Finding(finding.level, finding.check, finding.text + more, finding.fix)
+
+
+def _order_hooks(order: Any) -> list[Finding]:
+    out = []
+    number, problem = _call("order_number", ext.hooks.order_number, order)
+    if problem is not None:
+        out.append(problem)
+    elif not isinstance(number, str):
+        out.append(
+            Finding(
+                WARNING,
+                "hook order_number",
+                f"returned {type(number).__name__} {number!r:.40}, not str.",
+                "Return the number as text: str(...).",
+            )
+        )
+    else:
+        out.append(Finding(OK, "hook order_number", f"shows the order as #{number}."))
+    # In a request, as the pages call them; outside one is check_mail_urls's business.
+    with current_app.test_request_context("/"):
+        for name, hook in (
+            ("staff_order_url", ext.hooks.staff_order_url),
+            ("customer_order_url", ext.hooks.customer_order_url),
+        ):
+            url, problem = _call(name, hook, order)
+            if problem is None and not isinstance(url, str):
+                problem = _typed(
+                    name,
+                    url,
+                    "a str",
+                    "Return the page's URL, e.g. url_for('admin.order', id=order.id).",
+                )
+            out.append(problem or Finding(OK, f"hook {name}", f"gives {url}."))
+    return out
+
+
+def check_hooks(subjects: Subjects) -> list[Finding]:
+    """Every hook called with the real order and users: registered, answering, right types."""
+    out = _staff_check(subjects) + _names(subjects) + _emails(subjects) + _recipients()
+    if subjects.order is None:
+        return [
+            *out,
+            Finding(
+                WARNING,
+                "hooks",
+                "the shop has no order yet: the order hooks were not called.",
+                "Run the doctor again once an order exists, or pass --order KEY.",
+            ),
+        ]
+    if subjects.customer is None:
+        out.append(
+            Finding(
+                ERROR,
+                "order owner",
+                f"the order's {ext.order_customer_key} "
+                f"({ext.order_owner_id(subjects.order)!r}) names no user.",
+                "Pass order_customer_key= the order column that holds the customer's user key.",
+            )
+        )
+    return out + _order_hooks(subjects.order)
