@@ -19,6 +19,7 @@ from ..models import (
     KIND_EVENT,
     utcnow,
 )
+from ..transactions import after_commit
 from .common import Actor, clean_reason, clean_text, session
 from .deadlines import respond_by_from
 from .posting import add_entry, get_or_create_thread, get_thread, lock_thread
@@ -55,7 +56,7 @@ def _insert_open_dispute(
     event_name: str,
     reopened_from_id: int | None = None,
 ) -> tuple[Any, list[int]]:
-    """Insert an open dispute with its event and mail, committed all together or not at all
+    """Insert an open dispute with its event and mail, flushed all together or not at all
     (the caller holds the thread's lock).  The unique open index turns a second open dispute
     (two people at once) into a :class:`DisputeError`."""
     now = utcnow()
@@ -75,7 +76,7 @@ def _insert_open_dispute(
         db.flush()
         event = add_entry(thread, actor, body, kind=KIND_EVENT, event=event_name, locked=True)
         outbox_ids = mail.queue_for_entry(event, order, actor)
-        db.commit()
+        db.flush()
     except IntegrityError:
         db.rollback()
         raise DisputeError("A dispute is already open on this order.") from None
@@ -100,14 +101,13 @@ def open_dispute(order: Any, actor: Actor, reason: Any) -> Any:
     dispute, outbox_ids = _insert_open_dispute(
         order, thread, actor, reason=text, body=text, event_name=EVENT_DISPUTE_OPENED
     )
-    mail.dispatch(outbox_ids)
-    signals.dispute_opened.send(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
-        dispute=dispute,
-        thread=thread,
-        order=order,
-        actor=actor,
-    )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def opened() -> None:
+        mail.dispatch(outbox_ids)
+        signals.dispute_opened.send(app, dispute=dispute, thread=thread, order=order, actor=actor)
+
+    after_commit(opened)
     return dispute
 
 
@@ -147,27 +147,25 @@ def close_dispute(order: Any, actor: Actor, *, outcome: str | None = None, note:
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
-        db.rollback()
+    if result.rowcount != 1:  # nothing was written
         raise DisputeError("This dispute was closed already.")
     thread = get_thread(order)
     body = closed_event_body(outcome, actor, note_text)
     try:
         event = add_entry(thread, actor, body, kind=KIND_EVENT, event=EVENT_DISPUTE_CLOSED)
         outbox_ids = mail.queue_for_entry(event, order, actor)
-        db.commit()
+        db.flush()
     except Exception:
         db.rollback()  # nothing half-closed (see post_message)
         raise
     db.refresh(dispute)
-    mail.dispatch(outbox_ids)
-    signals.dispute_closed.send(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
-        dispute=dispute,
-        thread=thread,
-        order=order,
-        actor=actor,
-    )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def closed() -> None:
+        mail.dispatch(outbox_ids)
+        signals.dispute_closed.send(app, dispute=dispute, thread=thread, order=order, actor=actor)
+
+    after_commit(closed)
     return dispute
 
 
@@ -262,13 +260,13 @@ def reopen_dispute(order: Any, actor: Any, note: Any = None) -> Any:
         event_name=EVENT_DISPUTE_REOPENED,
         reopened_from_id=previous.id,
     )
-    mail.dispatch(outbox_ids)
-    signals.dispute_reopened.send(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
-        dispute=dispute,
-        previous=previous,
-        thread=thread,
-        order=order,
-        actor=actor,
-    )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def reopened() -> None:
+        mail.dispatch(outbox_ids)
+        signals.dispute_reopened.send(
+            app, dispute=dispute, previous=previous, thread=thread, order=order, actor=actor
+        )
+
+    after_commit(reopened)
     return dispute

@@ -44,9 +44,9 @@ from flask import g
 from ..extension import current_order_messages as ext
 from ..extension import current_settings
 from ..models import utcnow
+from ..transactions import read_state
 from .common import (
     Actor,
-    commit_keeping_loaded,
     dialect_insert,
     is_mysql,
     pointer_join,
@@ -156,11 +156,17 @@ def _horizon() -> int:
 
 def refresh(actor: Actor) -> None:
     """Raise the staff member's floor to the horizon, listing the unread threads it passes,
-    and drop listed threads they have read since.  Runs in a transaction of its own and
-    commits (so call it where nothing else is pending: the views that count do)."""
+    and drop listed threads they have read since.  Runs in a short transaction of its own
+    (a fresh one: see the module doc), so call it where nothing else is pending: the views
+    that count do, before they count."""
+    with read_state("read floor"):
+        floor = _raise_floor(actor)
+    _remember(actor, floor)
+
+
+def _raise_floor(actor: Actor) -> int:
     models = ext.models
     f, listed, t = models.ReadFloor, models.ReadFloorThread, models.Thread
-    commit_keeping_loaded()  # a fresh transaction: see the module doc
     _lock(actor)
     floor = int(session().execute(sa.select(f.floor_id).where(f.user_id == actor.id)).scalar())
     horizon = _horizon()
@@ -187,8 +193,7 @@ def refresh(actor: Actor) -> None:
         .where(f.user_id == actor.id)
         .values(floor_id=max(floor, horizon), updated_at=utcnow())
     )
-    commit_keeping_loaded()
-    _remember(actor, max(floor, horizon))
+    return max(floor, horizon)
 
 
 def refresh_if_stale(actor: Actor) -> None:
@@ -207,11 +212,10 @@ def refresh_if_stale(actor: Actor) -> None:
 
 def reset_all() -> int:
     """Lower every floor to 0, keeping the lists (see the module doc); returns how many.
-    Commits."""
+    The caller commits."""
     f = ext.models.ReadFloor
     count = session().execute(
         sa.update(f).values(floor_id=0, updated_at=utcnow() - refresh_after())
     )
-    session().commit()
     g.pop("order_messages_floors", None)
     return int(count.rowcount or 0)
