@@ -28,6 +28,7 @@ from flask import (
 from .extension import current_order_messages as ext
 from .extension import current_settings, thread_link
 from .models import CUSTOMER, KIND_NOTE, STAFF, utcnow
+from .transactions import MAIL_CLAIM, MAIL_OUTCOME, commit_early
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +259,7 @@ def _claim(outbox_id: int) -> bool:
         .values(status=SENDING, claimed_until=now + lease, attempts=box.attempts + 1)
         .execution_options(synchronize_session=False)
     )
-    ext.db.session.commit()
+    commit_early(MAIL_CLAIM)
     return result.rowcount == 1
 
 
@@ -345,7 +346,7 @@ def deliver_status(outbox_id: int) -> str:
             )
             .execution_options(synchronize_session=False)
         )
-        ext.db.session.commit()
+        commit_early(MAIL_OUTCOME)
         return FAILED
     ext.db.session.execute(
         sa.update(box)
@@ -353,7 +354,7 @@ def deliver_status(outbox_id: int) -> str:
         .values(status=SENT, sent_at=utcnow(), claimed_until=None, last_error=None)
         .execution_options(synchronize_session=False)
     )
-    ext.db.session.commit()
+    commit_early(MAIL_OUTCOME)
     return SENT
 
 
@@ -377,7 +378,8 @@ def due_ids(limit: int | None = None, *, after: int = 0) -> list[int]:
 
 
 def make_due_now() -> int:
-    """Make every pending mail due now, whatever its retry time.  Returns how many."""
+    """Make every pending mail due now, whatever its retry time.  Returns how many.  The
+    caller commits (the claims of :func:`send_pending` do)."""
     box = ext.models.MailOutbox
     result = ext.db.session.execute(
         sa.update(box)
@@ -385,13 +387,12 @@ def make_due_now() -> int:
         .values(next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    ext.db.session.commit()
     return int(result.rowcount or 0)
 
 
 def retry_failed() -> int:
     """Give mails marked failed a fresh set of attempts (after fixing the mail server).
-    Returns how many."""
+    Returns how many.  The caller commits."""
     box = ext.models.MailOutbox
     result = ext.db.session.execute(
         sa.update(box)
@@ -399,7 +400,6 @@ def retry_failed() -> int:
         .values(status=PENDING, attempts=0, next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    ext.db.session.commit()
     return int(result.rowcount or 0)
 
 

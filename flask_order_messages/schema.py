@@ -264,10 +264,10 @@ def _engine(ext: Any) -> Any:
 @contextmanager
 def _connected(ext: Any) -> Iterator[tuple[Config, Any]]:
     config = alembic_config(ext)
-    with _engine(ext).connect() as connection:
+    # Migrations run on a connection of their own, in one transaction that ends with the block.
+    with _engine(ext).begin() as connection:
         config.attributes["connection"] = connection
         yield config, connection
-        connection.commit()
 
 
 def _current(ext: Any, connection: Any) -> str | None:

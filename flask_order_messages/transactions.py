@@ -110,6 +110,14 @@ def _executed(state: Any) -> None:
 @event.listens_for(Session, "after_commit")
 def _committed(db: Session) -> None:
     db.info.pop(_WROTE, None)
+    if db.info.pop(_AFTER, None):
+        # Someone committed the session directly (db.session.commit()), not through commit():
+        # the rows are saved and the mail waits in the outbox for send-mail, but nothing here
+        # may run SQL any more, so the signals are not sent.
+        log.warning(
+            "order-messages: a unit of work was committed without transactions.commit(); "
+            "its mail waits for 'flask order-messages send-mail' and its signals are not sent"
+        )
 
 
 @event.listens_for(Session, "after_rollback")
@@ -131,18 +139,24 @@ def after_commit(callback: Callable[[], Any]) -> None:
     _session_object().info.setdefault(_AFTER, []).append(callback)
 
 
-def _run_after_commit(db: Session) -> None:
-    while waiting := db.info.pop(_AFTER, None):
-        for callback in waiting:
-            callback()
+def _commit_then_run(db: Session, *, keep_loaded: bool = False) -> None:
+    waiting = db.info.pop(_AFTER, [])
+    expire = db.expire_on_commit
+    # Moving a pointer or a floor changes no loaded object, and the page that moved it would
+    # otherwise load every row it shows again, one query at a time.
+    db.expire_on_commit = expire and not keep_loaded
+    try:
+        db.commit()  # if it fails, nothing was saved and nothing waiting runs
+    finally:
+        db.expire_on_commit = expire
+    for callback in waiting:
+        callback()
 
 
 def commit() -> None:
     """End the unit of work: commit what the services flushed, then run what waits for the
     commit (mail, then signals).  The one commit of a view or a CLI command."""
-    db = _session_object()
-    db.commit()
-    _run_after_commit(db)
+    _commit_then_run(_session_object())
 
 
 def rollback() -> None:
@@ -189,17 +203,6 @@ def commit_early(reason: str) -> None:
     commit()
 
 
-def _commit_keeping_loaded(db: Session) -> None:
-    # Moving a pointer or a floor changes no loaded object, and the page that moved it would
-    # otherwise load every row it shows again, one query at a time.
-    expire, db.expire_on_commit = db.expire_on_commit, False
-    try:
-        db.commit()
-    finally:
-        db.expire_on_commit = expire
-    _run_after_commit(db)
-
-
 @contextmanager
 def read_state(what: str) -> Iterator[None]:
     """``with read_state("mark read"): ...``: move read state (:data:`READ_STATES`) in a short
@@ -213,11 +216,11 @@ def read_state(what: str) -> Iterator[None]:
         raise RuntimeError(
             f"{what}: the request holds unsaved writes; commit or roll them back first"
         )
-    _commit_keeping_loaded(db)  # ends a transaction that only read
+    _commit_then_run(db, keep_loaded=True)  # ends a transaction that only read
     token = current_read_state.set(what)
     try:
         yield
-        _commit_keeping_loaded(db)
+        _commit_then_run(db, keep_loaded=True)
     except BaseException:
         db.rollback()
         raise

@@ -79,18 +79,6 @@ def session() -> Any:
     return ext.db.session
 
 
-def commit_keeping_loaded() -> None:
-    """Commit without expiring loaded rows.  Moving a pointer changes no loaded object, and a
-    page that marks a thread read while rendering it would otherwise reload every message
-    one query at a time."""
-    db = session()()  # the Session itself, behind the scoped_session
-    expire, db.expire_on_commit = db.expire_on_commit, False
-    try:
-        db.commit()
-    finally:
-        db.expire_on_commit = expire
-
-
 def is_mysql() -> bool:
     """Whether the database is MariaDB/MySQL (``ON DUPLICATE KEY`` rather than ``ON CONFLICT``)."""
     return session().get_bind().dialect.name in ("mysql", "mariadb")

@@ -125,7 +125,8 @@ def expirable_disputes(days: int | None = None, now: datetime | None = None) -> 
 def expire_disputes(days: int | None = None, *, now: datetime | None = None) -> list[Any]:
     """Close every open dispute whose thread has been quiet for ``days`` days with the outcome
     "expired", each with its event in the thread; once the caller commits, a mail to the
-    customer and a signal for each.  Returns the disputes it closed.  A dispute someone closed meanwhile is skipped."""
+    customer and a signal for each.  Returns the disputes it closed.  A dispute someone
+    closed meanwhile is skipped."""
     from ..errors import DisputeError
     from .disputes import close_dispute
 

@@ -9,7 +9,7 @@ user, same role, same order) and lives :data:`MAX_AGE` at most.
 
 Showing a draft changes nothing (a GET never writes): the panel's forms carry its key back,
 and the writer's next successful post on that order deletes it (:func:`forget`); expired
-drafts go with the next refused post (:func:`keep`) or ``flask order-messages clean-drafts``.
+drafts go with the next refused post of anyone (:func:`keep`).
 """
 
 from __future__ import annotations
@@ -94,15 +94,19 @@ def find(order: Any, actor: Actor, key: str | None) -> Kept | None:
     if not key or len(key) > 64:
         return None
     model = ext.models.Draft
-    row = session().execute(
-        sa.select(model.field, model.body, model.error).where(
-            model.key == key,
-            model.user_id == actor.id,
-            model.role == actor.role,
-            model.order_id == ext.order_key(order),
-            model.created_at >= utcnow() - MAX_AGE,
+    row = (
+        session()
+        .execute(
+            sa.select(model.field, model.body, model.error).where(
+                model.key == key,
+                model.user_id == actor.id,
+                model.role == actor.role,
+                model.order_id == ext.order_key(order),
+                model.created_at >= utcnow() - MAX_AGE,
+            )
         )
-    ).first()
+        .first()
+    )
     if row is None:
         return None
     return Kept(field=row.field, text=row.body, error=row.error, key=key)
@@ -122,13 +126,6 @@ def forget(order: Any, actor: Actor, key: str | None) -> None:
             model.order_id == ext.order_key(order),
         )
     )
-
-
-def delete_expired() -> int:
-    """Delete every draft older than :data:`MAX_AGE`; returns how many.  The caller commits."""
-    model = ext.models.Draft
-    result = session().execute(sa.delete(model).where(model.created_at < utcnow() - MAX_AGE))
-    return int(result.rowcount or 0)
 
 
 def with_draft(url: str, key: str) -> str:

@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import mail, search, signals
 from ..errors import ValidationError
-from ..transactions import BATCH, FIRST_MESSAGE, after_commit, commit_early, has_pending_writes
 from ..extension import current_order_messages as ext
 from ..models import KIND_MESSAGE, KIND_NOTE, utcnow
+from ..transactions import BATCH, FIRST_MESSAGE, after_commit, commit_early, has_pending_writes
 from . import attachments
 from .common import Actor, clean_body, session
 from .reading import advance_pointer
@@ -83,9 +83,10 @@ def index_order_number(thread_id: Any, order: Any) -> None:
 def index_order_numbers(*, batch_size: int = 500) -> int:
     """Write every thread's order number into its staff search document (see
     :func:`index_order_number`), committing every ``batch_size`` threads (``BATCH`` in
-    :mod:`..transactions`); returns how many threads it looked at.  Idempotent.  For threads made before the numbers were indexed (the
-    migration that fills the documents runs it), threads written by a bulk loader, and after
-    the host's ``order_number`` hook changes (old numbers' words stay findable too)."""
+    :mod:`..transactions`); returns how many threads it looked at.  Idempotent.  For threads
+    made before the numbers were indexed (the migration that fills the documents runs it),
+    threads written by a bulk loader, and after the host's ``order_number`` hook changes (old
+    numbers' words stay findable too)."""
     t = ext.models.Thread
     pk = getattr(ext.order_model, ext.order_pk.key)
     db = session()

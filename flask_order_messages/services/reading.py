@@ -125,9 +125,7 @@ def mark_unread(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
 
 def _send_read(actor: Actor, ids: list[int] | None, *, read: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    after_commit(
-        lambda: signals.thread_read.send(app, user_id=actor.id, thread_ids=ids, read=read)
-    )
+    after_commit(lambda: signals.thread_read.send(app, user_id=actor.id, thread_ids=ids, read=read))
 
 
 def last_read_id(actor: Actor, thread_id: int) -> int:

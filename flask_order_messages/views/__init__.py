@@ -19,6 +19,7 @@ from ..errors import OrderMessagesError
 from ..extension import current_order_messages, current_settings
 from ..layouts import host_blueprint_context, page_layout, side_of_endpoint
 from ..templating import safe_next
+from ..transactions import committed
 
 log = logging.getLogger("flask_order_messages")
 
@@ -168,11 +169,23 @@ def _database_down(exc: Exception) -> Any:
     return page, 503, headers
 
 
+class _UnitOfWorkBlueprint(Blueprint):
+    """A blueprint whose every view ends its request's unit of work: a POST is committed
+    once, after its view returned (see :func:`..transactions.committed`); a GET commits
+    nothing."""
+
+    def add_url_rule(
+        self, rule: str, endpoint: str | None = None, view_func: Any = None, **options: Any
+    ) -> None:
+        view = committed(view_func) if view_func is not None else None
+        super().add_url_rule(rule, endpoint, view, **options)
+
+
 def build_blueprint() -> Blueprint:
     """A fresh blueprint (one per app, so several apps can hold the extension)."""
     from . import api, canned, customer, files, guest, insight, reopen, staff
 
-    bp = Blueprint(
+    bp = _UnitOfWorkBlueprint(
         "order_messages",
         __name__,
         template_folder=str(_PACKAGE / "templates"),
