@@ -3,7 +3,9 @@
 from .config import ConfigError
 from .errors import DisputeError, MissingHookError, OrderMessagesError, ValidationError
 from .extension import OrderMessages, current_order_messages
+from .page_reads import mark_thread_read
 from .services import Actor, customer_actor, staff_actor
+from .transactions import commit, unit_of_work
 
 __version__ = "0.1.0"
 
@@ -15,7 +17,10 @@ __all__ = [
     "OrderMessages",
     "OrderMessagesError",
     "ValidationError",
+    "commit",
     "current_order_messages",
     "customer_actor",
+    "mark_thread_read",
     "staff_actor",
+    "unit_of_work",
 ]

@@ -16,10 +16,11 @@ from flask import g
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from flask_order_messages import ConfigError, ValidationError, current_order_messages, services
+from flask_order_messages import ConfigError, ValidationError, current_order_messages
 from flask_order_messages.filetypes import clean_filename
 from flask_order_messages.tokens import make_guest_token
 
+from . import committing as services
 from .conftest import db, make_app, make_order
 from .host_pages import PNG, P, db_state, follow, textarea, words
 from .reconfigure import reconfigure

@@ -13,8 +13,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from flask_order_messages import current_order_messages, search, services
+from flask_order_messages import current_order_messages, search
 
+from . import committing as services
 from .conftest import Order, User, db
 from .host_pages import P
 from .shop import add_people, logged_in, shop_app

@@ -14,10 +14,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import g
 
-from flask_order_messages import services
 from flask_order_messages.extension import current_order_messages as ext
 from flask_order_messages.services import floors, reading
 
+from . import committing as services
 from .conftest import User, db, make_order
 from .host_pages import P
 from .test_concurrency import run_together

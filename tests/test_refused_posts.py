@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from flask_order_messages import current_order_messages, services
+from flask_order_messages import current_order_messages
 from flask_order_messages.models import utcnow
 
+from . import committing as services
 from .conftest import Browser, db
 from .host_pages import PNG, P, entry_bodies, follow, page, textarea, thread_section, words
 from .hosts import host
