@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request
+from flask.typing import RouteCallable
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -175,10 +176,15 @@ class _UnitOfWorkBlueprint(Blueprint):
     nothing."""
 
     def add_url_rule(
-        self, rule: str, endpoint: str | None = None, view_func: Any = None, **options: Any
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: RouteCallable | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
     ) -> None:
         view = committed(view_func) if view_func is not None else None
-        super().add_url_rule(rule, endpoint, view, **options)
+        super().add_url_rule(rule, endpoint, view, provide_automatic_options, **options)
 
 
 def build_blueprint() -> Blueprint:
