@@ -38,6 +38,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Where a session keeps what runs after its commit, and whether it wrote anything.
 _AFTER = "flask_order_messages.after_commit"
+_UNDO = "flask_order_messages.if_not_saved"
 _WROTE = "flask_order_messages.wrote"
 
 #: The commits that cannot wait for the end of the request, each with its reason.
@@ -110,6 +111,7 @@ def _executed(state: Any) -> None:
 @event.listens_for(Session, "after_commit")
 def _committed(db: Session) -> None:
     db.info.pop(_WROTE, None)
+    db.info.pop(_UNDO, None)
     if db.info.pop(_AFTER, None):
         # Someone committed the session directly (db.session.commit()), not through commit():
         # the rows are saved and the mail waits in the outbox for send-mail, but nothing here
@@ -124,6 +126,12 @@ def _committed(db: Session) -> None:
 def _rolled_back(db: Session) -> None:
     db.info.pop(_WROTE, None)
     db.info.pop(_AFTER, None)  # its rows are gone: no mail, no signal for them
+    _undo(db)
+
+
+def _undo(db: Session) -> None:
+    for callback in db.info.pop(_UNDO, []):
+        callback()
 
 
 def has_pending_writes() -> bool:
@@ -139,6 +147,12 @@ def after_commit(callback: Callable[[], Any]) -> None:
     _session_object().info.setdefault(_AFTER, []).append(callback)
 
 
+def if_not_saved(callback: Callable[[], Any]) -> None:
+    """Run ``callback`` if the current unit of work is rolled back or its commit fails (to
+    remove the files of attachments whose rows were never saved)."""
+    _session_object().info.setdefault(_UNDO, []).append(callback)
+
+
 def _commit_then_run(db: Session, *, keep_loaded: bool = False) -> None:
     waiting = db.info.pop(_AFTER, [])
     expire = db.expire_on_commit
@@ -146,7 +160,12 @@ def _commit_then_run(db: Session, *, keep_loaded: bool = False) -> None:
     # otherwise load every row it shows again, one query at a time.
     db.expire_on_commit = expire and not keep_loaded
     try:
-        db.commit()  # if it fails, nothing was saved and nothing waiting runs
+        db.commit()
+    except BaseException:
+        # Nothing half-saved, and nothing waiting runs: no mail, no signal, no stray files.
+        db.rollback()
+        _undo(db)
+        raise
     finally:
         db.expire_on_commit = expire
     for callback in waiting:

@@ -379,7 +379,9 @@ def test_a_failed_commit_leaves_no_message_no_rows_and_no_files(
     def broken_commit() -> None:
         raise sa.exc.OperationalError("COMMIT", {}, Exception("the database went away"))
 
-    monkeypatch.setattr(db.session, "commit", broken_commit)
+    # The commit that ends the post's unit of work fails (the Session's own, behind the
+    # scoped session).
+    monkeypatch.setattr(db.session(), "commit", broken_commit)
     with pytest.raises(sa.exc.OperationalError):
         services.post_message(
             order, as_customer, "With files", files=[("a.png", PNG), ("b.pdf", PDF)]

@@ -13,7 +13,14 @@ from .. import mail, search, signals
 from ..errors import ValidationError
 from ..extension import current_order_messages as ext
 from ..models import KIND_MESSAGE, KIND_NOTE, utcnow
-from ..transactions import BATCH, FIRST_MESSAGE, after_commit, commit_early, has_pending_writes
+from ..transactions import (
+    BATCH,
+    FIRST_MESSAGE,
+    after_commit,
+    commit_early,
+    has_pending_writes,
+    if_not_saved,
+)
 from . import attachments
 from .common import Actor, clean_body, session
 from .reading import advance_pointer
@@ -214,6 +221,8 @@ def post_message(
         session().rollback()
         attachments.discard(stored)
         raise
+    if stored:
+        if_not_saved(lambda: attachments.discard(stored))  # files whose rows never got saved
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def posted() -> None:
