@@ -2,9 +2,10 @@
 
 from .config import ConfigError
 from .errors import DisputeError, MissingHookError, OrderMessagesError, ValidationError
-from .extension import OrderMessages, current_order_messages
+from .extension import OrderMessages
 from .page_reads import mark_thread_read
 from .services import Actor, customer_actor, staff_actor
+from .state import current_order_messages
 from .transactions import commit, unit_of_work
 
 __version__ = "0.1.0"

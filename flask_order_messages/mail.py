@@ -25,9 +25,10 @@ from flask import (
     request,
 )
 
-from .extension import current_order_messages as ext
-from .extension import current_settings, thread_link
-from .models import CUSTOMER, KIND_NOTE, STAFF, utcnow
+from .hooks import thread_link
+from .models import CUSTOMER, KIND_NOTE, STAFF, rows_changed, utcnow
+from .state import current_order_messages as ext
+from .state import current_settings, unproxied
 from .transactions import MAIL_CLAIM, MAIL_OUTCOME, commit_early
 
 log = logging.getLogger(__name__)
@@ -95,13 +96,13 @@ def _recipients(entry: Any, order: Any, actor: Any) -> list[tuple[str, str]]:
         return []
     author_email = None
     if actor.user is not None:
-        author_email = (ext.hook("user_email")(actor.user) or "").strip().lower() or None
+        author_email = (ext.hooks.user_email(actor.user) or "").strip().lower() or None
     if actor.role == CUSTOMER:
-        emails = list(ext.hook("staff_recipients")() or [])
+        emails = list(ext.hooks.staff_recipients() or [])
         audience = STAFF
     else:
         customer = ext.db.session.get(ext.user_model, ext.order_owner_id(order))
-        email = ext.hook("user_email")(customer) if customer is not None else None
+        email = ext.hooks.user_email(customer) if customer is not None else None
         emails = [email] if email else []
         audience = CUSTOMER
     seen: set[str] = set()
@@ -142,8 +143,8 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
     recipients = _recipients(entry, order, actor)
     if not recipients:
         return []
-    number = ext.hook("order_number")(order)
-    author = ext.hook("display_name")(actor.user) if actor.user is not None else "The store"
+    number = ext.hooks.order_number(order)
+    author = ext.hooks.display_name(actor.user) if actor.user is not None else "The store"
     links: dict[str, tuple[str, str, bool]] = {}
     rows = []
     for email, audience in recipients:
@@ -215,12 +216,12 @@ def send_after_response() -> None:
 
 def _deliver_when_sent(response: Any) -> Any:
     ids = request.environ[_AFTER_RESPONSE]
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = unproxied(current_app)
 
     def deliver_now() -> None:
         # The WSGI server closes the response after sending it, when the request's app
         # context is gone (unless one outlives the request, as in tests: use that one).
-        if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+        if has_app_context() and unproxied(current_app) is app:
             _deliver_all(ids)
             return
         with app.app_context():
@@ -260,7 +261,7 @@ def _claim(outbox_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     commit_early(MAIL_CLAIM)
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 def _connection() -> Any:
@@ -387,7 +388,7 @@ def make_due_now() -> int:
         .values(next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return rows_changed(result)
 
 
 def retry_failed() -> int:
@@ -400,7 +401,7 @@ def retry_failed() -> int:
         .values(status=PENDING, attempts=0, next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return rows_changed(result)
 
 
 def send_pending(*, include_not_due: bool = False) -> SendReport:
@@ -446,7 +447,7 @@ def latest_error() -> str | None:
         .order_by(box.next_attempt_at.desc(), box.id.desc())
         .limit(1)
     )
-    return ext.db.session.execute(stmt).scalar()  # type: ignore[no-any-return]
+    return ext.db.session.execute(stmt).scalar()
 
 
 def waiting_count() -> int:

@@ -19,10 +19,10 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 from . import host_input
-from .extension import current_order_messages as ext
 from .services.common import Actor, customer_actor, staff_actor
 from .services.reading import mark_read
 from .services.thread_view import ThreadState, thread_state
+from .state import current_order_messages as ext
 from .transactions import read_state
 
 _STATES = "flask_order_messages.thread_states"

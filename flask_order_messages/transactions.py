@@ -30,7 +30,7 @@ from flask import request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from .extension import current_order_messages as ext
+from .state import current_order_messages as ext
 
 log = logging.getLogger(__name__)
 

@@ -41,9 +41,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g
 
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
-from ..models import utcnow
+from ..models import rows_changed, utcnow
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from ..transactions import read_state
 from .common import (
     Actor,
@@ -168,7 +168,7 @@ def _raise_floor(actor: Actor) -> int:
     models = ext.models
     f, listed, t = models.ReadFloor, models.ReadFloorThread, models.Thread
     _lock(actor)
-    floor = int(session().execute(sa.select(f.floor_id).where(f.user_id == actor.id)).scalar())
+    floor = session().execute(sa.select(f.floor_id).where(f.user_id == actor.id)).scalar_one()
     horizon = _horizon()
     rp, on = pointer_join(actor)
     unread = thread_unread_condition(actor)
@@ -218,4 +218,4 @@ def reset_all() -> int:
         sa.update(f).values(floor_id=0, updated_at=utcnow() - refresh_after())
     )
     g.pop("order_messages_floors", None)
-    return int(count.rowcount or 0)
+    return rows_changed(count)

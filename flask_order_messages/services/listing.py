@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,8 +10,9 @@ import sqlalchemy as sa
 
 from .. import host_input, search
 from ..errors import ValidationError
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
+from ..model_types import Dispute, Message, Thread
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from . import floors
 from .common import (
     Actor,
@@ -34,12 +36,12 @@ MAX_SEARCH_WORDS = search.MAX_TERMS
 class ThreadRow:
     """One row of the Messages section."""
 
-    thread: Any
+    thread: Thread
     order: Any
     order_number: str
-    last_message: Any
+    last_message: Message | None
     unread: int
-    dispute: Any | None
+    dispute: Dispute | None
     #: The open dispute is past its respond-by time and the store has not answered.
     overdue: bool = False
 
@@ -196,7 +198,7 @@ def list_threads(
         stmt = stmt.join(page_ids, page_ids.c.id == t.id).order_by(
             page_ids.c.rank, t.last_message_at.desc(), t.id.desc()
         )
-        found = session().execute(stmt).all()
+        found: Sequence[Any] = session().execute(stmt).all()
     else:
         # A search or a filter narrows the threads down first; the counts come with them.
         unread_first = sa.case((unread, 0), else_=1)
@@ -217,7 +219,7 @@ def list_threads(
         found = [row[:-2] for row in found]
     orders = _orders_by_key([row[0].order_id for row in found])
     counts = unread_counts(actor, [row[0].id for row in found])
-    number = ext.hook("order_number")
+    number = ext.hooks.order_number
     rows = []
     for thread, dispute, last, is_overdue in found:
         order = orders.get(thread.order_id)

@@ -9,10 +9,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..errors import OrderMessagesError
-from ..extension import current_order_messages as ext
 from ..page_reads import mark_shown
 from ..services import Actor, customer_actor, drafts, staff_actor
 from ..services.drafts import DRAFT_PARAM
+from ..state import current_order_messages as ext
 from ..templating import safe_next, thread_panel
 
 
@@ -25,7 +25,7 @@ def logged_in_user() -> Any:
         if login_manager is None:
             abort(401)
         abort(login_manager.unauthorized())
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def require_staff() -> Actor:
@@ -99,7 +99,7 @@ def render_thread_page(order: Any, actor: Actor, side: str) -> tuple[str, int]:
         else ("order_messages/customer_thread.html")
     )
     return render_template(
-        template, view=view, panel=panel, order_number=ext.hook("order_number")(order)
+        template, view=view, panel=panel, order_number=ext.hooks.order_number(order)
     ), 200
 
 
@@ -134,7 +134,7 @@ def check_notes_enabled() -> None:
     """Refuse a staff-only note while notes are off: posting it as a plain message would show
     the customer what was meant for staff."""
     from ..errors import ValidationError
-    from ..extension import current_settings
+    from ..state import current_settings
 
     if not current_settings.notes_enabled:
         raise ValidationError(
@@ -146,8 +146,8 @@ def check_notes_enabled() -> None:
 
 def uploaded_files() -> list[Any]:
     """The files of a reply form (none when attachments are off: the field is ignored)."""
-    from ..extension import current_settings
     from ..services.attachments import FIELD
+    from ..state import current_settings
 
     if not current_settings.attachments_enabled:
         return []
@@ -168,8 +168,7 @@ def _back_link(order: Any, side: str) -> tuple[str, str]:
     """(``next`` to carry in the form, where "Cancel" goes): a same-site path only, never a
     ``javascript:`` or foreign URL from the query string; else the order's own page."""
     next_path = safe_next(request.values.get("next")) or ""
-    hook = "staff_order_url" if side == "staff" else "customer_order_url"
-    back = next_path or ext.hook(hook)(order)
+    back = next_path or ext.order_url(order, side)
     if "#" not in back:
         back += "#order-messages"
     return next_path, back
@@ -201,7 +200,7 @@ def dispute_open_view(order: Any, actor: Actor, side: str) -> Response | tuple[s
         error=error,
         reason=reason,
         dispute=services.open_dispute_of(order),
-        order_number=ext.hook("order_number")(order),
+        order_number=ext.hooks.order_number(order),
         next=next_path,
         back=back,
     )
@@ -241,7 +240,7 @@ def dispute_close_view(order: Any, actor: Actor, side: str) -> Response | tuple[
         outcomes=close_outcomes(side),
         outcome=outcome or "",
         opened_by=_display_name_of(dispute.opened_by_id) if dispute is not None else "",
-        order_number=ext.hook("order_number")(order),
+        order_number=ext.hooks.order_number(order),
         next=next_path,
         back=back,
     )
@@ -252,7 +251,7 @@ def close_outcomes(side: str) -> list[tuple[str, str]]:
     """(value, label) of the outcomes the staff's close form offers; none for customers or
     while ``ORDER_MESSAGES_DISPUTE_OUTCOMES_ENABLED`` is off."""
     from .. import services
-    from ..extension import current_settings
+    from ..state import current_settings
 
     if side != "staff" or not current_settings.dispute_outcomes_enabled:
         return []
@@ -261,4 +260,4 @@ def close_outcomes(side: str) -> list[tuple[str, str]]:
 
 def _display_name_of(user_id: Any) -> str:
     user = ext.db.session.get(ext.user_model, user_id) if user_id is not None else None
-    return ext.hook("display_name")(user) if user is not None else "Someone"
+    return ext.hooks.display_name(user) if user is not None else "Someone"

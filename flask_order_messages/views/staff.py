@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 
 from .. import services
 from ..errors import ValidationError
-from ..extension import current_order_messages as ext
 from ..page_reads import remember_unread_threads
+from ..state import current_order_messages as ext
 from .common import (
     dispute_close_view,
     dispute_open_view,
