@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from flask_order_messages import customer_actor, services, staff_actor
+from flask_order_messages import commit, customer_actor, services, staff_actor
 from flask_order_messages.services.canned import create_reply
 from flask_order_messages.services.deadlines import respond_by_from
 
@@ -281,6 +281,7 @@ def _play(script: Script, order: Order, actors: dict[str, Any]) -> None:
     for who in script.read_by:
         actor = actors[who] if who != "customer" else customer_actor(order.customer)
         services.mark_read(actor, [thread.id])
+    commit()  # the script's unit of work: then its mail and signals
 
 
 def _spread_times(order: Order, now: datetime) -> None:

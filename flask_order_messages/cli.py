@@ -17,11 +17,13 @@ cli_group = AppGroup("order-messages", help="Order messages: mail outbox and wor
 def send_mail(now: bool, retry_failed: bool) -> None:
     """Deliver pending mail from the outbox (run it from cron every minute)."""
     from . import mail
+    from .transactions import unit_of_work
 
-    if retry_failed:
-        click.echo(f"revived {mail.retry_failed()} failed mails")
-    waiting = 0 if now else mail.waiting_count()
-    report = mail.send_pending(include_not_due=now)
+    with unit_of_work():  # each mail's claim and outcome commit on their own, as they happen
+        if retry_failed:
+            click.echo(f"revived {mail.retry_failed()} failed mails")
+        waiting = 0 if now else mail.waiting_count()
+        report = mail.send_pending(include_not_due=now)
     counts = mail.status_counts()
     click.echo(
         f"sent {report.sent}, failed {report.failed}, left to another sender {report.skipped}; "
@@ -111,9 +113,11 @@ def expire_disputes(days: int | None, dry_run: bool) -> None:
         return
     from flask import current_app
 
+    from .transactions import unit_of_work
+
     # The mails link to the order pages: URLs need a request (SERVER_NAME makes them right).
-    with current_app.test_request_context("/"):
-        closed = expire_disputes(wait)
+    with current_app.test_request_context("/"), unit_of_work():
+        closed = expire_disputes(wait)  # each dispute's mail and signal follow the commit
     click.echo(f"Expired {len(closed)} dispute(s) quiet for {wait} days or more.")
     for dispute in closed:
         click.echo(f"  order {label(dispute)}")
@@ -154,8 +158,11 @@ def reset_read_floors() -> None:
     Run it after writing messages outside the extension in a transaction that stayed open
     for minutes, such as a bulk import: see services/floors.py."""
     from .services import floors
+    from .transactions import unit_of_work
 
-    click.echo(f"Reset {floors.reset_all()} read floor(s).")
+    with unit_of_work():
+        count = floors.reset_all()
+    click.echo(f"Reset {count} read floor(s).")
 
 
 @cli_group.command("reindex")
@@ -165,10 +172,11 @@ def reindex(batch_size: int) -> None:
     its staff search document, so that searching that number finds it.  Run it after changing
     the order_number hook, or after loading threads with SQL."""
     from .services import index_order_numbers
+    from .transactions import unit_of_work
 
-    click.echo(
-        f"Indexed the order numbers of {index_order_numbers(batch_size=batch_size)} thread(s)."
-    )
+    with unit_of_work():
+        count = index_order_numbers(batch_size=batch_size)
+    click.echo(f"Indexed the order numbers of {count} thread(s).")
 
 
 _LABELS = {"ok": ("ok", "green"), "warning": ("WARN", "yellow"), "error": ("ERROR", "red")}

@@ -29,6 +29,7 @@ from .hooks import thread_link
 from .models import CUSTOMER, KIND_NOTE, STAFF, rows_changed, utcnow
 from .state import current_order_messages as ext
 from .state import current_settings, unproxied
+from .transactions import MAIL_CLAIM, MAIL_OUTCOME, commit_early
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +260,7 @@ def _claim(outbox_id: int) -> bool:
         .values(status=SENDING, claimed_until=now + lease, attempts=box.attempts + 1)
         .execution_options(synchronize_session=False)
     )
-    ext.db.session.commit()
+    commit_early(MAIL_CLAIM)
     return rows_changed(result) == 1
 
 
@@ -346,7 +347,7 @@ def deliver_status(outbox_id: int) -> str:
             )
             .execution_options(synchronize_session=False)
         )
-        ext.db.session.commit()
+        commit_early(MAIL_OUTCOME)
         return FAILED
     ext.db.session.execute(
         sa.update(box)
@@ -354,7 +355,7 @@ def deliver_status(outbox_id: int) -> str:
         .values(status=SENT, sent_at=utcnow(), claimed_until=None, last_error=None)
         .execution_options(synchronize_session=False)
     )
-    ext.db.session.commit()
+    commit_early(MAIL_OUTCOME)
     return SENT
 
 
@@ -378,7 +379,8 @@ def due_ids(limit: int | None = None, *, after: int = 0) -> list[int]:
 
 
 def make_due_now() -> int:
-    """Make every pending mail due now, whatever its retry time.  Returns how many."""
+    """Make every pending mail due now, whatever its retry time.  Returns how many.  The
+    caller commits (the claims of :func:`send_pending` do)."""
     box = ext.models.MailOutbox
     result = ext.db.session.execute(
         sa.update(box)
@@ -386,13 +388,12 @@ def make_due_now() -> int:
         .values(next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    ext.db.session.commit()
     return rows_changed(result)
 
 
 def retry_failed() -> int:
     """Give mails marked failed a fresh set of attempts (after fixing the mail server).
-    Returns how many."""
+    Returns how many.  The caller commits."""
     box = ext.models.MailOutbox
     result = ext.db.session.execute(
         sa.update(box)
@@ -400,7 +401,6 @@ def retry_failed() -> int:
         .values(status=PENDING, attempts=0, next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    ext.db.session.commit()
     return rows_changed(result)
 
 

@@ -244,10 +244,10 @@ def _engine(ext: Any) -> Any:
 @contextmanager
 def _connected(ext: Any) -> Iterator[tuple[Config, Any]]:
     config = alembic_config(ext)
-    with _engine(ext).connect() as connection:
+    # Migrations run on a connection of their own, in one transaction that ends with the block.
+    with _engine(ext).begin() as connection:
         config.attributes["connection"] = connection
         yield config, connection
-        connection.commit()
 
 
 def _current(ext: Any, connection: Any) -> str | None:
@@ -316,10 +316,12 @@ def upgrade(revision: str = "head", *, sql: bool = False) -> None:
     if config.attributes.get(DOCUMENTS_FILLED):
         from .services.posting import index_order_numbers
 
-        index_order_numbers()
-        # Its last read (no threads left) opened a transaction: left open, it would hold a
-        # lock on the threads table that the next DDL waits for (a downgrade on PostgreSQL).
-        ext.db.session.commit()
+        from . import transactions
+
+        # Ended, not left open: its last read (no threads left) opened a transaction that
+        # would hold a lock on the threads table the next DDL waits for (PostgreSQL).
+        with transactions.unit_of_work():
+            index_order_numbers()
 
 
 def downgrade(revision: str = "-1", *, sql: bool = False) -> None:

@@ -13,18 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, has_request_context, render_template, request, url_for
+from flask import Flask, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from . import host_input, services
+from . import host_input, page_reads, services
 from .layouts import page_layout
 from .services import drafts
 from .services.attachments import format_size
 from .services.drafts import DRAFT_PARAM, Kept
 from .services.insight import format_duration
-from .services.thread_view import ThreadState, ThreadView, thread_state
+from .services.thread_view import ThreadView
 from .state import current_order_messages as ext
 from .state import current_settings
 
@@ -120,29 +120,12 @@ def render_panel(
             error=error,
             draft=draft,
             kept=kept if kept is not None and kept.field != "body" else None,
+            draft_key=kept.key if kept is not None else "",
             input_class=classes.input,
             button_class=classes.button,
             extras=panel_extras(view, side, here),
         )
     )
-
-
-#: Where the Messages section leaves (staff id, unread threads) for the bell of its page.
-UNREAD_THREADS_KEY = "flask_order_messages.unread_threads"
-
-
-def _read_in_this_request() -> dict[tuple[Any, ...], ThreadState]:
-    """Thread states the partials of this request have read, by (order, person, role): a
-    page's tab label and its thread share one read, in whichever order the page draws them.
-    Kept in the request's WSGI environ, not on ``g``: an app context can outlive a request
-    (tests push one around many)."""
-    states: dict[tuple[Any, ...], ThreadState]
-    states = request.environ.setdefault("flask_order_messages.thread_states", {})
-    return states
-
-
-def _state_key(order: Any, actor: Any) -> tuple[Any, ...]:
-    return (ext.order_key(order), actor.id, actor.role)
 
 
 def thread_panel(
@@ -152,36 +135,32 @@ def thread_panel(
     next: str | None = None,
     classes: PanelClasses | None = None,
 ) -> tuple[ThreadView, Markup]:
-    """The thread of ``order`` for ``actor`` and its partial; the thread is marked read for
-    them.  On a page opened with ``?om_draft=<key>`` (the redirect after a refused post) the
-    writer's text and error come back in the partial, once."""
-    known = _read_in_this_request()
-    key = _state_key(order, actor)
-    kept = drafts.take(order, actor, request.args.get(DRAFT_PARAM))
-    view = services.thread_view(order, actor, state=known.get(key))
-    known[key] = view.read_state()  # a tab label drawn after the thread counts nothing unread
+    """The thread of ``order`` for ``actor`` and its partial.  Only reads: the view that shows
+    the page marks the thread read first (:mod:`.page_reads`), and the "new messages" point
+    is where the viewer had read up to before that.  On a page opened with ``?om_draft=<key>``
+    (the redirect after a refused post) the writer's text and error come back in the
+    partial."""
+    kept = drafts.find(order, actor, request.args.get(DRAFT_PARAM))
+    view = services.thread_view(order, actor, state=page_reads.seen(order, actor).before)
     return view, render_panel(view, side, next, kept=kept, classes=classes)
 
 
-def render_and_mark(
+def render_panel_of(
     order: Any,
     actor: Any,
     side: str,
     next: str | None = None,
     classes: PanelClasses | None = None,
 ) -> Markup:
-    """The thread partial of ``order`` for ``actor``; the thread is marked read for them."""
+    """The thread partial of ``order`` for ``actor`` (see :func:`thread_panel`)."""
     return thread_panel(order, actor, side, next, classes)[1]
 
 
 def tab_unread_count(order: Any, actor: Any) -> int:
     """Unread messages on ``order`` for ``actor``, for a tab label: read once per request
-    (a thread drawn after the label reuses the read; one drawn before it marked all read)."""
-    known = _read_in_this_request()
-    key = _state_key(order, actor)
-    if key not in known:
-        known[key] = thread_state(order, actor)
-    return known[key].unread
+    (the thread drawn on the same page reuses the read), and 0 once the page's view marked
+    the thread read."""
+    return page_reads.seen(order, actor).unread
 
 
 def _owns(user: Any, order: Any) -> bool:
@@ -210,10 +189,8 @@ class PartialHelpers:
         if not ext.is_staff(user):
             return Markup("")
         actor = services.staff_actor(user)
-        # The Messages section counted them already (kept on the request, like the thread
-        # states above: an app context may outlive it).
-        known = request.environ.get(UNREAD_THREADS_KEY) if has_request_context() else None
-        unread = known[1] if known is not None and known[0] == actor.id else None
+        # The Messages section may have counted them already.
+        unread = page_reads.known_unread_threads(actor)
         counts = services.bell_counts(actor, unread_threads=unread)
         counts.setdefault("overdue_disputes", 0)  # counted with the others while deadlines are on
         return Markup(render_template("order_messages/_bell.html", counts=counts))
@@ -229,15 +206,16 @@ class PartialHelpers:
     def staff_panel(
         self, order: Any, next: str | None = None, *, input_class: str = "", button_class: str = ""
     ) -> Markup:
-        """The thread on an admin order page, with reply box and dispute actions.
-        Rendering it marks the thread read for this staff member.  ``input_class`` and
+        """The thread on an admin order page, with reply box and dispute actions.  Rendering
+        it changes nothing: the host's view marks the thread read first
+        (``mark_thread_read(order, "staff")``).  ``input_class`` and
         ``button_class`` are the host's CSS classes for its text boxes and file input, and
         for its buttons (``"form-control"``, ``"btn btn-primary"``)."""
         user = self._user()
         if not ext.is_staff(user) or not host_input.is_order(order):
             return Markup("")
         classes = PanelClasses(input_class, button_class)
-        return render_and_mark(order, services.staff_actor(user), "staff", next, classes)
+        return render_panel_of(order, services.staff_actor(user), "staff", next, classes)
 
     def customer_tab_label(self, order: Any) -> Markup:
         """``Messages`` with the customer's unread count, for their order page's tab."""
@@ -249,13 +227,14 @@ class PartialHelpers:
     def customer_panel(
         self, order: Any, next: str | None = None, *, input_class: str = "", button_class: str = ""
     ) -> Markup:
-        """The thread on the customer's order page.  Marks it read for the customer.
-        ``input_class`` and ``button_class`` as for :meth:`staff_panel`."""
+        """The thread on the customer's order page (the host's view marks it read first:
+        ``mark_thread_read(order, "customer")``).  ``input_class`` and ``button_class`` as
+        for :meth:`staff_panel`."""
         user = self._user()
         if not _owns(user, order):
             return Markup("")
         classes = PanelClasses(input_class, button_class)
-        return render_and_mark(order, services.customer_actor(user), "customer", next, classes)
+        return render_panel_of(order, services.customer_actor(user), "customer", next, classes)
 
     def orders_filter(
         self, selected: str = "all", name: str = "messages", *, select_class: str = ""

@@ -18,8 +18,9 @@ from typing import Any
 from flask import Flask, abort, render_template_string, request
 from flask_login import current_user
 
-from flask_order_messages import current_order_messages, services
+from flask_order_messages import current_order_messages, mark_thread_read
 
+from . import committing as services
 from .conftest import Order, db
 
 STAFF_ORDER = """{% extends order_messages.admin_layout %}
@@ -82,15 +83,17 @@ def add_host_pages(app: Flask) -> None:
         if not user.is_admin:
             abort(403)
         order = db.session.get(Order, order_id) or abort(404)
-        return render_template_string(
-            STAFF_ORDER, order=order, tab=request.args.get("tab", "details")
-        )
+        tab = request.args.get("tab", "details")
+        if tab == "messages":
+            mark_thread_read(order, "staff")  # the page shows the thread: read it now
+        return render_template_string(STAFF_ORDER, order=order, tab=tab)
 
     def customer_order(order_id: int) -> str:
         user = _user()
         order = db.session.get(Order, order_id)
         if order is None or order.customer_id != user.id:
             abort(404)
+        mark_thread_read(order, "customer")
         return render_template_string(CUSTOMER_ORDER, order=order)
 
     def customer_orders() -> str:

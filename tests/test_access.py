@@ -14,8 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from flask_order_messages import services
-
+from . import committing as services
 from .host_pages import P, add_attachment, attachment_id_for, db_state
 
 STAFF = "staff"

@@ -16,10 +16,11 @@ from flask import g
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from flask_order_messages import ConfigError, ValidationError, current_order_messages, services
+from flask_order_messages import ConfigError, ValidationError, current_order_messages
 from flask_order_messages.filetypes import clean_filename
 from flask_order_messages.tokens import make_guest_token
 
+from . import committing as services
 from .conftest import db, make_app, make_order
 from .host_pages import PNG, P, db_state, follow, textarea, words
 from .reconfigure import reconfigure
@@ -378,7 +379,9 @@ def test_a_failed_commit_leaves_no_message_no_rows_and_no_files(
     def broken_commit() -> None:
         raise sa.exc.OperationalError("COMMIT", {}, Exception("the database went away"))
 
-    monkeypatch.setattr(db.session, "commit", broken_commit)
+    # The commit that ends the post's unit of work fails (the Session's own, behind the
+    # scoped session).
+    monkeypatch.setattr(db.session(), "commit", broken_commit)
     with pytest.raises(sa.exc.OperationalError):
         services.post_message(
             order, as_customer, "With files", files=[("a.png", PNG), ("b.pdf", PDF)]

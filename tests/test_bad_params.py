@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from flask_order_messages import services
-
+from . import committing as services
 from .host_pages import P, db_state, follow, route_path, words
 from .test_access import classify, routes
 

@@ -8,9 +8,10 @@ import re
 
 import pytest
 
-from flask_order_messages import current_order_messages, services
+from flask_order_messages import current_order_messages
 from flask_order_messages.services import canned
 
+from . import committing as services
 from .conftest import db, make_order
 from .host_pages import (
     P,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flask_order_messages import services
-
+from . import committing as services
 from . import smtp_server
 
 smtp_running = smtp_server.smtp_running

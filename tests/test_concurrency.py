@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from flask_order_messages import DisputeError, services
+from flask_order_messages import DisputeError
 from flask_order_messages.extension import current_order_messages as ext
 from flask_order_messages.services import disputes as disputes_module
 from flask_order_messages.services import posting as posting_module
 
+from . import committing as services
 from .conftest import Order, User, db, make_order
 
 

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from flask_order_messages import ConfigError, ValidationError, services
+from flask_order_messages import ConfigError, ValidationError
 from flask_order_messages.config import DEFAULTS, PREFIX
 from flask_order_messages.extension import current_settings
 
+from . import committing as services
 from .conftest import User, db, make_app, make_order, order_messages
 
 

@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from flask_order_messages import services
-
+from . import committing as services
 from .host_pages import db_state, page, words
 
 

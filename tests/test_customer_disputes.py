@@ -7,8 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from flask_order_messages import services
-
+from . import committing as services
 from .host_pages import (
     P,
     backdate,

@@ -8,8 +8,9 @@ import logging
 import pytest
 import sqlalchemy as sa
 
-from flask_order_messages import customer_actor, services, staff_actor
+from flask_order_messages import customer_actor, staff_actor
 
+from . import committing as services
 from .hosts import Host, host
 
 

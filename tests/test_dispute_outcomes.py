@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from flask_order_messages import current_order_messages, services, signals
+from flask_order_messages import current_order_messages, signals
 from flask_order_messages.errors import DisputeError, ValidationError
 from flask_order_messages.models import utcnow
 from flask_order_messages.services import deadlines
 
+from . import committing as services
 from .conftest import db, make_order
 from .host_pages import (
     P,

@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from flask_order_messages import DisputeError, ValidationError, services, signals
+from flask_order_messages import DisputeError, ValidationError, signals
 from flask_order_messages.extension import current_order_messages as ext
 
+from . import committing as services
 from .conftest import db
 
 

@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from flask import current_app
 from jinja2 import DictLoader
 
-from flask_order_messages import customer_actor, schema, services, staff_actor
+from flask_order_messages import customer_actor, schema, staff_actor
 
+from . import committing as services
 from .hosts import define_host, make_host_app
 
 LAYOUTS = {

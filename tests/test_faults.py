@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from flask_order_messages import services
 from flask_order_messages.extension import current_order_messages as ext
 
+from . import committing as services
 from .conftest import db
 from .host_pages import P, db_state, page, words
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from flask_order_messages import MissingHookError, customer_actor, services, staff_actor
+from flask_order_messages import MissingHookError, customer_actor, staff_actor
 
+from . import committing as services
 from .hosts import Host, define_host, host, make_host_app
 
 

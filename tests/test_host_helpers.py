@@ -16,8 +16,7 @@ from flask_login import login_user
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flask_order_messages import services
-
+from . import committing as services
 from .conftest import Order, db, make_order
 from .host_pages import page
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from flask_order_messages import services
 from flask_order_messages.config import ConfigError
 from flask_order_messages.tokens import make_guest_token
 
+from . import committing as services
 from .host_pages import P, page, textarea, thread_section, words
 from .hosts import body_block_host, define_host, make_host_app
 

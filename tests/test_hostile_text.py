@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from flask_order_messages import services
 from flask_order_messages.templating import excerpt
 
+from . import committing as services
 from .conftest import db, make_order
 from .host_pages import P, follow, page, textarea, thread_section, words
 from .hostile_payloads import PAYLOADS, expected_text, stored_text

@@ -13,7 +13,7 @@ import pytest
 from flask import render_template
 from sqlalchemy import event
 
-from flask_order_messages import current_order_messages, services
+from flask_order_messages import current_order_messages
 from flask_order_messages.models import utcnow
 from flask_order_messages.services.insight import (
     DayCount,
@@ -22,6 +22,7 @@ from flask_order_messages.services.insight import (
     response_insight,
 )
 
+from . import committing as services
 from .conftest import User, db, make_order
 from .host_pages import P, words
 from .reconfigure import reconfigure

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from flask_order_messages import ValidationError, services
+from flask_order_messages import ValidationError
 
+from . import committing as services
 from .conftest import Order, db, make_order, text_of
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask_order_messages import services
-
+from . import committing as services
 from .conftest import make_order
 
 COUNTS = "/order-messages/api/counts"

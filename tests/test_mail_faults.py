@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from flask_order_messages import customer_actor, mail, services
+from flask_order_messages import customer_actor, mail
 from flask_order_messages.extension import current_order_messages as ext
 from flask_order_messages.models import utcnow
 
+from . import committing as services
 from . import smtp_server
 from .conftest import db, make_order
 from .smtp_server import add_user

@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from flask_order_messages import services, tokens
+from flask_order_messages import tokens
 from flask_order_messages.extension import current_order_messages as ext
 
+from . import committing as services
 from .conftest import db, make_order, text_of
 
 

@@ -7,9 +7,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from flask_order_messages import customer_actor, services, staff_actor
+from flask_order_messages import customer_actor, staff_actor
 from flask_order_messages.extension import current_order_messages as ext
 
+from . import committing as services
 from . import smtp_server
 from .conftest import db, make_order
 from .smtp_server import add_user

@@ -91,7 +91,7 @@ def test_posting_enqueues_and_a_burst_worker_delivers(
 
 
 def test_a_job_for_a_mail_cron_already_sent_does_nothing(app, smtp, order, staff, as_customer):
-    from flask_order_messages import services
+    from . import committing as services
 
     services.post_message(order, as_customer, "Sent by whoever comes first")
     assert mail.send_pending().sent == 1  # cron got there before the worker
@@ -103,7 +103,7 @@ def test_a_job_for_a_mail_cron_already_sent_does_nothing(app, smtp, order, staff
 def test_the_worker_retries_nothing_itself_but_records_the_failure(
     app, smtp, order, staff, as_customer
 ):
-    from flask_order_messages import services
+    from . import committing as services
 
     smtp.stop()
     services.post_message(order, as_customer, "Server down when the worker runs")

@@ -28,10 +28,10 @@ from flask_order_messages import (
     customer_actor,
     schema,
     search,
-    services,
     staff_actor,
 )
 
+from . import committing as services
 from .host_models import STAMPED_BASES, DeclaredStampedBase, reflected_shape
 from .hosts import Host, make_host_app
 

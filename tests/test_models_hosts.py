@@ -18,10 +18,10 @@ from flask_order_messages import (
     customer_actor,
     schema,
     search,
-    services,
     staff_actor,
 )
 
+from . import committing as services
 from .conftest import db as conftest_db
 from .host_models import STAMPED_BASES, StampedBase, our_tables, reflected_shape, table_shape
 from .hosts import Host, define_host, host, make_host_app

@@ -8,9 +8,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from flask_order_messages import current_order_messages, services
+from flask_order_messages import current_order_messages
 from flask_order_messages.tokens import make_guest_token
 
+from . import committing as services
 from .conftest import db
 from .host_pages import (
     P,

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from flask_order_messages import customer_actor, schema, services, staff_actor
+from flask_order_messages import customer_actor, schema, staff_actor
 
+from . import committing as services
 from .hosts import Host, host
 from .test_migrations import add_message_at, add_order, add_user, migrating_host
 

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from flask_order_messages import ValidationError, services, signals
+from flask_order_messages import ValidationError, signals
 from flask_order_messages.extension import current_order_messages as ext
 
+from . import committing as services
 from .conftest import db, make_order
 
 

@@ -13,8 +13,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from flask_order_messages import current_order_messages, search, services
+from flask_order_messages import current_order_messages, search
 
+from . import committing as services
 from .conftest import Order, User, db
 from .host_pages import P
 from .shop import add_people, logged_in, shop_app
@@ -260,6 +261,9 @@ def test_customer_order_page_and_order_list(app, staff, staff2, browser):
     few, many, single = customers(3)
     add_threads(5, [few], staff)
     add_threads(200, [many], staff)
+    # Every customer also has an answer waiting on another order: once the page has marked
+    # its own thread read, the header links to that one, for each of them alike.
+    add_threads(1, [single], staff)
     short = long_thread(few, staff, staff2, 5)
     long = long_thread(many, staff, staff2, 200)
     one = one_message_thread(single, staff, "staff")

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from flask_order_messages import ConfigError, services
+from flask_order_messages import ConfigError
 from flask_order_messages.config import PREFIX
 
+from . import committing as services
 from .conftest import Browser, User, db, make_app, make_order, order_messages
 from .host_pages import P, db_state, page, textarea, words
 

@@ -14,10 +14,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import g
 
-from flask_order_messages import services
 from flask_order_messages.extension import current_order_messages as ext
-from flask_order_messages.services import floors, reading
+from flask_order_messages.services import floors
 
+from . import committing as services
 from .conftest import User, db, make_order
 from .host_pages import P
 from .test_concurrency import run_together
@@ -143,7 +143,7 @@ def test_mark_unread_and_a_refresh_at_once(app, staff, customer, monkeypatch):
     staff_id = staff.id
 
     holding, released = threading.Event(), threading.Event()
-    real_commit = reading.commit_keeping_loaded
+    real_commit = services.commit  # the commit that ends mark_unread's unit of work
 
     def slow_commit() -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -151,7 +151,7 @@ def test_mark_unread_and_a_refresh_at_once(app, staff, customer, monkeypatch):
             released.wait(timeout=1.0)
         real_commit()
 
-    monkeypatch.setattr(reading, "commit_keeping_loaded", slow_commit)
+    monkeypatch.setattr(services, "commit", slow_commit)
 
     def mark_unread() -> None:
         services.mark_unread(services.staff_actor(db.session.get(User, staff_id)), [thread_id])

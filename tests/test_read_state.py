@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from flask_order_messages import services, signals
+from flask_order_messages import signals
 from flask_order_messages.extension import current_order_messages as ext
 from flask_order_messages.services.reading import advance_pointer
 
+from . import committing as services
 from .conftest import db, make_order
 
 

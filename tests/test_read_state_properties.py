@@ -27,10 +27,10 @@ from flask import g
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flask_order_messages import services
 from flask_order_messages.extension import current_order_messages as ext
 from flask_order_messages.services import floors
 
+from . import committing as services
 from .conftest import User, db, make_order
 
 PEOPLE = ("customer", "staff_a", "staff_b")

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from flask_order_messages import current_order_messages, services
+from flask_order_messages import current_order_messages
 from flask_order_messages.models import utcnow
 
+from . import committing as services
 from .conftest import Browser, db
 from .host_pages import PNG, P, entry_bodies, follow, page, textarea, thread_section, words
 from .hosts import host
@@ -33,7 +34,9 @@ def staff_post(browser, order, body, **extra):
     return browser.post(f"{P}/admin/orders/{order.id}/messages", data)
 
 
-def test_staff_too_long_reply_comes_back_in_the_host_tab_once(order, as_customer, staff, browser):
+def test_staff_too_long_reply_comes_back_in_the_host_tab_until_sent(
+    order, as_customer, staff, browser
+):
     services.post_message(order, as_customer, "Hi")
     browser.login(staff)
     response = staff_post(browser, order, TOO_LONG)
@@ -46,10 +49,17 @@ def test_staff_too_long_reply_comes_back_in_the_host_tab_once(order, as_customer
     assert 'aria-invalid="true"' in panel
     # The form on that page goes back to the tab, without the draft marker.
     assert 'name="next" value="/admin/orders/1?tab=messages"' in panel
-    assert drafts() == []
-    # Shown once: the same address again has an empty box and no error.
+    # Showing it changed nothing (a GET never writes): a reload gives the text back again.
+    assert drafts() == [(staff.id, "body")]
     again = thread_section(page(browser.get(response.headers["Location"])))
-    assert TOO_LONG_ERROR not in words(again) and textarea(again) == ""
+    assert textarea(again) == TOO_LONG
+    # The next reply from that form goes through, and the draft is gone with it.
+    key = re.search(r'name="om_draft" value="([^"]+)"', again)
+    assert key is not None
+    follow(browser, staff_post(browser, order, "Shorter now.", om_draft=key.group(1)))
+    assert drafts() == []
+    after = thread_section(page(browser.get(response.headers["Location"])))
+    assert TOO_LONG_ERROR not in words(after) and textarea(after) == ""
 
 
 def test_a_post_that_goes_through_after_a_refusal_shows_no_stale_error(

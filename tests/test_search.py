@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from flask_order_messages import search, services
+from flask_order_messages import search
 
+from . import committing as services
 from .conftest import Order, User, db, make_order
 
 # Thread key -> (owner, [(who, body)]): "c" the owner writes, "s" staff write, "n" a staff-only

@@ -17,8 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from flask_order_messages import services
-
+from . import committing as services
 from .host_pages import PNG, db_state, route_path
 from .test_access import FORM, call, routes
 

@@ -1,5 +1,4 @@
-from flask_order_messages import services
-
+from . import committing as services
 from .conftest import text_of
 
 

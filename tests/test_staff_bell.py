@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flask_order_messages import services
-
+from . import committing as services
 from .conftest import make_order
 from .host_pages import P, link_to, page, rows, words
 

@@ -7,9 +7,10 @@ from datetime import datetime
 
 import pytest
 
-from flask_order_messages import current_order_messages, services
+from flask_order_messages import current_order_messages
 from flask_order_messages.services import deadlines
 
+from . import committing as services
 from .conftest import db
 from .host_pages import (
     P,

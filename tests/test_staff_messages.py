@@ -6,8 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from flask_order_messages import services
-
+from . import committing as services
 from .conftest import make_order
 from .host_pages import P, backdate, link_to, links, page, rows, words
 

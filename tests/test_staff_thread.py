@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from flask_order_messages import services
-
+from . import committing as services
 from .conftest import User, db, make_order
 from .host_pages import (
     P,

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from flask import render_template_string
 
-from flask_order_messages import services
-
+from . import committing as services
 from .conftest import Browser, Order, User, db, make_app
 from .host_pages import P, entry_bodies, page, words
 

@@ -7,8 +7,7 @@ import re
 
 import pytest
 
-from flask_order_messages import services
-
+from . import committing as services
 from .conftest import db
 from .host_pages import P, entry_bodies, follow, page, thread_section, words
 

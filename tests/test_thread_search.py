@@ -15,9 +15,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from flask_order_messages import schema, search, services
+from flask_order_messages import schema, search
 from flask_order_messages.extension import current_order_messages as ext
 
+from . import committing as services
 from .conftest import db, make_order
 from .test_concurrency import run_together
 from .test_migrations import add_message_at, add_order, add_user, migrating_host

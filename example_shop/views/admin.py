@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from flask_order_messages import services, staff_actor
+from flask_order_messages import mark_thread_read, services, staff_actor
 
 from ..auth import login_manager
 from ..messaging import order_messages
@@ -66,6 +66,7 @@ def order(order_id: int) -> str:
     order = db.session.get(Order, order_id) or abort(404)
     tab = current_tab(request.args.get("tab"))
     if tab == "messages":
+        mark_thread_read(order, "staff")  # the tab shows the thread: read it, before rendering
         panel = om().staff_panel(order)
         return render_template("shop/admin/order.html", order=order, tab=tab, panel=panel)
     # The details tab: the customer (loaded with the order) and how many orders they have.

@@ -6,6 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from flask_order_messages import mark_thread_read
+
 from ..models import Order, Product, db
 from . import current_tab, om
 
@@ -56,5 +58,8 @@ def order(order_id: int) -> str:
     if order is None or order.customer_id != current_user.id:
         abort(404)
     tab = current_tab(request.args.get("tab"))
-    panel = om().customer_panel(order) if tab == "messages" else None
+    panel = None
+    if tab == "messages":
+        mark_thread_read(order, "customer")  # the tab shows the thread: read it first
+        panel = om().customer_panel(order)
     return render_template("shop/order.html", order=order, tab=tab, panel=panel)

@@ -91,9 +91,9 @@ def _clash_message(title: str) -> str:
     return f"There is already a canned reply called “{title}”. Please choose another title."
 
 
-def _commit(title: str) -> None:
+def _flush(title: str) -> None:
     try:
-        session().commit()
+        session().flush()
     except IntegrityError:
         # Two people saved the same title at once: the unique key refused the second.
         session().rollback()
@@ -106,7 +106,7 @@ def create_reply(actor: Actor, title: Any, body: Any) -> CannedReply:
     text_title, text_body = _clean(title, body)
     reply = _model()(title=text_title, body=text_body, created_by_id=actor.id)
     session().add(reply)
-    _commit(text_title)
+    _flush(text_title)
     return reply
 
 
@@ -114,14 +114,14 @@ def update_reply(reply: CannedReply, title: Any, body: Any) -> CannedReply:
     """Change a canned reply's title and text (checked as in :func:`create_reply`)."""
     text_title, text_body = _clean(title, body, keep_id=reply.id)
     reply.title, reply.body = text_title, text_body
-    _commit(text_title)
+    _flush(text_title)
     return reply
 
 
 def delete_reply(reply: CannedReply) -> None:
     """Delete a canned reply.  Replies already sent with its text are not touched."""
     session().delete(reply)
-    session().commit()
+    session().flush()
 
 
 def placeholder_values(order: Any, actor: Actor) -> dict[str, str]:

@@ -84,18 +84,6 @@ def session() -> scoped_session[Session]:
     return ext.db.session
 
 
-def commit_keeping_loaded() -> None:
-    """Commit without expiring loaded rows.  Moving a pointer changes no loaded object, and a
-    page that marks a thread read while rendering it would otherwise reload every message
-    one query at a time."""
-    db = session()()  # the Session itself, behind the scoped_session
-    expire, db.expire_on_commit = db.expire_on_commit, False
-    try:
-        db.commit()
-    finally:
-        db.expire_on_commit = expire
-
-
 def database() -> Dialect:
     """What the database of our tables does its own way (upserts, time arithmetic...)."""
     return dialects.of(session().get_bind(mapper=sa.inspect(ext.models.Message)))

@@ -125,8 +125,9 @@ def expirable_disputes(days: int | None = None, now: datetime | None = None) -> 
 
 def expire_disputes(days: int | None = None, *, now: datetime | None = None) -> list[Dispute]:
     """Close every open dispute whose thread has been quiet for ``days`` days with the outcome
-    "expired", each as its own step (event in the thread, mail to the customer, signal).
-    Returns the disputes it closed.  A dispute someone closed meanwhile is skipped."""
+    "expired", each with its event in the thread; once the caller commits, a mail to the
+    customer and a signal for each.  Returns the disputes it closed.  A dispute someone
+    closed meanwhile is skipped."""
     from ..errors import DisputeError
     from .disputes import close_dispute
 
@@ -148,5 +149,5 @@ def expire_disputes(days: int | None = None, *, now: datetime | None = None) -> 
                 )
             )
         except DisputeError:
-            session().rollback()
+            continue  # someone closed it meanwhile: nothing was written
     return closed

@@ -21,6 +21,7 @@ from ..models import (
 )
 from ..state import current_order_messages as ext
 from ..state import current_settings, unproxied
+from ..transactions import after_commit
 from .common import Actor, clean_reason, clean_text, session
 from .deadlines import respond_by_from
 from .posting import add_entry, get_or_create_thread, get_thread, lock_thread
@@ -57,7 +58,7 @@ def _insert_open_dispute(
     event_name: str,
     reopened_from_id: int | None = None,
 ) -> tuple[Dispute, list[int]]:
-    """Insert an open dispute with its event and mail, committed all together or not at all
+    """Insert an open dispute with its event and mail, flushed all together or not at all
     (the caller holds the thread's lock).  The unique open index turns a second open dispute
     (two people at once) into a :class:`DisputeError`."""
     now = utcnow()
@@ -77,7 +78,7 @@ def _insert_open_dispute(
         db.flush()
         event = add_entry(thread, actor, body, kind=KIND_EVENT, event=event_name, locked=True)
         outbox_ids = mail.queue_for_entry(event, order, actor)
-        db.commit()
+        db.flush()
     except IntegrityError:
         db.rollback()
         raise DisputeError("A dispute is already open on this order.") from None
@@ -102,14 +103,13 @@ def open_dispute(order: Any, actor: Actor, reason: Any) -> Dispute:
     dispute, outbox_ids = _insert_open_dispute(
         order, thread, actor, reason=text, body=text, event_name=EVENT_DISPUTE_OPENED
     )
-    mail.dispatch(outbox_ids)
-    signals.dispute_opened.send(
-        unproxied(current_app),
-        dispute=dispute,
-        thread=thread,
-        order=order,
-        actor=actor,
-    )
+    app = unproxied(current_app)
+
+    def opened() -> None:
+        mail.dispatch(outbox_ids)
+        signals.dispute_opened.send(app, dispute=dispute, thread=thread, order=order, actor=actor)
+
+    after_commit(opened)
     return dispute
 
 
@@ -151,8 +151,7 @@ def close_dispute(
         )
         .execution_options(synchronize_session=False)
     )
-    if rows_changed(result) != 1:
-        db.rollback()
+    if rows_changed(result) != 1:  # nothing was written
         raise DisputeError("This dispute was closed already.")
     thread = get_thread(order)
     assert thread is not None  # the dispute found above is in it
@@ -160,19 +159,18 @@ def close_dispute(
     try:
         event = add_entry(thread, actor, body, kind=KIND_EVENT, event=EVENT_DISPUTE_CLOSED)
         outbox_ids = mail.queue_for_entry(event, order, actor)
-        db.commit()
+        db.flush()
     except Exception:
         db.rollback()  # nothing half-closed (see post_message)
         raise
     db.refresh(dispute)
-    mail.dispatch(outbox_ids)
-    signals.dispute_closed.send(
-        unproxied(current_app),
-        dispute=dispute,
-        thread=thread,
-        order=order,
-        actor=actor,
-    )
+    app = unproxied(current_app)
+
+    def closed() -> None:
+        mail.dispatch(outbox_ids)
+        signals.dispute_closed.send(app, dispute=dispute, thread=thread, order=order, actor=actor)
+
+    after_commit(closed)
     return dispute
 
 
@@ -267,13 +265,13 @@ def reopen_dispute(order: Any, actor: Actor, note: Any = None) -> Dispute:
         event_name=EVENT_DISPUTE_REOPENED,
         reopened_from_id=previous.id,
     )
-    mail.dispatch(outbox_ids)
-    signals.dispute_reopened.send(
-        unproxied(current_app),
-        dispute=dispute,
-        previous=previous,
-        thread=thread,
-        order=order,
-        actor=actor,
-    )
+    app = unproxied(current_app)
+
+    def reopened() -> None:
+        mail.dispatch(outbox_ids)
+        signals.dispute_reopened.send(
+            app, dispute=dispute, previous=previous, thread=thread, order=order, actor=actor
+        )
+
+    after_commit(reopened)
     return dispute

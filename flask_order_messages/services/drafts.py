@@ -3,9 +3,13 @@
 A reply (or a dispute reason, or a note) posted from the thread panel and refused (empty, too
 long, a bad file...) is kept here with its error, and the browser is redirected to the page
 the panel was on with ``?om_draft=<key>``; the panel there gives the text and the error back
-beside the field, once.  This works without JavaScript.  The text can be longer than a cookie
+beside the field.  This works without JavaScript.  The text can be longer than a cookie
 session holds, so only the random key travels; the row is shown to its writer alone (same
 user, same role, same order) and lives :data:`MAX_AGE` at most.
+
+Showing a draft changes nothing (a GET never writes): the panel's forms carry its key back,
+and the writer's next successful post on that order deletes it (:func:`forget`); expired
+drafts go with the next refused post of anyone (:func:`keep`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import sqlalchemy as sa
 
 from ..models import utcnow
 from ..state import current_order_messages as ext
-from .common import Actor, commit_keeping_loaded, session
+from .common import Actor, session
 
 #: The query parameter that carries a draft's key.
 DRAFT_PARAM = "om_draft"
@@ -35,17 +39,19 @@ FIELDS = ("body", "reason", "close_note", "reopen_note")
 
 @dataclass(frozen=True)
 class Kept:
-    """A refused post as the panel gives it back: which field, the text, the error."""
+    """A refused post as the panel gives it back: which field, the text, the error, and its
+    key (which the panel's forms send back, so that a successful post deletes it)."""
 
     field: str
     text: str
     error: str
+    key: str = ""
 
 
 def keep(order: Any, actor: Actor, field: str, text: str, error: str) -> str:
-    """Store a refused post of ``actor`` on ``order`` and return its key.  Commits (the
-    redirect that carries the key must find the row).  Drops the writer's earlier drafts on
-    this order and everyone's expired ones."""
+    """Store a refused post of ``actor`` on ``order`` and return its key (the view commits
+    before its redirect carries the key).  Drops the writer's earlier drafts on this order
+    and everyone's expired ones."""
     if field not in FIELDS:
         raise ValueError(f"unknown draft field {field!r}")
     model = ext.models.Draft
@@ -77,32 +83,49 @@ def keep(order: Any, actor: Actor, field: str, text: str, error: str) -> str:
             created_at=now,
         )
     )
-    commit_keeping_loaded()
+    db.flush()
     return key
 
 
-def take(order: Any, actor: Actor, key: str | None) -> Kept | None:
+def find(order: Any, actor: Actor, key: str | None) -> Kept | None:
     """The draft ``key`` if ``actor`` wrote it on ``order`` (same user, same role) and it
-    has not expired; it is deleted, so it shows once.  None otherwise, and a draft someone
-    else asks for stays for its writer."""
+    has not expired; None otherwise, and a draft someone else asks for stays for its writer.
+    Only reads: the draft stays until its writer's next successful post (:func:`forget`)."""
     if not key or len(key) > 64:
         return None
     model = ext.models.Draft
-    db = session()
-    row = db.execute(
-        sa.select(model.id, model.field, model.body, model.error).where(
+    row = (
+        session()
+        .execute(
+            sa.select(model.field, model.body, model.error).where(
+                model.key == key,
+                model.user_id == actor.id,
+                model.role == actor.role,
+                model.order_id == ext.order_key(order),
+                model.created_at >= utcnow() - MAX_AGE,
+            )
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    return Kept(field=row.field, text=row.body, error=row.error, key=key)
+
+
+def forget(order: Any, actor: Actor, key: str | None) -> None:
+    """After ``actor``'s successful post on ``order``: delete the draft ``key`` (sent back
+    by the form that showed it) if it is theirs.  Nothing to do for a form without one."""
+    if not key or len(key) > 64:
+        return
+    model = ext.models.Draft
+    session().execute(
+        sa.delete(model).where(
             model.key == key,
             model.user_id == actor.id,
             model.role == actor.role,
             model.order_id == ext.order_key(order),
-            model.created_at >= utcnow() - MAX_AGE,
         )
-    ).first()
-    if row is None:
-        return None
-    db.execute(sa.delete(model).where(model.id == row.id))
-    commit_keeping_loaded()  # in its own short transaction, as marking a thread read is
-    return Kept(field=row.field, text=row.body, error=row.error)
+    )
 
 
 def with_draft(url: str, key: str) -> str:

@@ -44,9 +44,9 @@ from flask import g
 from ..models import rows_changed, utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings
+from ..transactions import read_state
 from .common import (
     Actor,
-    commit_keeping_loaded,
     database,
     pointer_join,
     session,
@@ -148,11 +148,17 @@ def _horizon() -> int:
 
 def refresh(actor: Actor) -> None:
     """Raise the staff member's floor to the horizon, listing the unread threads it passes,
-    and drop listed threads they have read since.  Runs in a transaction of its own and
-    commits (so call it where nothing else is pending: the views that count do)."""
+    and drop listed threads they have read since.  Runs in a short transaction of its own
+    (a fresh one: see the module doc), so call it where nothing else is pending: the views
+    that count do, before they count."""
+    with read_state("read floor"):
+        floor = _raise_floor(actor)
+    _remember(actor, floor)
+
+
+def _raise_floor(actor: Actor) -> int:
     models = ext.models
     f, listed, t = models.ReadFloor, models.ReadFloorThread, models.Thread
-    commit_keeping_loaded()  # a fresh transaction: see the module doc
     _lock(actor)
     floor = session().execute(sa.select(f.floor_id).where(f.user_id == actor.id)).scalar_one()
     horizon = _horizon()
@@ -179,8 +185,7 @@ def refresh(actor: Actor) -> None:
         .where(f.user_id == actor.id)
         .values(floor_id=max(floor, horizon), updated_at=utcnow())
     )
-    commit_keeping_loaded()
-    _remember(actor, max(floor, horizon))
+    return max(floor, horizon)
 
 
 def refresh_if_stale(actor: Actor) -> None:
@@ -199,11 +204,10 @@ def refresh_if_stale(actor: Actor) -> None:
 
 def reset_all() -> int:
     """Lower every floor to 0, keeping the lists (see the module doc); returns how many.
-    Commits."""
+    The caller commits."""
     f = ext.models.ReadFloor
     count = session().execute(
         sa.update(f).values(floor_id=0, updated_at=utcnow() - refresh_after())
     )
-    session().commit()
     g.pop("order_messages_floors", None)
     return rows_changed(count)

@@ -15,6 +15,14 @@ from ..model_types import Message, Thread
 from ..models import KIND_MESSAGE, KIND_NOTE, utcnow
 from ..state import current_order_messages as ext
 from ..state import unproxied
+from ..transactions import (
+    BATCH,
+    FIRST_MESSAGE,
+    after_commit,
+    commit_early,
+    has_pending_writes,
+    if_not_saved,
+)
 from . import attachments
 from .common import Actor, clean_body, session
 from .reading import advance_pointer
@@ -34,25 +42,33 @@ def get_or_create_thread(order: Any, *, lock: bool = False) -> Thread:
     """The thread of ``order``, created if needed; ``lock=True`` returns it locked for the
     rest of the transaction (see :func:`lock_thread`).
 
-    The unique key on ``order_id`` decides a race between two first messages: the loser's
-    insert fails, it rolls back and reads the winner's thread.
+    A new thread is committed at once, on its own (see ``FIRST_MESSAGE`` in
+    :mod:`..transactions`): the unique key on ``order_id`` decides a race between two first
+    messages, the loser's insert fails, it rolls back and reads the winner's thread.  When
+    the caller's unit of work holds writes of its own, they are not ours to commit: the
+    thread is only flushed, and the unique key decides a race at the caller's commit.
     """
     thread = get_thread(order, lock=lock)
     if thread is not None:
         return thread
     db = session()
+    if has_pending_writes():
+        thread = ext.models.Thread(order_id=ext.order_key(order), message_count=0)
+        db.add(thread)
+        db.flush()
+        index_order_number(thread.id, order)
+        return thread
     if lock:
         # On MariaDB a locking read that found nothing holds a gap lock, and two first
         # messages holding one each would deadlock on their inserts: end that transaction
-        # first.  A commit, not a rollback: whatever the caller had pending is kept, as the
-        # thread's own commit below would keep it anyway.
-        db.commit()
+        # first (it only read).
+        commit_early(FIRST_MESSAGE)
     thread = ext.models.Thread(order_id=ext.order_key(order), message_count=0)
     db.add(thread)
     try:
         db.flush()
         index_order_number(thread.id, order)
-        db.commit()
+        commit_early(FIRST_MESSAGE)
     except IntegrityError:
         db.rollback()
     except BaseException:
@@ -75,10 +91,11 @@ def index_order_number(thread_id: Any, order: Any) -> None:
 
 def index_order_numbers(*, batch_size: int = 500) -> int:
     """Write every thread's order number into its staff search document (see
-    :func:`index_order_number`), committing every ``batch_size`` threads; returns how many
-    threads it looked at.  Idempotent.  For threads made before the numbers were indexed (the
-    migration that fills the documents runs it), threads written by a bulk loader, and after
-    the host's ``order_number`` hook changes (old numbers' words stay findable too)."""
+    :func:`index_order_number`), committing every ``batch_size`` threads (``BATCH`` in
+    :mod:`..transactions`); returns how many threads it looked at.  Idempotent.  For threads
+    made before the numbers were indexed (the migration that fills the documents runs it),
+    threads written by a bulk loader, and after the host's ``order_number`` hook changes (old
+    numbers' words stay findable too)."""
     t = ext.models.Thread
     pk = getattr(ext.order_model, ext.order_pk.key)
     db = session()
@@ -96,7 +113,7 @@ def index_order_numbers(*, batch_size: int = 500) -> int:
         for thread_id, order_id in threads:
             if order_id in orders:
                 index_order_number(thread_id, orders[order_id])
-        db.commit()
+        commit_early(BATCH)
         done += len(threads)
         after = threads[-1][0]
 
@@ -167,7 +184,8 @@ def add_entry(
 def post_message(
     order: Any, actor: Actor, body: Any, *, note: bool = False, files: Iterable[Any] = ()
 ) -> Message:
-    """Post ``body`` on ``order``'s thread as ``actor`` and return the committed message.
+    """Post ``body`` on ``order``'s thread as ``actor`` and return the message, flushed: the
+    caller's commit saves it (see :mod:`..transactions`).
 
     Staff may start a thread on any order; customers only on their own (the views check).
     ``note=True`` makes a staff-only note.  The body is checked first: an empty or too long
@@ -175,8 +193,8 @@ def post_message(
     ``files`` are attachments (werkzeug ``FileStorage`` objects or ``(name, bytes)`` pairs),
     all checked before anything is written (see :mod:`.attachments`); a message always needs
     some text, files alone are refused.  Mail to the other side is written to the outbox in
-    the same transaction and delivered after the commit; a mail failure never loses the
-    message.
+    the same transaction and delivered after the commit, then ``message-posted`` is sent; a
+    mail failure never loses the message.
     """
     files = list(files)
     try:
@@ -197,7 +215,7 @@ def post_message(
         message = add_entry(thread, actor, text, kind=kind, locked=True)
         stored = attachments.store(message, uploads)
         outbox_ids = mail.queue_for_entry(message, order, actor)
-        session().commit()
+        session().flush()
     except BaseException:
         # Nothing half-saved: if queueing fails (a missing hook, a template error), no
         # message without its mail stays in the session for a later commit to pick up;
@@ -205,15 +223,16 @@ def post_message(
         session().rollback()
         attachments.discard(stored)
         raise
-    # The UPDATE moved the thread's columns behind the session's back: read them again on
-    # their next use (a commit that keeps loaded rows would not have expired them).
-    session().expire(thread)
-    mail.dispatch(outbox_ids)
-    signals.message_posted.send(
-        unproxied(current_app),
-        message=message,
-        thread=thread,
-        order=order,
-        actor=actor,
-    )
+    if stored:
+        if_not_saved(lambda: attachments.discard(stored))  # files whose rows never got saved
+    app = unproxied(current_app)
+
+    def posted() -> None:
+        # The UPDATE moved the thread's columns behind the session's back: read them again
+        # on their next use (a commit that keeps loaded rows would not have expired them).
+        session().expire(thread)
+        mail.dispatch(outbox_ids)
+        signals.message_posted.send(app, message=message, thread=thread, order=order, actor=actor)
+
+    after_commit(posted)
     return message

@@ -12,10 +12,10 @@ from .. import signals
 from ..models import utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings, unproxied
+from ..transactions import after_commit
 from . import floors
 from .common import (
     Actor,
-    commit_keeping_loaded,
     customer_scope,
     database,
     pointer_join,
@@ -73,7 +73,7 @@ def _threads_in_scope(actor: Actor, thread_ids: Iterable[int] | None) -> Any:
 def mark_read(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
     """Mark threads read for ``actor``: the given ids, or every thread they can see.
 
-    Commits.  Sends ``thread-read``.
+    Sends ``thread-read`` once the caller commits.
     """
     ids = None if thread_ids is None else list(thread_ids)
     if ids == []:
@@ -83,14 +83,14 @@ def mark_read(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
         _user_literal(actor), t.id, t.last_message_id, sa.literal(utcnow(), type_=sa.DateTime)
     ).where(_threads_in_scope(actor, ids))
     _upsert(actor, source, monotonic=True)
-    commit_keeping_loaded()
     _send_read(actor, ids, read=True)
 
 
 def mark_unread(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
     """Mark threads unread for ``actor``: the newest message someone else wrote becomes
     unread again.  Your own messages are never touched: a thread holding only your own
-    messages stays as it is.  Commits.  Sends ``thread-read`` with ``read=False``."""
+    messages stays as it is.  Sends ``thread-read`` with ``read=False`` once the caller
+    commits."""
     ids = None if thread_ids is None else list(thread_ids)
     if ids == []:
         return
@@ -111,17 +111,12 @@ def mark_unread(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
     ).where(_threads_in_scope(actor, ids), newest_other.is_not(None))
     floors.list_marked_unread(actor, ids)
     _upsert(actor, source, monotonic=False)
-    commit_keeping_loaded()
     _send_read(actor, ids, read=False)
 
 
 def _send_read(actor: Actor, ids: list[int] | None, *, read: bool) -> None:
-    signals.thread_read.send(
-        unproxied(current_app),
-        user_id=actor.id,
-        thread_ids=ids,
-        read=read,
-    )
+    app = unproxied(current_app)
+    after_commit(lambda: signals.thread_read.send(app, user_id=actor.id, thread_ids=ids, read=read))
 
 
 def last_read_id(actor: Actor, thread_id: int) -> int:
@@ -220,7 +215,8 @@ def bell_counts(
 
     ``unread_threads``, when given, was already counted in the same request and is not
     counted again.  ``refresh=True`` first raises a stale read floor (see :mod:`.floors`),
-    which commits: pass it only where nothing else is pending (the JSON endpoint does)."""
+    in its own short transaction: pass it only where nothing else is pending (the JSON
+    endpoint does)."""
     if refresh:
         floors.refresh_if_stale(actor)
     d = ext.models.Dispute

@@ -19,7 +19,6 @@ from .common import (
     unread_message_condition,
     visible_to,
 )
-from .reading import mark_read
 
 
 @dataclass(frozen=True)
@@ -65,11 +64,6 @@ class ThreadView:
         if start - head < 2:
             return entries, [], []
         return entries[:head], entries[head:start], entries[start:]
-
-    def read_state(self) -> ThreadState:
-        """The thread's state for this person once the view has marked it read."""
-        last = self.entries[-1].id if self.entries else 0
-        return ThreadState(self.thread, last, 0, self.disputes)
 
 
 def _names(user_ids: set[Any]) -> dict[Any, str]:
@@ -129,13 +123,11 @@ def _entries(thread: Thread, actor: Actor) -> tuple[list[Message], dict[Any, str
     return [entry for entry, _ in rows], names
 
 
-def thread_view(
-    order: Any, actor: Actor, *, mark: bool = True, state: ThreadState | None = None
-) -> ThreadView:
+def thread_view(order: Any, actor: Actor, *, state: ThreadState | None = None) -> ThreadView:
     """The thread of ``order`` as ``actor`` sees it, oldest first, with the "new messages"
-    point computed from their pointer; then (``mark=True``) the thread is marked read.
-    ``state`` is the thread's :func:`thread_state` when the caller read it already in this
-    request (a tab label drawn before the thread)."""
+    point computed from their pointer.  Only reads: the page that shows it marks it read
+    (see :mod:`..page_reads`).  ``state`` is the thread's :func:`thread_state` when the
+    caller read it already in this request (before marking the thread read)."""
     if state is None:
         state = thread_state(order, actor)
     thread = state.thread
@@ -163,8 +155,6 @@ def thread_view(
         actor=actor,
         names=names,
     )
-    if mark and unread_ids:
-        mark_read(actor, [thread.id])
     return view
 
 

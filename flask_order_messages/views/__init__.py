@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request
+from flask.typing import RouteCallable
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -19,6 +20,7 @@ from ..errors import OrderMessagesError
 from ..layouts import host_blueprint_context, page_layout, side_of_endpoint
 from ..state import current_order_messages, current_settings
 from ..templating import safe_next
+from ..transactions import committed
 
 log = logging.getLogger("flask_order_messages")
 
@@ -168,11 +170,28 @@ def _database_down(exc: Exception) -> Any:
     return page, 503, headers
 
 
+class _UnitOfWorkBlueprint(Blueprint):
+    """A blueprint whose every view ends its request's unit of work: a POST is committed
+    once, after its view returned (see :func:`..transactions.committed`); a GET commits
+    nothing."""
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: RouteCallable | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        view = committed(view_func) if view_func is not None else None
+        super().add_url_rule(rule, endpoint, view, provide_automatic_options, **options)
+
+
 def build_blueprint() -> Blueprint:
     """A fresh blueprint (one per app, so several apps can hold the extension)."""
     from . import api, canned, customer, files, guest, insight, reopen, staff
 
-    bp = Blueprint(
+    bp = _UnitOfWorkBlueprint(
         "order_messages",
         __name__,
         template_folder=str(_PACKAGE / "templates"),

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from .. import services
 from ..models import KIND_NOTE
+from ..page_reads import mark_read_now
 from ..panel_extras import event_text
 from ..state import current_order_messages as ext
 from ..templating import format_date, message_html
@@ -62,10 +63,10 @@ def _entries(order: Any, actor: services.Actor) -> Response:
         after = int(request.args.get("after", "0"))
     except ValueError:
         _fail(400, "'after' must be a message id (a whole number).")
-    view = services.thread_view(order, actor, mark=False)
+    view = services.thread_view(order, actor)
     fresh = [e for e in view.entries if e.id > after]
     if fresh and view.thread is not None:
-        services.mark_read(actor, [view.thread.id])
+        mark_read_now(actor, [view.thread.id])  # the live thread shows them
     payload = {
         "entries": [
             {

@@ -9,7 +9,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..errors import OrderMessagesError
-from ..services import Actor, customer_actor, staff_actor
+from ..page_reads import mark_shown
+from ..services import Actor, customer_actor, drafts, staff_actor
+from ..services.drafts import DRAFT_PARAM
 from ..state import current_order_messages as ext
 from ..templating import safe_next, thread_panel
 
@@ -72,7 +74,6 @@ def back_with_draft(
     host's order page; its own page for a host without order-page hooks), where the panel
     gives the text back beside ``field`` with ``error``.  Works without JavaScript."""
     from ..ratelimit import REFUSED_KEY
-    from ..services import drafts
 
     request.environ[REFUSED_KEY] = True  # a refusal does not count against the rate limit
     target = safe_next(request.form.get("next")) or ext.thread_url(order, side)
@@ -88,7 +89,9 @@ def from_panel() -> bool:
 
 def render_thread_page(order: Any, actor: Actor, side: str) -> tuple[str, int]:
     """The extension's own thread page: where the host's order-page hooks lead by default,
-    so also where a refused post comes back when the host has none."""
+    so also where a refused post comes back when the host has none.  Marks the thread read
+    for the viewer, before rendering."""
+    mark_shown(order, actor)
     view, panel = thread_panel(order, actor, side, request.path)
     template = (
         "order_messages/staff_thread.html"
@@ -118,7 +121,13 @@ def post_view(order: Any, actor: Actor, side: str) -> Response:
         return back_with_draft(
             order, actor, side, "body", body, with_files_hint(exc.message, files)
         )
+    forget_draft(order, actor)
     return done
+
+
+def forget_draft(order: Any, actor: Actor) -> None:
+    """After a successful post: the draft the form came back with (if any) is done with."""
+    drafts.forget(order, actor, request.form.get(DRAFT_PARAM))
 
 
 def check_notes_enabled() -> None:
@@ -177,6 +186,7 @@ def dispute_open_view(order: Any, actor: Actor, side: str) -> Response | tuple[s
     if request.method == "POST":
         try:
             services.open_dispute(order, actor, reason)
+            forget_draft(order, actor)
             return back_to_thread(order, side)
         except OrderMessagesError as exc:
             if from_panel():
@@ -211,6 +221,7 @@ def dispute_close_view(order: Any, actor: Actor, side: str) -> Response | tuple[
     if request.method == "POST":
         try:
             services.close_dispute(order, actor, outcome=outcome, note=note)
+            forget_draft(order, actor)
             return back_to_thread(order, side)
         except OrderMessagesError as exc:
             if from_panel():

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from .. import services
 from ..errors import OrderMessagesError
 from ..hooks import thread_link
+from ..page_reads import mark_shown
 from ..state import current_order_messages as ext
 from ..tokens import GuestLinkError, GuestLinkExpired, load_guest_order
 from .common import uploaded_files, with_files_hint
@@ -84,7 +85,9 @@ def guest_thread(token: str) -> Page:
             error, status = with_files_hint(exc.message, files), exc.status_code
         else:
             return redirect(here + "#order-messages", code=303)
-    view = services.thread_view(order, actor, mark=error is None)
+    # A refused reply is no visit: the thread is marked read when the page is shown (GET).
+    state = mark_shown(order, actor) if request.method == "GET" else None
+    view = services.thread_view(order, actor, state=state)
     page = render_template(
         "order_messages/guest_thread.html",
         view=view,

@@ -23,6 +23,7 @@ from .common import (
     _display_name_of,
     back_to_thread,
     back_with_draft,
+    forget_draft,
     from_panel,
     order_or_404,
     owned_order_or_404,
@@ -42,6 +43,7 @@ def dispute_reopen_view(order: Any, actor: Actor, side: str) -> Response | tuple
     if request.method == "POST":
         try:
             services.reopen_dispute(order, actor, note)
+            forget_draft(order, actor)
             return back_to_thread(order, side)
         except OrderMessagesError as exc:
             if from_panel():

@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 
 from .. import services
 from ..errors import ValidationError
+from ..page_reads import remember_unread_threads
 from ..state import current_order_messages as ext
-from ..templating import UNREAD_THREADS_KEY
 from .common import (
     dispute_close_view,
     dispute_open_view,
@@ -32,7 +32,7 @@ def messages() -> str:
     page = services.list_threads(actor, query=query, filter=filter, page=number)
     if page.filter in ("all", "unread") and not page.query.strip():
         # The list counted this staff member's unread threads: the bell shows that number.
-        request.environ[UNREAD_THREADS_KEY] = (actor.id, page.unread_total)
+        remember_unread_threads(actor, page.unread_total)
     links = {
         row.thread.id: ext.thread_url(row.order, "staff")
         for row in page.rows

@@ -17,8 +17,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from flask_order_messages import customer_actor, services, staff_actor
+from flask_order_messages import customer_actor, staff_actor
 
+from .. import committing as services
 from ..hostile_payloads import PAYLOADS, expected_text
 
 pytestmark = pytest.mark.browser

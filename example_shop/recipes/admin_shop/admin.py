@@ -17,7 +17,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from flask_order_messages import services, staff_actor
+from flask_order_messages import mark_thread_read, services, staff_actor
 from flask_order_messages.templating import format_date
 
 from .messaging import order_messages
@@ -92,6 +92,12 @@ class OrderView(StaffOnly, ModelView):
         "created_at": lambda v, c, m, n: format_date(m.created_at),
     }
     column_default_sort = ("created_at", True)
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        # The details page shows the thread: mark it read before drawing it (and the bell).
+        if template == self.details_template and kwargs.get("model") is not None:
+            mark_thread_read(kwargs["model"], "staff")
+        return super().render(template, **kwargs)
 
     def get_list(self, *args: Any, **kwargs: Any) -> Any:
         count, data = super().get_list(*args, **kwargs)

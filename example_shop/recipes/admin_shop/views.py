@@ -6,6 +6,8 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from flask_order_messages import mark_thread_read
+
 from .auth import landing
 from .models import Order, db
 
@@ -32,4 +34,5 @@ def order(order_id: int) -> str:
     order = db.session.get(Order, order_id)
     if order is None or order.customer_id != current_user.id:
         abort(404)
+    mark_thread_read(order, "customer")  # the page shows the thread: read it, before rendering
     return render_template("admin_shop/order.html", order=order)

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_security import auth_required, current_user
 from werkzeug.wrappers import Response
 
-from flask_order_messages import services, staff_actor
+from flask_order_messages import mark_thread_read, services, staff_actor
 
 from .messaging import order_messages
 from .models import Order, db
@@ -41,6 +41,7 @@ def order(order_id: int) -> str:
     order = db.session.get(Order, order_id)
     if order is None or order.customer_id != current_user.id:
         abort(404)
+    mark_thread_read(order, "customer")  # the page shows the thread: read it, before rendering
     return render_template("security_shop/order.html", order=order)
 
 
@@ -74,6 +75,7 @@ def admin_orders() -> str:
 
 @admin.route("/orders/<int(max=2147483647):order_id>", endpoint="order")
 def admin_order(order_id: int) -> str:
-    """An order with the staff panel (showing it marks the thread read)."""
+    """An order with the staff panel; the thread is marked read before the page is drawn."""
     order = db.session.get(Order, order_id) or abort(404)
+    mark_thread_read(order, "staff")
     return render_template("security_shop/admin/order.html", order=order)
