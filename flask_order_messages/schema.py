@@ -314,9 +314,8 @@ def upgrade(revision: str = "head", *, sql: bool = False) -> None:
                 )
         command.upgrade(config, revision)
     if config.attributes.get(DOCUMENTS_FILLED):
-        from .services.posting import index_order_numbers
-
         from . import transactions
+        from .services.posting import index_order_numbers
 
         # Ended, not left open: its last read (no threads left) opened a transaction that
         # would hold a lock on the threads table the next DDL waits for (PostgreSQL).
