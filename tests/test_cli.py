@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from flask_order_messages import services
@@ -81,3 +83,13 @@ def test_the_worker_without_redis_is_a_message_not_a_traceback(tmp_path, smtp):
     assert "Traceback" not in result.output
     assert "Cannot run the worker" in result.output
     assert "ORDER_MESSAGES_REDIS_URL" in result.output
+
+
+def test_the_worker_without_the_queue_extra_says_how_to_install_it(app, monkeypatch):
+    # A plain ``pip install flask-order-messages`` has no RQ (it is the ``[queue]`` extra).
+    monkeypatch.setitem(sys.modules, "rq", None)
+    result = run(app, "worker", "--burst")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "pip install 'flask-order-messages[queue]'" in result.output
+    assert "Is Redis running" not in result.output
