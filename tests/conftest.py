@@ -68,6 +68,35 @@ def _customer_order_url(order: Order) -> str:
     return f"/account/orders/{order.id}"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker gets a server database of its own (``test`` becomes
+    ``test_gw0``, ``test_gw1``...), made empty at the start of the run, so that workers never
+    empty each other's tables and tables an older schema left behind never meet this one."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url and worker:
+        os.environ["TEST_DATABASE_URL"] = _fresh_worker_database(url, worker)
+
+
+def _fresh_worker_database(url: str, worker: str) -> str:
+    """Drop and create ``<database>_<worker>`` next to the database ``url`` names; its URL."""
+    base = sa.make_url(url)
+    if base.get_backend_name() == "sqlite":
+        return url
+    name = f"{base.database}_{worker}"
+    # The server's own statements, run from the database the URL names (it must exist).
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    quote = engine.dialect.identifier_preparer.quote
+    try:
+        with engine.connect() as conn:
+            force = " WITH (FORCE)" if engine.dialect.name == "postgresql" else ""
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {quote(name)}{force}"))
+            conn.execute(sa.text(f"CREATE DATABASE {quote(name)}"))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def database_url(tmp_path: Any) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
 
