@@ -6,8 +6,11 @@ per test otherwise.  Jinja runs with ``StrictUndefined`` so a typo in a template
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -146,7 +149,7 @@ def fresh_tables() -> None:
     rebuilt when another test dropped or changed it)."""
     engine = db.engine
     if engine.dialect.name == "sqlite":
-        db.create_all()
+        _sqlite_from_template(engine)
         return
     inspector = sa.inspect(engine)
     tables = db.metadata.sorted_tables
@@ -164,6 +167,31 @@ def fresh_tables() -> None:
         return
     db.drop_all()
     db.create_all()
+
+
+#: {the tables' names: a SQLite file with them made}, one per process.
+_SQLITE_TEMPLATES: dict[tuple[str, ...], str] = {}
+
+
+def _sqlite_from_template(engine: sa.Engine) -> None:
+    """A new SQLite file gets the schema as a copy of a file made once: ``create_all`` writes
+    each table, index and FTS5 table to disk one by one, a fifth of a second per test."""
+    path = engine.url.database
+    if not path or path == ":memory:" or os.path.exists(path):
+        db.create_all()  # not a file of its own that nobody opened yet: no copy
+        return
+    key = tuple(sorted(db.metadata.tables))
+    template = _SQLITE_TEMPLATES.get(key)
+    if template is None:
+        db.create_all()
+        engine.dispose()
+        folder = tempfile.mkdtemp(prefix="order-messages-schema-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        template = os.path.join(folder, "schema.sqlite")
+        shutil.copyfile(path, template)
+        _SQLITE_TEMPLATES[key] = template
+        return
+    shutil.copyfile(template, path)
 
 
 @pytest.fixture
