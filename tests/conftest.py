@@ -144,26 +144,18 @@ def make_app(tmp_path: Any, *, before_init: Any = None, **config: Any) -> Flask:
 
 
 def fresh_tables() -> None:
-    """Empty tables for the next test.  A SQLite file is new per test; on a server database the
-    schema is built once and emptied between tests, which is many times faster than DDL (it is
-    rebuilt when another test dropped or changed it)."""
+    """Empty tables for the next test.  A SQLite file is new per test (a copy of the schema);
+    on a server database the schema is built once and emptied between tests, which is many
+    times faster than DDL (it is rebuilt when another test dropped it)."""
     engine = db.engine
     if engine.dialect.name == "sqlite":
         _sqlite_from_template(engine)
         return
-    inspector = sa.inspect(engine)
     tables = db.metadata.sorted_tables
-    if all(inspector.has_table(t.name) for t in tables):
-        # TRUNCATE also restarts the ids, so every test sees order #1 first.
+    # One query for the whole schema (not one per table): this runs before every test.
+    if {t.name for t in tables} <= set(sa.inspect(engine).get_table_names()):
         with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 0"))
-                for table in tables:
-                    conn.execute(sa.text(f"TRUNCATE TABLE `{table.name}`"))
-                conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 1"))
+            _empty_tables(conn, tables)
         return
     db.drop_all()
     db.create_all()
@@ -192,6 +184,52 @@ def _sqlite_from_template(engine: sa.Engine) -> None:
         _SQLITE_TEMPLATES[key] = template
         return
     shutil.copyfile(template, path)
+
+
+def _empty_tables(conn: sa.Connection, tables: list[sa.Table]) -> None:
+    """Empty ``tables`` and restart their ids, so every test sees order #1 first.
+
+    A test writes to a few tables only: DELETE empties the others at no cost, where TRUNCATE
+    (a table made anew) cost 15-40 ms for each table before every test."""
+    names = {t.name for t in tables}
+    if conn.dialect.name == "postgresql":
+        for table in reversed(tables):  # referencing rows first
+            conn.execute(table.delete())
+        # The sequences of these tables' keys that have handed out an id.
+        used = conn.execute(
+            sa.text(
+                "SELECT DISTINCT s.relname FROM pg_class s "
+                "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+                "JOIN pg_class t ON t.oid = d.refobjid "
+                "JOIN pg_sequences ps ON ps.sequencename = s.relname "
+                "AND ps.schemaname = current_schema() "
+                "WHERE s.relkind = 'S' AND ps.last_value IS NOT NULL "
+                "AND t.relname = ANY(:names)"
+            ),
+            {"names": sorted(names)},
+        ).scalars()
+        for sequence in used:
+            conn.execute(sa.text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+        return
+    if not getattr(conn.dialect, "is_mariadb", False):
+        # MySQL 8 caches these figures for a day; MariaDB reads them live.
+        conn.execute(sa.text("SET SESSION information_schema_stats_expiry = 0"))
+    # Tables whose counter has moved: TRUNCATE restarts it (ALTER TABLE costs more).
+    moved = set(
+        conn.execute(
+            sa.text(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = DATABASE() AND auto_increment > 1"
+            )
+        ).scalars()
+    )
+    conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 0"))
+    for table in tables:
+        if table.name in moved:
+            conn.execute(sa.text(f"TRUNCATE TABLE `{table.name}`"))
+        else:
+            conn.execute(table.delete())
+    conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 1"))
 
 
 @pytest.fixture
