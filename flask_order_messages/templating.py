@@ -100,8 +100,11 @@ def render_panel(
     ``kept`` is a refused post of the viewer's, given back beside its field."""
     from .panel_extras import canned_draft, panel_extras, without_query
 
-    error = kept.error if kept is not None and kept.field == "body" else None
-    draft = kept.text if kept is not None and kept.field == "body" else ""
+    # A refused reply: the text goes back in the box, the error beside the box or the files.
+    reply = kept if kept is not None and kept.field in ("body", "files") else None
+    error = reply.error if reply is not None and reply.field == "body" else None
+    files_error = reply.error if reply is not None and reply.field == "files" else None
+    draft = reply.text if reply is not None else ""
     if not draft and not error:
         draft = canned_draft(view, side)  # "?canned=<id>": the way to insert one without JS
     # Neither a canned reply nor a draft marker follows the form to the page it returns to.
@@ -118,8 +121,9 @@ def render_panel(
             order_number=ext.hook("order_number")(view.order),
             order_key=ext.order_key(view.order),
             error=error,
+            files_error=files_error,
             draft=draft,
-            kept=kept if kept is not None and kept.field != "body" else None,
+            kept=kept if reply is None else None,
             input_class=classes.input,
             button_class=classes.button,
             extras=panel_extras(view, side, here),
@@ -341,12 +345,17 @@ class PartialHelpers:
     def attachments_enabled(self) -> bool:
         return current_settings.attachments_enabled
 
-    def upload_field(self, input_class: str = "") -> Markup:
+    def upload_field(self, input_class: str = "", error: str | None = None) -> Markup:
         """The file input of a reply form (nothing when attachments are off).  The form needs
-        ``enctype="multipart/form-data"``.  ``input_class``: the host's CSS class for it."""
+        ``enctype="multipart/form-data"``.  ``input_class``: the host's CSS class for it;
+        ``error``: why the files sent were refused, shown beside the input."""
         if not current_settings.attachments_enabled:
             return Markup("")
-        return Markup(render_template("order_messages/_upload_field.html", input_class=input_class))
+        return Markup(
+            render_template(
+                "order_messages/_upload_field.html", input_class=input_class, error=error
+            )
+        )
 
     def upload_limits(self) -> dict[str, Any]:
         """The configured attachment limits, for the file input and its hint."""

@@ -18,8 +18,9 @@ from .. import services
 from ..errors import OrderMessagesError
 from ..extension import current_order_messages as ext
 from ..extension import thread_link
+from ..forms import GuestReplyForm
 from ..tokens import GuestLinkError, GuestLinkExpired, load_guest_order
-from .common import uploaded_files, with_files_hint
+from .common import posted_files, with_files_hint
 
 Page = Response | tuple[str, int, dict[str, str]]
 
@@ -74,25 +75,25 @@ def guest_thread(token: str) -> Page:
         return redirect(thread_link(ext.hook("customer_order_url")(order)), code=303)
     actor = services.customer_actor(owner)
     here = url_for("order_messages.guest_thread", token=token)
-    error, draft, status = None, "", 200
+    form = GuestReplyForm.from_request()
+    status = 200
     if request.method == "POST":
-        draft = request.form.get("body", "")
-        files = uploaded_files()
+        files = posted_files(form)
         try:
-            services.post_message(order, actor, draft, files=files)
+            services.post_message(order, actor, form.body.data or "", files=files)
         except OrderMessagesError as exc:
-            error, status = with_files_hint(exc.message, files), exc.status_code
+            form.refuse(with_files_hint(exc, files))
+            status = exc.status_code
         else:
             return redirect(here + "#order-messages", code=303)
-    view = services.thread_view(order, actor, mark=error is None)
+    view = services.thread_view(order, actor, mark=status == 200)
     page = render_template(
         "order_messages/guest_thread.html",
         view=view,
         order_number=ext.hook("order_number")(order),
         post_url=here,
         guest_token=token,
-        error=error,
-        draft=draft if error else "",
+        form=form,
     )
     return page, status, _PRIVATE
 
