@@ -165,7 +165,7 @@ class ThreadIdsField(Field):
 class MessagesQuery(OrderMessagesForm):
     """The Messages section's search box, filter and page (its query string)."""
 
-    q = StringField(filters=[_without_controls], validators=[_short_search])
+    q = StringField(default="", filters=[_without_controls], validators=[_short_search])
     filter = StringField(validators=[_one_of("filter", THREAD_FILTERS)])
     page = PageField()
 
