@@ -98,15 +98,8 @@ def render_panel(
 ) -> Markup:
     """The thread partial for ``side`` ("staff" or "customer") from a service ``ThreadView``;
     ``kept`` is a refused post of the viewer's, given back beside its field."""
-    from .panel_extras import canned_draft, panel_extras, without_query
+    from .panel_extras import panel_extras, reply_box, without_query
 
-    # A refused reply: the text goes back in the box, the error beside the box or the files.
-    reply = kept if kept is not None and kept.field in ("body", "files") else None
-    error = reply.error if reply is not None and reply.field == "body" else None
-    files_error = reply.error if reply is not None and reply.field == "files" else None
-    draft = reply.text if reply is not None else ""
-    if not draft and not error:
-        draft = canned_draft(view, side)  # "?canned=<id>": the way to insert one without JS
     # Neither a canned reply nor a draft marker follows the form to the page it returns to.
     here = without_query(
         safe_next(next) or safe_next(request.full_path.rstrip("?")), ("canned", DRAFT_PARAM)
@@ -120,10 +113,7 @@ def render_panel(
             next=here,
             order_number=ext.hook("order_number")(view.order),
             order_key=ext.order_key(view.order),
-            error=error,
-            files_error=files_error,
-            draft=draft,
-            kept=kept if reply is None else None,
+            **reply_box(view, side, kept),
             input_class=classes.input,
             button_class=classes.button,
             extras=panel_extras(view, side, here),
@@ -351,11 +341,8 @@ class PartialHelpers:
         ``error``: why the files sent were refused, shown beside the input."""
         if not current_settings.attachments_enabled:
             return Markup("")
-        return Markup(
-            render_template(
-                "order_messages/_upload_field.html", input_class=input_class, error=error
-            )
-        )
+        template = "order_messages/_upload_field.html"
+        return Markup(render_template(template, input_class=input_class, error=error))
 
     def upload_limits(self) -> dict[str, Any]:
         """The configured attachment limits, for the file input and its hint."""
