@@ -37,7 +37,7 @@ browser:
 
 lint: venv
 	$(VENV)/bin/ruff check flask_order_messages example_shop tests
-	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache screenshots

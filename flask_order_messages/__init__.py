@@ -2,8 +2,9 @@
 
 from .config import ConfigError
 from .errors import DisputeError, MissingHookError, OrderMessagesError, ValidationError
-from .extension import OrderMessages, current_order_messages
+from .extension import OrderMessages
 from .services import Actor, customer_actor, staff_actor
+from .state import current_order_messages
 
 __version__ = "0.1.0"
 

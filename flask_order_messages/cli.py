@@ -84,9 +84,10 @@ def worker(burst: bool) -> None:
 def expire_disputes(days: int | None, dry_run: bool) -> None:
     """Close open disputes whose thread has been quiet for a while, with the outcome "expired"
     (run it from cron once a day).  Each gets a "dispute closed" event and a mail."""
-    from .extension import current_order_messages as ext
-    from .extension import current_settings
+    from .model_types import Dispute
     from .services import deadlines, expire_disputes
+    from .state import current_order_messages as ext
+    from .state import current_settings
 
     wait = days if days is not None else current_settings.dispute_expire_days
     if not wait:
@@ -96,12 +97,12 @@ def expire_disputes(days: int | None, dry_run: bool) -> None:
         )
         return
     due = deadlines.expirable_disputes(wait)
-    number = ext.hook("order_number")
+    number = ext.hooks.order_number
 
-    def label(dispute: object) -> str:
-        thread = ext.db.session.get(ext.models.Thread, dispute.thread_id)  # type: ignore[attr-defined]
+    def label(dispute: Dispute) -> str:
+        thread = ext.db.session.get(ext.models.Thread, dispute.thread_id)
         order = ext.get_order(thread.order_id) if thread is not None else None
-        return f"#{number(order)}" if order is not None else f"thread {dispute.thread_id}"  # type: ignore[attr-defined]
+        return f"#{number(order)}" if order is not None else f"thread {dispute.thread_id}"
 
     if dry_run:
         click.echo(f"{len(due)} open dispute(s) quiet for {wait} days or more would expire:")

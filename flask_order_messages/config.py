@@ -202,7 +202,8 @@ def _rate_limit(key: str, value: Any) -> str | None:
 
 
 def _storage_uri(key: str, value: Any) -> str:
-    from limits.storage import SCHEMES
+    # limits lists its schemes here without exporting the name; there is no public list.
+    from limits.storage import SCHEMES  # type: ignore[attr-defined]
 
     uri = _string(key, value) or ""
     scheme = uri.split("://", 1)[0] if "://" in uri else ""

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .extension import current_order_messages as ext
+from .state import current_order_messages as ext
 
 OK, WARNING, ERROR = "ok", "warning", "error"
 #: Users the staff search looks at when nothing better points at a staff member.
@@ -110,7 +110,7 @@ def _find_staff() -> tuple[Any | None, str]:
             return user, "the author of the newest staff message"
     if "email" in sa.inspect(users).columns and ext.has_hook("staff_recipients"):
         try:
-            emails = [e for e in ext.hook("staff_recipients")() or () if isinstance(e, str)]
+            emails = [e for e in ext.hooks.staff_recipients() or () if isinstance(e, str)]
         except Exception:  # noqa: BLE001 - the hook check reports it
             emails = []
         found = session.execute(sa.select(users).where(users.email.in_(emails))).scalars()

@@ -3,22 +3,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import current_app
 
 from .doctor import ERROR, OK, WARNING, Finding, Subjects, brief, is_staff
 from .errors import MissingHookError
-from .extension import current_order_messages as ext
-from .extension import current_settings
+from .state import current_order_messages as ext
+from .state import current_settings
 
 
-def _call(name: str, *args: Any) -> tuple[Any, Finding | None]:
-    """The hook's answer, or the error finding that says why there is none."""
+def _call(name: str, hook: Callable[..., object], *args: Any) -> tuple[Any, Finding | None]:
+    """The answer of ``hook`` (hook ``name``), or the error finding that says why there is none."""
     check = f"hook {name}"
     try:
-        return ext.hook(name)(*args), None
+        return hook(*args), None
     except MissingHookError:
         return None, Finding(
             ERROR,
@@ -63,7 +63,7 @@ def _staff_check(subjects: Subjects) -> list[Finding]:
                 "fix the staff check.",
             )
         ]
-    answer, problem = _call("staff_check", subjects.staff)
+    answer, problem = _call("staff_check", ext.hooks.staff_check, subjects.staff)
     if problem is not None:
         return [problem]
     out = []
@@ -96,7 +96,7 @@ def _names(subjects: Subjects) -> list[Finding]:
     for role, user in (("customer", subjects.customer), ("staff", subjects.staff)):
         if user is None:
             continue
-        name, problem = _call("display_name", user)
+        name, problem = _call("display_name", ext.hooks.display_name, user)
         if problem is not None:
             return [problem]
         if not isinstance(name, str) or not name.strip():
@@ -121,7 +121,7 @@ def _emails(subjects: Subjects) -> list[Finding]:
     for role, user in (("customer", subjects.customer), ("staff member", subjects.staff)):
         if user is None:
             continue
-        email, problem = _call("user_email", user)
+        email, problem = _call("user_email", ext.hooks.user_email, user)
         if problem is not None:
             return [problem]
         if email is not None and not isinstance(email, str):
@@ -144,7 +144,7 @@ def _recipients() -> list[Finding]:
 
     if not current_settings.mail_enabled:
         return [Finding(OK, "hook staff_recipients", "not needed: mail is off.")]
-    value, problem = _call("staff_recipients")
+    value, problem = _call("staff_recipients", ext.hooks.staff_recipients)
     if problem is not None:
         return [replace_text(problem, " Every customer message fails while it is missing.")]
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
@@ -186,7 +186,7 @@ def replace_text(finding: Finding, more: str) -> Finding:
 
 def _order_hooks(order: Any) -> list[Finding]:
     out = []
-    number, problem = _call("order_number", order)
+    number, problem = _call("order_number", ext.hooks.order_number, order)
     if problem is not None:
         out.append(problem)
     elif not isinstance(number, str):
@@ -202,8 +202,11 @@ def _order_hooks(order: Any) -> list[Finding]:
         out.append(Finding(OK, "hook order_number", f"shows the order as #{number}."))
     # In a request, as the pages call them; outside one is check_mail_urls's business.
     with current_app.test_request_context("/"):
-        for name in ("staff_order_url", "customer_order_url"):
-            url, problem = _call(name, order)
+        for name, hook in (
+            ("staff_order_url", ext.hooks.staff_order_url),
+            ("customer_order_url", ext.hooks.customer_order_url),
+        ):
+            url, problem = _call(name, hook, order)
             if problem is None and not isinstance(url, str):
                 problem = _typed(
                     name,

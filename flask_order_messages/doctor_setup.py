@@ -13,8 +13,8 @@ from flask import current_app, has_request_context, url_for
 from jinja2 import Environment, TemplateNotFound, TemplateSyntaxError, nodes
 
 from .doctor import ERROR, OK, WARNING, Finding, Subjects, brief
-from .extension import current_order_messages as ext
-from .extension import current_settings
+from .state import current_order_messages as ext
+from .state import current_settings
 
 #: Our own stand-alone layout, the default of both layout keys.
 OWN_LAYOUT = "order_messages/layout.html"

@@ -1,70 +1,27 @@
-"""The extension class and its host hooks."""
+"""The extension class: registration on an app, the hook decorators, the host's keys."""
 
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_request_context, url_for
-from flask_login import current_user
-from werkzeug.local import LocalProxy
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
 
 from .config import Settings, load_settings
-from .errors import MissingHookError
+from .hooks import HOOK_PARAMETERS, Hooks, HostOrder, HostUser, thread_link
 from .models import Models, build_models, primary_key_column
 from .search import add_search_index, configured_dialect
+from .state import EXTENSION_KEY as EXTENSION_KEY
+from .state import current_order_messages as current_order_messages
+from .state import current_settings as current_settings
+from .state import install
+from .storage import AttachmentStorage
 
-EXTENSION_KEY = "order_messages"
 log = logging.getLogger("flask_order_messages")
-
-#: What the default ``display_name`` shows for a staff member with no name of any kind.
-STAFF_LABEL = "Store staff"
-#: ... and for a customer with neither a name nor an email.
-CUSTOMER_LABEL = "Customer"
-#: Attributes the default ``display_name`` takes a name from, in this order (then
-#: ``first_name`` + ``last_name``, then ``username``).
-NAME_ATTRIBUTES = ("name", "full_name", "display_name")
-_ADDRESS = re.compile(r"\S+@\S+")
-
-
-def thread_link(url: str, *, tab: bool = True) -> str:
-    """``url`` pointing at the thread on the page: ``tab=messages`` added to its query (for
-    hosts with tabs) and ``#order-messages`` as its fragment unless it has one."""
-    parts = urlsplit(url)
-    query = parts.query
-    if tab and "tab=" not in query:
-        query = f"{query}&tab=messages" if query else "tab=messages"
-    return urlunsplit(parts._replace(query=query, fragment=parts.fragment or "order-messages"))
-
-
-_HOOKS = (
-    "staff_check",
-    "display_name",
-    "user_email",
-    "staff_recipients",
-    "order_number",
-    "staff_order_url",
-    "customer_order_url",
-)
-
-
-def _nobody_is_staff(user: Any) -> bool:
-    """The default staff check: staff pages stay closed until the host says who is staff."""
-    return False
-
-
-@dataclass(frozen=True)
-class _State:
-    """What ``init_app`` stores at ``app.extensions["order_messages"]``."""
-
-    ext: OrderMessages
-    settings: Settings
 
 
 class OrderMessages:
@@ -84,12 +41,12 @@ class OrderMessages:
         self,
         app: Flask | None = None,
         *,
-        db: Any,
+        db: SQLAlchemy,
         order_model: Any,
         user_model: Any,
         order_customer_key: str = "customer_id",
         table_prefix: str = "order_messages_",
-        attachment_storage: Any = None,
+        attachment_storage: AttachmentStorage | None = None,
     ) -> None:
         self.db = db
         self.order_model = order_model
@@ -107,7 +64,8 @@ class OrderMessages:
         self.order_pk = primary_key_column(order_model, "order_model")
         self.user_pk = primary_key_column(user_model, "user_model")
         self.models: Models = build_models(db, order_model, user_model, table_prefix)
-        self._hooks: dict[str, Callable[..., Any]] = {"staff_check": _nobody_is_staff}
+        #: The host's hooks, each with its default: ``ext.hooks.order_number(order)``.
+        self.hooks = Hooks(self)
         if app is not None:
             self.init_app(app)
 
@@ -115,13 +73,9 @@ class OrderMessages:
 
     def init_app(self, app: Flask) -> None:
         """Validate the config, register the blueprint, CLI, template helpers and mail."""
-        if EXTENSION_KEY in app.extensions:
-            raise RuntimeError(
-                "OrderMessages is already registered on this app. Create one OrderMessages and "
-                "call init_app(app) once per app."
-            )
         settings = load_settings(app.config)
-        app.extensions[EXTENSION_KEY] = _State(ext=self, settings=settings)
+        self.hooks.check()
+        install(app, self, settings)
         # The full-text index takes its database's form, now that the database is known.
         add_search_index(self.models.Message.__table__, configured_dialect(app.config))
 
@@ -143,109 +97,73 @@ class OrderMessages:
 
     # -- hooks --------------------------------------------------------------------------
 
-    def _register(self, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
-            self._hooks[name] = func
-            return func
-
-        return decorator
-
-    def staff_check(self, func: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    def staff_check(self, func: Callable[[HostUser], bool]) -> Callable[[HostUser], bool]:
         """Register ``func(user) -> bool``: may this user act as staff?  Default: nobody."""
-        return self._register("staff_check")(func)
+        self.hooks.register("staff_check", func)
+        return func
 
-    def display_name(self, func: Callable[[Any], str]) -> Callable[[Any], str]:
+    def display_name(self, func: Callable[[HostUser], str]) -> Callable[[HostUser], str]:
         """Register ``func(user) -> str``, the name shown beside a user's messages.
         Default: the first of ``name``, ``full_name``, ``display_name``, ``first_name`` +
         ``last_name``, ``username`` the user has (an address such as ``ann@shop.example`` does
         not count); without one, "Store staff" for staff and the email for a customer.  A staff
         member's email is never shown."""
-        return self._register("display_name")(func)
+        self.hooks.register("display_name", func)
+        return func
 
-    def user_email(self, func: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    def user_email(
+        self, func: Callable[[HostUser], str | None]
+    ) -> Callable[[HostUser], str | None]:
         """Register ``func(user) -> str | None``, where a user's mail goes.
         Default: ``user.email``."""
-        return self._register("user_email")(func)
+        self.hooks.register("user_email", func)
+        return func
 
     def staff_recipients(self, func: Callable[[], list[str]]) -> Callable[[], list[str]]:
         """Register ``func() -> list[str]``: who gets mail about customers' messages."""
-        return self._register("staff_recipients")(func)
+        self.hooks.register("staff_recipients", func)
+        return func
 
-    def order_number(self, func: Callable[[Any], str]) -> Callable[[Any], str]:
+    def order_number(self, func: Callable[[HostOrder], str]) -> Callable[[HostOrder], str]:
         """Register ``func(order) -> str``, the number shown for an order. Default: its key."""
-        return self._register("order_number")(func)
+        self.hooks.register("order_number", func)
+        return func
 
-    def staff_order_url(self, func: Callable[[Any], str]) -> Callable[[Any], str]:
+    def staff_order_url(self, func: Callable[[HostOrder], str]) -> Callable[[HostOrder], str]:
         """Register ``func(order) -> str``, the host's admin order page.
         Default: the extension's own staff thread page."""
-        return self._register("staff_order_url")(func)
+        self.hooks.register("staff_order_url", func)
+        return func
 
-    def customer_order_url(self, func: Callable[[Any], str]) -> Callable[[Any], str]:
+    def customer_order_url(self, func: Callable[[HostOrder], str]) -> Callable[[HostOrder], str]:
         """Register ``func(order) -> str``, the customer's order page.
         Default: the extension's own customer thread page."""
-        return self._register("customer_order_url")(func)
+        self.hooks.register("customer_order_url", func)
+        return func
 
     def has_hook(self, name: str) -> bool:
         """Whether the host registered hook ``name`` (False: a default, or nothing, answers)."""
-        if name not in _HOOKS:
-            raise KeyError(name)
-        return self._hooks.get(name) not in (None, _nobody_is_staff)
+        return self.hooks.is_registered(name)
 
     def hook(self, name: str) -> Callable[..., Any]:
-        """The registered hook ``name``, its default, or a :class:`MissingHookError`."""
-        if name not in _HOOKS:
+        """Hook ``name`` looked up by name (the registered function or its default; one with
+        no default raises :class:`MissingHookError` when called).  The extension itself calls
+        ``self.hooks.<name>``, typed."""
+        if name not in HOOK_PARAMETERS:
             raise KeyError(name)
-        func = self._hooks.get(name) or getattr(self, f"_default_{name}", None)
-        if func is None:
-            raise MissingHookError(
-                f"OrderMessages needs the '{name}' hook here. Register it with "
-                f"@order_messages.{name} (see the README's hooks table)."
-            )
+        func: Callable[..., Any] = getattr(self.hooks, name)
         return func
 
-    # Defaults for hooks with an obvious answer; the others fail loudly when needed.
-    def _default_display_name(self, user: Any) -> str:
-        name = _name_like(user)
-        if name:
-            return name
-        if self.is_staff(user) or self._seen_by_another_customer(user):
-            return STAFF_LABEL
-        # A customer's address is known to the staff who read it (the only others who see a
-        # customer's messages) and to the customer.
-        email = getattr(user, "email", None)
-        return email.strip() if isinstance(email, str) and email.strip() else CUSTOMER_LABEL
+    def order_url(self, order: HostOrder, side: str) -> str:
+        """The host's page of ``order`` for ``side`` ("staff" or "customer"), from its hook."""
+        if side == "staff":
+            return self.hooks.staff_order_url(order)
+        return self.hooks.customer_order_url(order)
 
-    def _seen_by_another_customer(self, user: Any) -> bool:
-        """Whether a logged-in customer other than ``user`` is looking: in their thread,
-        anyone else is the store (staff who has since lost the role included)."""
-        if not has_request_context() or not getattr(current_user, "is_authenticated", False):
-            return False
-        if self.is_staff(current_user):
-            return False
-        return bool(self.user_key(current_user) != self.user_key(user))
-
-    def _default_user_email(self, user: Any) -> str | None:
-        if not hasattr(user, "email"):
-            raise MissingHookError(
-                "OrderMessages needs the 'user_email' hook: "
-                "the user model has no 'email' attribute."
-            )
-        return user.email  # type: ignore[no-any-return]
-
-    def _default_order_number(self, order: Any) -> str:
-        return str(getattr(order, self.order_pk.key))
-
-    def _default_staff_order_url(self, order: Any) -> str:
-        return url_for("order_messages.staff_thread", order_id=self.order_key(order))
-
-    def _default_customer_order_url(self, order: Any) -> str:
-        return url_for("order_messages.customer_thread", order_id=self.order_key(order))
-
-    def thread_url(self, order: Any, side: str) -> str:
+    def thread_url(self, order: HostOrder, side: str) -> str:
         """The host's order page for ``side`` ("staff" or "customer") pointing at the thread:
         ``tab=messages`` merged into its query and ``#order-messages`` as fragment."""
-        hook = "staff_order_url" if side == "staff" else "customer_order_url"
-        return thread_link(self.hook(hook)(order))
+        return thread_link(self.order_url(order, side))
 
     # -- identity helpers ---------------------------------------------------------------
 
@@ -253,7 +171,7 @@ class OrderMessages:
         """Whether the host's staff check admits ``user`` (anonymous users never)."""
         if user is None or not getattr(user, "is_authenticated", False):
             return False
-        return bool(self.hook("staff_check")(user))
+        return bool(self.hooks.staff_check(user))
 
     def user_key(self, user: Any) -> Any:
         """The primary-key value of a host user."""
@@ -316,22 +234,6 @@ class OrderMessages:
         return self.db.session.get(self.order_model, key)
 
 
-def _name_like(user: Any) -> str | None:
-    """The user's name from the usual attributes, or None.  A value that is an address (one
-    word with "@" in it: shops often keep the email as the username) is never a name."""
-
-    def text(attr: str) -> str:
-        value = getattr(user, attr, None)
-        value = value.strip() if isinstance(value, str) else ""
-        return "" if _ADDRESS.fullmatch(value) else value
-
-    first_last = " ".join(part for part in (text("first_name"), text("last_name")) if part)
-    for value in (*(text(attr) for attr in NAME_ATTRIBUTES), first_last, text("username")):
-        if value:
-            return value
-    return None
-
-
 def _warn_about_config(app: Flask, settings: Settings) -> None:
     """Log, once at start-up, the problems ``init_app`` can see by itself (``flask
     order-messages doctor`` checks the rest)."""
@@ -343,18 +245,3 @@ def _warn_about_config(app: Flask, settings: Settings) -> None:
             "be retried. Set MAIL_DEFAULT_SENDER (or ORDER_MESSAGES_MAIL_SENDER), or turn mail "
             "off with ORDER_MESSAGES_MAIL_ENABLED = False."
         )
-
-
-def _get_state() -> _State:
-    try:
-        return current_app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
-    except KeyError:
-        raise RuntimeError(
-            "OrderMessages is not registered on this app; call order_messages.init_app(app)."
-        ) from None
-
-
-#: The extension registered on the current app.  Internals reach it only through this.
-current_order_messages: OrderMessages = LocalProxy(lambda: _get_state().ext)  # type: ignore[assignment]
-#: The validated settings of the current app.
-current_settings: Settings = LocalProxy(lambda: _get_state().settings)  # type: ignore[assignment]

@@ -37,7 +37,8 @@ MAX_PAGE = 1_000_000
 MAX_ID = 2**31 - 1
 
 
-class OrderMessagesForm(FlaskForm):
+# Flask-WTF and WTForms ship no type information: their classes are Any to mypy.
+class OrderMessagesForm(FlaskForm):  # type: ignore[misc]
     """The base of the extension's forms: no CSRF of its own (see the module's docstring)."""
 
     class Meta:
@@ -116,7 +117,7 @@ def _short_search(form: Any, field: Field) -> None:
         )
 
 
-class PageField(Field):
+class PageField(Field):  # type: ignore[misc]
     """A page number: 1 when empty; else a whole number from 1 to :data:`MAX_PAGE`."""
 
     data: int
@@ -141,7 +142,7 @@ class PageField(Field):
         return str(self.data or 1)
 
 
-class ThreadIdsField(Field):
+class ThreadIdsField(Field):  # type: ignore[misc]
     """The ticked rows of the Messages section: thread ids, whole numbers."""
 
     data: list[int]
@@ -240,7 +241,7 @@ class _PanelForm(_ReturnsForm):
     @property
     def posted_from_panel(self) -> bool:
         """Whether the thread panel's dialog sent it (rather than the extension's own page)."""
-        return self.from_panel.data == "1"
+        return bool(self.from_panel.data == "1")
 
 
 class DisputeOpenForm(_PanelForm):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .extension import current_order_messages as ext
+from .state import current_order_messages as ext
 
 #: Larger counts are shown as this: no badge needs more digits, and no int() of a huge
 #: string runs (Python refuses one over 4,300 digits with a ValueError).

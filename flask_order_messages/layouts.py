@@ -21,7 +21,7 @@ from weakref import WeakKeyDictionary
 from flask import current_app, has_request_context, request
 from jinja2 import Environment, Template
 
-from .extension import current_settings
+from .state import current_settings
 
 log = logging.getLogger("flask_order_messages")
 

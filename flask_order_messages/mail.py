@@ -24,8 +24,6 @@ from flask import (
     request,
 )
 
-from .extension import current_order_messages as ext
-from .extension import current_settings
 from .mail_compose import (
     FAILED,
     PENDING,
@@ -36,7 +34,9 @@ from .mail_compose import (
     one_line,
     queue_for_entry,
 )
-from .models import utcnow
+from .models import rows_changed, utcnow
+from .state import current_order_messages as ext
+from .state import current_settings, unproxied
 
 __all__ = [
     "FAILED",
@@ -123,12 +123,12 @@ def send_after_response() -> None:
 
 def _deliver_when_sent(response: Any) -> Any:
     ids = request.environ[_AFTER_RESPONSE]
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = unproxied(current_app)
 
     def deliver_now() -> None:
         # The WSGI server closes the response after sending it, when the request's app
         # context is gone (unless one outlives the request, as in tests: use that one).
-        if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+        if has_app_context() and unproxied(current_app) is app:
             _deliver_all(ids)
             return
         with app.app_context():
@@ -168,7 +168,7 @@ def _claim(outbox_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     ext.db.session.commit()
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 def _connection() -> Any:
@@ -295,7 +295,7 @@ def make_due_now() -> int:
         .execution_options(synchronize_session=False)
     )
     ext.db.session.commit()
-    return int(result.rowcount or 0)
+    return rows_changed(result)
 
 
 def retry_failed() -> int:
@@ -309,7 +309,7 @@ def retry_failed() -> int:
         .execution_options(synchronize_session=False)
     )
     ext.db.session.commit()
-    return int(result.rowcount or 0)
+    return rows_changed(result)
 
 
 def send_pending(*, include_not_due: bool = False) -> SendReport:
@@ -355,7 +355,7 @@ def latest_error() -> str | None:
         .order_by(box.next_attempt_at.desc(), box.id.desc())
         .limit(1)
     )
-    return ext.db.session.execute(stmt).scalar()  # type: ignore[no-any-return]
+    return ext.db.session.execute(stmt).scalar()
 
 
 def waiting_count() -> int:

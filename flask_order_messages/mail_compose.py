@@ -13,9 +13,10 @@ from urllib.parse import urljoin
 
 from flask import current_app, has_request_context, render_template, request
 
-from .extension import current_order_messages as ext
-from .extension import current_settings, thread_link
+from .hooks import thread_link
 from .models import CUSTOMER, KIND_NOTE, STAFF, utcnow
+from .state import current_order_messages as ext
+from .state import current_settings
 
 log = logging.getLogger("flask_order_messages.mail")
 
@@ -67,13 +68,13 @@ def _recipients(entry: Any, order: Any, actor: Any) -> list[tuple[str, str]]:
         return []
     author_email = None
     if actor.user is not None:
-        author_email = (ext.hook("user_email")(actor.user) or "").strip().lower() or None
+        author_email = (ext.hooks.user_email(actor.user) or "").strip().lower() or None
     if actor.role == CUSTOMER:
-        emails = list(ext.hook("staff_recipients")() or [])
+        emails = list(ext.hooks.staff_recipients() or [])
         audience = STAFF
     else:
         customer = ext.db.session.get(ext.user_model, ext.order_owner_id(order))
-        email = ext.hook("user_email")(customer) if customer is not None else None
+        email = ext.hooks.user_email(customer) if customer is not None else None
         emails = [email] if email else []
         audience = CUSTOMER
     seen: set[str] = set()
@@ -114,8 +115,8 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
     recipients = _recipients(entry, order, actor)
     if not recipients:
         return []
-    number = ext.hook("order_number")(order)
-    author = ext.hook("display_name")(actor.user) if actor.user is not None else "The store"
+    number = ext.hooks.order_number(order)
+    author = ext.hooks.display_name(actor.user) if actor.user is not None else "The store"
     links: dict[str, tuple[str, str, bool]] = {}
     rows = []
     for email, audience in recipients:

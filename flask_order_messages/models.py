@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from . import model_types as rows
 from . import search
 
 # Roles of an author, and kinds of thread entries.
@@ -47,12 +48,18 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def rows_changed(result: sa.Result[Any]) -> int:
+    """How many rows the UPDATE or DELETE that gave ``result`` changed."""
+    # Session.execute is typed as returning a plain Result; a DML statement's is a CursorResult.
+    return int(cast("sa.CursorResult[Any]", result).rowcount or 0)
+
+
 def primary_key_column(model: Any, what: str) -> sa.Column[Any]:
     """The single primary-key column of a host model, or a ``TypeError`` that names it."""
     table = getattr(model, "__table__", None)
     if table is None:
         raise TypeError(f"{what} must be a mapped SQLAlchemy model class, got {model!r}.")
-    columns = list(table.primary_key.columns)
+    columns: list[sa.Column[Any]] = list(table.primary_key.columns)
     if len(columns) != 1:
         raise TypeError(
             f"{what} {model.__name__} must have exactly one primary-key column, has {len(columns)}."
@@ -64,17 +71,17 @@ def primary_key_column(model: Any, what: str) -> sa.Column[Any]:
 class Models:
     """The extension's model classes, as built for one host ``db``."""
 
-    Thread: Any
-    ThreadSearch: Any
-    Message: Any
-    ReadPointer: Any
-    ReadFloor: Any
-    ReadFloorThread: Any
-    Dispute: Any
-    MailOutbox: Any
-    Attachment: Any
-    CannedReply: Any
-    Draft: Any
+    Thread: type[rows.Thread]
+    ThreadSearch: type[rows.ThreadSearch]
+    Message: type[rows.Message]
+    ReadPointer: type[rows.ReadPointer]
+    ReadFloor: type[rows.ReadFloor]
+    ReadFloorThread: type[rows.ReadFloorThread]
+    Dispute: type[rows.Dispute]
+    MailOutbox: type[rows.MailOutbox]
+    Attachment: type[rows.Attachment]
+    CannedReply: type[rows.CannedReply]
+    Draft: type[rows.Draft]
 
 
 def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Models:
@@ -312,7 +319,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
             return f"<CannedReply {self.id} {self.title!r}>"
 
     # Read-only: attachments are written by services.attachments, next to their message.
-    Message.attachments = relationship(  # type: ignore[attr-defined]
+    Message.attachments = relationship(
         Attachment, order_by=Attachment.id, viewonly=True, lazy="select"
     )
 
@@ -320,18 +327,19 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
     messages = cast(sa.Table, Message.__table__)
     search.install_sqlite_events(messages)
     search.install_documents(messages, cast(sa.Table, ThreadSearch.__table__))
+    # The classes are local, so the type checker knows them by the shapes in model_types.
     return Models(
-        Thread=Thread,
-        ThreadSearch=ThreadSearch,
-        Message=Message,
-        ReadPointer=ReadPointer,
-        ReadFloor=ReadFloor,
-        ReadFloorThread=ReadFloorThread,
-        Dispute=Dispute,
-        MailOutbox=MailOutbox,
-        Attachment=Attachment,
-        CannedReply=CannedReply,
-        Draft=Draft,
+        Thread=cast("type[rows.Thread]", Thread),
+        ThreadSearch=cast("type[rows.ThreadSearch]", ThreadSearch),
+        Message=cast("type[rows.Message]", Message),
+        ReadPointer=cast("type[rows.ReadPointer]", ReadPointer),
+        ReadFloor=cast("type[rows.ReadFloor]", ReadFloor),
+        ReadFloorThread=cast("type[rows.ReadFloorThread]", ReadFloorThread),
+        Dispute=cast("type[rows.Dispute]", Dispute),
+        MailOutbox=cast("type[rows.MailOutbox]", MailOutbox),
+        Attachment=cast("type[rows.Attachment]", Attachment),
+        CannedReply=cast("type[rows.CannedReply]", CannedReply),
+        Draft=cast("type[rows.Draft]", Draft),
     )
 
 
@@ -344,7 +352,7 @@ def build_draft_model(base: Any, order_model: Any, user_model: Any, prefix: str)
     user_pk = primary_key_column(user_model, "user_model")
     order_table = order_model.__table__
 
-    class Draft(base):  # type: ignore[misc,valid-type]
+    class Draft(base):  # type: ignore[misc]
         __tablename__ = f"{prefix}drafts"
         __table_args__ = (sa.UniqueConstraint("key", name=f"uq_{prefix}drafts_key"),)
         id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)

@@ -13,9 +13,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import request
 
 from . import services
-from .extension import current_settings
 from .services import canned, deadlines
 from .services.disputes import may_reopen
+from .state import current_settings
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import has_app_context
 
-from .extension import current_settings
+from .state import current_settings
 
 log = logging.getLogger(__name__)
 

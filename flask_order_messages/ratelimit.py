@@ -42,7 +42,7 @@ SCOPE = "order-messages-post"
 
 def poster_key() -> str:
     """Who is posting: ``user:<id>`` for a logged-in user or a guest link's customer."""
-    from .extension import current_order_messages as ext
+    from .state import current_order_messages as ext
 
     if getattr(current_user, "is_authenticated", False):
         return f"user:{ext.user_key(current_user)}"

@@ -75,9 +75,9 @@ class SchemaError(RuntimeError):
 def _ext(ext: Any = None) -> Any:
     if ext is not None:
         return ext
-    from .extension import current_order_messages
+    from .state import current_order_messages, unproxied
 
-    return current_order_messages._get_current_object()  # type: ignore[attr-defined]
+    return unproxied(current_order_messages)
 
 
 def _tables(ext: Any) -> dict[str, sa.Table]:

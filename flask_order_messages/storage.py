@@ -121,7 +121,7 @@ class LocalFolderStorage:
 def default_folder() -> Path:
     """``ORDER_MESSAGES_ATTACHMENT_FOLDER``, relative paths taken from the app's instance
     folder; ``<instance_path>/order_messages_attachments`` when it is not set."""
-    from .extension import current_settings
+    from .state import current_settings
 
     configured = current_settings.attachment_folder or "order_messages_attachments"
     return Path(current_app.instance_path, configured)
@@ -130,9 +130,9 @@ def default_folder() -> Path:
 def current_storage() -> AttachmentStorage:
     """The storage of the current app: the host's own (``attachment_storage=``), else a
     :class:`LocalFolderStorage` on :func:`default_folder`."""
-    from .extension import current_order_messages
+    from .state import current_order_messages
 
-    custom = getattr(current_order_messages, "attachment_storage", None)
+    custom = current_order_messages.attachment_storage
     if custom is not None:
-        return custom  # type: ignore[no-any-return]
+        return custom
     return LocalFolderStorage(default_folder())

@@ -18,8 +18,8 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .errors import OrderMessagesError
-from .extension import current_order_messages as ext
-from .extension import current_settings
+from .state import current_order_messages as ext
+from .state import current_settings
 
 SALT = "flask-order-messages.guest-link"
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from flask_order_messages import MissingHookError, customer_actor, services, staff_actor
 
-from .hosts import Host, host
+from .hosts import Host, define_host, host, make_host_app
 
 
 def _count(h: Host, model: object) -> int:
@@ -256,3 +256,47 @@ def test_order_number_and_url_hooks_win(tmp_path):
         assert f'href="/admin/sales/{order.id}?tab=messages#order-messages"' in listing.get_data(
             as_text=True
         )
+
+
+# -- hooks are checked when registered and at init_app ------------------------------------
+
+
+def test_a_hook_with_the_wrong_parameters_is_refused_by_name():
+    _db, _user, _order, ext = define_host(hooks=False)
+    with pytest.raises(TypeError, match=r"'order_number' hook must take \(order\)"):
+
+        @ext.order_number
+        def _number(order: object, prefix: str) -> str:
+            return f"{prefix}{order}"
+
+    with pytest.raises(TypeError, match=r"'staff_recipients' hook must take \(\)"):
+        ext.staff_recipients(lambda user: [])  # type: ignore[arg-type,misc]
+    with pytest.raises(TypeError, match="'display_name' hook must be a function"):
+        ext.display_name("Store staff")  # type: ignore[arg-type]
+    # Nothing refused was kept: the defaults still answer.
+    assert not ext.has_hook("order_number")
+    assert not ext.has_hook("display_name")
+
+
+def test_hooks_taking_more_by_default_or_any_arguments_are_fine(tmp_path):
+    with host(tmp_path) as h:
+
+        @h.ext.order_number
+        def _number(order: object, prefix: str = "SO-") -> str:
+            return f"{prefix}{order.id}"  # type: ignore[attr-defined]
+
+        @h.ext.staff_recipients
+        def _recipients(*args: object) -> list[str]:
+            return ["desk@shop.test"]
+
+        order = h.add_order(h.add_user("Carol"))
+        assert h.ext.hooks.order_number(order) == f"SO-{order.id}"
+        assert h.ext.has_hook("order_number") and h.ext.has_hook("staff_recipients")
+
+
+def test_init_app_checks_every_hook(tmp_path):
+    db, user, _order, ext = define_host()
+    # A hook set another way than the decorators (say, a subclass's method taking too much).
+    ext.hooks.user_email = lambda: None  # type: ignore[method-assign,assignment]
+    with pytest.raises(TypeError, match="'user_email' hook must take \\(user\\)"):
+        make_host_app(tmp_path, db, user, ext)

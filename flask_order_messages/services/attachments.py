@@ -26,10 +26,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import ValidationError
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
 from ..filetypes import HEAD_BYTES, KNOWN_TYPES, clean_filename, describe, extension_of, sniff
+from ..model_types import Attachment, Message
 from ..models import KIND_NOTE
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from ..storage import current_storage, new_key
 from .common import session
 
@@ -148,7 +149,7 @@ def check_uploads(files: Iterable[Any]) -> list[Upload]:
     return uploads
 
 
-def store(message: Any, uploads: list[Upload]) -> list[str]:
+def store(message: Message, uploads: list[Upload]) -> list[str]:
     """Write ``uploads`` to the storage and add their rows for ``message`` (flushed, not
     committed).  ``message`` is new: these are all its files, and ``message.attachments``
     says so without asking the database (the mail about it lists them).  Returns the storage
@@ -161,7 +162,7 @@ def store(message: Any, uploads: list[Upload]) -> list[str]:
     model = ext.models.Attachment
     db = session()
     keys: list[str] = []
-    rows: list[Any] = []
+    rows: list[Attachment] = []
     try:
         for upload in uploads:
             key = new_key()
@@ -219,7 +220,7 @@ def orphaned_files(older_than: timedelta) -> Iterator[str]:
         yield from (key for key in batch if key not in known)
 
 
-def attachment_for(order: Any, attachment_id: int, *, staff: bool) -> Any | None:
+def attachment_for(order: Any, attachment_id: int, *, staff: bool) -> Attachment | None:
     """The attachment ``attachment_id`` if it is on a message of ``order``'s thread that the
     reader may see (customers never see staff-only notes), else None.  One query."""
     models = ext.models

@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import OrderMessagesError, ValidationError
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
+from ..model_types import CannedReply
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from .common import Actor, clean_text, session
 
 #: Placeholders a canned reply may hold, with what they become.
@@ -38,18 +39,18 @@ class CannedReplyNotFound(OrderMessagesError):
     status_code = 404
 
 
-def _model() -> Any:
+def _model() -> type[CannedReply]:
     return ext.models.CannedReply
 
 
-def list_replies() -> list[Any]:
+def list_replies() -> list[CannedReply]:
     """Every canned reply, by title (case-insensitively)."""
     c = _model()
     stmt = sa.select(c).order_by(sa.func.lower(c.title), c.id)
     return list(session().execute(stmt).scalars())
 
 
-def get_reply(raw_id: Any) -> Any:
+def get_reply(raw_id: Any) -> CannedReply:
     """The canned reply with this id (a number or a query-string value), or
     :class:`CannedReplyNotFound`."""
     try:
@@ -99,7 +100,7 @@ def _commit(title: str) -> None:
         raise ValidationError(_clash_message(title), "title") from None
 
 
-def create_reply(actor: Actor, title: Any, body: Any) -> Any:
+def create_reply(actor: Actor, title: Any, body: Any) -> CannedReply:
     """Add a canned reply.  Raises :class:`ValidationError` (field ``title`` or ``body``) for
     an empty or too long text, a title that is taken, or an unknown placeholder."""
     text_title, text_body = _clean(title, body)
@@ -109,7 +110,7 @@ def create_reply(actor: Actor, title: Any, body: Any) -> Any:
     return reply
 
 
-def update_reply(reply: Any, title: Any, body: Any) -> Any:
+def update_reply(reply: CannedReply, title: Any, body: Any) -> CannedReply:
     """Change a canned reply's title and text (checked as in :func:`create_reply`)."""
     text_title, text_body = _clean(title, body, keep_id=reply.id)
     reply.title, reply.body = text_title, text_body
@@ -117,7 +118,7 @@ def update_reply(reply: Any, title: Any, body: Any) -> Any:
     return reply
 
 
-def delete_reply(reply: Any) -> None:
+def delete_reply(reply: CannedReply) -> None:
     """Delete a canned reply.  Replies already sent with its text are not touched."""
     session().delete(reply)
     session().commit()
@@ -125,13 +126,13 @@ def delete_reply(reply: Any) -> None:
 
 def placeholder_values(order: Any, actor: Actor) -> dict[str, str]:
     """What each placeholder stands for on ``order``, for the staff member ``actor``."""
-    display = ext.hook("display_name")
+    display = ext.hooks.display_name
     customer = ext.db.session.get(ext.user_model, ext.order_owner_id(order))
     customer_name = display(customer) if customer is not None else ""
     return {
         "customer_name": customer_name,
         "customer_first_name": customer_name.split()[0] if customer_name.split() else "",
-        "order_number": str(ext.hook("order_number")(order)),
+        "order_number": str(ext.hooks.order_number(order)),
         "staff_name": display(actor.user) if actor.user is not None else "",
     }
 

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_sqlalchemy.session import Session
+from sqlalchemy.orm import scoped_session
 
 from ..errors import ValidationError
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
 from ..models import CUSTOMER, KIND_NOTE, STAFF
+from ..state import current_order_messages as ext
+from ..state import current_settings
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ def clean_reason(raw: Any) -> str:
     )
 
 
-def session() -> Any:
+def session() -> scoped_session[Session]:
+    """The host's session (``db.session``)."""
     return ext.db.session
 
 

@@ -16,9 +16,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
+from ..model_types import Dispute
 from ..models import KIND_MESSAGE, STAFF, utcnow
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from .common import Actor, session
 
 
@@ -101,7 +102,7 @@ def short_time(value: datetime | None, now: datetime | None = None) -> str:
     return f"{value:%b} {value.day}, {value.year}, {value:%H:%M}"
 
 
-def expirable_disputes(days: int | None = None, now: datetime | None = None) -> list[Any]:
+def expirable_disputes(days: int | None = None, now: datetime | None = None) -> list[Dispute]:
     """Open disputes whose thread has been quiet for ``days`` (default
     ``ORDER_MESSAGES_DISPUTE_EXPIRE_DAYS``), oldest first; none when that is 0."""
     days = current_settings.dispute_expire_days if days is None else days
@@ -122,7 +123,7 @@ def expirable_disputes(days: int | None = None, now: datetime | None = None) -> 
     return list(session().execute(stmt).scalars())
 
 
-def expire_disputes(days: int | None = None, *, now: datetime | None = None) -> list[Any]:
+def expire_disputes(days: int | None = None, *, now: datetime | None = None) -> list[Dispute]:
     """Close every open dispute whose thread has been quiet for ``days`` days with the outcome
     "expired", each as its own step (event in the thread, mail to the customer, signal).
     Returns the disputes it closed.  A dispute someone closed meanwhile is skipped."""

@@ -10,15 +10,17 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import mail, signals
 from ..errors import DisputeError, ValidationError
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
+from ..model_types import Dispute, Thread
 from ..models import (
     EVENT_DISPUTE_CLOSED,
     EVENT_DISPUTE_OPENED,
     EVENT_DISPUTE_REOPENED,
     KIND_EVENT,
+    rows_changed,
     utcnow,
 )
+from ..state import current_order_messages as ext
+from ..state import current_settings, unproxied
 from .common import Actor, clean_reason, clean_text, session
 from .deadlines import respond_by_from
 from .posting import add_entry, get_or_create_thread, get_thread, lock_thread
@@ -38,7 +40,7 @@ OUTCOME_LABELS = {
 }
 
 
-def open_dispute_of(order: Any) -> Any | None:
+def open_dispute_of(order: Any) -> Dispute | None:
     """The open dispute on ``order``, or None."""
     d, t = ext.models.Dispute, ext.models.Thread
     stmt = sa.select(d).join(t, t.id == d.open_thread_id).where(t.order_id == ext.order_key(order))
@@ -47,14 +49,14 @@ def open_dispute_of(order: Any) -> Any | None:
 
 def _insert_open_dispute(
     order: Any,
-    thread: Any,
+    thread: Thread,
     actor: Actor,
     *,
     reason: str,
     body: str,
     event_name: str,
     reopened_from_id: int | None = None,
-) -> tuple[Any, list[int]]:
+) -> tuple[Dispute, list[int]]:
     """Insert an open dispute with its event and mail, committed all together or not at all
     (the caller holds the thread's lock).  The unique open index turns a second open dispute
     (two people at once) into a :class:`DisputeError`."""
@@ -85,7 +87,7 @@ def _insert_open_dispute(
     return dispute, outbox_ids
 
 
-def open_dispute(order: Any, actor: Actor, reason: Any) -> Any:
+def open_dispute(order: Any, actor: Actor, reason: Any) -> Dispute:
     """Open a dispute on ``order`` with a required ``reason``; post it as an event.
 
     Raises :class:`ValidationError` for a missing or too long reason and
@@ -102,7 +104,7 @@ def open_dispute(order: Any, actor: Actor, reason: Any) -> Any:
     )
     mail.dispatch(outbox_ids)
     signals.dispute_opened.send(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
+        unproxied(current_app),
         dispute=dispute,
         thread=thread,
         order=order,
@@ -111,7 +113,9 @@ def open_dispute(order: Any, actor: Actor, reason: Any) -> Any:
     return dispute
 
 
-def close_dispute(order: Any, actor: Actor, *, outcome: str | None = None, note: Any = None) -> Any:
+def close_dispute(
+    order: Any, actor: Actor, *, outcome: str | None = None, note: Any = None
+) -> Dispute:
     """Close the open dispute on ``order``; post it as an event.  The dispute row stays as history.
 
     A customer may only withdraw a dispute they opened themselves.  Raises
@@ -147,10 +151,11 @@ def close_dispute(order: Any, actor: Actor, *, outcome: str | None = None, note:
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         db.rollback()
         raise DisputeError("This dispute was closed already.")
     thread = get_thread(order)
+    assert thread is not None  # the dispute found above is in it
     body = closed_event_body(outcome, actor, note_text)
     try:
         event = add_entry(thread, actor, body, kind=KIND_EVENT, event=EVENT_DISPUTE_CLOSED)
@@ -162,7 +167,7 @@ def close_dispute(order: Any, actor: Actor, *, outcome: str | None = None, note:
     db.refresh(dispute)
     mail.dispatch(outbox_ids)
     signals.dispute_closed.send(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
+        unproxied(current_app),
         dispute=dispute,
         thread=thread,
         order=order,
@@ -192,14 +197,14 @@ def closed_event_body(outcome: str, actor: Actor, note: str | None) -> str:
     return f"{sentence}\n{note}" if note else sentence
 
 
-def last_dispute_of(thread: Any) -> Any | None:
+def last_dispute_of(thread: Thread) -> Dispute | None:
     """The newest dispute of ``thread`` (open or closed), or None."""
     d = ext.models.Dispute
     stmt = sa.select(d).where(d.thread_id == thread.id).order_by(d.id.desc()).limit(1)
     return session().execute(stmt).scalar()
 
 
-def first_opener_id(dispute: Any) -> Any:
+def first_opener_id(dispute: Dispute) -> Any:
     """Who opened the dispute that ``dispute`` reopens (through every reopening)."""
     seen = set()
     while dispute.reopened_from_id is not None and dispute.id not in seen:
@@ -211,7 +216,7 @@ def first_opener_id(dispute: Any) -> Any:
     return dispute.opened_by_id
 
 
-def may_reopen(dispute: Any, actor: Actor) -> bool:
+def may_reopen(dispute: Dispute | None, actor: Actor) -> bool:
     """Whether ``actor`` may reopen the closed ``dispute``: staff, or the customer who first
     opened it.  False while reopening is turned off (``DISPUTE_OUTCOMES_ENABLED``)."""
     if not current_settings.dispute_outcomes_enabled or dispute is None or dispute.is_open:
@@ -219,7 +224,7 @@ def may_reopen(dispute: Any, actor: Actor) -> bool:
     return actor.is_staff or first_opener_id(dispute) == actor.id
 
 
-def reopenable_dispute(order: Any, actor: Actor) -> Any | None:
+def reopenable_dispute(order: Any, actor: Actor) -> Dispute | None:
     """The closed dispute ``actor`` could reopen on ``order`` now, or None."""
     thread = get_thread(order)
     if thread is None:
@@ -228,7 +233,7 @@ def reopenable_dispute(order: Any, actor: Actor) -> Any | None:
     return last if may_reopen(last, actor) else None
 
 
-def reopen_dispute(order: Any, actor: Any, note: Any = None) -> Any:
+def reopen_dispute(order: Any, actor: Actor, note: Any = None) -> Dispute:
     """Reopen the newest closed dispute on ``order``: a new open dispute with the same reason,
     linked to the closed one (``reopened_from_id``), a fresh respond-by time, and a
     "dispute reopened" event whose text is ``note`` (optional) or the reason.
@@ -264,7 +269,7 @@ def reopen_dispute(order: Any, actor: Any, note: Any = None) -> Any:
     )
     mail.dispatch(outbox_ids)
     signals.dispute_reopened.send(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
+        unproxied(current_app),
         dispute=dispute,
         previous=previous,
         thread=thread,

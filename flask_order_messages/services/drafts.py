@@ -18,8 +18,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlalchemy as sa
 
-from ..extension import current_order_messages as ext
 from ..models import utcnow
+from ..state import current_order_messages as ext
 from .common import Actor, commit_keeping_loaded, session
 
 #: The query parameter that carries a draft's key.

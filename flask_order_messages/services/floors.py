@@ -41,9 +41,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g
 
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
-from ..models import utcnow
+from ..models import rows_changed, utcnow
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from .common import (
     Actor,
     commit_keeping_loaded,
@@ -162,7 +162,7 @@ def refresh(actor: Actor) -> None:
     f, listed, t = models.ReadFloor, models.ReadFloorThread, models.Thread
     commit_keeping_loaded()  # a fresh transaction: see the module doc
     _lock(actor)
-    floor = int(session().execute(sa.select(f.floor_id).where(f.user_id == actor.id)).scalar())
+    floor = session().execute(sa.select(f.floor_id).where(f.user_id == actor.id)).scalar_one()
     horizon = _horizon()
     rp, on = pointer_join(actor)
     unread = thread_unread_condition(actor)
@@ -214,4 +214,4 @@ def reset_all() -> int:
     )
     session().commit()
     g.pop("order_messages_floors", None)
-    return int(count.rowcount or 0)
+    return rows_changed(count)

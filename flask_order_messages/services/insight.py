@@ -24,9 +24,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
 from ..models import CUSTOMER, KIND_MESSAGE, STAFF, utcnow
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from .common import session
 
 #: The age groups of open disputes.

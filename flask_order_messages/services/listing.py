@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from .. import host_input, search
 from ..errors import ValidationError
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
+from ..model_types import Dispute, Message, Thread
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from . import floors
 from .common import (
     Actor,
@@ -34,12 +35,12 @@ MAX_SEARCH_WORDS = search.MAX_TERMS
 class ThreadRow:
     """One row of the Messages section."""
 
-    thread: Any
+    thread: Thread
     order: Any
     order_number: str
-    last_message: Any
+    last_message: Message | None
     unread: int
-    dispute: Any | None
+    dispute: Dispute | None
     #: The open dispute is past its respond-by time and the store has not answered.
     overdue: bool = False
 
@@ -264,7 +265,7 @@ def _rows(actor: Actor, found: list[Any]) -> list[ThreadRow]:
     """The page's rows, with their orders and unread counts (two queries)."""
     orders = _orders_by_key([row[0].order_id for row in found])
     counts = unread_counts(actor, [row[0].id for row in found])
-    number = ext.hook("order_number")
+    number = ext.hooks.order_number
     rows = []
     for thread, dispute, last, is_overdue in found:
         order = orders.get(thread.order_id)

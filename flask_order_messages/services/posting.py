@@ -11,14 +11,16 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import mail, search, signals
 from ..errors import ValidationError
-from ..extension import current_order_messages as ext
+from ..model_types import Message, Thread
 from ..models import KIND_MESSAGE, KIND_NOTE, utcnow
+from ..state import current_order_messages as ext
+from ..state import unproxied
 from . import attachments
 from .common import Actor, clean_body, session
 from .reading import advance_pointer
 
 
-def get_thread(order: Any, *, lock: bool = False) -> Any | None:
+def get_thread(order: Any, *, lock: bool = False) -> Thread | None:
     """The thread of ``order``, or None if nobody has written yet.  ``lock=True`` also takes
     its row lock (see :func:`lock_thread`) in the same read."""
     t = ext.models.Thread
@@ -28,7 +30,7 @@ def get_thread(order: Any, *, lock: bool = False) -> Any | None:
     return session().execute(stmt).scalar()
 
 
-def get_or_create_thread(order: Any, *, lock: bool = False) -> Any:
+def get_or_create_thread(order: Any, *, lock: bool = False) -> Thread:
     """The thread of ``order``, created if needed; ``lock=True`` returns it locked for the
     rest of the transaction (see :func:`lock_thread`).
 
@@ -65,7 +67,7 @@ def index_order_number(thread_id: Any, order: Any) -> None:
     """Merge ``order``'s number as the pages show it (the ``order_number`` hook: a token such
     as "#2884db062b7b", "00003"...) into the staff search document of its thread, in the
     current transaction: staff find a thread by the number they see, not only by its key."""
-    number = str(ext.hook("order_number")(order))
+    number = str(ext.hooks.order_number(order))
     search.add_to_document(
         session(), ext.models.ThreadSearch, thread_id, search.search_text(number)
     )
@@ -99,7 +101,7 @@ def index_order_numbers(*, batch_size: int = 500) -> int:
         after = threads[-1][0]
 
 
-def lock_thread(thread: Any) -> None:
+def lock_thread(thread: Thread) -> None:
     """Take the thread's row lock for the rest of the transaction (a no-op on SQLite, which
     locks the whole database for a writer anyway).  Every write into a thread takes it first,
     so writers queue per thread instead of deadlocking: on MariaDB the foreign-key checks of
@@ -109,14 +111,14 @@ def lock_thread(thread: Any) -> None:
 
 
 def add_entry(
-    thread: Any,
+    thread: Thread,
     actor: Actor,
     body: str,
     *,
     kind: str = KIND_MESSAGE,
     event: str | None = None,
     locked: bool = False,
-) -> Any:
+) -> Message:
     """Add one entry to ``thread`` inside the current transaction (no commit).
 
     The thread's newest-message columns move with one UPDATE that cannot go backwards, so two
@@ -164,7 +166,7 @@ def add_entry(
 
 def post_message(
     order: Any, actor: Actor, body: Any, *, note: bool = False, files: Iterable[Any] = ()
-) -> Any:
+) -> Message:
     """Post ``body`` on ``order``'s thread as ``actor`` and return the committed message.
 
     Staff may start a thread on any order; customers only on their own (the views check).
@@ -208,7 +210,7 @@ def post_message(
     session().expire(thread)
     mail.dispatch(outbox_ids)
     signals.message_posted.send(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
+        unproxied(current_app),
         message=message,
         thread=thread,
         order=order,

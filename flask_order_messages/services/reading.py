@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import signals
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
 from ..models import utcnow
+from ..state import current_order_messages as ext
+from ..state import current_settings, unproxied
 from . import floors
 from .common import (
     Actor,
@@ -126,7 +126,7 @@ def mark_unread(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
 
 def _send_read(actor: Actor, ids: list[int] | None, *, read: bool) -> None:
     signals.thread_read.send(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
+        unproxied(current_app),
         user_id=actor.id,
         thread_ids=ids,
         read=read,

@@ -8,8 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
+from ..model_types import Dispute, Message, Thread
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from .common import (
     Actor,
     customer_scope,
@@ -26,10 +27,10 @@ class ThreadState:
     """A thread as one person finds it before reading: their pointer, how many entries are
     unread for them, the thread's disputes oldest first (``thread`` None: nobody wrote yet)."""
 
-    thread: Any | None
+    thread: Thread | None
     last_read_id: int
     unread: int
-    disputes: list[Any]
+    disputes: list[Dispute]
 
 
 @dataclass
@@ -37,19 +38,19 @@ class ThreadView:
     """Everything a thread partial shows, read before the viewer's pointer moved."""
 
     order: Any
-    thread: Any | None
-    entries: list[Any]
+    thread: Thread | None
+    entries: list[Message]
     unread: int
     first_unread_id: int | None
-    open_dispute: Any | None
-    disputes: list[Any]
+    open_dispute: Dispute | None
+    disputes: list[Dispute]
     actor: Actor
     names: dict[Any, str] = field(default_factory=dict)
 
     def name_of(self, user_id: Any) -> str:
         return self.names.get(user_id, "Someone")
 
-    def folded(self) -> tuple[list[Any], list[Any], list[Any]]:
+    def folded(self) -> tuple[list[Message], list[Message], list[Message]]:
         """(head, folded middle, tail) of the entries.  A long thread folds its middle, but
         never an unread entry: the tail always reaches back to the first unread one."""
         settings = current_settings
@@ -76,7 +77,7 @@ def _names(user_ids: set[Any]) -> dict[Any, str]:
         return {}
     pk = getattr(ext.user_model, ext.user_pk.key)
     users = session().execute(sa.select(ext.user_model).where(pk.in_(user_ids))).scalars()
-    display = ext.hook("display_name")
+    display = ext.hooks.display_name
     return {ext.user_key(u): display(u) for u in users}
 
 
@@ -109,7 +110,7 @@ def thread_state(order: Any, actor: Actor) -> ThreadState:
     return ThreadState(thread, int(pointer or 0), int(count or 0), disputes)
 
 
-def _entries(thread: Any, actor: Actor) -> tuple[list[Any], dict[Any, str]]:
+def _entries(thread: Thread, actor: Actor) -> tuple[list[Message], dict[Any, str]]:
     """The entries ``actor`` may see, oldest first, with their files, and their authors'
     names: one query, whatever the thread's length."""
     m, user = ext.models.Message, ext.user_model
@@ -123,7 +124,7 @@ def _entries(thread: Any, actor: Actor) -> tuple[list[Any], dict[Any, str]]:
     if current_settings.attachments_enabled:
         stmt = stmt.options(joinedload(m.attachments))
     rows = session().execute(stmt).unique().all()
-    display = ext.hook("display_name")
+    display = ext.hooks.display_name
     names = {ext.user_key(u): display(u) for _, u in rows if u is not None}
     return [entry for entry, _ in rows], names
 

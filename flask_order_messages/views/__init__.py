@@ -16,8 +16,8 @@ from wtforms.validators import ValidationError as CSRFValidationError
 
 from .. import mail
 from ..errors import OrderMessagesError
-from ..extension import current_order_messages, current_settings
 from ..layouts import host_blueprint_context, page_layout, side_of_endpoint
+from ..state import current_order_messages, current_settings
 from ..templating import safe_next
 
 log = logging.getLogger("flask_order_messages")

@@ -10,9 +10,9 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import current_user
 
 from .. import services
-from ..extension import current_order_messages as ext
 from ..models import KIND_NOTE
 from ..panel_extras import event_text
+from ..state import current_order_messages as ext
 from ..templating import format_date, message_html
 
 
@@ -38,7 +38,7 @@ def _user() -> Any:
     """The logged-in user; a script gets a 401, not a redirect to the login page."""
     if not getattr(current_user, "is_authenticated", False):
         _fail(401, "Log in to see your messages.")
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def _order(order_id: str, owner: Any = None) -> Any:

@@ -13,9 +13,9 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..errors import ValidationError
-from ..extension import current_settings
 from ..forms import CannedReplyForm, ConfirmForm
 from ..services import canned
+from ..state import current_settings
 from ..templating import safe_next
 from .common import require_staff
 

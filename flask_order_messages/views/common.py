@@ -9,8 +9,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..errors import OrderMessagesError
-from ..extension import current_order_messages as ext
 from ..services import Actor, customer_actor, staff_actor
+from ..state import current_order_messages as ext
 from ..templating import safe_next, thread_panel
 
 
@@ -23,7 +23,7 @@ def logged_in_user() -> Any:
         if login_manager is None:
             abort(401)
         abort(login_manager.unauthorized())
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def require_staff() -> Actor:
@@ -93,7 +93,7 @@ def render_thread_page(order: Any, actor: Actor, side: str) -> tuple[str, int]:
         else ("order_messages/customer_thread.html")
     )
     return render_template(
-        template, view=view, panel=panel, order_number=ext.hook("order_number")(order)
+        template, view=view, panel=panel, order_number=ext.hooks.order_number(order)
     ), 200
 
 
@@ -122,7 +122,7 @@ def check_notes_enabled() -> None:
     """Refuse a staff-only note while notes are off: posting it as a plain message would show
     the customer what was meant for staff."""
     from ..errors import ValidationError
-    from ..extension import current_settings
+    from ..state import current_settings
 
     if not current_settings.notes_enabled:
         raise ValidationError(
@@ -134,7 +134,7 @@ def check_notes_enabled() -> None:
 
 def posted_files(form: Any) -> list[Any]:
     """The files of a reply form (none when attachments are off: the field is ignored)."""
-    from ..extension import current_settings
+    from ..state import current_settings
 
     if not current_settings.attachments_enabled:
         return []
@@ -155,8 +155,7 @@ def _back_link(order: Any, side: str) -> tuple[str, str]:
     """(``next`` to carry in the form, where "Cancel" goes): a same-site path only, never a
     ``javascript:`` or foreign URL from the query string; else the order's own page."""
     next_path = safe_next(request.values.get("next")) or ""
-    hook = "staff_order_url" if side == "staff" else "customer_order_url"
-    back = next_path or ext.hook(hook)(order)
+    back = next_path or ext.order_url(order, side)
     if "#" not in back:
         back += "#order-messages"
     return next_path, back
@@ -187,7 +186,7 @@ def dispute_open_view(order: Any, actor: Actor, side: str) -> Response | tuple[s
         order=order,
         side=side,
         dispute=services.open_dispute_of(order),
-        order_number=ext.hook("order_number")(order),
+        order_number=ext.hooks.order_number(order),
         next=next_path,
         back=back,
     )
@@ -225,7 +224,7 @@ def dispute_close_view(order: Any, actor: Actor, side: str) -> Response | tuple[
         may_close=dispute is not None and (actor.is_staff or dispute.opened_by_id == actor.id),
         outcomes=close_outcomes(side),
         opened_by=_display_name_of(dispute.opened_by_id) if dispute is not None else "",
-        order_number=ext.hook("order_number")(order),
+        order_number=ext.hooks.order_number(order),
         next=next_path,
         back=back,
     )
@@ -236,7 +235,7 @@ def close_outcomes(side: str) -> list[tuple[str, str]]:
     """(value, label) of the outcomes the staff's close form offers; none for customers or
     while ``ORDER_MESSAGES_DISPUTE_OUTCOMES_ENABLED`` is off."""
     from .. import services
-    from ..extension import current_settings
+    from ..state import current_settings
 
     if side != "staff" or not current_settings.dispute_outcomes_enabled:
         return []
@@ -245,4 +244,4 @@ def close_outcomes(side: str) -> list[tuple[str, str]]:
 
 def _display_name_of(user_id: Any) -> str:
     user = ext.db.session.get(ext.user_model, user_id) if user_id is not None else None
-    return ext.hook("display_name")(user) if user is not None else "Someone"
+    return ext.hooks.display_name(user) if user is not None else "Someone"

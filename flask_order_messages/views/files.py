@@ -19,9 +19,9 @@ from typing import Any
 from flask import Blueprint, abort, current_app, request, send_file
 from werkzeug.wrappers import Response
 
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
 from ..services.attachments import attachment_for, is_image_type
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from ..storage import current_storage
 from ..tokens import GuestLinkError, load_guest_order
 from .common import order_or_404, owned_order_or_404, require_customer, require_staff

@@ -16,9 +16,9 @@ from werkzeug.wrappers import Response
 
 from .. import services
 from ..errors import OrderMessagesError
-from ..extension import current_order_messages as ext
-from ..extension import thread_link
 from ..forms import GuestReplyForm
+from ..hooks import thread_link
+from ..state import current_order_messages as ext
 from ..tokens import GuestLinkError, GuestLinkExpired, load_guest_order
 from .common import posted_files, with_files_hint
 
@@ -72,7 +72,7 @@ def guest_thread(token: str) -> Page:
     if owner is None:
         return _refused(GuestLinkError("This link does not open any order. Please log in."))
     if request.method == "GET" and _is_owner(order):
-        return redirect(thread_link(ext.hook("customer_order_url")(order)), code=303)
+        return redirect(thread_link(ext.hooks.customer_order_url(order)), code=303)
     actor = services.customer_actor(owner)
     here = url_for("order_messages.guest_thread", token=token)
     form = GuestReplyForm.from_request()
@@ -90,7 +90,7 @@ def guest_thread(token: str) -> Page:
     page = render_template(
         "order_messages/guest_thread.html",
         view=view,
-        order_number=ext.hook("order_number")(order),
+        order_number=ext.hooks.order_number(order),
         post_url=here,
         guest_token=token,
         form=form,

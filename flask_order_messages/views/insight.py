@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
-from ..extension import current_settings
 from ..services.insight import bar_chart, response_insight
+from ..state import current_settings
 from .common import require_staff
 
 

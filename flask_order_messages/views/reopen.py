@@ -14,11 +14,11 @@ from werkzeug.wrappers import Response
 
 from .. import services
 from ..errors import OrderMessagesError
-from ..extension import current_order_messages as ext
-from ..extension import current_settings
 from ..forms import DisputeReopenForm
 from ..services.common import Actor
 from ..services.disputes import last_dispute_of, may_reopen
+from ..state import current_order_messages as ext
+from ..state import current_settings
 from .common import (
     _back_link,
     _display_name_of,
@@ -64,7 +64,7 @@ def dispute_reopen_view(order: Any, actor: Actor, side: str) -> Response | tuple
             if previous is not None and previous.closed_by_id is not None
             else ""
         ),
-        order_number=ext.hook("order_number")(order),
+        order_number=ext.hooks.order_number(order),
         next=next_path,
         back=back,
     )

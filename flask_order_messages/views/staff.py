@@ -6,8 +6,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from .. import services
-from ..extension import current_order_messages as ext
 from ..forms import ConfirmForm, MarkForm, MessagesQuery
+from ..state import current_order_messages as ext
 from ..templating import UNREAD_THREADS_KEY
 from .common import (
     dispute_close_view,

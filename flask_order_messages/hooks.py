@@ -1,0 +1,192 @@
+"""The host's hooks: what the extension cannot know about the shop, each with its default.
+
+:class:`Hooks` is the set the extension calls (``ext.hooks.order_number(order)``), typed, one
+method per hook, as pinax-messages' ``DefaultHookSet``.  The host replaces a default with the
+decorator of the same name on ``OrderMessages`` (``@order_messages.order_number``), as
+Flask-Login's ``user_loader``; each hook is checked when registered and again at ``init_app``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import has_request_context, url_for
+from flask_login import current_user
+
+from .errors import MissingHookError
+
+#: A user of the host's user model (its class is the host's, unknown here).
+HostUser = Any
+#: An order of the host's order model.
+HostOrder = Any
+
+#: Each hook's name and the parameters it is called with.
+HOOK_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "staff_check": ("user",),
+    "display_name": ("user",),
+    "user_email": ("user",),
+    "staff_recipients": (),
+    "order_number": ("order",),
+    "staff_order_url": ("order",),
+    "customer_order_url": ("order",),
+}
+
+#: What the default ``display_name`` shows for a staff member with no name of any kind.
+STAFF_LABEL = "Store staff"
+#: ... and for a customer with neither a name nor an email.
+CUSTOMER_LABEL = "Customer"
+#: Attributes the default ``display_name`` takes a name from, in this order (then
+#: ``first_name`` + ``last_name``, then ``username``).
+NAME_ATTRIBUTES = ("name", "full_name", "display_name")
+_ADDRESS = re.compile(r"\S+@\S+")
+
+
+class Keys(Protocol):
+    """What the defaults need of the extension: who is staff, and the keys of users and orders."""
+
+    def is_staff(self, user: HostUser) -> bool: ...
+
+    def user_key(self, user: HostUser) -> object: ...
+
+    def order_key(self, order: HostOrder) -> object: ...
+
+
+def check_hook(name: str, func: object) -> None:
+    """Raise a :class:`TypeError` naming hook ``name`` unless ``func`` can be called with the
+    hook's parameters."""
+    parameters = HOOK_PARAMETERS[name]
+    wanted = f"({', '.join(parameters)})"
+    if not callable(func):
+        raise TypeError(
+            f"The '{name}' hook must be a function taking {wanted}; got "
+            f"{type(func).__name__} {func!r:.60}."
+        )
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):  # some built-ins have no signature to check
+        return
+    try:
+        signature.bind(*parameters)
+    except TypeError:
+        label = getattr(func, "__qualname__", type(func).__name__)
+        raise TypeError(
+            f"The '{name}' hook must take {wanted}; {label}{signature} cannot be called so."
+        ) from None
+
+
+def missing(name: str, why: str = "") -> MissingHookError:
+    """The error for a needed hook ``name`` the host never registered."""
+    return MissingHookError(
+        f"OrderMessages needs the '{name}' hook{why or ' here'}. Register it with "
+        f"@order_messages.{name} (see the README's hooks table)."
+    )
+
+
+class Hooks:
+    """The hooks of one ``OrderMessages``: each method is the default, replaced on this object
+    by the function the host registers.  Hooks with no sensible default raise
+    :class:`MissingHookError` when called."""
+
+    def __init__(self, keys: Keys) -> None:
+        self._keys = keys
+
+    def register(self, name: str, func: Callable[..., object]) -> None:
+        """Make ``func`` answer for hook ``name`` (checked first: see :func:`check_hook`)."""
+        if name not in HOOK_PARAMETERS:
+            raise KeyError(name)
+        check_hook(name, func)
+        setattr(self, name, func)
+
+    def is_registered(self, name: str) -> bool:
+        """Whether the host registered hook ``name`` (False: the default answers)."""
+        if name not in HOOK_PARAMETERS:
+            raise KeyError(name)
+        return name in vars(self)
+
+    def check(self) -> None:
+        """Check every hook (registered or a subclass's override) can be called as it will be."""
+        for name in HOOK_PARAMETERS:
+            check_hook(name, getattr(self, name))
+
+    # -- the hooks and their defaults --------------------------------------------------------
+
+    def staff_check(self, user: HostUser) -> bool:
+        """May ``user`` act as staff?  Default: nobody, until the host says who is staff."""
+        return False
+
+    def display_name(self, user: HostUser) -> str:
+        """The name shown beside ``user``'s messages.  Default: the first of ``name``,
+        ``full_name``, ``display_name``, ``first_name`` + ``last_name``, ``username`` the user has
+        (an address such as ``ann@shop.example`` does not count); without one, "Store staff" for
+        staff and the email for a customer.  A staff member's email is never shown."""
+        name = _name_like(user)
+        if name:
+            return name
+        if self._keys.is_staff(user) or self._seen_by_another_customer(user):
+            return STAFF_LABEL
+        # A customer's address is known to the staff who read it (the only others who see a
+        # customer's messages) and to the customer.
+        email = getattr(user, "email", None)
+        return email.strip() if isinstance(email, str) and email.strip() else CUSTOMER_LABEL
+
+    def _seen_by_another_customer(self, user: HostUser) -> bool:
+        """Whether a logged-in customer other than ``user`` is looking: in their thread,
+        anyone else is the store (staff who has since lost the role included)."""
+        if not has_request_context() or not getattr(current_user, "is_authenticated", False):
+            return False
+        if self._keys.is_staff(current_user):
+            return False
+        return bool(self._keys.user_key(current_user) != self._keys.user_key(user))
+
+    def user_email(self, user: HostUser) -> str | None:
+        """Where ``user``'s mail goes.  Default: ``user.email``."""
+        if not hasattr(user, "email"):
+            raise missing("user_email", ": the user model has no 'email' attribute")
+        email: str | None = user.email
+        return email
+
+    def staff_recipients(self) -> list[str]:
+        """Who gets mail about customers' messages.  No default."""
+        raise missing("staff_recipients")
+
+    def order_number(self, order: HostOrder) -> str:
+        """The number shown for ``order``.  Default: its key."""
+        return str(self._keys.order_key(order))
+
+    def staff_order_url(self, order: HostOrder) -> str:
+        """The host's admin page of ``order``.  Default: the extension's staff thread page."""
+        return url_for("order_messages.staff_thread", order_id=self._keys.order_key(order))
+
+    def customer_order_url(self, order: HostOrder) -> str:
+        """The customer's page of ``order``.  Default: the extension's customer thread page."""
+        return url_for("order_messages.customer_thread", order_id=self._keys.order_key(order))
+
+
+def thread_link(url: str, *, tab: bool = True) -> str:
+    """``url`` pointing at the thread on the page: ``tab=messages`` added to its query (for
+    hosts with tabs) and ``#order-messages`` as its fragment unless it has one."""
+    parts = urlsplit(url)
+    query = parts.query
+    if tab and "tab=" not in query:
+        query = f"{query}&tab=messages" if query else "tab=messages"
+    return urlunsplit(parts._replace(query=query, fragment=parts.fragment or "order-messages"))
+
+
+def _name_like(user: HostUser) -> str | None:
+    """The user's name from the usual attributes, or None.  A value that is an address (one
+    word with "@" in it: shops often keep the email as the username) is never a name."""
+
+    def text(attr: str) -> str:
+        value = getattr(user, attr, None)
+        value = value.strip() if isinstance(value, str) else ""
+        return "" if _ADDRESS.fullmatch(value) else value
+
+    first_last = " ".join(part for part in (text("first_name"), text("last_name")) if part)
+    for value in (*(text(attr) for attr in NAME_ATTRIBUTES), first_last, text("username")):
+        if value:
+            return value
+    return None
