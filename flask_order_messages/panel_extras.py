@@ -95,6 +95,24 @@ def panel_extras(view: Any, side: str, page: str | None = None) -> PanelExtras:
     return extras
 
 
+def reply_box(view: Any, side: str, kept: Any) -> dict[str, Any]:
+    """The reply box's text and errors for ``_thread.html``: a refused reply (``kept``,
+    a ``services.drafts.Kept``) gives its text back in the box and its error beside the box
+    or the file input; else a canned reply asked for in the address.  ``kept`` stays set for
+    a refused dispute reason or note, which goes back into its dialog."""
+    reply = kept if kept is not None and kept.field in ("body", "files") else None
+    error = reply.error if reply is not None and reply.field == "body" else None
+    draft = reply.text if reply is not None else ""
+    if not draft and not error:
+        draft = canned_draft(view, side)  # "?canned=<id>": the way to insert one without JS
+    return {
+        "draft": draft,
+        "error": error,
+        "files_error": reply.error if reply is not None and reply.field == "files" else None,
+        "kept": kept if reply is None else None,
+    }
+
+
 def canned_draft(view: Any, side: str) -> str:
     """The reply box's text when the page was opened with ``?canned=<id>`` (staff, canned
     replies on): that reply, filled in.  "" otherwise, also for an id that is gone."""

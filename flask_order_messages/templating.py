@@ -98,12 +98,8 @@ def render_panel(
 ) -> Markup:
     """The thread partial for ``side`` ("staff" or "customer") from a service ``ThreadView``;
     ``kept`` is a refused post of the viewer's, given back beside its field."""
-    from .panel_extras import canned_draft, panel_extras, without_query
+    from .panel_extras import panel_extras, reply_box, without_query
 
-    error = kept.error if kept is not None and kept.field == "body" else None
-    draft = kept.text if kept is not None and kept.field == "body" else ""
-    if not draft and not error:
-        draft = canned_draft(view, side)  # "?canned=<id>": the way to insert one without JS
     # Neither a canned reply nor a draft marker follows the form to the page it returns to.
     here = without_query(
         safe_next(next) or safe_next(request.full_path.rstrip("?")), ("canned", DRAFT_PARAM)
@@ -117,9 +113,7 @@ def render_panel(
             next=here,
             order_number=ext.hooks.order_number(view.order),
             order_key=ext.order_key(view.order),
-            error=error,
-            draft=draft,
-            kept=kept if kept is not None and kept.field != "body" else None,
+            **reply_box(view, side, kept),
             draft_key=kept.key if kept is not None else "",
             input_class=classes.input,
             button_class=classes.button,
@@ -321,12 +315,14 @@ class PartialHelpers:
     def attachments_enabled(self) -> bool:
         return current_settings.attachments_enabled
 
-    def upload_field(self, input_class: str = "") -> Markup:
+    def upload_field(self, input_class: str = "", error: str | None = None) -> Markup:
         """The file input of a reply form (nothing when attachments are off).  The form needs
-        ``enctype="multipart/form-data"``.  ``input_class``: the host's CSS class for it."""
+        ``enctype="multipart/form-data"``.  ``input_class``: the host's CSS class for it;
+        ``error``: why the files sent were refused, shown beside the input."""
         if not current_settings.attachments_enabled:
             return Markup("")
-        return Markup(render_template("order_messages/_upload_field.html", input_class=input_class))
+        template = "order_messages/_upload_field.html"
+        return Markup(render_template(template, input_class=input_class, error=error))
 
     def upload_limits(self) -> dict[str, Any]:
         """The configured attachment limits, for the file input and its hint."""

@@ -196,20 +196,6 @@ def test_per_page_defaults_to_the_config(five, as_staff):
     assert page.per_page == 20 and len(page.rows) == 5 and page.pages == 1
 
 
-@pytest.mark.parametrize("raw", ["abc", "0", "-1", "1.5", "1000001", "½"])
-def test_a_bad_page_is_refused(raw):
-    with pytest.raises(ValidationError) as info:
-        services.parse_page(raw)
-    assert info.value.field == "page"
-    assert "page" in info.value.message
-
-
-def test_page_defaults_and_parses():
-    assert services.parse_page(None) == 1
-    assert services.parse_page("") == 1
-    assert services.parse_page("7") == 7
-
-
 def test_the_section_answers_bad_parameters_with_a_400_and_words(five, browser, staff):
     browser.login(staff)
     page = browser.get("/order-messages/admin/messages?page=abc")

@@ -23,8 +23,6 @@ from .listing import (
     customer_unread_summary,
     filter_orders,
     list_threads,
-    parse_choice,
-    parse_page,
     unread_by_order,
 )
 from .posting import get_or_create_thread, get_thread, index_order_numbers, post_message
@@ -73,8 +71,6 @@ __all__ = [
     "order_unread_count",
     "outcome_label",
     "overdue_dispute_count",
-    "parse_choice",
-    "parse_page",
     "post_message",
     "refresh_read_floor",
     "reopen_dispute",

@@ -33,8 +33,9 @@ MAX_AGE = timedelta(hours=24)
 #: Characters of a refused text that are kept.  A text this long is no message a person
 #: typed (the limit is ORDER_MESSAGES_MAX_BODY_LENGTH); the rest is not worth a row.
 MAX_KEPT = 100_000
-#: The fields a draft goes back into: the reply box and the panel's dispute dialogs.
-FIELDS = ("body", "reason", "close_note", "reopen_note")
+#: The fields a draft's error goes beside: the reply box, its file input (the text goes back
+#: into the reply box) and the panel's dispute dialogs.
+FIELDS = ("body", "files", "reason", "close_note", "reopen_note")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,28 +103,6 @@ def _search_condition(actor: Actor, query: str) -> Any:
     return sa.or_(*conditions)
 
 
-def parse_page(raw: Any) -> int:
-    """A page number from a query string; a bad one is a :class:`ValidationError`."""
-    if raw in (None, ""):
-        return 1
-    try:
-        page = int(raw)
-    except (TypeError, ValueError):
-        raise ValidationError("The page must be a whole number.", "page") from None
-    if page < 1 or page > 1_000_000:
-        raise ValidationError("The page must be between 1 and 1,000,000.", "page")
-    return page
-
-
-def parse_choice(raw: Any, choices: tuple[str, ...], name: str) -> str:
-    """One of ``choices`` (the first when empty); anything else is a :class:`ValidationError`."""
-    if raw in (None, ""):
-        return choices[0]
-    if raw not in choices:
-        raise ValidationError(f"Unknown {name} {raw!r}; use one of: {', '.join(choices)}.", name)
-    return str(raw)
-
-
 def list_threads(
     actor: Actor,
     *,
@@ -142,12 +119,67 @@ def list_threads(
     order key; for staff, the order number as the pages show it counts as words of the
     thread.  A fixed number of queries, whatever the number of threads.
     """
-    filter = parse_choice(filter, THREAD_FILTERS, "filter")
+    filter = _thread_filter(filter)
     per_page = per_page or current_settings.per_page
+    listing = _listing(actor, query, filter)
+    offset = (page - 1) * per_page
+    if filter in ("all", "unread") and not query.strip():
+        found, total, unread_total = _unread_first(listing, filter, offset, per_page)
+    else:
+        found, total, unread_total = _narrowed(listing, page, offset, per_page)
+    rows = _rows(actor, found)
+    return ThreadPage(rows, page, per_page, total, query, filter, unread_total)
+
+
+def _thread_filter(filter: Any) -> str:
+    """One of :data:`THREAD_FILTERS` ("all" when empty); else a :class:`ValidationError`."""
+    if filter in (None, ""):
+        return THREAD_FILTERS[0]
+    if filter not in THREAD_FILTERS:
+        choices = ", ".join(THREAD_FILTERS)
+        raise ValidationError(f"Unknown filter {filter!r}; use one of: {choices}.", "filter")
+    return str(filter)
+
+
+@dataclass
+class _Listing:
+    """The statements a page of the Messages section is read with."""
+
+    #: "Unread for the viewer", as a condition on the thread and the viewer's pointer.
+    unread: Any
+    #: What every thread of the list meets (has messages, the viewer's, search, filter).
+    conditions: list[Any]
+    #: Threads with the viewer's pointer and the open dispute (thread, dispute, last
+    #: message, overdue) -- narrowed to the candidates for the unread filter.
+    base: Any
+    #: ``base`` narrowed to the viewer's candidates: only they can be unread (floors.py).
+    candidates: Any
+
+
+def _listing(actor: Actor, query: str, filter: str) -> _Listing:
     models = ext.models
     t, d, m = models.Thread, models.Dispute, models.Message
     rp, on = pointer_join(actor)
     unread = thread_unread_condition(actor)
+    overdue = sa.case((overdue_condition(d), True), else_=False)
+    base = (
+        sa.select(t, d, m, overdue)
+        .select_from(t)
+        .outerjoin(rp, on)
+        .outerjoin(d, d.open_thread_id == t.id)
+    )
+    candidates = floors.narrow(base, actor)
+    return _Listing(
+        unread=unread,
+        conditions=_conditions(actor, query, filter, unread),
+        base=candidates if filter == "unread" else base,
+        candidates=candidates,
+    )
+
+
+def _conditions(actor: Actor, query: str, filter: str, unread: Any) -> list[Any]:
+    """What a thread of the list meets: messages, the viewer's scope, the search, the filter."""
+    t, d = ext.models.Thread, ext.models.Dispute
     conditions = [t.last_message_id.is_not(None), customer_scope(actor)]
     if query.strip():
         conditions.append(_search_condition(actor, query))
@@ -160,63 +192,77 @@ def list_threads(
         disputed = sa.select(opened.open_thread_id).where(opened.open_thread_id.is_not(None))
         conditions.append(t.id.in_(disputed))
         conditions.append(d.id.is_not(None) if filter == "disputes" else overdue_condition(d))
-    # Counted in the same pass as the threads themselves: (all of them, the unread ones).
-    counted = (sa.func.count(), sa.func.count(sa.case((unread, 1))))
-    overdue = sa.case((overdue_condition(d), True), else_=False)
-    offset = (page - 1) * per_page
-    base = (
-        sa.select(t, d, m, overdue)
-        .select_from(t)
-        .outerjoin(rp, on)
-        .outerjoin(d, d.open_thread_id == t.id)
+    return conditions
+
+
+def _with_last_message(listing: _Listing) -> Any:
+    t, m = ext.models.Thread, ext.models.Message
+    return listing.base.outerjoin(m, m.id == t.last_message_id)
+
+
+def _unread_first(
+    listing: _Listing, filter: str, offset: int, per_page: int
+) -> tuple[list[Any], int, int]:
+    """(rows, threads, unread threads) of the whole list, neither searched nor filtered
+    beyond unread.  Unread first, then newest, over every thread: with the number of unread
+    threads known, the page is a slice of the unread ones and/or a slice of the read ones,
+    each read newest first down the last_message_at index, stopping after the page --
+    instead of sorting every thread by an unread CASE."""
+    t = ext.models.Thread
+    conditions, unread = listing.conditions, listing.unread
+    # The unread ones are counted among the reader's candidates (see floors.py), the
+    # others need no pointers: two small counts rather than one over every pointer.
+    unread_count = listing.candidates.with_only_columns(sa.func.count()).where(*conditions, unread)
+    every = sa.select(sa.func.count()).where(*conditions)
+    total_count = unread_count if filter == "unread" else every
+    total, unread_total = (
+        session()
+        .execute(sa.select(total_count.scalar_subquery(), unread_count.scalar_subquery()))
+        .one()
     )
-    # Only the reader's candidates can be unread (see floors.py).
-    candidates = floors.narrow(base, actor)
-    if filter == "unread":
-        base = candidates
-    count_stmt = base.with_only_columns(*counted).where(*conditions)
-    stmt = base.outerjoin(m, m.id == t.last_message_id)
-    if filter in ("all", "unread") and not query.strip():
-        # Unread first, then newest, over every thread: with the number of unread threads
-        # known, the page is a slice of the unread ones and/or a slice of the read ones, each
-        # read newest first down the last_message_at index, stopping after the page --
-        # instead of sorting every thread by an unread CASE.
-        # The unread ones are counted among the reader's candidates (see floors.py), the
-        # others need no pointers: two small counts rather than one over every pointer.
-        unread_count = candidates.with_only_columns(sa.func.count()).where(*conditions, unread)
-        every = sa.select(sa.func.count()).where(*conditions)
-        total_count = unread_count if filter == "unread" else every
-        total, unread_total = (
-            session()
-            .execute(sa.select(total_count.scalar_subquery(), unread_count.scalar_subquery()))
-            .one()
-        )
-        joined = base.with_only_columns().where(*conditions)
-        joined_unread = candidates.with_only_columns().where(*conditions, unread)
-        numbers = (int(total or 0), int(unread_total or 0))
-        page_ids = _page_slices(joined, joined_unread, unread, numbers, offset, per_page)
-        stmt = stmt.join(page_ids, page_ids.c.id == t.id).order_by(
-            page_ids.c.rank, t.last_message_at.desc(), t.id.desc()
-        )
-        found: Sequence[Any] = session().execute(stmt).all()
+    joined = listing.base.with_only_columns().where(*conditions)
+    joined_unread = listing.candidates.with_only_columns().where(*conditions, unread)
+    numbers = (int(total or 0), int(unread_total or 0))
+    page_ids = _page_slices(joined, joined_unread, unread, numbers, offset, per_page)
+    stmt = (
+        _with_last_message(listing)
+        .join(page_ids, page_ids.c.id == t.id)
+        .order_by(page_ids.c.rank, t.last_message_at.desc(), t.id.desc())
+    )
+    return list(session().execute(stmt).all()), numbers[0], numbers[1]
+
+
+def _narrowed(
+    listing: _Listing, page: int, offset: int, per_page: int
+) -> tuple[list[Any], int, int]:
+    """(rows, threads, unread threads) of a searched or filtered list: the search or the
+    filter narrows the threads down first; the counts come with them."""
+    t = ext.models.Thread
+    conditions = listing.conditions
+    # Counted in the same pass as the threads themselves: (all of them, the unread ones).
+    counted = (sa.func.count(), sa.func.count(sa.case((listing.unread, 1))))
+    unread_first = sa.case((listing.unread, 0), else_=1)
+    stmt = (
+        _with_last_message(listing)
+        .add_columns(*(c.over() for c in counted))
+        .where(*conditions)
+        .order_by(unread_first, t.last_message_at.desc(), t.id.desc())
+        .limit(per_page)
+        .offset(offset)
+    )
+    found = session().execute(stmt).all()
+    if found:
+        total, unread_total = found[0][-2:]
+    elif page > 1:
+        count_stmt = listing.base.with_only_columns(*counted).where(*conditions)
+        total, unread_total = session().execute(count_stmt).one()
     else:
-        # A search or a filter narrows the threads down first; the counts come with them.
-        unread_first = sa.case((unread, 0), else_=1)
-        stmt = (
-            stmt.add_columns(*(c.over() for c in counted))
-            .where(*conditions)
-            .order_by(unread_first, t.last_message_at.desc(), t.id.desc())
-            .limit(per_page)
-            .offset(offset)
-        )
-        found = session().execute(stmt).all()
-        if found:
-            total, unread_total = found[0][-2:]
-        elif page > 1:
-            total, unread_total = session().execute(count_stmt).one()
-        else:
-            total = unread_total = 0
-        found = [row[:-2] for row in found]
+        total = unread_total = 0
+    return [row[:-2] for row in found], int(total or 0), int(unread_total or 0)
+
+
+def _rows(actor: Actor, found: list[Any]) -> list[ThreadRow]:
+    """The page's rows, with their orders and unread counts (two queries)."""
     orders = _orders_by_key([row[0].order_id for row in found])
     counts = unread_counts(actor, [row[0].id for row in found])
     number = ext.hooks.order_number
@@ -234,7 +280,7 @@ def list_threads(
                 overdue=bool(is_overdue),
             )
         )
-    return ThreadPage(rows, page, per_page, int(total or 0), query, filter, int(unread_total or 0))
+    return rows
 
 
 def _page_slices(

@@ -13,6 +13,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..errors import ValidationError
+from ..forms import CannedReplyForm, ConfirmForm
 from ..services import canned
 from ..state import current_settings
 from ..templating import safe_next
@@ -73,14 +74,11 @@ def replies() -> str:
     return _list_page(notice, None, 200)[0]
 
 
-def _form(reply: Any, title: str, body: str, error: ValidationError | None, status: int) -> Page:
+def _form(reply: Any, form: CannedReplyForm, status: int) -> Page:
     page = render_template(
         "order_messages/canned_form.html",
         reply=reply,
-        title=title,
-        body=body,
-        error=error.message if error else None,
-        error_field=error.field if error else None,
+        form=form,
         placeholders=canned.PLACEHOLDERS,
         max_title=canned.MAX_TITLE_LENGTH,
         next=_next() or "",
@@ -92,13 +90,14 @@ def new() -> Page:
     """GET: an empty form.  POST: add the reply; a refused one comes back with its text."""
     actor = require_staff()
     _enabled()
+    form = CannedReplyForm.from_request()
     if request.method == "GET":
-        return _form(None, "", "", None, 200)
-    title, body = request.form.get("title", ""), request.form.get("body", "")
+        return _form(None, form, 200)
     try:
-        reply = canned.create_reply(actor, title, body)
+        reply = canned.create_reply(actor, form.title.data or "", form.body.data or "")
     except ValidationError as exc:
-        return _form(None, title, body, exc, exc.status_code)
+        form.refuse(exc)
+        return _form(None, form, exc.status_code)
     return _to_list(saved=reply.id)
 
 
@@ -110,12 +109,13 @@ def edit() -> Page:
     if isinstance(reply, tuple):
         return reply
     if request.method == "GET":
-        return _form(reply, reply.title, reply.body, None, 200)
-    title, body = request.form.get("title", ""), request.form.get("body", "")
+        return _form(reply, CannedReplyForm(formdata=None, obj=reply), 200)
+    form = CannedReplyForm.from_request()
     try:
-        canned.update_reply(reply, title, body)
+        canned.update_reply(reply, form.title.data or "", form.body.data or "")
     except ValidationError as exc:
-        return _form(reply, title, body, exc, exc.status_code)
+        form.refuse(exc)
+        return _form(reply, form, exc.status_code)
     return _to_list(saved=reply.id)
 
 
@@ -127,6 +127,7 @@ def delete() -> Page:
     if isinstance(reply, tuple):
         return reply
     if request.method == "POST":
+        ConfirmForm.from_request().check()
         canned.delete_reply(reply)
         return _to_list(deleted=1)
     page = render_template("order_messages/canned_delete.html", reply=reply, next=_next() or "")

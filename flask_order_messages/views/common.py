@@ -57,9 +57,10 @@ def owned_order_or_404(raw_key: str, actor: Actor) -> Any:
     return order
 
 
-def back_to_thread(order: Any, side: str) -> Response:
-    """Redirect after a successful POST: the page the form came from, else the order page."""
-    target = safe_next(request.form.get("next"))
+def back_to_thread(order: Any, side: str, next_value: str | None) -> Response:
+    """Redirect after a successful POST: the page the form came from (its ``next`` field),
+    else the order page."""
+    target = safe_next(next_value)
     if target is None:
         return redirect(ext.thread_url(order, side), code=303)
     if "#" not in target:
@@ -68,23 +69,19 @@ def back_to_thread(order: Any, side: str) -> Response:
 
 
 def back_with_draft(
-    order: Any, actor: Actor, side: str, field: str, text: str, error: str
+    order: Any, actor: Actor, side: str, form: Any, field: str, text: str | None
 ) -> Response:
     """A refused post from the thread panel: 303 back to the page the panel was on (the
     host's order page; its own page for a host without order-page hooks), where the panel
-    gives the text back beside ``field`` with ``error``.  Works without JavaScript."""
+    gives ``text`` back in the draft field ``field`` (see ``services.drafts.FIELDS``) with
+    the form's error.  Works without JavaScript."""
     from ..ratelimit import REFUSED_KEY
 
     request.environ[REFUSED_KEY] = True  # a refusal does not count against the rate limit
-    target = safe_next(request.form.get("next")) or ext.thread_url(order, side)
-    key = drafts.keep(order, actor, field, text, error)
+    target = safe_next(form.next.data) or ext.thread_url(order, side)
+    error = form.first_error()
+    key = drafts.keep(order, actor, field, text or "", error.message if error else "")
     return redirect(drafts.with_draft(target, key), code=303)
-
-
-def from_panel() -> bool:
-    """Whether a dispute form was posted from the thread panel's dialog (rather than from
-    the extension's own confirm page, which shows a refusal itself)."""
-    return request.form.get("from_panel") == "1"
 
 
 def render_thread_page(order: Any, actor: Actor, side: str) -> tuple[str, int]:
@@ -104,23 +101,23 @@ def render_thread_page(order: Any, actor: Actor, side: str) -> tuple[str, int]:
 
 
 def post_view(order: Any, actor: Actor, side: str) -> Response:
-    """Post the form's body; a refusal goes back to the order page with the text kept."""
+    """Post the reply form; a refusal goes back to the order page with the text kept and the
+    error beside its field (the text box, or the file input)."""
     from .. import services
+    from ..forms import MessageForm
 
-    body = request.form.get("body", "")
-    files = uploaded_files()
-    # "Add staff-only note" is the reply form's second submit button (name="kind").
-    note = side == "staff" and request.form.get("kind") == "note"
+    form = MessageForm.from_request()
+    files = posted_files(form)
     # Where to go next, while the order is loaded (the commit expires it).
-    done = back_to_thread(order, side)
+    done = back_to_thread(order, side, form.next.data)
     try:
+        note = form.wants_note(side)
         if note:
             check_notes_enabled()
-        services.post_message(order, actor, body, files=files, note=note)
+        services.post_message(order, actor, form.body.data or "", files=files, note=note)
     except OrderMessagesError as exc:
-        return back_with_draft(
-            order, actor, side, "body", body, with_files_hint(exc.message, files)
-        )
+        field = form.refuse(with_files_hint(exc, files)) or "body"
+        return back_with_draft(order, actor, side, form, field, form.body.data)
     forget_draft(order, actor)
     return done
 
@@ -144,24 +141,23 @@ def check_notes_enabled() -> None:
         )
 
 
-def uploaded_files() -> list[Any]:
+def posted_files(form: Any) -> list[Any]:
     """The files of a reply form (none when attachments are off: the field is ignored)."""
-    from ..services.attachments import FIELD
     from ..state import current_settings
 
     if not current_settings.attachments_enabled:
         return []
-    return request.files.getlist(FIELD)
+    return list(form.files.data or [])
 
 
-def with_files_hint(message: str, files: list[Any]) -> str:
-    """A refusal's words, plus a reminder when files were chosen: a browser cannot keep them
-    in the form the page comes back with, though it keeps the text."""
+def with_files_hint(exc: OrderMessagesError, files: list[Any]) -> OrderMessagesError:
+    """A refusal, its words followed by a reminder when files were chosen: a browser cannot
+    keep them in the form the page comes back with, though it keeps the text."""
     from ..services.attachments import chosen
 
-    if not chosen(files):
-        return message
-    return f"{message} Nothing was sent: please choose your files again."
+    if chosen(files):
+        exc.message = f"{exc.message} Nothing was sent: please choose your files again."
+    return exc
 
 
 def _back_link(order: Any, side: str) -> tuple[str, str]:
@@ -176,29 +172,29 @@ def _back_link(order: Any, side: str) -> tuple[str, str]:
 
 def dispute_open_view(order: Any, actor: Actor, side: str) -> Response | tuple[str, int]:
     """GET: the reason form (the no-JavaScript path).  POST: open the dispute.
-    A refused reason comes back on the form, as typed, with the error (400; 409 when a
-    dispute is open already)."""
+    A refused reason comes back on the form, as typed, with the error beside it (400; 409,
+    above the form, when a dispute is open already)."""
     from .. import services
+    from ..forms import DisputeOpenForm
 
-    reason = request.form.get("reason", "")
-    error = None
+    form = DisputeOpenForm.from_request()
     status = 200
     if request.method == "POST":
         try:
-            services.open_dispute(order, actor, reason)
+            services.open_dispute(order, actor, form.reason.data or "")
             forget_draft(order, actor)
-            return back_to_thread(order, side)
+            return back_to_thread(order, side, form.next.data)
         except OrderMessagesError as exc:
-            if from_panel():
-                return back_with_draft(order, actor, side, "reason", reason, exc.message)
-            error, status = exc.message, exc.status_code
+            form.refuse(exc)
+            if form.posted_from_panel:
+                return back_with_draft(order, actor, side, form, "reason", form.reason.data)
+            status = exc.status_code
     next_path, back = _back_link(order, side)
     page = render_template(
         "order_messages/dispute_open.html",
+        form=form,
         order=order,
         side=side,
-        error=error,
-        reason=reason,
         dispute=services.open_dispute_of(order),
         order_number=ext.hooks.order_number(order),
         next=next_path,
@@ -209,36 +205,35 @@ def dispute_open_view(order: Any, actor: Actor, side: str) -> Response | tuple[s
 
 def dispute_close_view(order: Any, actor: Actor, side: str) -> Response | tuple[str, int]:
     """GET: the confirmation page.  POST: close (staff) or withdraw (customer) the dispute.
-    A refusal comes back on the page with its reason (409 for the dispute's state, 400 for
-    a refused note, kept as typed)."""
+    A refusal comes back on the page with its reason beside its field (409 for the
+    dispute's state, 400 for a refused note or outcome, kept as typed)."""
     from .. import services
+    from ..forms import DisputeCloseForm
 
-    error = None
+    form = DisputeCloseForm.from_request()
     status = 200
-    note = request.form.get("note", "")
-    # Staff choose an outcome (when outcomes are on); a customer can only withdraw.
-    outcome = (request.form.get("outcome") or None) if close_outcomes(side) else None
     if request.method == "POST":
+        # Staff choose an outcome (when outcomes are on); a customer can only withdraw.
+        outcome = (form.outcome.data or None) if close_outcomes(side) else None
         try:
-            services.close_dispute(order, actor, outcome=outcome, note=note)
+            services.close_dispute(order, actor, outcome=outcome, note=form.note.data or "")
             forget_draft(order, actor)
-            return back_to_thread(order, side)
+            return back_to_thread(order, side, form.next.data)
         except OrderMessagesError as exc:
-            if from_panel():
-                return back_with_draft(order, actor, side, "close_note", note, exc.message)
-            error, status = exc.message, exc.status_code
+            form.refuse(exc)
+            if form.posted_from_panel:
+                return back_with_draft(order, actor, side, form, "close_note", form.note.data)
+            status = exc.status_code
     dispute = services.open_dispute_of(order)
     next_path, back = _back_link(order, side)
     page = render_template(
         "order_messages/dispute_close.html",
+        form=form,
         order=order,
         side=side,
-        error=error,
-        note=note,
         dispute=dispute,
         may_close=dispute is not None and (actor.is_staff or dispute.opened_by_id == actor.id),
         outcomes=close_outcomes(side),
-        outcome=outcome or "",
         opened_by=_display_name_of(dispute.opened_by_id) if dispute is not None else "",
         order_number=ext.hooks.order_number(order),
         next=next_path,

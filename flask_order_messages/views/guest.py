@@ -16,11 +16,12 @@ from werkzeug.wrappers import Response
 
 from .. import services
 from ..errors import OrderMessagesError
+from ..forms import GuestReplyForm
 from ..hooks import thread_link
 from ..page_reads import mark_shown
 from ..state import current_order_messages as ext
 from ..tokens import GuestLinkError, GuestLinkExpired, load_guest_order
-from .common import uploaded_files, with_files_hint
+from .common import posted_files, with_files_hint
 
 Page = Response | tuple[str, int, dict[str, str]]
 
@@ -75,14 +76,15 @@ def guest_thread(token: str) -> Page:
         return redirect(thread_link(ext.hooks.customer_order_url(order)), code=303)
     actor = services.customer_actor(owner)
     here = url_for("order_messages.guest_thread", token=token)
-    error, draft, status = None, "", 200
+    form = GuestReplyForm.from_request()
+    status = 200
     if request.method == "POST":
-        draft = request.form.get("body", "")
-        files = uploaded_files()
+        files = posted_files(form)
         try:
-            services.post_message(order, actor, draft, files=files)
+            services.post_message(order, actor, form.body.data or "", files=files)
         except OrderMessagesError as exc:
-            error, status = with_files_hint(exc.message, files), exc.status_code
+            form.refuse(with_files_hint(exc, files))
+            status = exc.status_code
         else:
             return redirect(here + "#order-messages", code=303)
     # A refused reply is no visit: the thread is marked read when the page is shown (GET).
@@ -94,8 +96,7 @@ def guest_thread(token: str) -> Page:
         order_number=ext.hooks.order_number(order),
         post_url=here,
         guest_token=token,
-        error=error,
-        draft=draft if error else "",
+        form=form,
     )
     return page, status, _PRIVATE
 

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from .. import services
 from ..errors import OrderMessagesError
+from ..forms import DisputeReopenForm
 from ..services.common import Actor
 from ..services.disputes import last_dispute_of, may_reopen
 from ..state import current_order_messages as ext
@@ -24,7 +25,6 @@ from .common import (
     back_to_thread,
     back_with_draft,
     forget_draft,
-    from_panel,
     order_or_404,
     owned_order_or_404,
     require_customer,
@@ -38,17 +38,18 @@ def dispute_reopen_view(order: Any, actor: Actor, side: str) -> Response | tuple
     note kept as typed."""
     if not current_settings.dispute_outcomes_enabled:
         abort(404)
-    note = request.form.get("note", "")
-    error, status = None, 200
+    form = DisputeReopenForm.from_request()
+    status = 200
     if request.method == "POST":
         try:
-            services.reopen_dispute(order, actor, note)
+            services.reopen_dispute(order, actor, form.note.data or "")
             forget_draft(order, actor)
-            return back_to_thread(order, side)
+            return back_to_thread(order, side, form.next.data)
         except OrderMessagesError as exc:
-            if from_panel():
-                return back_with_draft(order, actor, side, "reopen_note", note, exc.message)
-            error, status = exc.message, exc.status_code
+            form.refuse(exc)
+            if form.posted_from_panel:
+                return back_with_draft(order, actor, side, form, "reopen_note", form.note.data)
+            status = exc.status_code
     thread = services.get_thread(order)
     previous = last_dispute_of(thread) if thread is not None else None
     next_path, back = _back_link(order, side)
@@ -56,8 +57,7 @@ def dispute_reopen_view(order: Any, actor: Actor, side: str) -> Response | tuple
         "order_messages/dispute_reopen.html",
         order=order,
         side=side,
-        error=error,
-        note=note,
+        form=form,
         previous=previous,
         may_reopen=may_reopen(previous, actor),
         opened_by=_display_name_of(previous.opened_by_id) if previous is not None else "",
