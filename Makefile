@@ -3,15 +3,22 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
+# Parallel test processes (pytest-xdist): "auto" is one per core, 0 runs the suite in this one.
+WORKERS ?= auto
+# A pip constraints file for the install (CI's oldest-versions leg: .ci/oldest.txt).
+CONSTRAINTS ?=
+# The extras installed: the recipes' Flask-Security-Too and Flask-Admin need newer releases
+# than the oldest Flask we support, so that leg installs "dev" alone.
+EXTRAS ?= dev,recipes
 export FLASK_APP := example_shop.app:create_app
 export TEST_DATABASE_URL
 
 .PHONY: demo test venv lint typecheck browser clean serve seed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet $(if $(CONSTRAINTS),--constraint $(CONSTRAINTS)) -e ".[$(EXTRAS)]"
 	touch $@
 
 venv: $(VENV)/.installed
@@ -22,9 +29,10 @@ demo: venv
 	$(PY) -m flask logins
 	$(PY) -m flask run --host 127.0.0.1 --port $(PORT)
 
-## make test: install, then run the whole suite (SQLite unless TEST_DATABASE_URL is set)
+## make test: install, then run the whole suite (SQLite unless TEST_DATABASE_URL is set) in
+## WORKERS processes; on a server database each process gets its own database (test_gw0...)
 test: venv browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 ## Debian's Chromium for the browser tests (installed when missing and we may install it).
 browser:

@@ -69,6 +69,11 @@ def worker(burst: bool) -> None:
 
     try:
         run_worker(burst=burst)
+    except ImportError as exc:
+        # RQ and redis come with the optional extra only.
+        raise click.ClickException(
+            f"The worker needs RQ ({exc}): pip install 'flask-order-messages[queue]'."
+        ) from exc
     except Exception as exc:  # noqa: BLE001 - tell the operator, not a traceback
         raise click.ClickException(
             f"Cannot run the worker: {exc}. Is Redis running at ORDER_MESSAGES_REDIS_URL?"

@@ -12,7 +12,7 @@ import pytest
 
 def require(*modules: str) -> None:
     """Import the recipe's packages, or skip locally / fail in CI (``CI=true``), where the
-    ``dev`` extra installs them (it includes ``recipes``)."""
+    Makefile installs them (EXTRAS = dev,recipes)."""
     for name in modules:
         try:
             importlib.import_module(name)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
+import sys
+
 import pytest
+from click.testing import CliRunner
 
 from . import committing as services
 from . import smtp_server
@@ -17,8 +21,17 @@ def app_config():
     return {"ORDER_MESSAGES_MAIL_DELIVERY": "off"}  # posts only fill the outbox
 
 
-def run(app, *args: str):
-    return app.test_cli_runner().invoke(args=["order-messages", *args])
+# Click before 8.2 mixes stderr into the output unless told not to (8.2 has no such option).
+_SEPARATE_STDERR = (
+    {"mix_stderr": False} if "mix_stderr" in inspect.signature(CliRunner).parameters else {}
+)
+
+
+def run(app, *args: str, separate_stderr: bool = False):
+    """``flask order-messages ARGS``; ``output`` has both streams, and with ``separate_stderr``
+    ``stdout`` and ``stderr`` have each its own."""
+    runner = app.test_cli_runner(**(_SEPARATE_STDERR if separate_stderr else {}))
+    return runner.invoke(args=["order-messages", *args])
 
 
 def test_the_commands_are_listed(app):
@@ -53,7 +66,7 @@ def test_send_mail_sends_what_is_pending_and_reports_it(
 @pytest.mark.parametrize("smtp_running", [False])
 def test_send_mail_with_the_server_down_says_what_to_check(app, smtp, order, staff, as_customer):
     services.post_message(order, as_customer, "Nobody home")
-    result = run(app, "send-mail")
+    result = run(app, "send-mail", separate_stderr=True)
     assert result.exit_code == 0  # cron keeps running; the mail waits
     assert "sent 0, failed 1" in result.stdout
     assert "pending 1" in result.stdout
@@ -80,3 +93,13 @@ def test_the_worker_without_redis_is_a_message_not_a_traceback(tmp_path, smtp):
     assert "Traceback" not in result.output
     assert "Cannot run the worker" in result.output
     assert "ORDER_MESSAGES_REDIS_URL" in result.output
+
+
+def test_the_worker_without_the_queue_extra_says_how_to_install_it(app, monkeypatch):
+    # A plain ``pip install flask-order-messages`` has no RQ (it is the ``[queue]`` extra).
+    monkeypatch.setitem(sys.modules, "rq", None)
+    result = run(app, "worker", "--burst")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "pip install 'flask-order-messages[queue]'" in result.output
+    assert "Is Redis running" not in result.output

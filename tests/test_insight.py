@@ -226,13 +226,17 @@ def test_format_duration():
 
 
 @pytest.fixture
-def recent(write) -> None:
-    """A small dataset relative to the real now, for the page."""
+def recent(write) -> list[tuple[str, datetime]]:
+    """A small dataset relative to the real now, for the page; returns its messages."""
     now = utcnow()
-    write.thread(("customer", now - 2 * D), ("staff", now - 2 * D + 2 * H))
-    write.thread(("customer", now - 3 * H), ("staff", now - 2 * H))
-    thread = write.thread(("customer", now - D - H))
+    messages = [("customer", now - 2 * D), ("staff", now - 2 * D + 2 * H)]
+    write.thread(*messages)
+    messages += [("customer", now - 3 * H), ("staff", now - 2 * H)]
+    write.thread(*messages[2:])
+    messages.append(("customer", now - D - H))
+    thread = write.thread(messages[-1])
     write.dispute(thread, now - 2 * D)
+    return messages
 
 
 def test_the_page_shows_the_figures_and_the_chart(app, staff, browser, recent):
@@ -257,10 +261,14 @@ def test_the_page_shows_the_figures_and_the_chart(app, staff, browser, recent):
     assert "<script" not in html.split("<main", 1)[-1] and "http" not in chart.replace(
         "http://www.w3.org/2000/svg", ""
     )
-    # The numbers as text too.
+    # The numbers as text too, by UTC day (counted from the data: shortly after midnight the
+    # messages of "3 hours ago" fall on yesterday).
     assert "The numbers, day by day" in text
-    today = utcnow().date()
-    assert f"{today:%b} {today.day}, {today.year} 1 1 2" in text
+    day = (utcnow() - 2 * H).date()
+    customers = sum(1 for role, at in recent if role == "customer" and at.date() == day)
+    staff_count = sum(1 for role, at in recent if role == "staff" and at.date() == day)
+    row = f"{day:%b} {day.day}, {day.year} {customers} {staff_count} {customers + staff_count}"
+    assert row in text
 
 
 def test_the_chart_escapes_its_text(app):
