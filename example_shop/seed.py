@@ -341,6 +341,7 @@ def seed() -> dict[str, int]:
         _spread_times(order, now)
     for title, body in CANNED_REPLIES:
         create_reply(actors["admin"], title, body)
+    db.session.commit()  # services only flush: without this the replies were rolled back
 
     return {
         "products": len(products),

@@ -198,6 +198,16 @@ def _order_hooks(order: Any) -> list[Finding]:
                 "Return the number as text: str(...).",
             )
         )
+    elif number.startswith("#"):
+        # Every page and mail writes "#" before the number itself.
+        out.append(
+            Finding(
+                WARNING,
+                "hook order_number",
+                f"returns {number!r:.40}, and our pages show it as '#{number:.40}'.",
+                "Return the number without '#': our pages and mails add it.",
+            )
+        )
     else:
         out.append(Finding(OK, "hook order_number", f"shows the order as #{number}."))
     # In a request, as the pages call them; outside one is check_mail_urls's business.

@@ -160,6 +160,23 @@ def test_a_hook_that_raises_or_answers_the_wrong_type_is_shown_briefly(tmp_path)
     assert "Traceback" not in report.text
 
 
+def test_an_order_number_that_starts_with_a_hash_is_a_warning(tmp_path):
+    # Our pages put "#" before the number: a hook returning "#SO-1001" showed "##SO-1001".
+    with doctor_host(tmp_path) as run:
+
+        @run.ext.order_number
+        def _number(order: Any) -> str:
+            return f"#SO-{order.id}"
+
+        report = run()
+    assert report.exit_code == 0
+    assert "shows the order as ##" not in report.text
+    assert report.has(
+        "WARN", "hook order_number: returns '#SO-1', and our pages show it as '##SO-1'."
+    )
+    assert "fix: Return the number without '#'" in report.text
+
+
 def test_no_mail_sender_is_an_error(tmp_path):
     with doctor_host(tmp_path, MAIL_DEFAULT_SENDER=None) as run:
         report = run()
