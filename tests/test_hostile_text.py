@@ -279,7 +279,9 @@ def test_refused_text_comes_back_escaped(app, order, customer, browser, field):
             assert response.status_code == 400, name
             markup = page(response)
         assert_inert(markup, f"refused {field} {name}")
-        assert _lines(textarea(markup, field)) == _lines(typed), name
+        # As typed; the reply box's draft is stored, less any NUL (PostgreSQL refuses one).
+        kept = typed.replace("\x00", "") if field == "body" else typed
+        assert _lines(textarea(markup, field)) == _lines(kept), name
 
 
 def _lines(text: str) -> str:

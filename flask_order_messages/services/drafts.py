@@ -79,8 +79,9 @@ def keep(order: Any, actor: Actor, field: str, text: str, error: str) -> str:
             role=actor.role,
             order_id=order_key,
             field=field,
-            body=(text or "")[:MAX_KEPT],
-            error=error,
+            # A NUL has no place in typed text, and PostgreSQL refuses it in a text column.
+            body=(text or "").replace("\x00", "")[:MAX_KEPT],
+            error=error.replace("\x00", ""),
             created_at=now,
         )
     )
