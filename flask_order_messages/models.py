@@ -25,7 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from . import model_types as rows
 from . import search
-from .dialects.types import BigId, DateTime
+from .dialects.types import BigId, DateTime, LongText
 
 # Roles of an author, and kinds of thread entries.
 CUSTOMER = "customer"
@@ -366,7 +366,8 @@ def build_draft_model(base: Any, order_model: Any, user_model: Any, prefix: str)
         )
         # Which box the text goes back into: "body", "reason", "close_note", "reopen_note".
         field: Mapped[str] = mapped_column(sa.String(16), nullable=False)
-        body: Mapped[str] = mapped_column(sa.Text, nullable=False)
+        # Up to services.drafts.MAX_KEPT characters: more than MariaDB's TEXT holds.
+        body: Mapped[str] = mapped_column(LongText, nullable=False)
         error: Mapped[str] = mapped_column(sa.Text, nullable=False)
         created_at: Mapped[datetime] = mapped_column(
             DateTime, nullable=False, default=utcnow, index=True

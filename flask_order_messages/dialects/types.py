@@ -14,3 +14,5 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 SearchText = sa.Text().with_variant(
     mysql.MEDIUMTEXT(charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
 )
+#: Long text (a refused post's draft): MariaDB's/MySQL's TEXT stops at 64 KiB.
+LongText = sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
