@@ -69,8 +69,14 @@ def run_worker(*, burst: bool = False) -> bool:
     returns once the queue is empty.  Returns whether it ran any job."""
     from rq import SimpleWorker
 
+    class BurstWorker(SimpleWorker):
+        def subscribe(self) -> None:
+            """No command channel: a burst run stops by itself when the queue is empty.
+            (Its pubsub thread waits up to 60 s for a subscription; RQ 3 with redis-py 8.2
+            stops it by waiting for that thread, so a short run could take a minute.)"""
+
     queue = get_queue()
-    worker = SimpleWorker([queue], connection=queue.connection)
+    worker = (BurstWorker if burst else SimpleWorker)([queue], connection=queue.connection)
     in_main = threading.current_thread() is threading.main_thread()
     saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)} if in_main else {}
     try:

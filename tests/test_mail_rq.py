@@ -147,3 +147,23 @@ def test_redis_down_loses_nothing(app, smtp, order, customer, staff, browser):
 def test_a_job_outside_the_flask_app_says_how_to_run_the_worker():
     with pytest.raises(RuntimeError, match="flask order-messages worker"):
         queue.deliver_job(1)
+
+
+def test_a_burst_worker_takes_no_commands_so_it_never_waits_for_a_subscription(
+    app, monkeypatch
+):
+    # RQ 3 with redis-py 8.2: stopping a pubsub thread that has not finished subscribing waits
+    # out its 60 s poll, so a cron-style `worker --burst` could take a minute to end.
+    from redis.client import PubSub
+
+    threads: list[Any] = []
+    real = PubSub.run_in_thread
+
+    def recording(self: Any, *args: Any, **kwargs: Any) -> Any:
+        threads.append(args)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(PubSub, "run_in_thread", recording)
+    with app.app_context():
+        assert queue.run_worker(burst=True) is False  # an empty queue: nothing to do
+    assert threads == []

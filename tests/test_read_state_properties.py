@@ -10,8 +10,9 @@ floor's margin and raise a staff member's floor, so the bell's floor-backed coun
 the same model (checking everything after every step made the test
 slow on MariaDB).
 
-The model is the read-state rule (README, "Rules it keeps") in a few lines: a message is unread for a person when it is
-newer than their pointer, visible to them (customers never see notes) and not their own;
+The model is the read-state rule (README, "Rules it keeps") in a few lines: a message is
+unread for a person when it is newer than their pointer, visible to them (customers never
+see notes) and not their own;
 writing moves your own pointer to your message; "mark read" moves it to the newest entry;
 "mark unread" puts it just before the newest entry someone else wrote; viewing a thread with
 something unread marks it read.
