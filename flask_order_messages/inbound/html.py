@@ -62,6 +62,15 @@ def _drop_history(soup: BeautifulSoup) -> None:
         start.extract()
 
 
+def _break(out: list[str]) -> None:
+    """End the current line, unless it is already ended (blocks next to each other, like a
+    browser, make one line break, not two)."""
+    while out and not out[-1].strip(" "):
+        out.pop()
+    if out and not out[-1].endswith("\n"):
+        out.append("\n")
+
+
 def _render(node: Tag, out: list[str]) -> None:
     for child in node.children:
         if isinstance(child, _SKIPPED):
@@ -76,13 +85,13 @@ def _render(node: Tag, out: list[str]) -> None:
             continue
         block = child.name in _BLOCKS
         if block:
-            out.append("\n")
+            _break(out)
         if child.name == "pre":
             out.append(child.get_text())
         else:
             _render(child, out)
         if block:
-            out.append("\n")
+            _break(out)
         # A paragraph is set off by a blank line, except Word's (Outlook's) one-line paragraphs.
         if child.name == "p" and "MsoNormal" not in (child.get("class") or []):
             out.append("\n")

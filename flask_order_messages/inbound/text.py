@@ -41,10 +41,10 @@ def _attribution(start: str, end: str) -> str:
 
 
 _EXTRA_HEADERS = (
-    _attribution("El", "escribió ?:"),  # Gmail, Spanish
-    _attribution("Em", "escreveu ?:"),  # Gmail and Apple Mail, Portuguese
+    _attribution("El", r"escribió\s?:"),  # Gmail, Spanish
+    _attribution("Em", r"escreveu\s?:"),  # Gmail and Apple Mail, Portuguese
     _attribution("Op", r"schreef\b[^\n]*:"),  # Gmail, Dutch ("schreef Name <addr>:")
-    _attribution("Le", "a écrit ?:"),  # French, wrapped by Gmail
+    _attribution("Le", r"a\sécrit\s?:"),  # French, wrapped by Gmail (also between "a" and "écrit")
     _attribution(r"(?:pon|wt|śr|czw|pt|sob|niedz)\.,", r"napisał\(a\):"),  # Gmail, Polish
     _attribution("W dniu", "pisze:"),  # Thunderbird, Polish
     r"(^-{2,} ?(?:Ursprüngliche Nachricht|Original-Nachricht|Message d'origine|Mensaje original"
