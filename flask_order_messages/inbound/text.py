@@ -77,9 +77,10 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     sent_from = [str(MAIL_LANGUAGES[code].get("sent_from") or "") for code in languages]
     sent_from = [phrase for phrase in (*sent_from, *_EXTRA_SENT_FROM) if phrase]
     # The library's signature rule without its valedictions: a "-- " line, an Outlook
-    # separator, or a whole-line "Sent from my …", and all after it.
+    # separator (ours: also right under the last line, as Outlook on the web writes it), or a
+    # whole-line "Sent from my …", and all after it.
     signature = (
-        rf"(({NOLIST_SIGNATURE_REGEX}|{OUTLOOK_MAIL_SEPARATOR}"
+        rf"(({NOLIST_SIGNATURE_REGEX}|{OUTLOOK_MAIL_SEPARATOR}|^_{{32,}}$"
         rf"|\s*^{_Q}(?:{'|'.join(sent_from)}) ?(?:[\w.<>:/’' ]+|(?:\w+ ){{1,3}})$)[\s\S]*)"
     )
     flags = re.MULTILINE | re.IGNORECASE
