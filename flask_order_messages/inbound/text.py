@@ -29,7 +29,7 @@ from mailparser_reply.constants import (
 from .body import body_text
 
 # The languages whose reply headers and mobile sign-offs mail-parser-reply knows and we use.
-LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "sv", "pl", "da", "cs")
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "sv", "pl", "da", "cs", "ja", "zh", "ko")
 
 _Q = QUOTED_MATCH_INCLUDE
 
