@@ -44,6 +44,7 @@ _EXTRA_HEADERS = (
     _attribution("El", r"escribió\s?:"),  # Gmail, Spanish
     _attribution("Em", r"escreveu\s?:"),  # Gmail and Apple Mail, Portuguese
     _attribution("Op", r"schreef\b[^\n]*:"),  # Gmail, Dutch ("schreef Name <addr>:")
+    _attribution("Op", r"het\svolgende\sgeschreven:"),  # Apple Mail, Dutch
     _attribution("Le", r"a\sécrit\s?:"),  # French, wrapped by Gmail (also between "a" and "écrit")
     _attribution(r"(?:pon|wt|śr|czw|pt|sob|niedz)\.,", r"napisał\(a\):"),  # Gmail, Polish
     _attribution("W dniu", "pisze:"),  # Thunderbird, Polish
