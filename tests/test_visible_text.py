@@ -164,6 +164,9 @@ def test_absurd_nesting_and_size_do_not_crash():
         "Sent from Yahoo Mail for iPhone",
         "Sent from Mail for Windows",
         "Gesendet mit der WEB.DE Mail App",
+        "Wysłane z iPhone’a",
+        "Holen Sie sich Outlook für iOS",
+        "Obtenir Outlook pour Android",
     ],
 )
 def test_sent_from_my_phone_lines_go(line):
