@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
-# Parallel test processes (pytest-xdist): "auto" is one per core, 0 runs the suite in this one.
-WORKERS ?= auto
+# Parallel test processes (pytest-xdist): two per core, since a test spends half its time
+# waiting on its database, Chromium or a mail server; 0 runs the suite in this one.
+WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 )))
 # A pip constraints file for the install (CI's oldest-versions leg: .ci/oldest.txt).
 CONSTRAINTS ?=
 # The extras installed: the recipes' Flask-Security-Too and Flask-Admin need newer releases

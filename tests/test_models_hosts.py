@@ -28,6 +28,7 @@ from .hosts import Host, define_host, host, make_host_app
 
 OUR_TABLES = (
     "threads",
+    "reply_addresses",
     "thread_search",
     "messages",
     "read_pointers",
