@@ -26,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from . import model_types as rows
 from . import search
 from .dialects.types import BigId, DateTime, LongText
+from .models_inbound import build_inbound_model
 
 # Roles of an author, and kinds of thread entries.
 CUSTOMER = "customer"
@@ -77,6 +78,7 @@ class Models:
     Attachment: type[rows.Attachment]
     CannedReply: type[rows.CannedReply]
     Draft: type[rows.Draft]
+    InboundMail: type[rows.InboundMail]
 
 
 def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Models:
@@ -319,6 +321,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
     )
 
     Draft = build_draft_model(Base, order_model, user_model, prefix)
+    InboundMail = build_inbound_model(Base, user_model, prefix)
     messages = cast(sa.Table, Message.__table__)
     search.install_sqlite_events(messages)
     search.install_documents(messages, cast(sa.Table, ThreadSearch.__table__))
@@ -335,6 +338,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         Attachment=cast("type[rows.Attachment]", Attachment),
         CannedReply=cast("type[rows.CannedReply]", CannedReply),
         Draft=cast("type[rows.Draft]", Draft),
+        InboundMail=cast("type[rows.InboundMail]", InboundMail),
     )
 
 

@@ -54,6 +54,7 @@ LATER_TABLES: dict[str, str] = {
     "read_floors": "0004",
     "read_floor_threads": "0004",
     "drafts": "0005",
+    "inbound_mails": "0007",
 }
 #: Columns that a later script adds, as ``{table key: {column name: revision}}``; the script
 #: that creates a table leaves these out.

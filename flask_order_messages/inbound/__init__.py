@@ -1,0 +1,1 @@
+"""Replies by mail: what comes in, and the one path into the thread (:mod:`.pipeline`)."""
