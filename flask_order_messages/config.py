@@ -101,6 +101,18 @@ DEFAULTS: dict[str, Any] = {
     # Folder of the default local storage; relative to the app's instance folder.  None:
     # <instance_path>/order_messages_attachments.
     "ATTACHMENT_FOLDER": None,
+    # Replies by mail (validated in config_mail.py).  The domain of per-recipient Reply-To
+    # addresses, ``<REPLY_PREFIX>+<token>@<REPLY_DOMAIN>``; None: mails carry no Reply-To.
+    "REPLY_DOMAIN": None,
+    # The local part's prefix of reply addresses.
+    "REPLY_PREFIX": "reply",
+    # Days a reply address stays valid after the mail that carried it; 0: never expires.
+    "REPLY_MAX_AGE": 180,
+    # The domain in generated Message-IDs; None: REPLY_DOMAIN, else SERVER_NAME, else the
+    # sender's domain.
+    "MAIL_DOMAIN": None,
+    # Shared secret of the HTTP endpoint for inbound mail; None: the endpoint answers 404.
+    "INBOUND_SECRET": None,
     # Response-time insight page for staff.
     "INSIGHT_ENABLED": True,
     # The first answer to a customer counts as on time within this many hours.
@@ -162,6 +174,11 @@ class Settings:
     insight_enabled: bool
     response_target_hours: int
     insight_days: int
+    reply_domain: str | None
+    reply_prefix: str
+    reply_max_age: int
+    mail_domain: str | None
+    inbound_secret: str | None
     imap: ImapSettings
 
 
@@ -310,6 +327,8 @@ def load_settings(config: dict[str, Any]) -> Settings:
     def get(key: str) -> Any:
         return config[PREFIX + key]
 
+    from .config_mail import mail_settings
+
     prefix = _string("URL_PREFIX", get("URL_PREFIX"))
     assert prefix is not None
     if not prefix.startswith("/"):
@@ -365,5 +384,6 @@ def load_settings(config: dict[str, Any]) -> Settings:
         insight_enabled=_bool("INSIGHT_ENABLED", get("INSIGHT_ENABLED")),
         response_target_hours=_positive_int("RESPONSE_TARGET_HOURS", get("RESPONSE_TARGET_HOURS")),
         insight_days=_insight_days("INSIGHT_DAYS", get("INSIGHT_DAYS")),
+        **mail_settings(get),
         imap=imap_settings(get),
     )

@@ -122,6 +122,11 @@ class MailOutbox(Row):
     next_attempt_at: Mapped[datetime]
     claimed_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    message_id_header: Mapped[str | None]
+    thread_root: Mapped[str | None]
+    reply_to: Mapped[str | None]
+    recipient_role: Mapped[str | None]
+    recipient_key: Mapped[str | None]
 
 
 class Attachment(Row):
@@ -159,6 +164,17 @@ class Draft(Row):
     field: Mapped[str]
     body: Mapped[str]
     error: Mapped[str]
+    created_at: Mapped[datetime]
+
+
+class ReplyAddress(Row):
+    """Who a reply address is for (see ``reply_addresses.py``)."""
+
+    id: Mapped[int]
+    thread_id: Mapped[int]
+    role: Mapped[str]
+    user_key: Mapped[str]
+    email: Mapped[str]
     created_at: Mapped[datetime]
 
 

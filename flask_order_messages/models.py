@@ -26,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from . import model_types as rows
 from . import search
 from .dialects.types import BigId, DateTime, LongText
+from .models_mail import build_reply_address_model
 from .models_inbound import build_inbound_model
 
 # Roles of an author, and kinds of thread entries.
@@ -78,6 +79,7 @@ class Models:
     Attachment: type[rows.Attachment]
     CannedReply: type[rows.CannedReply]
     Draft: type[rows.Draft]
+    ReplyAddress: type[rows.ReplyAddress]
     InboundMail: type[rows.InboundMail]
 
 
@@ -267,6 +269,14 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         next_attempt_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
         claimed_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
         sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+        # Threading (0006): the mail's own Message-ID (kept for retries), the thread's root id
+        # it replies to, its Reply-To, and who it is for (role, user key: NULL for an address
+        # no user was found for).  NULL on rows written before.
+        message_id_header: Mapped[str | None] = mapped_column(sa.String(255), nullable=True)
+        thread_root: Mapped[str | None] = mapped_column(sa.String(255), nullable=True)
+        reply_to: Mapped[str | None] = mapped_column(sa.String(320), nullable=True)
+        recipient_role: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+        recipient_key: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
 
     class Attachment(Base):
         """A file on a message.  The bytes live in the attachment storage under
@@ -321,6 +331,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
     )
 
     Draft = build_draft_model(Base, order_model, user_model, prefix)
+    ReplyAddress = build_reply_address_model(Base, prefix)
     InboundMail = build_inbound_model(Base, user_model, prefix)
     messages = cast(sa.Table, Message.__table__)
     search.install_sqlite_events(messages)
@@ -338,6 +349,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         Attachment=cast("type[rows.Attachment]", Attachment),
         CannedReply=cast("type[rows.CannedReply]", CannedReply),
         Draft=cast("type[rows.Draft]", Draft),
+        ReplyAddress=cast("type[rows.ReplyAddress]", ReplyAddress),
         InboundMail=cast("type[rows.InboundMail]", InboundMail),
     )
 

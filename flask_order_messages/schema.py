@@ -54,11 +54,20 @@ LATER_TABLES: dict[str, str] = {
     "read_floors": "0004",
     "read_floor_threads": "0004",
     "drafts": "0005",
+    "reply_addresses": "0006",
     "inbound_mails": "0007",
 }
 #: Columns that a later script adds, as ``{table key: {column name: revision}}``; the script
 #: that creates a table leaves these out.
-ADDED_LATER: dict[str, dict[str, str]] = {}
+ADDED_LATER: dict[str, dict[str, str]] = {
+    "mail_outbox": {
+        "message_id_header": "0006",
+        "thread_root": "0006",
+        "reply_to": "0006",
+        "recipient_role": "0006",
+        "recipient_key": "0006",
+    },
+}
 #: Where the scripts live, as an Alembic package resource.
 SCRIPT_LOCATION = "flask_order_messages:migrations"
 DIALECTS_KEY = search.DIALECTS_KEY
@@ -181,6 +190,24 @@ class Migration:
             if later & {c.name for c in index.columns}:
                 continue
             self.op.invoke(ops.CreateIndexOp.from_index(index))
+
+    def add_columns(self, key: str, revision: str) -> None:
+        """Add the columns :data:`ADDED_LATER` lists for table ``key`` and ``revision``, as
+        the models declare them (nullable, no foreign key: rows already there get NULL)."""
+        table = self.tables[key]
+        for name, added_in in ADDED_LATER.get(key, {}).items():
+            if added_in == revision:
+                column = table.c[name]
+                assert column.nullable and not column.foreign_keys, f"{key}.{name}"
+                self.op.add_column(table.name, sa.Column(name, column.type, nullable=True))
+
+    def drop_columns(self, key: str, revision: str) -> None:
+        """Undo :meth:`add_columns` for the same ``key`` and ``revision``."""
+        table = self.tables[key]
+        names = [n for n, added_in in ADDED_LATER.get(key, {}).items() if added_in == revision]
+        with self.op.batch_alter_table(table.name) as batch:
+            for name in reversed(names):
+                batch.drop_column(name)
 
     def drop_table(self, key: str) -> None:
         """Drop table ``key`` with its indexes and constraints."""
