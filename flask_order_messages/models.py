@@ -26,8 +26,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from . import model_types as rows
 from . import search
 from .dialects.types import BigId, DateTime, LongText
-from .models_mail import build_reply_address_model
 from .models_inbound import build_inbound_model
+from .models_mail import build_reply_address_model
 
 # Roles of an author, and kinds of thread entries.
 CUSTOMER = "customer"

@@ -154,8 +154,8 @@ def _receive(
     from . import parse
 
     too_large = len(raw) > max_mail_bytes()
-    mail = parse.parse_mail(_head(raw) if too_large else raw)
-    automatic = mail.automatic or _automatic_envelope(raw, envelope_from)
+    mail = parse.parse_mail(_head(raw) if too_large else raw, envelope_from)
+    automatic = mail.automatic
     record = _record(mail, via, envelope_from, len(raw))
     key = accepted_key(mail.message_id, raw)
     if _accepted(key):
@@ -171,6 +171,8 @@ def _receive(
     try:
         if too_large:
             raise Refused("too large", replies.TOO_LARGE)
+        if mail.error:
+            raise Refused(mail.error)
         if automatic:
             record.outcome, record.reason = IGNORED, f"automatic: {automatic}"
         else:
@@ -211,25 +213,13 @@ def _head(raw: bytes) -> bytes:
     return b""
 
 
-def _automatic_envelope(raw: bytes, envelope_from: str | None) -> str | None:
-    """Why the envelope says the mail is automatic (the null sender of a bounce), or None."""
-    if envelope_from is None:
-        return None
-    from email import message_from_bytes, policy
-
-    from .classify import automatic_reason
-
-    msg = message_from_bytes(_head(raw) or raw, policy=policy.default)
-    return automatic_reason(msg, envelope_from)  # type: ignore[arg-type]
-
-
 def _record(mail: Any, via: str, envelope_from: str | None, size: int) -> InboundMail:
     return ext.models.InboundMail(
         received_at=utcnow(),
         via=via,
         message_id=(mail.message_id or None) and mail.message_id[:255],
         envelope_from=None if envelope_from is None else envelope_from[:320],
-        sender=(mail.from_address or None) and mail.from_address[:320],
+        sender=(mail.from_address or None) and mail.from_address.lower()[:320],
         subject=(mail.subject or "")[:255],
         size=size,
         outcome=DUPLICATE,
