@@ -9,6 +9,12 @@ import time
 
 import click
 
+#: Why a mail was marked suppressed: Flask-Mail had nowhere to send it.
+NO_MAIL_SERVER = (
+    "MAIL_SUPPRESS_SEND is on (no MAIL_SERVER, or TESTING); these mails went nowhere and are "
+    "not sent again."
+)
+
 
 @click.command("send-mail")
 @click.option("--now", is_flag=True, help="Also send mails whose retry time has not come yet.")
@@ -36,6 +42,8 @@ def send_mail(now: bool, retry_failed: bool) -> None:
             f"{waiting} mail(s) wait for their retry time (the next at {next_retry:%H:%M:%S} "
             "UTC); 'send-mail --now' sends them now."
         )
+    if report.suppressed:
+        click.echo(f"{report.suppressed} mail(s) not delivered: {NO_MAIL_SERVER}")
     if report.failed:
         click.echo(
             f"Last error: {mail.latest_error()}\nThe mails stay in the outbox and are retried. "
@@ -59,8 +67,11 @@ def mail_status(latest: int) -> None:
     from . import mail
 
     counts = mail.status_counts()
+    suppressed = counts.pop(mail.SUPPRESSED)
     for status, count in counts.items():
         click.echo(f"{status:8} {count}")
+    if suppressed:
+        click.echo(f"not delivered (no mail server) {suppressed}: {NO_MAIL_SERVER}")
     if counts[mail.PENDING] or counts[mail.FAILED]:
         error = mail.latest_error()
         if error:

@@ -125,6 +125,15 @@ class OrderMessages:
         self.hooks.register("staff_recipients", func)
         return func
 
+    def staff_user_for_email(
+        self, func: Callable[[str], HostUser | None]
+    ) -> Callable[[str], HostUser | None]:
+        """Register ``func(email) -> user or None``: the staff user behind an address of
+        ``staff_recipients``, whose reply address that mail carries.  Default: the user whose
+        ``email`` column holds it, if staff; None: that mail has no ``Reply-To``."""
+        self.hooks.register("staff_user_for_email", func)
+        return func
+
     def order_number(self, func: Callable[[HostOrder], str]) -> Callable[[HostOrder], str]:
         """Register ``func(order) -> str``, the number shown for an order. Default: its key."""
         self.hooks.register("order_number", func)
@@ -181,6 +190,17 @@ class OrderMessages:
     def order_key(self, order: Any) -> Any:
         """The primary-key value of a host order."""
         return getattr(order, self.order_pk.key)
+
+    def user_by_email(self, email: str) -> Any | None:
+        """The host user whose ``email`` column holds ``email`` (any case), or None (also when
+        the user model has no such column)."""
+        column = sa.inspect(self.user_model).columns.get("email")
+        if column is None or not email:
+            return None
+        users = self.user_model
+        stmt = sa.select(users).where(sa.func.lower(column) == email.strip().lower()).limit(2)
+        found = list(self.db.session.execute(stmt).scalars())
+        return found[0] if len(found) == 1 else None
 
     def order_owner_id(self, order: Any) -> Any:
         """The user id of the customer who owns ``order``."""

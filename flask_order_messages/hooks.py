@@ -30,6 +30,7 @@ HOOK_PARAMETERS: dict[str, tuple[str, ...]] = {
     "display_name": ("user",),
     "user_email": ("user",),
     "staff_recipients": (),
+    "staff_user_for_email": ("email",),
     "order_number": ("order",),
     "staff_order_url": ("order",),
     "customer_order_url": ("order",),
@@ -53,6 +54,8 @@ class Keys(Protocol):
     def user_key(self, user: HostUser) -> object: ...
 
     def order_key(self, order: HostOrder) -> object: ...
+
+    def user_by_email(self, email: str) -> HostUser | None: ...
 
 
 def check_hook(name: str, func: object) -> None:
@@ -152,6 +155,13 @@ class Hooks:
     def staff_recipients(self) -> list[str]:
         """Who gets mail about customers' messages.  No default."""
         raise missing("staff_recipients")
+
+    def staff_user_for_email(self, email: str) -> HostUser | None:
+        """The staff user behind ``email``, one of ``staff_recipients`` (their reply address
+        needs a person).  Default: the user whose ``email`` column holds it (any case) when
+        the staff check admits them, else None: that mail carries no ``Reply-To``."""
+        user = self._keys.user_by_email(email)
+        return user if user is not None and self._keys.is_staff(user) else None
 
     def order_number(self, order: HostOrder) -> str:
         """The number shown for ``order``.  Default: its key."""

@@ -29,7 +29,9 @@ from .mail_compose import (
     PENDING,
     SENDING,
     SENT,
+    SUPPRESSED,
     absolute_url,
+    build_message,
     clean_address,
     one_line,
     queue_for_entry,
@@ -45,8 +47,10 @@ __all__ = [
     "SENDING",
     "SENT",
     "SKIPPED",
+    "SUPPRESSED",
     "SendReport",
     "absolute_url",
+    "build_message",
     "clean_address",
     "deliver",
     "deliver_status",
@@ -83,6 +87,8 @@ class SendReport(NamedTuple):
     sent: int
     failed: int
     skipped: int
+    #: Mails that went nowhere: no mail server (``MAIL_SUPPRESS_SEND``).
+    suppressed: int = 0
 
 
 #: Where a request marked by :func:`send_after_response` keeps its outbox ids.
@@ -215,12 +221,19 @@ def _connection() -> Any:
     return TimedConnection(getattr(state, "state", None) or state)
 
 
-def deliver_status(outbox_id: int) -> str:
-    """Try to send one outbox mail.  Returns ``"sent"``, ``"failed"`` (recorded on the row and
-    scheduled for retry, or given up) or ``"skipped"`` (not due, already sent, or held by
-    another sender).  A failure of the mail server never raises."""
-    from flask_mail import Message as MailMessage
+def _mail_suppressed() -> bool:
+    """Whether Flask-Mail only pretends to send (``MAIL_SUPPRESS_SEND``, which it also turns
+    on for ``TESTING`` apps; the demo sets it when there is no ``MAIL_SERVER``)."""
+    state = current_app.extensions.get("mail")
+    return bool(getattr(getattr(state, "state", None) or state, "suppress", False))
 
+
+def deliver_status(outbox_id: int) -> str:
+    """Try to send one outbox mail.  Returns ``"sent"``, ``"suppressed"`` (Flask-Mail has no
+    mail server to send to: nothing was delivered, and nothing will be retried),
+    ``"failed"`` (recorded on the row and scheduled for retry, or given up) or ``"skipped"``
+    (not due, already sent, or held by another sender).  A failure of the mail server never
+    raises."""
     if not _claim(outbox_id):
         return SKIPPED
     box = ext.models.MailOutbox
@@ -229,15 +242,8 @@ def deliver_status(outbox_id: int) -> str:
     row = ext.db.session.execute(found).scalar()
     if row is None:
         return SKIPPED
-    sender = current_settings.mail_sender or current_app.config.get("MAIL_DEFAULT_SENDER")
     try:
-        mail_msg = MailMessage(
-            subject=row.subject,
-            recipients=[row.recipient],
-            body=row.body_text,
-            html=row.body_html,
-            sender=sender,
-        )
+        mail_msg = build_message(row)
         with _connection() as connection:
             mail_msg.send(connection)
     except Exception as exc:  # noqa: BLE001 - any failure of the mail server is recorded
@@ -257,14 +263,15 @@ def deliver_status(outbox_id: int) -> str:
         )
         commit_early(MAIL_OUTCOME)
         return FAILED
+    outcome = SUPPRESSED if _mail_suppressed() else SENT
     ext.db.session.execute(
         sa.update(box)
         .where(box.id == outbox_id)
-        .values(status=SENT, sent_at=utcnow(), claimed_until=None, last_error=None)
+        .values(status=outcome, sent_at=utcnow(), claimed_until=None, last_error=None)
         .execution_options(synchronize_session=False)
     )
     commit_early(MAIL_OUTCOME)
-    return SENT
+    return outcome
 
 
 def deliver(outbox_id: int) -> bool:
@@ -320,7 +327,7 @@ def send_pending(*, include_not_due: bool = False) -> SendReport:
     """
     if include_not_due:
         make_due_now()
-    sent = failed = skipped = 0
+    sent = failed = skipped = suppressed = 0
     last = 0
     # Walk the outbox by id, so a mail that fails and soon falls due again waits for the next
     # run instead of being hammered in this one.
@@ -332,16 +339,18 @@ def send_pending(*, include_not_due: bool = False) -> SendReport:
                 sent += 1
             elif outcome == FAILED:
                 failed += 1
+            elif outcome == SUPPRESSED:
+                suppressed += 1
             else:
                 skipped += 1
-    return SendReport(sent, failed, skipped)
+    return SendReport(sent, failed, skipped, suppressed)
 
 
 def status_counts() -> dict[str, int]:
     """Outbox rows per status, for ``flask order-messages mail-status``."""
     box = ext.models.MailOutbox
     rows = ext.db.session.execute(sa.select(box.status, sa.func.count()).group_by(box.status))
-    counts = {PENDING: 0, SENDING: 0, SENT: 0, FAILED: 0}
+    counts = {PENDING: 0, SENDING: 0, SENT: 0, FAILED: 0, SUPPRESSED: 0}
     counts.update({status: n for status, n in rows})
     return counts
 

@@ -11,18 +11,30 @@ import logging
 from typing import Any
 from urllib.parse import urljoin
 
+import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template, request
 
 from .hooks import thread_link
+from .mail_headers import (
+    header_text,
+    mail_domain,
+    new_message_id,
+    thread_id_headers,
+    thread_root_id,
+)
 from .models import CUSTOMER, KIND_NOTE, STAFF, utcnow
 from .state import current_order_messages as ext
 from .state import current_settings
+from .transactions import MAIL_CLAIM, commit_early
 
 log = logging.getLogger("flask_order_messages.mail")
 
 #: An outbox row's states.  A row is written pending; delivery claims it (sending), then marks
-#: it sent, or pending again for a retry, or failed after the last attempt.
+#: it sent, or pending again for a retry, or failed after the last attempt.  With no mail
+#: server (no ``MAIL_SERVER``, or ``MAIL_SUPPRESS_SEND``) it is marked suppressed instead of
+#: sent: nothing was delivered.
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+SUPPRESSED = "suppressed"
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -61,9 +73,9 @@ def absolute_url(url: str) -> str:
     return urljoin(f"{scheme}://{server}/", url)
 
 
-def _recipients(entry: Any, order: Any, actor: Any) -> list[tuple[str, str]]:
-    """(email, audience) pairs for an entry: customers' words go to staff, staff's to the
-    customer, notes to nobody, and never to the author."""
+def _recipients(entry: Any, order: Any, actor: Any) -> list[tuple[str, str, Any]]:
+    """(email, audience, customer) for an entry: customers' words go to staff, staff's to the
+    customer (the user, else None), notes to nobody, and never to the author."""
     if entry.kind == KIND_NOTE:
         return []
     author_email = None
@@ -72,6 +84,7 @@ def _recipients(entry: Any, order: Any, actor: Any) -> list[tuple[str, str]]:
     if actor.role == CUSTOMER:
         emails = list(ext.hooks.staff_recipients() or [])
         audience = STAFF
+        customer = None
     else:
         customer = ext.db.session.get(ext.user_model, ext.order_owner_id(order))
         email = ext.hooks.user_email(customer) if customer is not None else None
@@ -88,8 +101,34 @@ def _recipients(entry: Any, order: Any, actor: Any) -> list[tuple[str, str]]:
         key = address.lower()
         if key != author_email and key not in seen:
             seen.add(key)
-            result.append((address, audience))
+            result.append((address, audience, customer))
     return result
+
+
+def _person(email: str, audience: str, customer: Any) -> Any:
+    """The user a mail to ``email`` is for, whose reply address it carries, or None: the
+    customer, or the staff member the ``staff_user_for_email`` hook finds."""
+    if audience == CUSTOMER:
+        return customer
+    return ext.hooks.staff_user_for_email(email)
+
+
+def _threading(thread: Any, email: str, audience: str, customer: Any) -> dict[str, Any]:
+    """The threading columns of one outbox row: its own Message-ID, the thread's root id, and
+    the recipient's reply address (when replies by mail are on and the person is known)."""
+    from .reply_addresses import reply_address_for, reply_addresses_enabled
+
+    domain = mail_domain()
+    values: dict[str, Any] = {
+        "message_id_header": new_message_id(domain),
+        "thread_root": thread_root_id(thread, domain),
+        "recipient_role": audience,
+    }
+    person = _person(email, audience, customer) if reply_addresses_enabled() else None
+    if person is not None:
+        values["recipient_key"] = str(ext.user_key(person))
+        values["reply_to"] = reply_address_for(thread, audience, person, email)
+    return values
 
 
 def _links(order: Any, audience: str) -> tuple[str, str, bool]:
@@ -118,8 +157,9 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
     number = ext.hooks.order_number(order)
     author = ext.hooks.display_name(actor.user) if actor.user is not None else "The store"
     links: dict[str, tuple[str, str, bool]] = {}
+    thread = ext.db.session.get(ext.models.Thread, entry.thread_id)
     rows = []
-    for email, audience in recipients:
+    for email, audience, customer in recipients:
         if audience not in links:
             links[audience] = _links(order, audience)
         link, order_url, guest_link = links[audience]
@@ -132,18 +172,55 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
             "guest_link": guest_link,
             "audience": audience,
         }
-        subject = one_line(render_template("order_messages/mail/subject.txt", **context))
+        subject = header_text(render_template("order_messages/mail/subject.txt", **context), 255)
         row = ext.models.MailOutbox(
             message_id=entry.id,
             recipient=email,
-            subject=subject[:255],
+            subject=subject,
             body_text=render_template("order_messages/mail/new_entry.txt", **context),
             body_html=render_template("order_messages/mail/new_entry.html", **context),
             status=PENDING,
             attempts=0,
             next_attempt_at=utcnow(),
+            **_threading(thread, email, audience, customer),
         )
         ext.db.session.add(row)
         rows.append(row)
     ext.db.session.flush()
     return [row.id for row in rows]
+
+
+def _message_id(row: Any) -> str:
+    """The row's Message-ID; one is made and kept first for a row written without one (before
+    threading), so that a retry sends the same id."""
+    if row.message_id_header:
+        return str(row.message_id_header)
+    box = ext.models.MailOutbox
+    made = new_message_id()
+    ext.db.session.execute(
+        sa.update(box)
+        .where(box.id == row.id)
+        .values(message_id_header=made)
+        .execution_options(synchronize_session=False)
+    )
+    commit_early(MAIL_CLAIM)
+    return made
+
+
+def build_message(row: Any) -> Any:
+    """The Flask-Mail ``Message`` of an outbox row: its own Message-ID, the thread's
+    ``In-Reply-To`` / ``References`` and the recipient's ``Reply-To`` as written."""
+    from flask_mail import Message as MailMessage
+
+    sender = current_settings.mail_sender or current_app.config.get("MAIL_DEFAULT_SENDER")
+    mail_msg = MailMessage(
+        subject=row.subject,
+        recipients=[row.recipient],
+        body=row.body_text,
+        html=row.body_html,
+        sender=sender,
+        reply_to=row.reply_to or None,
+        extra_headers=thread_id_headers(row) or None,
+    )
+    mail_msg.msgId = _message_id(row)
+    return mail_msg

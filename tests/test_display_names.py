@@ -37,7 +37,7 @@ def test_a_staff_member_without_a_name_is_store_staff_to_the_customer(tmp_path):
         assert "ann.private" not in text
         # The mail the customer got names the store, not the address of who wrote.
         (mail,) = _mails_to(h, "carol@home.test")
-        assert "from Store staff" in mail
+        assert "\nStore staff wrote about" in mail
         assert "ann.private" not in mail
 
         # Staff see the customer by her address: the best they have, and theirs to see.
@@ -84,7 +84,7 @@ def test_the_default_takes_the_usual_name_attributes(tmp_path, fields, values, e
         order = h.add_order(carol)
         services.post_message(order, staff_actor(staff), "On its way.")
         (mail,) = _mails_to(h, "carol@home.test")
-        assert f"from {expected}" in mail
+        assert f"\n{expected} wrote about" in mail
 
 
 def test_a_customer_without_name_or_email_is_customer(tmp_path):

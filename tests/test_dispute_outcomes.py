@@ -324,7 +324,7 @@ def test_staff_reopen_a_closed_dispute_and_history_stays(
     # The customer hears of it.
     (mail,) = outbox[mails:]
     assert mail.recipients == [customer.email]
-    assert mail.subject == "Dispute reopened on order #00001"
+    assert mail.subject == "Messages about order #00001"
     assert "Admin Admin reopened the dispute on order #00001:" in mail.body
     assert services.bell_counts(services.staff_actor(staff))["open_disputes"] == 1
 

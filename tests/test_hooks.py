@@ -126,15 +126,15 @@ def test_display_name_defaults_to_the_name_then_the_email(tmp_path):
         view = services.thread_view(order, staff_actor(staff))
         names = [view.name_of(e.author_id) for e in view.entries]
         assert names == ["carol.customer@x.test", "Admin Admin"]
-        # The staff mail's subject uses the same name.
-        subject = (
+        # The staff mail uses the same name.
+        text = (
             h.db.session.execute(
-                sa.select(h.ext.models.MailOutbox.subject).order_by(h.ext.models.MailOutbox.id)
+                sa.select(h.ext.models.MailOutbox.body_text).order_by(h.ext.models.MailOutbox.id)
             )
             .scalars()
             .first()
         )
-        assert subject.endswith("from carol.customer@x.test")
+        assert text.startswith("carol.customer@x.test wrote about order")
 
 
 def test_a_display_name_hook_wins(tmp_path):
@@ -176,8 +176,8 @@ def test_a_user_model_without_name_or_email_needs_the_user_email_hook(tmp_path):
         services.post_message(order, staff_actor(staff), "Hello")
         services.post_message(order, customer_actor(carol), "Hi")
         box = h.ext.models.MailOutbox
-        subjects = h.db.session.execute(sa.select(box.subject).order_by(box.id)).scalars()
-        assert [s.rsplit(" from ", 1)[1] for s in subjects] == ["Store staff", "Customer"]
+        texts = h.db.session.execute(sa.select(box.body_text).order_by(box.id)).scalars()
+        assert [t.split(" wrote about ", 1)[0] for t in texts] == ["Store staff", "Customer"]
 
         @h.ext.display_name
         def _name(user: object) -> str:
@@ -186,7 +186,7 @@ def test_a_user_model_without_name_or_email_needs_the_user_email_hook(tmp_path):
         services.post_message(order, staff_actor(staff), "Hello again")
         mail = h.db.session.execute(sa.select(box).order_by(box.id.desc())).scalars().first()
         assert mail.recipient == f"user{carol.id}@x.test"
-        assert mail.subject.endswith(f"from User {staff.id}")
+        assert mail.body_text.startswith(f"User {staff.id} wrote about")
 
 
 # -- order_number and the URL defaults ---------------------------------------------------

@@ -39,7 +39,8 @@ def test_a_customer_message_mails_every_staff_recipient_and_not_the_customer(
     )
     assert smtp.to(customer.email) == []
     for mail in smtp.received:
-        assert mail.subject == "New message about order #00001 from Carol Customer"
+        assert mail.subject == "Messages about order #00001"
+        assert mail.text.startswith("Carol Customer wrote about order #00001:")
         assert mail.message["To"] == mail.rcpt_tos[0]
         assert mail.message["From"] == "shop@example.test"
         assert "Where is my parcel?\nIt was due on Monday." in mail.text
@@ -56,7 +57,8 @@ def test_a_staff_reply_mails_the_customer_only_with_a_guest_link(
 
     assert [m.rcpt_tos for m in smtp.received] == [[customer.email]]
     mail = smtp.received[0]
-    assert mail.subject == "New message about order #00001 from Admin Admin"
+    assert mail.subject == "Messages about order #00001"
+    assert mail.text.startswith("Admin Admin wrote about order #00001:")
     assert "Shipped today, tracking 123." in mail.text
     assert GUEST_LINK.match(mail.link), mail.link
     # The order page (for a customer who would rather log in) is in the mail too.
@@ -95,7 +97,7 @@ def test_dispute_events_go_to_the_other_side(smtp, order, customer, staff, as_cu
     services.open_dispute(order, as_customer, "The lid is cracked.")
     (opened,) = smtp.received
     assert opened.rcpt_tos == [staff.email]
-    assert opened.subject == "Dispute opened on order #00001"
+    assert opened.subject == "Messages about order #00001"  # the same for every mail
     assert "opened a dispute on order #00001" in opened.text
     assert "The lid is cracked." in opened.text
     assert opened.link == STAFF_LINK.format(id=order.id)
@@ -103,17 +105,16 @@ def test_dispute_events_go_to_the_other_side(smtp, order, customer, staff, as_cu
     services.close_dispute(order, as_customer)  # the customer withdraws it
     withdrawn = smtp.received[-1]
     assert withdrawn.rcpt_tos == [staff.email]
-    assert withdrawn.subject == "Dispute closed on order #00001"
+    assert withdrawn.subject == "Messages about order #00001"
+    assert "closed the dispute on order #00001" in withdrawn.text
     assert "Withdrawn by the customer." in withdrawn.text
 
     services.open_dispute(order, as_staff, "Payment reversed by the bank.")
     services.close_dispute(order, as_staff, note="The bank sorted it out.")
     by_staff = smtp.received[2:]
     assert [m.rcpt_tos for m in by_staff] == [[customer.email], [customer.email]]
-    assert [m.subject for m in by_staff] == [
-        "Dispute opened on order #00001",
-        "Dispute closed on order #00001",
-    ]
+    assert [m.subject for m in by_staff] == ["Messages about order #00001"] * 2
+    assert "opened a dispute" in by_staff[0].text and "closed the dispute" in by_staff[1].text
     assert "Payment reversed by the bank." in by_staff[0].text
     assert "The bank sorted it out." in by_staff[1].text
     assert all(GUEST_LINK.match(m.link) for m in by_staff)
@@ -136,8 +137,8 @@ def test_each_mail_names_its_own_order(smtp, customer, staff, as_customer):
     services.post_message(first, as_customer, "About the first order")
     subjects = [m.subject for m in smtp.received]
     assert subjects == [
-        "New message about order #00002 from Carol Customer",
-        "New message about order #00001 from Carol Customer",
+        "Messages about order #00002",
+        "Messages about order #00001",
     ]
     assert smtp.received[0].link == STAFF_LINK.format(id=second.id)
     assert smtp.received[1].link == STAFF_LINK.format(id=first.id)
@@ -158,7 +159,8 @@ def test_line_breaks_in_a_name_or_body_cannot_add_a_header(smtp, staff, customer
     assert "x-injected" not in headers and "bcc" not in headers
     assert b"\nX-Injected" not in mail.raw.split(b"\r\n\r\n", 1)[0]
     assert "\n" not in mail.subject and "\r" not in mail.subject
-    assert mail.subject.startswith("New message about order #00001 from Eve Bcc:")
+    assert mail.subject == "Messages about order #00001"
+    assert mail.text.startswith("Eve Bcc: evil@attacker.test X-Injected: name wrote about")
     assert "Second paragraph" in mail.text
 
 
