@@ -10,11 +10,13 @@ sentences below, so an answer cannot be turned into a way to mail someone else a
 from __future__ import annotations
 
 from datetime import timedelta
+from email.utils import parseaddr
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template
 
+from ..mail_compose import AUTO_ANSWER
 from ..model_types import InboundMail
 from ..models import utcnow
 from ..state import current_order_messages as ext
@@ -75,8 +77,8 @@ def files_left_out(notes: list[str]) -> str:
 
 def looks_real(address: str | None) -> bool:
     """Whether ``address`` looks like a person's mailbox we may answer: a plain address on a
-    domain with a dot, not a robot's local part, not one of the shop's own addresses."""
-    from ..mail import clean_address
+    domain with a dot, not a robot's local part, not the shop's sender nor its reply domain."""
+    from ..mail_compose import clean_address
 
     clean = clean_address(address)
     if clean is None:
@@ -85,10 +87,11 @@ def looks_real(address: str | None) -> bool:
     base = local.split("+", 1)[0]
     if base in ROBOTS or base.startswith(("bounce", "mailer-daemon")) or "." not in domain:
         return False
-    own = {(getattr(current_settings, "reply_domain", None) or "").lower()}
-    sender = str(current_settings.mail_sender or current_app.config.get("MAIL_DEFAULT_SENDER"))
-    own.add(sender.rsplit("@", 1)[-1].strip(" >").lower())
-    return domain not in own
+    if domain == (current_settings.reply_domain or "").lower():
+        return False  # a reply address of ours: that way lies a loop
+    sender = current_settings.mail_sender or current_app.config.get("MAIL_DEFAULT_SENDER")
+    own = parseaddr(sender if isinstance(sender, str) else "")[1].lower()
+    return clean.lower() != own
 
 
 def _answered_lately(address: str) -> bool:
@@ -113,6 +116,7 @@ def explain(record: InboundMail, explanation: str) -> bool:
             "order_messages/mail/inbound_refused.txt", explanation=explanation
         ),
         body_html=None,
+        recipient_role=AUTO_ANSWER,
         status="pending",
         attempts=0,
         next_attempt_at=utcnow(),
