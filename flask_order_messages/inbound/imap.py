@@ -56,9 +56,13 @@ def _client(settings: Any) -> Any:
         ssl_context=context,
         timeout=TIMEOUT,
     )
-    if not settings.ssl and client.has_capability("STARTTLS"):
-        client.starttls(context)
-    client.login(settings.user, settings.password)
+    try:
+        if not settings.ssl and client.has_capability("STARTTLS"):
+            client.starttls(context)
+        client.login(settings.user, settings.password)
+    except BaseException:
+        client.shutdown()  # no logout without a login: just close the connection
+        raise
     return client
 
 

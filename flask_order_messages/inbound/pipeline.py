@@ -132,9 +132,10 @@ def receive(
 
 
 def receive_in(app: Any, raw: bytes, **kwargs: Any) -> InboundOutcome:
-    """:func:`receive` in a request context of its own on ``app`` (for receivers that run
-    outside a request: the SMTP server's threads, ``fetch-mail``)."""
-    with app.test_request_context("/"):
+    """:func:`receive` in an app and request context of its own on ``app`` (for receivers
+    that run outside a request: the SMTP server's threads, ``fetch-mail``), so with a
+    database session of its own, removed afterwards."""
+    with app.app_context(), app.test_request_context("/"):
         try:
             return receive(raw, **kwargs)
         finally:
