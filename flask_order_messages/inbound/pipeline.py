@@ -46,7 +46,7 @@ from ..model_types import InboundMail
 from ..models import CUSTOMER, STAFF, utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings
-from ..transactions import after_commit, commit, rollback
+from ..transactions import after_commit, rollback, unit_of_work
 from . import replies
 
 log = logging.getLogger("flask_order_messages.inbound")
@@ -156,41 +156,48 @@ def _receive(
 
     too_large = len(raw) > max_mail_bytes()
     mail = parse.parse_mail(_head(raw) if too_large else raw, envelope_from)
-    automatic = mail.automatic
+    try:
+        with unit_of_work():  # the mail's row and what it caused, committed together
+            record = _handle(mail, raw, via, envelope_from, recipients, too_large)
+    except IntegrityError:  # the other delivery's key reached the database first
+        with unit_of_work():
+            record = _duplicate(_record(mail, via, envelope_from, len(raw)))
+    return _outcome(record)
+
+
+def _handle(
+    mail: Any,
+    raw: bytes,
+    via: str,
+    envelope_from: str | None,
+    recipients: list[str],
+    too_large: bool,
+) -> InboundMail:
+    """Record ``mail`` and decide it, in the caller's unit of work."""
     record = _record(mail, via, envelope_from, len(raw))
     key = accepted_key(mail.message_id, raw)
     if _accepted(key):
-        return _save_duplicate(record)
+        return _duplicate(record)
     record.accepted_key = key
-    db = ext.db.session
-    db.add(record)
-    try:
-        db.flush()  # takes the key first: a second delivery waits here, then fails
-    except IntegrityError:
-        rollback()
-        return _save_duplicate(_record(mail, via, envelope_from, len(raw)))
+    ext.db.session.add(record)
+    ext.db.session.flush()  # takes the key first: a second delivery waits here, then fails
     try:
         if too_large:
             raise Refused("too large", replies.TOO_LARGE)
         if mail.error:
             raise Refused(mail.error)
-        if automatic:
-            record.outcome, record.reason = IGNORED, f"automatic: {automatic}"
+        if mail.automatic:
+            record.outcome, record.reason = IGNORED, f"automatic: {mail.automatic}"
         else:
             _post(record, mail, recipients)
     except Refused as refusal:
         record.outcome, record.reason = REFUSED, refusal.reason[:2000]
-        if refusal.explanation and not automatic:
+        if refusal.explanation and not mail.automatic:  # never answer a machine
             replies.explain(record, refusal.explanation)
     except Deferred as deferral:
         record.outcome, record.reason, record.accepted_key = DEFERRED, str(deferral), None
-    try:
-        db.flush()
-        commit()
-    except IntegrityError:  # the other delivery's key reached the database first
-        rollback()
-        return _save_duplicate(_record(mail, via, envelope_from, len(raw)))
-    return _outcome(record)
+    ext.db.session.flush()
+    return record
 
 
 def _outcome(record: InboundMail) -> InboundOutcome:
@@ -235,11 +242,10 @@ def _accepted(key: str) -> bool:
     return found.first() is not None
 
 
-def _save_duplicate(record: InboundMail) -> InboundOutcome:
+def _duplicate(record: InboundMail) -> InboundMail:
     record.outcome, record.reason = DUPLICATE, "already received"
     ext.db.session.add(record)
-    commit()
-    return _outcome(record)
+    return record
 
 
 def _post(record: InboundMail, mail: Any, recipients: list[str]) -> None:
