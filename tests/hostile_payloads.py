@@ -125,3 +125,36 @@ def expected_text(payload: str) -> str:
 
 assert len(PAYLOADS) >= 50
 assert all(len(p) <= 1000 and stored_text(p) for p in PAYLOADS.values())
+
+
+#: Display names (and order numbers) that try to become a header line of their own: encoded
+#: words that decode to CR/LF + "Bcc:" (Python's email package decodes them when it re-folds a
+#: long header), raw line breaks of every kind, control characters.  ``test_mail_headers.py``
+#: sends each through a real SMTP server and reads the mail back.
+HEADER_PAYLOADS: dict[str, str] = {
+    "encoded word q": "=?utf-8?q?Carol=0D=0ABcc=3A_victim=40example.com?=",
+    "encoded word Q upper": "=?UTF-8?Q?Carol=0D=0ACc=3A_victim=40example.com?=",
+    "encoded word b": "=?utf-8?b?Q2Fyb2wNCkJjYzogdmljdGltQGV4YW1wbGUuY29t?=",
+    "encoded word latin1": "=?iso-8859-1?q?Carol=0ABcc=3A_victim=40example.com?=",
+    "encoded word lf only": "=?utf-8?q?Carol=0ABcc=3A_victim=40example.com?=",
+    "encoded words split": "=?utf-8?q?Carol=0D=0A?= =?utf-8?q?Bcc=3A_victim=40example.com?=",
+    "encoded word after text": "Carol Customer =?utf-8?q?=0D=0ABcc=3A_victim=40example.com?=",
+    "encoded word non-ascii": "Zoë =?utf-8?q?=0D=0ABcc=3A_victim=40example.com?= Ünal",
+    "encoded word body split": "=?utf-8?q?x=0D=0A=0D=0A<b>body</b>?=",
+    "encoded word with line break inside": "=\r\n?utf-8?q?Carol=0D=0ABcc=3A_v=40x.test?=",
+    "encoded word nested": "=?utf-8?q?=3D=3Futf-8=3Fq=3F=0D=0ABcc=3A_v=40x.test=3F=3D?=",
+    "encoded word long": "A" * 150 + " =?utf-8?q?=0D=0ABcc=3A_victim=40example.com?=",
+    "crlf bcc": "Carol\r\nBcc: victim@example.com",
+    "lf cc": "Carol\nCc: victim@example.com",
+    "cr to": "Carol\rTo: victim@example.com",
+    "blank line": "Carol\r\n\r\nInjected body",
+    "line separator": "Carol\u2028Bcc: victim@example.com",
+    "paragraph separator": "Carol\u2029Bcc: victim@example.com",
+    "next line": "Carol\u0085Bcc: victim@example.com",
+    "vertical tab and form feed": "Carol\x0bBcc: v@x.test\x0cCc: w@x.test",
+    "nul": "Carol\x00Bcc: victim@example.com",
+    "folded continuation": "Carol\r\n Bcc: victim@example.com",
+    "rtl override": "Carol \u202eBcc: victim@example.com",
+    "header lookalike": "Subject: hi To: victim@example.com",
+    "long with crlf": "B" * 240 + "\r\nBcc: victim@example.com",
+}
