@@ -4,7 +4,8 @@
 What mail clients mark as quoted, and is dropped with everything inside it:
 ``<blockquote>`` (Gmail's ``gmail_quote``, Apple Mail's and Thunderbird's ``type="cite"``),
 Gmail's ``div.gmail_quote`` / ``div.gmail_attr`` and signature, Thunderbird's
-``div.moz-cite-prefix`` and ``moz-signature``, Yahoo's ``div.yahoo_quoted``.
+``div.moz-cite-prefix`` and ``moz-signature``, Yahoo's ``div.*yahoo_quoted``, Outlook mobile's
+signature ("Get Outlook for iOS").
 Outlook on the web and Outlook mobile put no element around the history; it follows their
 ``div#divRplyFwdMsg`` header, so that header and everything after it is dropped.
 """
@@ -27,7 +28,8 @@ _QUOTED = ", ".join(
         ".gmail_signature_prefix",
         "div.moz-cite-prefix",
         ".moz-signature",
-        "div.yahoo_quoted",
+        'div[class*="yahoo_quoted"]',
+        "#ms-outlook-mobile-signature",
         "head",
         "style",
         "script",

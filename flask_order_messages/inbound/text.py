@@ -29,7 +29,7 @@ from mailparser_reply.constants import (
 from .body import body_text
 
 # The languages whose reply headers and mobile sign-offs mail-parser-reply knows and we use.
-LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "sv", "pl", "da", "cs")
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "sv", "pl", "da", "cs", "ja", "zh", "ko")
 
 _Q = QUOTED_MATCH_INCLUDE
 
@@ -44,6 +44,7 @@ _EXTRA_HEADERS = (
     _attribution("El", r"escribió\s?:"),  # Gmail, Spanish
     _attribution("Em", r"escreveu\s?:"),  # Gmail and Apple Mail, Portuguese
     _attribution("Op", r"schreef\b[^\n]*:"),  # Gmail, Dutch ("schreef Name <addr>:")
+    _attribution("Op", r"het\svolgende\sgeschreven:"),  # Apple Mail, Dutch
     _attribution("Le", r"a\sécrit\s?:"),  # French, wrapped by Gmail (also between "a" and "écrit")
     _attribution(r"(?:pon|wt|śr|czw|pt|sob|niedz)\.,", r"napisał\(a\):"),  # Gmail, Polish
     _attribution("W dniu", "pisze:"),  # Thunderbird, Polish
@@ -77,9 +78,10 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     sent_from = [str(MAIL_LANGUAGES[code].get("sent_from") or "") for code in languages]
     sent_from = [phrase for phrase in (*sent_from, *_EXTRA_SENT_FROM) if phrase]
     # The library's signature rule without its valedictions: a "-- " line, an Outlook
-    # separator, or a whole-line "Sent from my …", and all after it.
+    # separator (ours: also right under the last line, as Outlook on the web writes it), or a
+    # whole-line "Sent from my …", and all after it.
     signature = (
-        rf"(({NOLIST_SIGNATURE_REGEX}|{OUTLOOK_MAIL_SEPARATOR}"
+        rf"(({NOLIST_SIGNATURE_REGEX}|{OUTLOOK_MAIL_SEPARATOR}|^_{{32,}}$"
         rf"|\s*^{_Q}(?:{'|'.join(sent_from)}) ?(?:[\w.<>:/’' ]+|(?:\w+ ){{1,3}})$)[\s\S]*)"
     )
     flags = re.MULTILINE | re.IGNORECASE
