@@ -28,7 +28,6 @@ from .hosts import Host, define_host, host, make_host_app
 
 OUR_TABLES = (
     "threads",
-    "reply_addresses",
     "thread_search",
     "messages",
     "read_pointers",
@@ -39,6 +38,8 @@ OUR_TABLES = (
     "attachments",
     "canned_replies",
     "drafts",
+    "reply_addresses",
+    "inbound_mails",
 )
 
 
