@@ -33,7 +33,6 @@ from .mail_compose import (
     absolute_url,
     build_message,
     clean_address,
-    one_line,
     queue_for_entry,
 )
 from .models import rows_changed, utcnow
@@ -59,7 +58,6 @@ __all__ = [
     "latest_error",
     "make_due_now",
     "next_retry_at",
-    "one_line",
     "queue_for_entry",
     "retry_failed",
     "send_after_response",

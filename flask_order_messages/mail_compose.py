@@ -37,12 +37,6 @@ PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 SUPPRESSED = "suppressed"
 
 
-def one_line(text: str, limit: int = 200) -> str:
-    """Text safe for a mail header: no line breaks (no header injection), bounded length."""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def clean_address(raw: Any) -> str | None:
     """A bare mail address fit for a ``To`` header and ``RCPT TO``, or None.
 
@@ -154,8 +148,12 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
     recipients = _recipients(entry, order, actor)
     if not recipients:
         return []
-    number = ext.hooks.order_number(order)
-    author = ext.hooks.display_name(actor.user) if actor.user is not None else "The store"
+    # One printable line each, in the subject and the body alike (a NUL from a hook would be
+    # refused by PostgreSQL with the whole post).
+    number = header_text(ext.hooks.order_number(order), 80)
+    author = header_text(
+        ext.hooks.display_name(actor.user) if actor.user is not None else "The store", 80
+    )
     links: dict[str, tuple[str, str, bool]] = {}
     thread = ext.db.session.get(ext.models.Thread, entry.thread_id)
     rows = []
@@ -166,7 +164,7 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
         context = {
             "entry": entry,
             "order_number": number,
-            "author_name": one_line(author, 80),
+            "author_name": author,
             "link": link,
             "order_url": order_url,
             "guest_link": guest_link,
