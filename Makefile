@@ -13,7 +13,7 @@ EXTRAS ?= dev,recipes
 export FLASK_APP := example_shop.app:create_app
 export TEST_DATABASE_URL
 
-.PHONY: demo test venv lint typecheck browser clean serve seed
+.PHONY: demo test venv lint typecheck browser dovecot clean serve seed
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ demo: venv
 
 ## make test: install, then run the whole suite (SQLite unless TEST_DATABASE_URL is set) in
 ## WORKERS processes; on a server database each process gets its own database (test_gw0...)
-test: venv browser
+test: venv browser dovecot
 	$(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 ## Debian's Chromium for the browser tests (installed when missing and we may install it).
@@ -42,6 +42,16 @@ browser:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null || \
 	      { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
 	  else echo "chromium not found: browser tests will be skipped (they never skip with CI=true)"; fi; }
+
+## Debian's Dovecot for the fetch-mail tests, which start their own IMAP server from it (no
+## system service is used): installed when missing and we may install it.
+dovecot:
+	@command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's dovecot-imapd for the fetch-mail tests..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd >/dev/null || \
+	      { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd >/dev/null; }; \
+	  else echo "dovecot not found: the IMAP tests will be skipped (they never skip with CI=true)"; fi; }
 
 lint: venv
 	$(VENV)/bin/ruff check flask_order_messages example_shop tests

@@ -1,5 +1,5 @@
-"""``flask order-messages ...``: mail delivery and status, the RQ worker, disputes that
-expire, attachment files left behind, read floors, the schema's migrations."""
+"""``flask order-messages ...``: the RQ worker, disputes that expire, attachment files left
+behind, read floors, the schema's migrations; mail, both ways, in :mod:`.cli_mail`."""
 
 from __future__ import annotations
 
@@ -9,68 +9,11 @@ from flask.cli import AppGroup
 cli_group = AppGroup("order-messages", help="Order messages: mail outbox and workers.")
 
 
-#: Why a mail was marked suppressed: Flask-Mail had nowhere to send it.
-NO_MAIL_SERVER = (
-    "MAIL_SUPPRESS_SEND is on (no MAIL_SERVER, or TESTING); these mails went nowhere and are "
-    "not sent again."
-)
+def _add_mail_commands() -> None:
+    from .cli_mail import MAIL_COMMANDS
 
-
-@cli_group.command("send-mail")
-@click.option("--now", is_flag=True, help="Also send mails whose retry time has not come yet.")
-@click.option(
-    "--retry-failed", is_flag=True, help="Give mails that were given up a fresh set of attempts."
-)
-def send_mail(now: bool, retry_failed: bool) -> None:
-    """Deliver pending mail from the outbox (run it from cron every minute)."""
-    from . import mail
-    from .transactions import unit_of_work
-
-    with unit_of_work():  # each mail's claim and outcome commit on their own, as they happen
-        if retry_failed:
-            click.echo(f"revived {mail.retry_failed()} failed mails")
-        waiting = 0 if now else mail.waiting_count()
-        report = mail.send_pending(include_not_due=now)
-    counts = mail.status_counts()
-    click.echo(
-        f"sent {report.sent}, failed {report.failed}, left to another sender {report.skipped}; "
-        f"pending {counts[mail.PENDING]}, given up {counts[mail.FAILED]}"
-    )
-    next_retry = mail.next_retry_at() if waiting else None
-    if next_retry is not None:
-        click.echo(
-            f"{waiting} mail(s) wait for their retry time (the next at {next_retry:%H:%M:%S} "
-            "UTC); 'send-mail --now' sends them now."
-        )
-    if report.suppressed:
-        click.echo(f"{report.suppressed} mail(s) not delivered: {NO_MAIL_SERVER}")
-    if report.failed:
-        click.echo(
-            f"Last error: {mail.latest_error()}\nThe mails stay in the outbox and are retried. "
-            "Check MAIL_SERVER / MAIL_PORT and that the mail server is up.",
-            err=True,
-        )
-
-
-@cli_group.command("mail-status")
-def mail_status() -> None:
-    """Show how many mails are pending, being sent, sent and given up."""
-    from . import mail
-
-    counts = mail.status_counts()
-    suppressed = counts.pop(mail.SUPPRESSED)
-    for status, count in counts.items():
-        click.echo(f"{status:8} {count}")
-    if suppressed:
-        click.echo(f"not delivered (no mail server) {suppressed}: {NO_MAIL_SERVER}")
-    if counts[mail.PENDING] or counts[mail.FAILED]:
-        error = mail.latest_error()
-        if error:
-            click.echo(f"last error: {error}")
-        if counts[mail.PENDING]:
-            click.echo(f"next retry: {mail.next_retry_at():%Y-%m-%d %H:%M:%S} UTC")
-        if counts[mail.FAILED]:
-            click.echo("Failed mails are not retried; 'send-mail --retry-failed' revives them.")
+    for command in MAIL_COMMANDS:
+        cli_group.add_command(command)
 
 
 @cli_group.command("worker")
@@ -308,3 +251,6 @@ def db_stamp(revision: str) -> None:
     """Record REVISION as applied without running it (tables made by db.create_all())."""
     _schema_call("stamp", revision)
     click.echo(f"order-messages schema at {_where()}")
+
+
+_add_mail_commands()

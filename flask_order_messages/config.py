@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from .config_imap import IMAP_DEFAULTS, ImapSettings, imap_settings
+
 PREFIX = "ORDER_MESSAGES_"
 
 #: Defaults, without the prefix.  Applied with ``setdefault`` so a host value always wins.
@@ -119,6 +121,8 @@ DEFAULTS: dict[str, Any] = {
     "INSIGHT_DAYS": 30,
 }
 
+DEFAULTS.update(IMAP_DEFAULTS)  # fetch-mail's mailbox: see config_imap.py
+
 _CHOICES = {"MAIL_DELIVERY": ("sync", "rq", "off")}
 
 
@@ -175,6 +179,7 @@ class Settings:
     reply_max_age: int
     mail_domain: str | None
     inbound_secret: str | None
+    imap: ImapSettings
 
 
 def _positive_int(key: str, value: Any, *, allow_zero: bool = False) -> int:
@@ -380,4 +385,5 @@ def load_settings(config: dict[str, Any]) -> Settings:
         response_target_hours=_positive_int("RESPONSE_TARGET_HOURS", get("RESPONSE_TARGET_HOURS")),
         insight_days=_insight_days("INSIGHT_DAYS", get("INSIGHT_DAYS")),
         **mail_settings(get),
+        imap=imap_settings(get),
     )

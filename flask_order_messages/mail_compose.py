@@ -207,6 +207,19 @@ def _message_id(row: Any) -> str:
     return made
 
 
+#: ``recipient_role`` of an automatic answer (to a refused reply by mail, see
+#: ``inbound/replies.py``): it goes out with ``Auto-Submitted: auto-replied`` (RFC 3834), so
+#: that no auto-responder answers it in turn.
+AUTO_ANSWER = "auto-answer"
+
+
+def _extra_headers(row: Any) -> dict[str, str]:
+    headers = thread_id_headers(row)
+    if row.recipient_role == AUTO_ANSWER:
+        headers["Auto-Submitted"] = "auto-replied"
+    return headers
+
+
 def build_message(row: Any) -> Any:
     """The Flask-Mail ``Message`` of an outbox row: its own Message-ID, the thread's
     ``In-Reply-To`` / ``References`` and the recipient's ``Reply-To`` as written."""
@@ -220,7 +233,7 @@ def build_message(row: Any) -> Any:
         html=row.body_html,
         sender=sender,
         reply_to=row.reply_to or None,
-        extra_headers=thread_id_headers(row) or None,
+        extra_headers=_extra_headers(row) or None,
     )
     mail_msg.msgId = _message_id(row)
     return mail_msg

@@ -176,3 +176,25 @@ class ReplyAddress(Row):
     user_key: Mapped[str]
     email: Mapped[str]
     created_at: Mapped[datetime]
+
+
+class InboundMail(Row):
+    """One mail that reached a receiver, and what became of it (see ``models_inbound.py``)."""
+
+    id: Mapped[int]
+    received_at: Mapped[datetime]
+    via: Mapped[str]
+    message_id: Mapped[str | None]
+    accepted_key: Mapped[str | None]
+    envelope_from: Mapped[str | None]
+    sender: Mapped[str | None]
+    recipient: Mapped[str | None]
+    subject: Mapped[str]
+    size: Mapped[int]
+    outcome: Mapped[str]
+    reason: Mapped[str | None]
+    thread_id: Mapped[int | None]
+    posted_id: Mapped[int | None]
+    author_role: Mapped[str | None]
+    author_id: Mapped[HostKey]
+    replied_at: Mapped[datetime | None]

@@ -26,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from . import model_types as rows
 from . import search
 from .dialects.types import BigId, DateTime, LongText
+from .models_inbound import build_inbound_model
 from .models_mail import build_reply_address_model
 
 # Roles of an author, and kinds of thread entries.
@@ -79,6 +80,7 @@ class Models:
     CannedReply: type[rows.CannedReply]
     Draft: type[rows.Draft]
     ReplyAddress: type[rows.ReplyAddress]
+    InboundMail: type[rows.InboundMail]
 
 
 def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Models:
@@ -330,6 +332,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
 
     Draft = build_draft_model(Base, order_model, user_model, prefix)
     ReplyAddress = build_reply_address_model(Base, prefix)
+    InboundMail = build_inbound_model(Base, user_model, prefix)
     messages = cast(sa.Table, Message.__table__)
     search.install_sqlite_events(messages)
     search.install_documents(messages, cast(sa.Table, ThreadSearch.__table__))
@@ -347,6 +350,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         CannedReply=cast("type[rows.CannedReply]", CannedReply),
         Draft=cast("type[rows.Draft]", Draft),
         ReplyAddress=cast("type[rows.ReplyAddress]", ReplyAddress),
+        InboundMail=cast("type[rows.InboundMail]", InboundMail),
     )
 
 

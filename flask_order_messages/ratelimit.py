@@ -126,3 +126,49 @@ def seconds_to_wait() -> int:
         return max(1, int(limit.reset_at - time.time()))
     except Exception:  # noqa: BLE001 - the storage is unreachable: a fair guess will do
         return 60
+
+
+# -- replies by mail: the same limit and the same counter, outside a request ---------------------
+
+
+def _limits_for_mail() -> tuple[Any, list[Any]] | None:
+    """(the app's ``Limiter``, the parsed ``POST_RATE_LIMIT`` items), or None when off."""
+    from flask import current_app
+    from limits import parse_many
+
+    from .state import current_settings
+
+    if not current_settings.post_rate_limit:
+        return None
+    limiter = host_limiter(current_app)
+    if limiter is None:
+        return None
+    return limiter, parse_many(current_settings.post_rate_limit)
+
+
+def may_post(user_key: Any) -> bool:
+    """Whether the person with this user key may post now, counted in the very bucket the
+    web routes count them in (``user:<key>`` under :data:`SCOPE`): a reply by mail (see
+    ``inbound.pipeline``) asks first, and :func:`count_post` counts it once it went through.
+    True while the limit is off or its storage cannot be read (as on the web)."""
+    found = _limits_for_mail()
+    if found is None:
+        return True
+    limiter, items = found
+    try:
+        return all(limiter.limiter.test(item, f"user:{user_key}", SCOPE) for item in items)
+    except Exception:  # noqa: BLE001 - the storage is down: never refuse to post
+        return True
+
+
+def count_post(user_key: Any) -> None:
+    """Count one post that went through (a reply by mail) against the person's limit."""
+    found = _limits_for_mail()
+    if found is None:
+        return
+    limiter, items = found
+    for item in items:
+        try:
+            limiter.limiter.hit(item, f"user:{user_key}", SCOPE)
+        except Exception:  # noqa: BLE001 - the storage is down: the post is saved already
+            return

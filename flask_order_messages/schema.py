@@ -55,6 +55,7 @@ LATER_TABLES: dict[str, str] = {
     "read_floor_threads": "0004",
     "drafts": "0005",
     "reply_addresses": "0006",
+    "inbound_mails": "0007",
 }
 #: Columns that a later script adds, as ``{table key: {column name: revision}}``; the script
 #: that creates a table leaves these out.

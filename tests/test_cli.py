@@ -44,7 +44,13 @@ def test_the_commands_are_listed(app):
 def test_mail_status_on_an_empty_outbox(app):
     result = run(app, "mail-status")
     assert result.exit_code == 0
-    assert result.output.splitlines() == ["pending  0", "sending  0", "sent     0", "failed   0"]
+    assert result.output.splitlines() == [
+        "pending  0",
+        "sending  0",
+        "sent     0",
+        "failed   0",
+        "inbound: posted 0, ignored 0, duplicate 0, refused 0, deferred 0",
+    ]
 
 
 def test_send_mail_sends_what_is_pending_and_reports_it(

@@ -1,0 +1,167 @@
+"""``flask order-messages`` mail commands, both ways: ``send-mail`` and ``mail-status`` for
+the outbox (and the inbound record), ``receive-mail`` (SMTP/LMTP) and ``fetch-mail`` (IMAP)
+for replies by mail.  :mod:`.cli` adds them to its group."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import click
+
+#: Why a mail was marked suppressed: Flask-Mail had nowhere to send it.
+NO_MAIL_SERVER = (
+    "MAIL_SUPPRESS_SEND is on (no MAIL_SERVER, or TESTING); these mails went nowhere and are "
+    "not sent again."
+)
+
+
+@click.command("send-mail")
+@click.option("--now", is_flag=True, help="Also send mails whose retry time has not come yet.")
+@click.option(
+    "--retry-failed", is_flag=True, help="Give mails that were given up a fresh set of attempts."
+)
+def send_mail(now: bool, retry_failed: bool) -> None:
+    """Deliver pending mail from the outbox (run it from cron every minute)."""
+    from . import mail
+    from .transactions import unit_of_work
+
+    with unit_of_work():  # each mail's claim and outcome commit on their own, as they happen
+        if retry_failed:
+            click.echo(f"revived {mail.retry_failed()} failed mails")
+        waiting = 0 if now else mail.waiting_count()
+        report = mail.send_pending(include_not_due=now)
+    counts = mail.status_counts()
+    click.echo(
+        f"sent {report.sent}, failed {report.failed}, left to another sender {report.skipped}; "
+        f"pending {counts[mail.PENDING]}, given up {counts[mail.FAILED]}"
+    )
+    next_retry = mail.next_retry_at() if waiting else None
+    if next_retry is not None:
+        click.echo(
+            f"{waiting} mail(s) wait for their retry time (the next at {next_retry:%H:%M:%S} "
+            "UTC); 'send-mail --now' sends them now."
+        )
+    if report.suppressed:
+        click.echo(f"{report.suppressed} mail(s) not delivered: {NO_MAIL_SERVER}")
+    if report.failed:
+        click.echo(
+            f"Last error: {mail.latest_error()}\nThe mails stay in the outbox and are retried. "
+            "Check MAIL_SERVER / MAIL_PORT and that the mail server is up.",
+            err=True,
+        )
+
+
+@click.command("mail-status")
+@click.option(
+    "--inbound",
+    "latest",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="How many of the latest inbound mails to list.",
+)
+def mail_status(latest: int) -> None:
+    """Show how many mails are pending, being sent, sent and given up; then the inbound
+    mail: how many were posted, ignored, refused..., and the latest ones."""
+    from . import mail
+
+    counts = mail.status_counts()
+    suppressed = counts.pop(mail.SUPPRESSED)
+    for status, count in counts.items():
+        click.echo(f"{status:8} {count}")
+    if suppressed:
+        click.echo(f"not delivered (no mail server) {suppressed}: {NO_MAIL_SERVER}")
+    if counts[mail.PENDING] or counts[mail.FAILED]:
+        error = mail.latest_error()
+        if error:
+            click.echo(f"last error: {error}")
+        if counts[mail.PENDING]:
+            click.echo(f"next retry: {mail.next_retry_at():%Y-%m-%d %H:%M:%S} UTC")
+        if counts[mail.FAILED]:
+            click.echo("Failed mails are not retried; 'send-mail --retry-failed' revives them.")
+    _inbound_status(latest)
+
+
+def _inbound_status(latest: int) -> None:
+    from .inbound import status
+
+    counts = status.outcome_counts()
+    click.echo("inbound: " + ", ".join(f"{outcome} {n}" for outcome, n in counts.items()))
+    for row in status.latest(latest):
+        reason = f" ({row.reason})" if row.reason else ""
+        click.echo(
+            f"  {row.received_at:%Y-%m-%d %H:%M:%S} {row.via:4} {row.sender or '?'}: "
+            f"{row.outcome}{reason}"
+        )
+
+
+def _log_each_mail() -> None:
+    """One line per inbound mail on stderr (the pipeline logs it at INFO)."""
+    logger = logging.getLogger("flask_order_messages.inbound")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+@click.command("receive-mail")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8025, show_default=True)
+@click.option("--lmtp", is_flag=True, help="Speak LMTP (for a local mail server) instead of SMTP.")
+def receive_mail(host: str, port: int, lmtp: bool) -> None:
+    """Receive replies by mail: an SMTP (or LMTP) server for the reply domain, which the
+    shop's mail server forwards to.  Runs until SIGTERM or Ctrl-C."""
+    from flask import current_app
+
+    from .inbound.smtp import serve
+
+    _log_each_mail()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        serve(app, host=host, port=port, lmtp=lmtp)
+    except (RuntimeError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command("fetch-mail")
+@click.option(
+    "--loop",
+    "every",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="SECONDS",
+    help="Keep fetching, every SECONDS, until stopped (default: once).",
+)
+def fetch_mail(every: int | None) -> None:
+    """Read replies by mail from the IMAP mailbox (ORDER_MESSAGES_IMAP_*), post them, and
+    move each handled mail to the done folder."""
+    from flask import current_app
+
+    from .inbound.imap import FetchError, fetch_once
+
+    _log_each_mail()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    while True:
+        try:
+            report = fetch_once(app)
+        except FetchError as exc:
+            if every is None:
+                raise click.ClickException(str(exc)) from None
+            click.echo(f"{exc}; trying again in {every} s", err=True)
+        else:
+            outcomes = ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items()))
+            click.echo(
+                f"fetched {report.handled} mail(s) ({outcomes or 'none'}); "
+                f"left for the next run: {report.left}"
+            )
+        if every is None:
+            return
+        try:
+            time.sleep(every)
+        except KeyboardInterrupt:
+            return
+
+
+MAIL_COMMANDS = (send_mail, mail_status, receive_mail, fetch_mail)
