@@ -1,6 +1,7 @@
 """``flask order-messages`` mail commands, both ways: ``send-mail`` and ``mail-status`` for
 the outbox (and the inbound record), ``receive-mail`` (SMTP/LMTP) and ``fetch-mail`` (IMAP)
-for replies by mail.  :mod:`.cli` adds them to its group."""
+for replies by mail.  :mod:`.cli` adds them to its group; each runs in the app's context, as
+the group's own commands do."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import time
 
 import click
+from flask.cli import with_appcontext
 
 #: Why a mail was marked suppressed: Flask-Mail had nowhere to send it.
 NO_MAIL_SERVER = (
@@ -17,6 +19,7 @@ NO_MAIL_SERVER = (
 
 
 @click.command("send-mail")
+@with_appcontext
 @click.option("--now", is_flag=True, help="Also send mails whose retry time has not come yet.")
 @click.option(
     "--retry-failed", is_flag=True, help="Give mails that were given up a fresh set of attempts."
@@ -53,6 +56,7 @@ def send_mail(now: bool, retry_failed: bool) -> None:
 
 
 @click.command("mail-status")
+@with_appcontext
 @click.option(
     "--inbound",
     "latest",
@@ -107,6 +111,7 @@ def _log_each_mail() -> None:
 
 
 @click.command("receive-mail")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8025, show_default=True)
 @click.option("--lmtp", is_flag=True, help="Speak LMTP (for a local mail server) instead of SMTP.")
@@ -126,6 +131,7 @@ def receive_mail(host: str, port: int, lmtp: bool) -> None:
 
 
 @click.command("fetch-mail")
+@with_appcontext
 @click.option(
     "--loop",
     "every",

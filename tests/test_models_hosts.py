@@ -38,6 +38,8 @@ OUR_TABLES = (
     "attachments",
     "canned_replies",
     "drafts",
+    "reply_addresses",
+    "inbound_mails",
 )
 
 
