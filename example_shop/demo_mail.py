@@ -95,6 +95,11 @@ def start_sink(app: Flask, port: int = DEFAULT_PORT, host: str = SINK_HOST) -> C
     """Start the sink for ``app`` in a thread of its own; ``stop()`` the controller to end it.
     Raises :class:`OSError` when the port is taken."""
     controller = Controller(SinkHandler(app), hostname=host, port=port, data_size_limit=MAX_BYTES)
-    controller.start()
+    try:
+        controller.start()
+    except BaseException:
+        controller.stop(no_assert=True)  # joins the server thread that failed to bind
+        controller.loop.close()  # aiosmtpd closes it only after serving
+        raise
     log.info("demo mail sink: catching the shop's mail on %s:%s", host, port)
     return controller
