@@ -144,7 +144,12 @@ def test_the_sink_takes_any_mail_over_smtp(demo):
 def test_mailbox_is_for_staff_only(demo):
     staff_answers_carol(demo)
     carol = logged_in(demo, "carol@shop.test")
-    paths = ["/admin/mailbox/", "/admin/mailbox/1", "/admin/mailbox/1/html", "/admin/mailbox/1/html/body"]
+    paths = [
+        "/admin/mailbox/",
+        "/admin/mailbox/1",
+        "/admin/mailbox/1/html",
+        "/admin/mailbox/1/html/body",
+    ]
     orders = carol.get("/admin/orders").status_code
     assert orders == 403
     for path in paths:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from flask_order_messages.inbound import visible_text
-from flask_order_messages.inbound.body import body_parts, part_text
+from flask_order_messages.inbound.body import body_parts, part_text, unflow
 from flask_order_messages.inbound.html import html_to_text
 from flask_order_messages.inbound.text import strip_reply
 
