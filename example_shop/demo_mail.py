@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -94,6 +95,9 @@ class SinkHandler:
 def start_sink(app: Flask, port: int = DEFAULT_PORT, host: str = SINK_HOST) -> Controller:
     """Start the sink for ``app`` in a thread of its own; ``stop()`` the controller to end it.
     Raises :class:`OSError` when the port is taken."""
+    with socket.socket() as probe:  # at once, where aiosmtpd would wait out its ready_timeout
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio's server does
+        probe.bind((host, port))
     controller = Controller(SinkHandler(app), hostname=host, port=port, data_size_limit=MAX_BYTES)
     try:
         controller.start()
