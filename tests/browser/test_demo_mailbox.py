@@ -50,9 +50,7 @@ def test_reply_by_mail_from_the_demo_mailbox(browse, shots):
 
     # Staff: Mailbox (demo) lists the notification the sink caught, newest first.
     admin = browse.page("desktop", user="admin")
-    admin.get_by_role("navigation", name="Admin").get_by_role(
-        "link", name="Mailbox (demo)"
-    ).click()
+    admin.get_by_role("navigation", name="Admin").get_by_role("link", name="Mailbox (demo)").click()
     expect(admin.get_by_role("heading", name="Mailbox (demo)", level=1)).to_be_visible()
     row = admin.locator("tbody tr").filter(has_text="admin@example.com")
     for _ in range(50):  # the mail goes once Carol's page has its answer: a moment later
@@ -70,7 +68,9 @@ def test_reply_by_mail_from_the_demo_mailbox(browse, shots):
     expect(admin.get_by_role("heading", name="Messages about order #00001")).to_be_visible()
     headers = admin.locator(".mail-headers")
     expect(headers).to_contain_text("admin@example.com")
-    expect(headers).to_contain_text(re.compile(r"Reply-To\s*reply\+[a-z0-9-]+@reply\.shop\.example"))
+    expect(headers).to_contain_text(
+        re.compile(r"Reply-To\s*reply\+[a-z0-9-]+@reply\.shop\.example")
+    )
     expect(admin.locator(".mail-text")).to_contain_text(QUESTION)
     accessible(admin)
     shots.take(admin, "one mail")
