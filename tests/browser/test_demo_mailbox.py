@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from ..smtp_server import free_port
 from .conftest import LiveShop, live_shop
-from .helpers import open_messages_tab
+from .helpers import open_messages_tab, page_width
 from .recipes import AXE_TAGS_22, axe_violations
 
 QUESTION = "Could you gift-wrap the kettle? It is a birthday present."
@@ -107,3 +107,29 @@ def test_reply_by_mail_from_the_demo_mailbox(browse, shots):
     expect(answer).not_to_contain_text(QUESTION)
     accessible(carol)
     shots.take(carol, "answer on the order page")
+
+
+def test_mailbox_on_a_phone(browse, shots):
+    carol = browse.page("phone", user="carol")
+    open_messages_tab(carol, "00001")
+    carol.get_by_label("Contact us about this order").fill(QUESTION)
+    carol.get_by_role("button", name="Submit").click()
+    expect(carol.locator("#order-messages .om-entry")).to_contain_text(QUESTION)
+
+    admin = browse.page("phone", user="admin")
+    admin.goto("/admin/mailbox/")
+    link = admin.get_by_role("link", name="Messages about order #00001")
+    for _ in range(50):
+        if link.count() == 2:
+            break
+        admin.wait_for_timeout(100)
+        admin.reload()
+    expect(link).to_have_count(2)
+    assert page_width(admin) <= 375
+    accessible(admin)
+    shots.take(admin, "mailbox")
+    link.first.click()
+    expect(admin.get_by_label("Your reply")).to_be_visible()
+    assert page_width(admin) <= 375
+    accessible(admin)
+    shots.take(admin, "one mail")
