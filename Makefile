@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
+# The demo's mail sink (127.0.0.1), which catches the shop's mail for Mailbox (demo).
+DEMO_MAIL_SINK_PORT ?= 8025
 # Parallel test processes (pytest-xdist): two per core, since a test spends half its time
 # waiting on its database, Chromium or a mail server; 0 runs the suite in this one.
 WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 )))
@@ -24,11 +26,12 @@ $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 
 venv: $(VENV)/.installed
 
-## make demo: install, seed the SQLite shop if it is empty, serve it on 127.0.0.1:$(PORT)
+## make demo: install, seed the SQLite shop if it is empty, serve it on 127.0.0.1:$(PORT) with
+## a mail sink on 127.0.0.1:$(DEMO_MAIL_SINK_PORT) whose mail staff read on Mailbox (demo)
 demo: venv
 	$(PY) -m flask seed --if-empty
 	$(PY) -m flask logins
-	$(PY) -m flask run --host 127.0.0.1 --port $(PORT)
+	$(PY) -m flask demo --host 127.0.0.1 --port $(PORT) --mail-port $(DEMO_MAIL_SINK_PORT)
 
 ## make test: install, then run the whole suite (SQLite unless TEST_DATABASE_URL is set) in
 ## WORKERS processes; on a server database each process gets its own database (test_gw0...)

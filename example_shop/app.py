@@ -20,7 +20,7 @@ from .auth import login_manager
 from .cli import register_cli
 from .messaging import order_messages
 from .models import db, money
-from .views import admin, storefront
+from .views import admin, mailbox, storefront
 
 mail = Mail()
 csrf = CSRFProtect()
@@ -42,6 +42,9 @@ def _defaults() -> dict[str, Any]:
         # files, ORDER_MESSAGES_MAX_ATTACHMENTS_TOTAL_BYTES); the extension answers a bigger
         # one on its forms with a 413 page that says the limits.
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        # Set by ``flask demo``, which starts the demo's mail sink on this port and delivers the
+        # shop's mail to it (example_shop/demo_mail.py); the admin then links Mailbox (demo).
+        "DEMO_MAIL_SINK_PORT": None,
     }
     if os.environ.get("MAIL_SERVER"):
         config["MAIL_SERVER"] = os.environ["MAIL_SERVER"]
@@ -67,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(storefront.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.register_blueprint(mailbox.bp, url_prefix="/admin/mailbox")
     app.jinja_env.filters["money"] = money
     register_cli(app)
     _register_errors(app)
@@ -110,5 +114,6 @@ def _setup_mail_log() -> None:
 
 @email_dispatched.connect
 def _log_mail(app: Flask, message: Any, **_: Any) -> None:
-    how = "not sent, no MAIL_SERVER" if app.extensions["mail"].suppress else "sent"
+    state = app.extensions["mail"]
+    how = "not sent, no MAIL_SERVER" if state.suppress else f"sent to {state.server}:{state.port}"
     mail_log.info("to %s: %s (%s)", ", ".join(message.recipients), message.subject, how)

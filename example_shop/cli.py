@@ -94,8 +94,57 @@ def logins_command() -> None:
         if n == 0:
             click.echo("  " + "  ".join("-" * w for w in widths))
     click.echo("Staff: /admin    Customers: /account/orders")
+    click.echo("Mailbox (demo), for staff: /admin/mailbox/ (the mails the shop sent, to reply to)")
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the shop serves on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="The shop's port.")
+@click.option(
+    "--mail-port",
+    envvar="DEMO_MAIL_SINK_PORT",
+    default=8025,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port of the demo's mail sink on 127.0.0.1 (or $DEMO_MAIL_SINK_PORT).",
+)
+def demo_command(host: str, port: int, mail_port: int) -> None:
+    """Serve the demo shop; without MAIL_SERVER, with a local mail sink that catches its mail.
+
+    The shop delivers its mail over SMTP to the sink (aiosmtpd on 127.0.0.1:MAIL_PORT); staff
+    read each caught mail, and answer it as a mail client would, on Mailbox (demo)."""
+    import os
+
+    from werkzeug.serving import run_simple
+
+    from .app import create_app
+    from .demo_mail import demo_mail_config, start_sink
+
+    sink = None
+    if os.environ.get("MAIL_SERVER"):
+        app = create_app()
+        click.echo(f"Mail goes to MAIL_SERVER {os.environ['MAIL_SERVER']}; no demo mail sink.")
+    else:
+        app = create_app(demo_mail_config(mail_port))
+        try:
+            sink = start_sink(app, mail_port)
+        except OSError as exc:
+            raise click.ClickException(
+                f"The demo mail sink cannot listen on 127.0.0.1:{mail_port} ({exc.strerror}). "
+                "Is another demo running? Set DEMO_MAIL_SINK_PORT to a free port."
+            ) from None
+        click.echo(
+            f"Mail: delivered over SMTP to the demo mail sink on 127.0.0.1:{mail_port}; read and "
+            f"answer it on Mailbox (demo): http://{host}:{port}/admin/mailbox/ (log in as staff)"
+        )
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if sink is not None:
+            sink.stop()
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(logins_command)
+    app.cli.add_command(demo_command)

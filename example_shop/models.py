@@ -97,6 +97,21 @@ class OrderLine(db.Model):  # type: ignore[name-defined,misc]
         return self.qty * self.unit_price_cents
 
 
+class DemoMail(db.Model):  # type: ignore[name-defined,misc]
+    """A mail the demo's mail sink caught (``flask demo``): what the shop really delivered
+    over SMTP, as it arrived.  The Mailbox (demo) page shows them to staff."""
+
+    __tablename__ = "shop_demo_mails"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    envelope_from: Mapped[str] = mapped_column(sa.String(320), default="")
+    # The envelope's recipients (RCPT TO), comma-separated.
+    envelope_to: Mapped[str] = mapped_column(sa.Text, default="")
+    # The decoded subject on one line, for the list.
+    subject: Mapped[str] = mapped_column(sa.String(255), default="")
+    raw: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
 def money(cents: int | None) -> str:
     """``$1,234.50`` from cents."""
     cents = cents or 0

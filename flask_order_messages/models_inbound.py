@@ -34,7 +34,7 @@ def build_inbound_model(base: Any, user_model: Any, prefix: str) -> Any:
         )
         id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
         received_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
-        # "smtp", "lmtp", "imap" or "http".
+        # "smtp", "lmtp", "imap", "http" or "demo" (the example shop's Mailbox page).
         via: Mapped[str] = mapped_column(sa.String(8), nullable=False)
         # The mail's Message-ID as it said it (cut to 255 characters), for people to read.
         message_id: Mapped[str | None] = mapped_column(sa.String(255), nullable=True)

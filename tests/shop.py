@@ -15,10 +15,10 @@ PASSWORD = "pw"
 
 
 @contextmanager
-def shop_app(tmp_path: Path) -> Iterator[Any]:
+def shop_app(tmp_path: Path, config: dict[str, Any] | None = None) -> Iterator[Any]:
     """The shop on ``TEST_DATABASE_URL`` (a fresh SQLite file otherwise) with empty tables,
-    dropped again afterwards.  The test host's tables of the same names point at its own
-    orders, so they are dropped first."""
+    dropped again afterwards (``config``: more settings).  The test host's tables of the same
+    names point at its own orders, so they are dropped first."""
     from example_shop.app import create_app
     from example_shop.models import db
 
@@ -28,6 +28,7 @@ def shop_app(tmp_path: Path) -> Iterator[Any]:
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": "shop-test",
             "ORDER_MESSAGES_POST_RATE_LIMIT": None,
+            **(config or {}),
         }
     )
     with app.app_context():

@@ -17,7 +17,8 @@ bp = Blueprint("admin", __name__)
 
 
 @bp.before_request
-def _staff_only() -> Response | None:
+def staff_only() -> Response | None:
+    """Staff only: others log in first, or get a 403 page (the mailbox shares it)."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()  # type: ignore[no-any-return]
     if not order_messages.is_staff(current_user):

@@ -58,8 +58,9 @@ DUPLICATE = "duplicate"
 REFUSED = "refused"
 DEFERRED = "deferred"
 OUTCOMES = (POSTED, IGNORED, DUPLICATE, REFUSED, DEFERRED)
-#: The receivers, as ``via`` names them.
-VIAS = ("smtp", "lmtp", "imap", "http")
+#: The receivers, as ``via`` names them ("demo": the example shop's Mailbox page, which
+#: answers a captured mail as a mail client would).
+VIAS = ("smtp", "lmtp", "imap", "http", "demo")
 #: Errors that mean the database cannot be reached right now (try again later).
 DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeoutError)
 #: Room for the text, headers and quoted history of a mail beside its attachments.

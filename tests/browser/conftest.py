@@ -20,6 +20,7 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,9 +182,12 @@ def _quiet_handler(errors: list[str]) -> type:
     return Handler
 
 
-@pytest.fixture
-def shop(seeded_database: Path, tmp_path: Path) -> Iterator[LiveShop]:
-    """A fresh copy of the seeded shop, served on 127.0.0.1 on a free port."""
+@contextmanager
+def live_shop(
+    seeded_database: Path, tmp_path: Path, config: dict[str, Any] | None = None
+) -> Iterator[LiveShop]:
+    """A fresh copy of the seeded shop (``config``: more settings), served on 127.0.0.1 on a
+    free port; fails on any 5xx it answered."""
     from werkzeug.serving import make_server
 
     from example_shop.app import create_app
@@ -194,7 +198,7 @@ def shop(seeded_database: Path, tmp_path: Path) -> Iterator[LiveShop]:
     seeded_files = seeded_database.parent / "attachments"
     if seeded_files.exists():  # the demo's attachment files go with the database
         shutil.copytree(seeded_files, tmp_path / "attachments")
-    app = create_app(_shop_config(path))
+    app = create_app({**_shop_config(path), **(config or {})})
     errors: list[str] = []
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_quiet_handler(errors))
     # A short poll interval: shutdown() waits for it at every test's end.
@@ -214,6 +218,13 @@ def shop(seeded_database: Path, tmp_path: Path) -> Iterator[LiveShop]:
         with app.app_context():
             db.engine.dispose()
     assert not errors, f"the shop answered with server errors: {errors}"
+
+
+@pytest.fixture
+def shop(seeded_database: Path, tmp_path: Path) -> Iterator[LiveShop]:
+    """A fresh copy of the seeded shop, served on 127.0.0.1 on a free port."""
+    with live_shop(seeded_database, tmp_path) as live:
+        yield live
 
 
 # --- Screenshots -----------------------------------------------------------------------------

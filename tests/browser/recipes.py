@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,8 @@ from .conftest import LiveShop, _quiet_handler
 
 #: The WCAG rules axe checks (A and AA, 2.0 and 2.1).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: WCAG 2.2 A and AA (axe-core 4.5+ has the 2.2 rules).
+AXE_TAGS_22 = [*AXE_TAGS, "wcag22a", "wcag22aa"]
 
 
 def recipe_config(tmp_path: Path) -> dict[str, Any]:
@@ -54,9 +56,12 @@ def serve(app: Any, db: Any) -> Iterator[LiveShop]:
     assert not errors, f"the shop answered with server errors: {errors}"
 
 
-def axe_violations(page: Any, disable: tuple[str, ...] = ()) -> list[str]:
+def axe_violations(
+    page: Any, disable: tuple[str, ...] = (), tags: Sequence[str] = AXE_TAGS
+) -> list[str]:
     """axe-core's WCAG A/AA violations on the page as it is now, one line each
-    (``disable``: rules the page cannot pass for markup the recipe does not own)."""
+    (``disable``: rules the page cannot pass for markup the recipe does not own; ``tags``: the
+    rule sets, e.g. :data:`AXE_TAGS_22` for WCAG 2.2 AA)."""
     try:
         from axe_playwright_python.sync_playwright import Axe
     except ImportError:
@@ -65,7 +70,7 @@ def axe_violations(page: Any, disable: tuple[str, ...] = ()) -> list[str]:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     options: dict[str, Any] = {
-        "runOnly": {"type": "tag", "values": AXE_TAGS},
+        "runOnly": {"type": "tag", "values": list(tags)},
         "resultTypes": ["violations"],
         "rules": {rule: {"enabled": False} for rule in disable},
     }
