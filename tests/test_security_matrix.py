@@ -96,6 +96,9 @@ MATRIX: dict[str, tuple[str, dict[str, tuple[int, int, int, int]]]] = {
         CLOSED,
         {"GET": (302, 200, 404, 404), "POST": (302, 303, 404, 404)},
     ),
+    # A mail provider's inbound hook: a shared secret, never a session.  This app sets no
+    # secret, so it is not there for anyone (tests/test_inbound_http.py: with a secret).
+    "inbound_mail": (THREAD, {"GET": (405, 405, 405, 405), "POST": (404, 404, 404, 404)}),
     # The extension's stylesheet and script.
     "static": (THREAD, {"GET": (200, 200, 200, 200), "POST": (405, 405, 405, 405)}),
 }
