@@ -89,6 +89,7 @@ def visitor_for(endpoint: str, people: dict[str, Any]) -> Any:
         "customer": people["owner"],
         "any user": people["owner"],
         "guest link": None,
+        "mail provider's shared secret": None,
         "static": None,
     }[kind]
 
