@@ -330,6 +330,11 @@ def test_demo_command_serves_the_shop_and_the_sink(tmp_path):
                 time.sleep(0.2)
     finally:
         process.send_signal(signal.SIGINT)
-        output = process.communicate(timeout=20)[0].decode()
+        try:
+            output = process.communicate(timeout=60)[0].decode()
+        except subprocess.TimeoutExpired:
+            process.kill()  # never left running into the next test
+            output = process.communicate()[0].decode()
+            pytest.fail(f"flask demo did not stop on Ctrl-C:\n{output}")
     assert f"demo mail sink on 127.0.0.1:{sink}" in output
     assert f"http://127.0.0.1:{web}/admin/mailbox/" in output
