@@ -109,6 +109,22 @@ def test_a_mail_over_the_size_limit_is_413(smtp, people, app):
 
 
 @pytest.mark.parametrize(
+    "app_config",
+    [{**INBOUND_CONFIG, "ORDER_MESSAGES_ATTACHMENTS_ENABLED": False, "MAX_CONTENT_LENGTH": 4096}],
+)
+def test_the_hosts_form_limit_does_not_cut_a_mail_the_hook_takes(smtp, people, app):
+    # The host caps its forms at 4 KiB; a mail is bounded by the hook's own limit instead.
+    staff, customer, order = people
+    address = customer_reply_address(smtp, staff, customer, order)
+    quoted = "On Mon, 7 Dec 2026 at 10:02, Shop <shop@example.test> wrote:\n" + "> Earlier.\n" * 800
+    raw = reply_mail(frm=customer.email, to=address, text="It came today.\n\n" + quoted)
+    assert len(raw) > 4096
+    response = _post(app, raw)
+    assert (response.status_code, response.json["outcome"]) == (202, "posted")
+    assert thread_messages(order)[-1].body == "It came today."
+
+
+@pytest.mark.parametrize(
     "app_config", [{**INBOUND_CONFIG, "ORDER_MESSAGES_POST_RATE_LIMIT": "1 per minute"}]
 )
 def test_a_mail_that_cannot_be_handled_now_is_503_to_send_again(smtp, people, app):

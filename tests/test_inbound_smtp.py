@@ -77,6 +77,23 @@ def test_a_reply_by_smtp_is_posted_once_as_the_customer(smtp, people, server):
     assert inbound_rows()[0].envelope_from == customer.email
 
 
+def test_a_bounce_with_the_null_return_path_is_ignored_not_posted_nor_answered(
+    smtp, people, server
+):
+    # MAIL FROM:<> (RFC 5321 4.5.5): a delivery report, whatever its body says.
+    staff, customer, order = people
+    address = customer_reply_address(smtp, staff, customer, order)
+    raw = reply_mail(frm=customer.email, to=address, text="Delivery failed: mailbox full")
+    sent_before = len(smtp.received)
+
+    assert _send(server.port, "", address, raw)[0] == 250
+
+    assert [m.body for m in thread_messages(order)] == ["Shipped today, tracking 123."]
+    (row,) = inbound_rows()
+    assert row.outcome == "ignored" and "return path" in row.reason
+    assert len(smtp.received) == sent_before  # no answer to a bounce: no loop
+
+
 def test_a_refused_reply_is_recorded_not_bounced(smtp, people, server):
     staff, customer, order = people
     address = customer_reply_address(smtp, staff, customer, order)

@@ -55,7 +55,10 @@ def _header_reason(msg: EmailMessage) -> str | None:
 
 
 def _bounce_reason(msg: EmailMessage, envelope_from: str | None) -> str | None:
-    if envelope_from == "" or (_header(msg, "Return-Path") or "").replace(" ", "") == "<>":
+    # The null path: an SMTP server hands it over as "" or "<>".
+    if (envelope_from is not None and envelope_from.strip() in ("", "<>")) or (
+        _header(msg, "Return-Path") or ""
+    ).replace(" ", "") == "<>":
         return "empty return path (a bounce or notification)"
     if msg.get_content_type() == "multipart/report":
         report = str(msg.get_param("report-type") or "").lower()

@@ -6,7 +6,9 @@ from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
+from werkzeug.wsgi import LimitedStream
 
 from ..errors import OrderMessagesError
 from ..page_reads import mark_shown
@@ -256,3 +258,24 @@ def close_outcomes(side: str) -> list[tuple[str, str]]:
 def _display_name_of(user_id: Any) -> str:
     user = ext.db.session.get(ext.user_model, user_id) if user_id is not None else None
     return ext.hooks.display_name(user) if user is not None else "Someone"
+
+
+def limit_this_request(limit: int) -> None:
+    """Make ``limit`` this request's ``max_content_length``, whatever the Flask version.
+
+    Flask 3.1 and later take it per request (the documented way: set
+    ``request.max_content_length``); Flask 3.0's is a read-only view of the app's
+    ``MAX_CONTENT_LENGTH``, so there the body is bounded as Werkzeug bounds it for that limit:
+    a declared length over it is refused at once, a chunked body once it reads past it."""
+    # ``request.__class__`` is the host's request class (``type(request)`` is the proxy's).
+    limit_attr = getattr(request.__class__, "max_content_length", None)
+    if not isinstance(limit_attr, property) or limit_attr.fset is not None:
+        request.max_content_length = limit
+        return
+    length = request.content_length
+    if length is not None:
+        if length > limit:
+            raise RequestEntityTooLarge()
+        return
+    environ = request.environ
+    environ["wsgi.input"] = LimitedStream(environ["wsgi.input"], limit, is_max=True)

@@ -17,16 +17,20 @@ import logging
 from typing import Any
 
 from flask import Blueprint, abort, current_app, request, send_file
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
-from werkzeug.wsgi import LimitedStream
 
 from ..services.attachments import attachment_for, is_image_type
 from ..state import current_order_messages as ext
 from ..state import current_settings
 from ..storage import current_storage
 from ..tokens import GuestLinkError, load_guest_order
-from .common import order_or_404, owned_order_or_404, require_customer, require_staff
+from .common import (
+    limit_this_request,
+    order_or_404,
+    owned_order_or_404,
+    require_customer,
+    require_staff,
+)
 
 log = logging.getLogger("flask_order_messages")
 
@@ -63,28 +67,7 @@ def limit_request_size(endpoint: str | None, values: dict[str, Any] | None) -> N
     host_limit = current_app.config.get("MAX_CONTENT_LENGTH")
     ceiling = upload_ceiling()
     if host_limit is None or host_limit > ceiling:
-        _limit_this_request(ceiling)
-
-
-def _limit_this_request(limit: int) -> None:
-    """Make ``limit`` this request's ``max_content_length``, whatever the Flask version.
-
-    Flask 3.1 and later take it per request (the documented way: set
-    ``request.max_content_length``); Flask 3.0's is a read-only view of the app's
-    ``MAX_CONTENT_LENGTH``, so there the body is bounded as Werkzeug bounds it for that limit:
-    a declared length over it is refused at once, a chunked body once it reads past it."""
-    # ``request.__class__`` is the host's request class (``type(request)`` is the proxy's).
-    limit_attr = getattr(request.__class__, "max_content_length", None)
-    if not isinstance(limit_attr, property) or limit_attr.fset is not None:
-        request.max_content_length = limit
-        return
-    length = request.content_length
-    if length is not None:
-        if length > limit:
-            raise RequestEntityTooLarge()
-        return
-    environ = request.environ
-    environ["wsgi.input"] = LimitedStream(environ["wsgi.input"], limit, is_max=True)
+        limit_this_request(ceiling)
 
 
 def _send(order: Any, attachment_id: int, *, staff: bool, headers: dict[str, str]) -> Response:

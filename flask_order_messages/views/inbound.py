@@ -22,6 +22,7 @@ from flask import Blueprint, abort, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..state import current_settings
+from .common import limit_this_request
 
 ENDPOINT = "inbound_mail"
 CONTENT_TYPES = ("message/rfc822", "application/octet-stream")
@@ -56,6 +57,7 @@ def inbound_mail() -> Any:
     limit = max_mail_bytes()
     if (request.content_length or 0) > limit:
         return _error(413, f"a mail here can be up to {limit} bytes")
+    limit_this_request(limit + 1)  # this limit, not the host's MAX_CONTENT_LENGTH for forms
     try:
         raw = request.stream.read(limit + 1)
     except RequestEntityTooLarge:
