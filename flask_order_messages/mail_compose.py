@@ -212,9 +212,13 @@ AUTO_ANSWER = "auto-answer"
 
 
 def _extra_headers(row: Any) -> dict[str, str]:
+    """The thread's ids, and the marks of a mail no person typed (RFC 3834; Exchange's own
+    header too), so out-of-office responders do not answer every notification."""
     headers = thread_id_headers(row)
-    if row.recipient_role == AUTO_ANSWER:
-        headers["Auto-Submitted"] = "auto-replied"
+    headers["Auto-Submitted"] = (
+        "auto-replied" if row.recipient_role == AUTO_ANSWER else ("auto-generated")
+    )
+    headers["X-Auto-Response-Suppress"] = "OOF, AutoReply"
     return headers
 
 

@@ -313,6 +313,7 @@ def test_attachments_pass_the_web_forms_checks_one_by_one(smtp, people):
     assert "setup.exe" in (outcome.reason or "")
     note = smtp.to(customer.email)[-1]
     assert "not all of its files" in note.text and "setup.exe" in note.text
+    assert note.subject == "Some files of your mail were not added to the conversation"
 
 
 def test_a_database_that_cannot_be_reached_defers_the_mail(tmp_path, smtp):

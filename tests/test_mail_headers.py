@@ -44,6 +44,8 @@ EXPECTED = {
     "reply-to",
     "in-reply-to",
     "references",
+    "auto-submitted",
+    "x-auto-response-suppress",
 }
 
 
@@ -91,6 +93,9 @@ def test_a_hostile_name_and_order_number_add_no_header(app, smtp, monkeypatch, n
     assert sorted(names) == sorted(EXPECTED), names
     message = message_from_bytes(mail.raw, policy=policy.default)
     assert message["Bcc"] is None and message["Cc"] is None
+    # No person typed it: out-of-office responders leave it alone (RFC 3834, Exchange).
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["X-Auto-Response-Suppress"] == "OOF, AutoReply"
     assert message["To"] == staff.email
     subject = str(message["Subject"])
     assert "\r" not in subject and "\n" not in subject

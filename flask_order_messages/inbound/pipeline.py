@@ -274,7 +274,7 @@ def _post(record: InboundMail, mail: Any, recipients: list[str]) -> None:
     record.outcome, record.posted_id = POSTED, message.id
     if left_out:
         record.reason = "files left out: " + " ".join(left_out)
-        replies.explain(record, replies.files_left_out(left_out))
+        replies.explain(record, replies.files_left_out(left_out), subject=replies.FILES_SUBJECT)
     after_commit(lambda: count_post(actor.id))
 
 

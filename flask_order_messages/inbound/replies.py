@@ -26,6 +26,7 @@ from ..transactions import after_commit
 #: At most one answer per sender in this time.
 QUIET = timedelta(hours=1)
 SUBJECT = "Your mail was not added to the conversation"
+FILES_SUBJECT = "Some files of your mail were not added to the conversation"
 
 TOO_LARGE = (
     "Your mail was too large to be a reply, so it was not added to the conversation. "
@@ -100,9 +101,10 @@ def _answered_lately(address: str) -> bool:
     return ext.db.session.execute(stmt.limit(1)).first() is not None
 
 
-def explain(record: InboundMail, explanation: str) -> bool:
-    """Write the short answer for ``record`` (a mail just refused) to the outbox, unless its
-    sender should not get one; it goes out after the commit.  True when written."""
+def explain(record: InboundMail, explanation: str, *, subject: str = SUBJECT) -> bool:
+    """Write the short answer for ``record`` (a mail just refused, or posted without some of
+    its files) to the outbox, unless its sender should not get one; it goes out after the
+    commit.  True when written."""
     address = record.sender
     if not current_settings.mail_enabled or not address or not looks_real(address):
         return False
@@ -111,7 +113,7 @@ def explain(record: InboundMail, explanation: str) -> bool:
     row: Any = ext.models.MailOutbox(
         message_id=None,
         recipient=address,
-        subject=SUBJECT,
+        subject=subject,
         body_text=render_template(
             "order_messages/mail/inbound_refused.txt", explanation=explanation
         ),
