@@ -1,7 +1,8 @@
 """The app factory: ``create_app(config)``.
 
 Configuration, lowest priority first: the defaults below, the environment (``SECRET_KEY``,
-``SHOP_DATABASE_URL``, ``MAIL_SERVER``, ``MAIL_PORT``), then the ``config`` dict a caller
+``SHOP_DATABASE_URL``, ``MAIL_SERVER``, ``MAIL_PORT``, and for replies by mail
+``ORDER_MESSAGES_REPLY_DOMAIN``, ``ORDER_MESSAGES_INBOUND_SECRET``, ``SERVER_NAME``), then the ``config`` dict a caller
 passes (tests pass ``SQLALCHEMY_DATABASE_URI``, ``SECRET_KEY``, ``TESTING``...).
 """
 
@@ -51,6 +52,9 @@ def _defaults() -> dict[str, Any]:
         config["MAIL_PORT"] = int(os.environ.get("MAIL_PORT", "25"))
     else:
         config["MAIL_SUPPRESS_SEND"] = True
+    for key in ("ORDER_MESSAGES_REPLY_DOMAIN", "ORDER_MESSAGES_INBOUND_SECRET", "SERVER_NAME"):
+        if os.environ.get(key):
+            config[key] = os.environ[key]
     return config
 
 
