@@ -352,3 +352,26 @@ def test_mail_status_shows_the_inbound_record(smtp, people, app):
         "smtp eve@elsewhere.example: refused (sender mismatch: eve@elsewhere.example)"
     )
     assert lines[1].endswith(f"smtp {customer.email}: posted")
+
+
+def test_control_characters_in_what_the_record_keeps_are_recorded_not_raised(smtp, people):
+    """A NUL in a Message-ID, a From, a reply address or the envelope sender (PostgreSQL
+    refuses it in text): the mail is recorded and decided like any other, never raised (the
+    receivers would say "try again later" for ever, and nothing would be recorded)."""
+    staff, customer, order = people
+    address = customer_reply_address(smtp, staff, customer, order)
+    local, _, domain = address.partition("@")
+    cases = [  # (From, To, Message-ID, envelope sender, outcome)
+        (customer.email, address, "<a\x00b@client.example>", customer.email, "posted"),
+        ("carol\x00x@example.test", address, None, "carol\x00x@example.test", "refused"),
+        (customer.email, f"{local}\x00@{domain}", None, customer.email, "refused"),
+    ]
+    for frm, to, message_id, sender, outcome in cases:
+        raw = reply_mail(frm=frm, to=to, text=f"Hello {outcome}", message_id=message_id)
+        assert receive(raw, via="smtp", envelope_from=sender, recipients=[to]).outcome == outcome
+
+    rows = inbound_rows()
+    assert [r.outcome for r in rows] == [case[-1] for case in cases]
+    kept = [(r.message_id, r.envelope_from, r.sender, r.recipient, r.reason) for r in rows]
+    assert not [value for row in kept for value in row if value and "\x00" in value], kept
+    assert [m.body for m in thread_messages(order)][-1] == "Hello posted"

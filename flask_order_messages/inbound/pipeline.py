@@ -188,11 +188,11 @@ def _handle(
         if mail.error:
             raise Refused(mail.error)
         if mail.automatic:
-            record.outcome, record.reason = IGNORED, f"automatic: {mail.automatic}"
+            record.outcome, record.reason = IGNORED, _kept(f"automatic: {mail.automatic}")
         else:
             _post(record, mail, recipients)
     except Refused as refusal:
-        record.outcome, record.reason = REFUSED, refusal.reason[:2000]
+        record.outcome, record.reason = REFUSED, _kept(refusal.reason)
         if refusal.explanation and not mail.automatic:  # never answer a machine
             replies.explain(record, refusal.explanation)
     except Deferred as deferral:
@@ -226,13 +226,22 @@ def _record(mail: Any, via: str, envelope_from: str | None, size: int) -> Inboun
     return ext.models.InboundMail(
         received_at=utcnow(),
         via=via,
-        message_id=(mail.message_id or None) and mail.message_id[:255],
-        envelope_from=None if envelope_from is None else envelope_from[:320],
-        sender=(mail.from_address or None) and mail.from_address.lower()[:320],
-        subject=(mail.subject or "")[:255],
+        message_id=_kept(mail.message_id, 255) or None,
+        envelope_from=None if envelope_from is None else _kept(envelope_from, 320),
+        sender=_kept(mail.from_address, 320).lower() or None,
+        subject=_kept(mail.subject, 255),
         size=size,
         outcome=DUPLICATE,
     )
+
+
+def _kept(value: str | None, limit: int = 2000) -> str:
+    """``value`` as the record keeps it, for people to read: one line, control characters
+    (a NUL, which PostgreSQL refuses in text, or a line break) as spaces, at most ``limit``
+    characters.  A mail's headers and envelope are whatever its sender wrote."""
+    from .parse import one_line
+
+    return one_line(value or "")[:limit]
 
 
 def _accepted(key: str) -> bool:
@@ -273,7 +282,7 @@ def _post(record: InboundMail, mail: Any, recipients: list[str]) -> None:
         raise Refused(f"not posted: {exc.message}", exc.message) from None
     record.outcome, record.posted_id = POSTED, message.id
     if left_out:
-        record.reason = "files left out: " + " ".join(left_out)
+        record.reason = _kept("files left out: " + " ".join(left_out))
         replies.explain(record, replies.files_left_out(left_out), subject=replies.FILES_SUBJECT)
     after_commit(lambda: count_post(actor.id))
 
@@ -289,7 +298,7 @@ def _target(record: InboundMail, mail: Any, recipients: list[str]) -> Any:
     address = find_reply_token(recipients) or find_reply_token(mail.to_addresses or [])
     if address is None:
         raise Refused("no reply address")  # not written to one of ours: no answer either
-    record.recipient = address[:320]
+    record.recipient = _kept(address, 320)
     try:
         return parse_reply_address(address)
     except ReplyAddressExpired:
