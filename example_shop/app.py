@@ -3,7 +3,8 @@
 Configuration, lowest priority first: the defaults below, the environment (``SECRET_KEY``,
 ``SHOP_DATABASE_URL``, ``MAIL_SERVER``, ``MAIL_PORT``, and for replies by mail
 ``ORDER_MESSAGES_REPLY_DOMAIN``, ``ORDER_MESSAGES_INBOUND_SECRET``, ``SERVER_NAME``), then
-the ``config`` dict a caller passes (tests pass ``SQLALCHEMY_DATABASE_URI``, ``SECRET_KEY``, ``TESTING``...).
+the ``config`` dict a caller passes (tests pass ``SQLALCHEMY_DATABASE_URI``, ``SECRET_KEY``,
+``TESTING``...).
 """
 
 from __future__ import annotations
