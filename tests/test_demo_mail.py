@@ -302,6 +302,16 @@ def test_demo_command_says_when_the_sink_port_is_taken(demo):
     assert "DEMO_MAIL_SINK_PORT" in result.output
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """In the child, before exec: SIGINT handled and not blocked, whatever the test process
+    had (an ignored or blocked signal stays so across exec; a suite run in the background, or a
+    library that ignored SIGINT in this worker, would leave the demo deaf to Ctrl-C)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def test_demo_command_serves_the_shop_and_the_sink(tmp_path):
     """``flask demo`` as ``make demo`` runs it: the shop and the sink answer, Ctrl-C ends both."""
     import os
@@ -315,7 +325,13 @@ def test_demo_command_serves_the_shop_and_the_sink(tmp_path):
     }
     env.pop("MAIL_SERVER", None)
     command = [sys.executable, "-m", "flask", "demo", "--port", str(web), "--mail-port", str(sink)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        preexec_fn=_ctrl_c_as_in_a_terminal,  # noqa: PLW1509
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
