@@ -28,6 +28,7 @@ from .listing import (
 from .posting import get_or_create_thread, get_thread, index_order_numbers, post_message
 from .reading import (
     bell_counts,
+    bell_label,
     last_read_id,
     mark_read,
     mark_unread,
@@ -51,6 +52,7 @@ __all__ = [
     "ThreadRow",
     "ThreadView",
     "bell_counts",
+    "bell_label",
     "clean_body",
     "clean_reason",
     "close_dispute",

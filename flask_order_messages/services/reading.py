@@ -70,30 +70,33 @@ def _threads_in_scope(actor: Actor, thread_ids: Iterable[int] | None) -> Any:
     return cond
 
 
-def mark_read(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
+def mark_read(actor: Actor, thread_ids: Iterable[int] | None = None) -> int:
     """Mark threads read for ``actor``: the given ids, or every thread they can see.
+    Returns how many threads that is (those of the ids the actor can see, with messages).
 
     Sends ``thread-read`` once the caller commits.
     """
     ids = None if thread_ids is None else list(thread_ids)
     if ids == []:
-        return
+        return 0
     t = ext.models.Thread
     source = sa.select(
         _user_literal(actor), t.id, t.last_message_id, sa.literal(utcnow(), type_=sa.DateTime)
     ).where(_threads_in_scope(actor, ids))
+    marked = _count(source)
     _upsert(actor, source, monotonic=True)
     _send_read(actor, ids, read=True)
+    return marked
 
 
-def mark_unread(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
+def mark_unread(actor: Actor, thread_ids: Iterable[int] | None = None) -> int:
     """Mark threads unread for ``actor``: the newest message someone else wrote becomes
     unread again.  Your own messages are never touched: a thread holding only your own
-    messages stays as it is.  Sends ``thread-read`` with ``read=False`` once the caller
-    commits."""
+    messages stays as it is (and is not counted).  Returns how many threads were marked.
+    Sends ``thread-read`` with ``read=False`` once the caller commits."""
     ids = None if thread_ids is None else list(thread_ids)
     if ids == []:
-        return
+        return 0
     models = ext.models
     t, m = models.Thread, models.Message
     newest_other = (
@@ -109,9 +112,17 @@ def mark_unread(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
     source = sa.select(
         _user_literal(actor), t.id, newest_other - 1, sa.literal(utcnow(), type_=sa.DateTime)
     ).where(_threads_in_scope(actor, ids), newest_other.is_not(None))
+    marked = _count(source)
     floors.list_marked_unread(actor, ids)
     _upsert(actor, source, monotonic=False)
     _send_read(actor, ids, read=False)
+    return marked
+
+
+def _count(source: Any) -> int:
+    """How many rows the SELECT ``source`` gives (the threads a mark is about to move)."""
+    counted = sa.select(sa.func.count()).select_from(source.subquery())
+    return int(session().execute(counted).scalar() or 0)
 
 
 def _send_read(actor: Actor, ids: list[int] | None, *, read: bool) -> None:
@@ -233,3 +244,13 @@ def bell_counts(
     if unread_threads is not None:
         result["unread_threads"] = unread_threads
     return result
+
+
+def bell_label(counts: dict[str, int]) -> str:
+    """The bell's accessible name for :func:`bell_counts`' numbers ("Messages: 2 unread,
+    1 open dispute"; unread counts threads): the page draws it, and the counts endpoint sends
+    it for the live bell, so that both say the same."""
+    unread, disputes = counts.get("unread_threads", 0), counts.get("open_disputes", 0)
+    label = f"Messages: {unread} unread, {disputes} open dispute{'s' if disputes != 1 else ''}"
+    overdue = counts.get("overdue_disputes", 0)
+    return f"{label}, {overdue} overdue" if overdue else label
