@@ -23,7 +23,12 @@ def test_counts_have_an_etag_and_answer_304_until_something_changes(
     first = browser.get(COUNTS)
     assert first.status_code == 200
     assert first.is_json
-    assert first.get_json() == {"unread_threads": 0, "open_disputes": 0, "overdue_disputes": 0}
+    assert first.get_json() == {
+        "unread_threads": 0,
+        "open_disputes": 0,
+        "overdue_disputes": 0,
+        "label": "Messages: 0 unread, 0 open disputes",
+    }
     etag = first.headers["ETag"]
     assert etag and "no-cache" in first.headers["Cache-Control"]
     assert "private" in first.headers["Cache-Control"]

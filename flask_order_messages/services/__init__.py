@@ -2,6 +2,7 @@
 
 from . import attachments, insight
 from .common import Actor, clean_body, clean_reason, customer_actor, staff_actor
+from .context import CustomerContext, order_context
 from .deadlines import expire_disputes
 from .disputes import (
     OUTCOME_LABELS,
@@ -31,6 +32,7 @@ from .reading import (
     bell_label,
     last_read_id,
     mark_read,
+    mark_threads,
     mark_unread,
     open_dispute_count,
     overdue_dispute_count,
@@ -41,6 +43,8 @@ from .thread_view import ThreadView, order_unread_count, thread_view
 
 __all__ = [
     "Actor",
+    "CustomerContext",
+    "order_context",
     "attachments",
     "insight",
     "OUTCOMES",
@@ -66,6 +70,7 @@ __all__ = [
     "last_read_id",
     "list_threads",
     "mark_read",
+    "mark_threads",
     "mark_unread",
     "open_dispute",
     "open_dispute_count",

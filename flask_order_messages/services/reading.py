@@ -70,33 +70,56 @@ def _threads_in_scope(actor: Actor, thread_ids: Iterable[int] | None) -> Any:
     return cond
 
 
-def mark_read(actor: Actor, thread_ids: Iterable[int] | None = None) -> int:
+def mark_read(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
     """Mark threads read for ``actor``: the given ids, or every thread they can see.
-    Returns how many threads that is (those of the ids the actor can see, with messages).
 
     Sends ``thread-read`` once the caller commits.
     """
     ids = None if thread_ids is None else list(thread_ids)
     if ids == []:
-        return 0
-    t = ext.models.Thread
-    source = sa.select(
-        _user_literal(actor), t.id, t.last_message_id, sa.literal(utcnow(), type_=sa.DateTime)
-    ).where(_threads_in_scope(actor, ids))
-    marked = _count(source)
-    _upsert(actor, source, monotonic=True)
+        return
+    _upsert(actor, _read_source(actor, ids), monotonic=True)
     _send_read(actor, ids, read=True)
-    return marked
 
 
-def mark_unread(actor: Actor, thread_ids: Iterable[int] | None = None) -> int:
+def mark_unread(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
     """Mark threads unread for ``actor``: the newest message someone else wrote becomes
     unread again.  Your own messages are never touched: a thread holding only your own
-    messages stays as it is (and is not counted).  Returns how many threads were marked.
-    Sends ``thread-read`` with ``read=False`` once the caller commits."""
+    messages stays as it is.  Sends ``thread-read`` with ``read=False`` once the caller
+    commits."""
+    ids = None if thread_ids is None else list(thread_ids)
+    if ids == []:
+        return
+    floors.list_marked_unread(actor, ids)
+    _upsert(actor, _unread_source(actor, ids), monotonic=False)
+    _send_read(actor, ids, read=False)
+
+
+def mark_threads(actor: Actor, thread_ids: Iterable[int] | None, *, read: bool) -> int:
+    """:func:`mark_read` (``read``) or :func:`mark_unread` the threads, and say how many
+    threads that moved: those of the ids (or of all) that the actor can see with messages;
+    for unread, only those with someone else's message.  For the bulk "mark" buttons."""
     ids = None if thread_ids is None else list(thread_ids)
     if ids == []:
         return 0
+    source = _read_source(actor, ids) if read else _unread_source(actor, ids)
+    counted = sa.select(sa.func.count()).select_from(source.subquery())
+    marked = int(session().execute(counted).scalar() or 0)
+    (mark_read if read else mark_unread)(actor, ids)
+    return marked
+
+
+def _read_source(actor: Actor, ids: list[int] | None) -> Any:
+    """The pointers :func:`mark_read` writes, as a SELECT (user, thread, last read, when)."""
+    t = ext.models.Thread
+    return sa.select(
+        _user_literal(actor), t.id, t.last_message_id, sa.literal(utcnow(), type_=sa.DateTime)
+    ).where(_threads_in_scope(actor, ids))
+
+
+def _unread_source(actor: Actor, ids: list[int] | None) -> Any:
+    """The pointers :func:`mark_unread` writes: just below the newest entry someone else
+    wrote, on the threads that have one."""
     models = ext.models
     t, m = models.Thread, models.Message
     newest_other = (
@@ -109,20 +132,9 @@ def mark_unread(actor: Actor, thread_ids: Iterable[int] | None = None) -> int:
         .correlate(t)
         .scalar_subquery()
     )
-    source = sa.select(
+    return sa.select(
         _user_literal(actor), t.id, newest_other - 1, sa.literal(utcnow(), type_=sa.DateTime)
     ).where(_threads_in_scope(actor, ids), newest_other.is_not(None))
-    marked = _count(source)
-    floors.list_marked_unread(actor, ids)
-    _upsert(actor, source, monotonic=False)
-    _send_read(actor, ids, read=False)
-    return marked
-
-
-def _count(source: Any) -> int:
-    """How many rows the SELECT ``source`` gives (the threads a mark is about to move)."""
-    counted = sa.select(sa.func.count()).select_from(source.subquery())
-    return int(session().execute(counted).scalar() or 0)
 
 
 def _send_read(actor: Actor, ids: list[int] | None, *, read: bool) -> None:

@@ -49,8 +49,7 @@ def mark() -> Response:
     actor = require_staff()
     form = MarkForm.from_request()
     form.check()
-    mark_as = services.mark_read if form.action.data == "read" else services.mark_unread
-    marked = mark_as(actor, form.thread_ids())
+    marked = services.mark_threads(actor, form.thread_ids(), read=form.action.data == "read")
     # The list says what was done ("3 threads marked read"): a query flag, so that no host
     # has to render flashed messages.
     target = url_for("order_messages.staff_messages", **form.list_params(marked))
