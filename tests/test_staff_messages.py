@@ -33,7 +33,8 @@ def test_row_shows_order_link_latest_message_date_and_new_label(
     (row,) = rows(html)
     assert row.unread
     assert row.text.startswith(
-        "#00001 Carol Customer carol.customer@example.test New 1 Carol Customer: Great, and the invoice?"
+        "#00001 Carol Customer carol.customer@example.test "
+        "New 1 Carol Customer: Great, and the invoice?"
     )
     assert row.text.endswith("Aug 29, 2018, 14:05")
     assert "Where is my parcel?" not in row.text  # only the latest message

@@ -175,7 +175,9 @@ def test_rows_show_the_customer_and_who_wrote_last(customer, staff, staff2, brow
     )
     assert "Second Staff: Refund sent." in by_number["#00003"]
     # A customer without a name: the address once (the display_name default names them by it).
-    assert by_number["#00004"].startswith("#00004 no.name@example.test New 1 no.name@example.test: Hello")
+    assert by_number["#00004"].startswith(
+        "#00004 no.name@example.test New 1 no.name@example.test: Hello"
+    )
     assert "<img src=x" not in html and "&lt;img src=x onerror=" in html
     assert "New message for order" not in words(html)
 
