@@ -1,7 +1,6 @@
 """The team inbox's customer context and the defects around it: bulk marks that say what they
 did, a bell with two numbers and a label that follows them, one dispute button at a time, an
-empty thread ready to go live, the customer and the last author in the Messages section, and
-staff search by the customer's name and email."""
+empty thread ready to go live, and the customer and the last author in the Messages section."""
 
 from __future__ import annotations
 
@@ -203,38 +202,3 @@ def test_order_total_and_status_come_from_the_hook(order, as_customer, staff, br
     monkeypatch.setattr(order_messages.hooks, "order_summary", lambda o: "€10")
     with pytest.raises(TypeError, match="'order_summary' hook must return a dict"):
         browser.get(MESSAGES)
-
-
-# -- search by customer -------------------------------------------------------------------------
-
-
-def test_staff_find_a_thread_by_the_customers_name_and_email(customer, stranger, staff, browser):
-    mine, theirs = make_order(customer), make_order(stranger)
-    services.post_message(mine, customer_actor(customer), "Where is my parcel?")
-    services.post_message(theirs, customer_actor(stranger), "Wrong colour")
-    as_staff = services.staff_actor(staff)
-
-    def found(query: str) -> list[int]:
-        return [row.order.id for row in services.list_threads(as_staff, query=query).rows]
-
-    for query in (
-        "Carol",
-        "carol customer",
-        "CUSTOMER carol",
-        "carol.customer@example.test",
-        "carol.cust",
-    ):
-        assert found(query) == [mine.id], query
-    assert found("Sam Stranger") == [theirs.id]
-    assert found("00002") == [theirs.id]  # the shown order number, as before
-    assert found("carol parcel") == [mine.id] and found("carol colour") == []
-    # The search box, as staff use it.
-    html = page(browser.login(staff).get(f"{MESSAGES}?q=carol.customer%40example.test"))
-    assert [r.text.split()[0] for r in rows(html)] == ["#00001"]
-
-    # A new name is found after a reindex (the old one still finds the thread).
-    customer.name = "Carola Kundin"
-    db.session.commit()
-    assert found("Kundin") == []
-    assert services.index_order_numbers() == 2
-    assert found("Kundin") == [mine.id] and found("Carol Customer") == [mine.id]

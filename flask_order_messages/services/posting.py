@@ -25,7 +25,6 @@ from ..transactions import (
 )
 from . import attachments
 from .common import Actor, clean_body, session
-from .context import email_of, users_by_key
 from .reading import advance_pointer
 
 
@@ -80,27 +79,18 @@ def get_or_create_thread(order: Any, *, lock: bool = False) -> Thread:
     return thread
 
 
-def index_order_number(thread_id: Any, order: Any, customer: Any = ...) -> None:
-    """Merge what staff see of ``order`` into the staff search document of its thread, in
-    the current transaction: its number as the pages show it (the ``order_number`` hook: a
-    token such as "#2884db062b7b", "00003"...), and its customer's name and email (the
-    ``display_name`` and ``user_email`` hooks), so that staff find a thread by the number, name
-    or address they see.  ``customer`` is the order's owner when the caller has it loaded
-    (None: gone); by default it is read.  Words are only ever added: after a customer's name
-    changes, ``flask order-messages reindex`` adds the new one (the old stays findable)."""
-    if customer is ...:
-        owner_id = ext.order_owner_id(order)
-        customer = users_by_key([owner_id]).get(owner_id)
-    shown = [str(ext.hooks.order_number(order))]
-    if customer is not None:
-        shown += [ext.hooks.display_name(customer) or "", email_of(customer) or ""]
+def index_order_number(thread_id: Any, order: Any) -> None:
+    """Merge ``order``'s number as the pages show it (the ``order_number`` hook: a token such
+    as "#2884db062b7b", "00003"...) into the staff search document of its thread, in the
+    current transaction: staff find a thread by the number they see, not only by its key."""
+    number = str(ext.hooks.order_number(order))
     search.add_to_document(
-        session(), ext.models.ThreadSearch, thread_id, search.search_text(" ".join(shown))
+        session(), ext.models.ThreadSearch, thread_id, search.search_text(number)
     )
 
 
 def index_order_numbers(*, batch_size: int = 500) -> int:
-    """Write every thread's order number and customer into its staff search document (see
+    """Write every thread's order number into its staff search document (see
     :func:`index_order_number`), committing every ``batch_size`` threads (``BATCH`` in
     :mod:`..transactions`); returns how many threads it looked at.  Idempotent.  For threads
     made before the numbers were indexed (the migration that fills the documents runs it),
@@ -120,12 +110,9 @@ def index_order_numbers(*, batch_size: int = 500) -> int:
         keys = [order_id for _, order_id in threads]
         found = db.execute(sa.select(ext.order_model).where(pk.in_(keys))).scalars()
         orders = {ext.order_key(order): order for order in found}
-        customers = users_by_key(ext.order_owner_id(order) for order in orders.values())
         for thread_id, order_id in threads:
             if order_id in orders:
-                order = orders[order_id]
-                owner = customers.get(ext.order_owner_id(order))
-                index_order_number(thread_id, order, owner)
+                index_order_number(thread_id, orders[order_id])
         commit_early(BATCH)
         done += len(threads)
         after = threads[-1][0]
