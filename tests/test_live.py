@@ -40,7 +40,12 @@ def test_counts_have_an_etag_and_answer_304_until_something_changes(
     services.post_message(order, as_customer, "Hello?")
     changed = browser.get(COUNTS, headers={"If-None-Match": etag})
     assert changed.status_code == 200
-    assert changed.get_json() == {"unread_threads": 1, "open_disputes": 0, "overdue_disputes": 0}
+    assert changed.get_json() == {
+        "unread_threads": 1,
+        "open_disputes": 0,
+        "overdue_disputes": 0,
+        "label": "Messages: 1 unread, 0 open disputes",
+    }
     assert changed.headers["ETag"] != etag
 
     services.open_dispute(order, as_customer, "No answer")
