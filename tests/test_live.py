@@ -50,7 +50,12 @@ def test_counts_have_an_etag_and_answer_304_until_something_changes(
 
     services.open_dispute(order, as_customer, "No answer")
     disputed = browser.get(COUNTS, headers={"If-None-Match": changed.headers["ETag"]})
-    assert disputed.get_json() == {"unread_threads": 1, "open_disputes": 1, "overdue_disputes": 0}
+    assert disputed.get_json() == {
+        "unread_threads": 1,
+        "open_disputes": 1,
+        "overdue_disputes": 0,
+        "label": "Messages: 1 unread, 1 open dispute",
+    }
 
 
 def test_counts_are_per_person(browser, staff, customer, stranger, order, as_staff):
