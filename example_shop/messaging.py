@@ -6,7 +6,7 @@ from flask import url_for
 
 from flask_order_messages import OrderMessages
 
-from .models import Order, User, db
+from .models import Order, User, db, money
 
 order_messages = OrderMessages(
     db=db, order_model=Order, user_model=User, order_customer_key="customer_id"
@@ -31,6 +31,12 @@ def _display_name(user: User) -> str:
 @order_messages.order_number
 def _order_number(order: Order) -> str:
     return order.number
+
+
+@order_messages.order_summary
+def _order_summary(order: Order) -> dict[str, str]:
+    # Beside each thread in the Messages section and on the staff thread page.
+    return {"total": money(order.total_cents), "status": order.status.capitalize()}
 
 
 @order_messages.staff_order_url

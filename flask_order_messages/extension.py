@@ -151,6 +151,14 @@ class OrderMessages:
         self.hooks.register("customer_order_url", func)
         return func
 
+    def order_summary(
+        self, func: Callable[[HostOrder], dict[str, Any] | None]
+    ) -> Callable[[HostOrder], dict[str, Any] | None]:
+        """Register ``func(order) -> {"total": str, "status": str} | None``, what the Messages
+        section and the staff thread page show of an order.  Default: nothing."""
+        self.hooks.register("order_summary", func)
+        return func
+
     def has_hook(self, name: str) -> bool:
         """Whether the host registered hook ``name`` (False: a default, or nothing, answers)."""
         return self.hooks.is_registered(name)

@@ -117,6 +117,18 @@ def _short_search(form: Any, field: Field) -> None:
         )
 
 
+def _whole_number(name: str) -> Callable[[Any, Field], None]:
+    """Validator: empty, or a whole number from 0 to :data:`MAX_ID`."""
+
+    def check(form: Any, field: Field) -> None:
+        if field.data in (None, ""):
+            return
+        if not str(field.data).isdigit() or int(field.data) > MAX_ID:
+            raise StopValidation(f"The {name} must be a whole number.")
+
+    return check
+
+
 class PageField(Field):  # type: ignore[misc]
     """A page number: 1 when empty; else a whole number from 1 to :data:`MAX_PAGE`."""
 
@@ -169,6 +181,15 @@ class MessagesQuery(OrderMessagesForm):
     q = StringField(default="", filters=[_without_controls], validators=[_short_search])
     filter = StringField(validators=[_one_of("filter", THREAD_FILTERS)])
     page = PageField()
+    #: Back from a bulk mark (see :class:`MarkForm`): what it did, to say so on the list.
+    marked = StringField(validators=[_one_of("marked", ("", "read", "unread"))])
+    count = StringField(validators=[_whole_number("count")])
+
+    def marked_notice(self) -> tuple[str, int] | None:
+        """("read" or "unread", how many threads) after a bulk mark, or None."""
+        if not self.marked.data:
+            return None
+        return str(self.marked.data), int(self.count.data or 0)
 
     @classmethod
     def from_request(cls) -> Any:
@@ -196,9 +217,13 @@ class MarkForm(OrderMessagesForm):
         """The ids to mark, or None for every thread."""
         return list(self.thread_id.data or []) if self.scope.data == "selected" else None
 
-    def list_params(self) -> dict[str, str]:
-        """The list's own query (search, filter, page) to go back to, as sent."""
-        return {name: self[name].data for name in ("q", "filter", "page") if self[name].data}
+    def list_params(self, marked: int | None = None) -> dict[str, str]:
+        """The list's own query (search, filter, page) to go back to, as sent; with
+        ``marked`` (how many threads were marked) the list says what was done."""
+        params = {name: self[name].data for name in ("q", "filter", "page") if self[name].data}
+        if marked is not None:
+            params.update(marked=self.action.data, count=str(marked))
+        return dict(params)
 
 
 class ConfirmForm(OrderMessagesForm):

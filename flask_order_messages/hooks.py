@@ -34,6 +34,7 @@ HOOK_PARAMETERS: dict[str, tuple[str, ...]] = {
     "order_number": ("order",),
     "staff_order_url": ("order",),
     "customer_order_url": ("order",),
+    "order_summary": ("order",),
 }
 
 #: What the default ``display_name`` shows for a staff member with no name of any kind.
@@ -174,6 +175,11 @@ class Hooks:
     def customer_order_url(self, order: HostOrder) -> str:
         """The customer's page of ``order``.  Default: the extension's customer thread page."""
         return url_for("order_messages.customer_thread", order_id=self._keys.order_key(order))
+
+    def order_summary(self, order: HostOrder) -> dict[str, Any] | None:
+        """What staff see of ``order`` beside its messages: ``{"total": str, "status": str}``
+        (either may be left out).  Default: None, nothing shown."""
+        return None
 
 
 def thread_link(url: str, *, tab: bool = True) -> str:

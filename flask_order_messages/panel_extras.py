@@ -7,15 +7,23 @@ its config key.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import request
 
 from . import services
+from .models import utcnow
 from .services import canned, deadlines
 from .services.disputes import may_reopen
 from .state import current_settings
+
+#: For this long after a dispute closed, the one dispute button of the thread is "Reopen last
+#: dispute" (a problem that comes back soon is most often the same one), with "open a new
+#: dispute" as a link in its dialog; later the button is "Open dispute", with the reopen as
+#: the link.  Never both buttons side by side.
+REOPEN_FIRST_FOR = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,9 @@ class PanelExtras:
     deadline: deadlines.Deadline | None = None
     #: The closed dispute this person may reopen now, or None.
     reopen: Any = None
+    #: The dispute button is "Reopen last dispute" (``reopen`` closed lately, see
+    #: :data:`REOPEN_FIRST_FOR`); else "Open dispute".
+    reopen_first: bool = False
     #: Whether the open dispute is a reopened one.
     reopened: bool = False
 
@@ -92,6 +103,8 @@ def panel_extras(view: Any, side: str, page: str | None = None) -> PanelExtras:
         last = view.disputes[-1]
         if may_reopen(last, actor):
             extras.reopen = last
+            closed = last.closed_at
+            extras.reopen_first = closed is not None and utcnow() - closed < REOPEN_FIRST_FOR
     return extras
 
 

@@ -371,4 +371,5 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["om_outcome"] = services.outcome_label
     app.jinja_env.filters["om_filesize"] = format_size
     app.jinja_env.filters["om_duration"] = format_duration
+    app.jinja_env.filters["om_bell_label"] = services.bell_label
     app.jinja_env.globals["order_messages"] = PartialHelpers()

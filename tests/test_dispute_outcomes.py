@@ -232,9 +232,10 @@ def test_an_overdue_dispute_is_red_everywhere_staff_look(
     assert 'data-om-count="overdue_disputes">1<' in bell
     assert link_to(bell, "Overdue disputes") == f"{P}/admin/messages?filter=overdue"
     assert "2 open disputes, 1 overdue" in bell
-    # 1 unread thread (the other one was read above) + 2 open disputes: an overdue dispute
+    # 1 unread thread (the other one was read above), 2 open disputes: an overdue dispute
     # is not counted twice.
-    assert 'data-om-count="total">3<' in bell
+    assert 'data-om-count="unread_threads" title="Unread threads">1<' in bell
+    assert 'data-om-count="open_disputes" title="Open disputes">2<' in bell
     assert browser.get(f"{P}/api/counts").get_json()["overdue_disputes"] == 1
 
     # The customer is not shown the store's deadline, nor any overdue count.
@@ -281,7 +282,11 @@ def test_deadlines_can_be_turned_off(app, order, as_customer, staff, browser):
     assert "Overdue" not in words(listing)
     assert 'value="overdue"' not in listing
     assert "Overdue disputes" not in page(browser.get("/admin/header"))
-    assert browser.get(f"{P}/api/counts").get_json() == {"unread_threads": 0, "open_disputes": 1}
+    assert browser.get(f"{P}/api/counts").get_json() == {
+        "unread_threads": 0,
+        "open_disputes": 1,
+        "label": "Messages: 0 unread, 1 open dispute",
+    }
 
 
 # -- reopening -------------------------------------------------------------------------------

@@ -23,7 +23,12 @@ def test_counts_have_an_etag_and_answer_304_until_something_changes(
     first = browser.get(COUNTS)
     assert first.status_code == 200
     assert first.is_json
-    assert first.get_json() == {"unread_threads": 0, "open_disputes": 0, "overdue_disputes": 0}
+    assert first.get_json() == {
+        "unread_threads": 0,
+        "open_disputes": 0,
+        "overdue_disputes": 0,
+        "label": "Messages: 0 unread, 0 open disputes",
+    }
     etag = first.headers["ETag"]
     assert etag and "no-cache" in first.headers["Cache-Control"]
     assert "private" in first.headers["Cache-Control"]
@@ -35,12 +40,22 @@ def test_counts_have_an_etag_and_answer_304_until_something_changes(
     services.post_message(order, as_customer, "Hello?")
     changed = browser.get(COUNTS, headers={"If-None-Match": etag})
     assert changed.status_code == 200
-    assert changed.get_json() == {"unread_threads": 1, "open_disputes": 0, "overdue_disputes": 0}
+    assert changed.get_json() == {
+        "unread_threads": 1,
+        "open_disputes": 0,
+        "overdue_disputes": 0,
+        "label": "Messages: 1 unread, 0 open disputes",
+    }
     assert changed.headers["ETag"] != etag
 
     services.open_dispute(order, as_customer, "No answer")
     disputed = browser.get(COUNTS, headers={"If-None-Match": changed.headers["ETag"]})
-    assert disputed.get_json() == {"unread_threads": 1, "open_disputes": 1, "overdue_disputes": 0}
+    assert disputed.get_json() == {
+        "unread_threads": 1,
+        "open_disputes": 1,
+        "overdue_disputes": 0,
+        "label": "Messages: 1 unread, 1 open dispute",
+    }
 
 
 def test_counts_are_per_person(browser, staff, customer, stranger, order, as_staff):

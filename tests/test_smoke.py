@@ -11,4 +11,4 @@ def test_customer_message_reaches_staff_bell(order, as_customer, as_staff, brows
     }
     page = browser.login(staff).get("/order-messages/admin/messages")
     assert page.status_code == 200
-    assert "New message for order #00001" in text_of(page)
+    assert "#00001" in text_of(page) and "New 1" in text_of(page)

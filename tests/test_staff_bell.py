@@ -34,7 +34,10 @@ def test_bell_counts_unread_threads_and_open_disputes(
     assert words(html[html.index("<ul") :]) == "Messages 2 Disputes 1 Overdue disputes 0"
     assert link_to(html, "Messages") == f"{P}/admin/messages?filter=unread"
     assert link_to(html, "Disputes") == f"{P}/admin/messages?filter=disputes"
-    assert 'data-om-count="total">3<' in html
+    # Two numbers on the bell, never one sum.
+    assert 'data-om-count="unread_threads" title="Unread threads">2<' in html
+    assert 'data-om-count="open_disputes" title="Open disputes">1<' in html
+    assert 'data-om-count="total"' not in html
 
 
 def test_bell_links_lead_to_the_filtered_lists(order, customer, stranger, staff, browser):
@@ -56,7 +59,8 @@ def test_bell_links_lead_to_the_filtered_lists(order, customer, stranger, staff,
 def test_bell_with_nothing_new_shows_zero_and_hides_the_total(staff, browser):
     html = bell_of(browser, staff)
     assert 'aria-label="Messages: 0 unread, 0 open disputes"' in html
-    assert 'class="om-bell-total om-hidden"' in html
+    assert 'class="om-bell-count om-bell-unread om-hidden"' in html
+    assert 'class="om-bell-count om-bell-disputes om-hidden"' in html
 
 
 def test_bell_drops_when_the_thread_is_read(order, as_customer, staff, browser):
@@ -78,11 +82,18 @@ def test_bell_is_empty_for_customers_and_anonymous(order, as_customer, customer,
 def test_counts_endpoint_gives_the_bell_numbers(order, as_customer, staff, customer, browser):
     services.post_message(order, as_customer, "Hi")
     response = browser.login(staff).get(f"{P}/api/counts")
-    assert response.get_json() == {"unread_threads": 1, "open_disputes": 0, "overdue_disputes": 0}
+    assert response.get_json() == {
+        "unread_threads": 1,
+        "open_disputes": 0,
+        "overdue_disputes": 0,
+        # The bell's accessible name for these numbers, as the page draws it.
+        "label": "Messages: 1 unread, 0 open disputes",
+    }
     again = browser.get(f"{P}/api/counts", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
     # A customer gets their own numbers, not the staff's.
     assert browser.login(customer).get(f"{P}/api/counts").get_json() == {
         "unread_threads": 0,
         "open_disputes": 0,
+        "label": "Messages: 0 unread, 0 open disputes",
     }

@@ -32,7 +32,10 @@ def test_row_shows_order_link_latest_message_date_and_new_label(
     html = page(browser.login(staff).get(MESSAGES))
     (row,) = rows(html)
     assert row.unread
-    assert row.text.startswith("#00001 New message for order #00001 1 Great, and the invoice?")
+    assert row.text.startswith(
+        "#00001 Carol Customer carol.customer@example.test "
+        "New 1 Carol Customer: Great, and the invoice?"
+    )
     assert row.text.endswith("Aug 29, 2018, 14:05")
     assert "Where is my parcel?" not in row.text  # only the latest message
     # The order number links to the host's staff order page, Messages tab open, thread in view.
@@ -226,7 +229,7 @@ def test_mark_all_read_then_all_unread_leaves_own_messages_alone(
     browser.post(f"{MESSAGES}/mark?scope=all", {"action": "unread"})
     by_number = {r.text.split()[0]: r for r in rows(page(browser.get(MESSAGES)))}
     assert by_number["#00001"].unread
-    assert "New message for order #00001 1 another question" in by_number["#00001"].text
+    assert "New 1 Carol Customer: another question" in by_number["#00001"].text
     assert not by_number["#00002"].unread  # your own message never turns unread
 
 

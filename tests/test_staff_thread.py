@@ -200,7 +200,7 @@ def test_mark_unread_button_puts_the_thread_back_in_the_list(order, as_customer,
     assert response.status_code == 303
     assert response.headers["Location"] == f"{P}/admin/messages"
     listing = page(browser.get(response.headers["Location"]))
-    assert "New message for order #00001" in words(listing)
+    assert "New 1 Carol Customer: Where is it?" in words(listing)
 
 
 def test_extension_own_staff_thread_page(order, as_customer, staff, browser):

@@ -2,6 +2,7 @@
 
 from . import attachments, insight
 from .common import Actor, clean_body, clean_reason, customer_actor, staff_actor
+from .context import CustomerContext, order_context
 from .deadlines import expire_disputes
 from .disputes import (
     OUTCOME_LABELS,
@@ -28,8 +29,10 @@ from .listing import (
 from .posting import get_or_create_thread, get_thread, index_order_numbers, post_message
 from .reading import (
     bell_counts,
+    bell_label,
     last_read_id,
     mark_read,
+    mark_threads,
     mark_unread,
     open_dispute_count,
     overdue_dispute_count,
@@ -40,6 +43,8 @@ from .thread_view import ThreadView, order_unread_count, thread_view
 
 __all__ = [
     "Actor",
+    "CustomerContext",
+    "order_context",
     "attachments",
     "insight",
     "OUTCOMES",
@@ -51,6 +56,7 @@ __all__ = [
     "ThreadRow",
     "ThreadView",
     "bell_counts",
+    "bell_label",
     "clean_body",
     "clean_reason",
     "close_dispute",
@@ -64,6 +70,7 @@ __all__ = [
     "last_read_id",
     "list_threads",
     "mark_read",
+    "mark_threads",
     "mark_unread",
     "open_dispute",
     "open_dispute_count",

@@ -23,6 +23,7 @@ from .common import (
     thread_unread_condition,
     visible_to,
 )
+from .context import CustomerContext, orders_by_key, page_context
 from .deadlines import overdue_condition
 from .reading import unread_counts, unread_per_thread
 
@@ -43,6 +44,10 @@ class ThreadRow:
     dispute: Dispute | None
     #: The open dispute is past its respond-by time and the store has not answered.
     overdue: bool = False
+    #: Customer context (staff): the customer, the order's total and status.
+    context: CustomerContext | None = None
+    #: Who wrote the newest entry, for the viewer: "You", a colleague, the customer.
+    last_author: str = ""
 
 
 @dataclass
@@ -262,9 +267,11 @@ def _narrowed(
 
 
 def _rows(actor: Actor, found: list[Any]) -> list[ThreadRow]:
-    """The page's rows, with their orders and unread counts (two queries)."""
-    orders = _orders_by_key([row[0].order_id for row in found])
+    """The page's rows, with their orders, unread counts and, for staff, the customers and
+    last authors (three queries)."""
+    orders = orders_by_key([row[0].order_id for row in found])
     counts = unread_counts(actor, [row[0].id for row in found])
+    contexts, authors = page_context(actor, found, orders)
     number = ext.hooks.order_number
     rows = []
     for thread, dispute, last, is_overdue in found:
@@ -278,6 +285,8 @@ def _rows(actor: Actor, found: list[Any]) -> list[ThreadRow]:
                 unread=counts.get(thread.id, 0),
                 dispute=dispute,
                 overdue=bool(is_overdue),
+                context=contexts.get(thread.id),
+                last_author=authors.get(thread.id, ""),
             )
         )
     return rows
@@ -324,14 +333,6 @@ def _page_slices(
         )
         parts.append(sa.select(rows.c.id, rows.c.rank))
     return (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery()
-
-
-def _orders_by_key(keys: list[Any]) -> dict[Any, Any]:
-    if not keys:
-        return {}
-    pk = getattr(ext.order_model, ext.order_pk.key)
-    found = session().execute(sa.select(ext.order_model).where(pk.in_(keys))).scalars()
-    return {ext.order_key(o): o for o in found}
 
 
 def filter_orders(query: Any, mode: Any, actor: Actor | Any) -> Any:

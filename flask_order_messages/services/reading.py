@@ -78,11 +78,7 @@ def mark_read(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
     ids = None if thread_ids is None else list(thread_ids)
     if ids == []:
         return
-    t = ext.models.Thread
-    source = sa.select(
-        _user_literal(actor), t.id, t.last_message_id, sa.literal(utcnow(), type_=sa.DateTime)
-    ).where(_threads_in_scope(actor, ids))
-    _upsert(actor, source, monotonic=True)
+    _upsert(actor, _read_source(actor, ids), monotonic=True)
     _send_read(actor, ids, read=True)
 
 
@@ -94,6 +90,36 @@ def mark_unread(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
     ids = None if thread_ids is None else list(thread_ids)
     if ids == []:
         return
+    floors.list_marked_unread(actor, ids)
+    _upsert(actor, _unread_source(actor, ids), monotonic=False)
+    _send_read(actor, ids, read=False)
+
+
+def mark_threads(actor: Actor, thread_ids: Iterable[int] | None, *, read: bool) -> int:
+    """:func:`mark_read` (``read``) or :func:`mark_unread` the threads, and say how many
+    threads that moved: those of the ids (or of all) that the actor can see with messages;
+    for unread, only those with someone else's message.  For the bulk "mark" buttons."""
+    ids = None if thread_ids is None else list(thread_ids)
+    if ids == []:
+        return 0
+    source = _read_source(actor, ids) if read else _unread_source(actor, ids)
+    counted = sa.select(sa.func.count()).select_from(source.subquery())
+    marked = int(session().execute(counted).scalar() or 0)
+    (mark_read if read else mark_unread)(actor, ids)
+    return marked
+
+
+def _read_source(actor: Actor, ids: list[int] | None) -> Any:
+    """The pointers :func:`mark_read` writes, as a SELECT (user, thread, last read, when)."""
+    t = ext.models.Thread
+    return sa.select(
+        _user_literal(actor), t.id, t.last_message_id, sa.literal(utcnow(), type_=sa.DateTime)
+    ).where(_threads_in_scope(actor, ids))
+
+
+def _unread_source(actor: Actor, ids: list[int] | None) -> Any:
+    """The pointers :func:`mark_unread` writes: just below the newest entry someone else
+    wrote, on the threads that have one."""
     models = ext.models
     t, m = models.Thread, models.Message
     newest_other = (
@@ -106,12 +132,9 @@ def mark_unread(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
         .correlate(t)
         .scalar_subquery()
     )
-    source = sa.select(
+    return sa.select(
         _user_literal(actor), t.id, newest_other - 1, sa.literal(utcnow(), type_=sa.DateTime)
     ).where(_threads_in_scope(actor, ids), newest_other.is_not(None))
-    floors.list_marked_unread(actor, ids)
-    _upsert(actor, source, monotonic=False)
-    _send_read(actor, ids, read=False)
 
 
 def _send_read(actor: Actor, ids: list[int] | None, *, read: bool) -> None:
@@ -233,3 +256,13 @@ def bell_counts(
     if unread_threads is not None:
         result["unread_threads"] = unread_threads
     return result
+
+
+def bell_label(counts: dict[str, int]) -> str:
+    """The bell's accessible name for :func:`bell_counts`' numbers ("Messages: 2 unread,
+    1 open dispute"; unread counts threads): the page draws it, and the counts endpoint sends
+    it for the live bell, so that both say the same."""
+    unread, disputes = counts.get("unread_threads", 0), counts.get("open_disputes", 0)
+    label = f"Messages: {unread} unread, {disputes} open dispute{'s' if disputes != 1 else ''}"
+    overdue = counts.get("overdue_disputes", 0)
+    return f"{label}, {overdue} overdue" if overdue else label

@@ -51,10 +51,11 @@
     var every = parseInt(bell.getAttribute("data-om-poll"), 10);
     if (!every) return;
     var url = bell.getAttribute("data-om-bell");
+    var summary = bell.querySelector("[data-om-bell-label]");
     function set(name, value) {
       bell.querySelectorAll('[data-om-count="' + name + '"]').forEach(function (el) {
         el.textContent = value;
-        if (name === "total") el.classList.toggle("om-hidden", !value);
+        if (el.classList.contains("om-bell-count")) el.classList.toggle("om-hidden", !value);
       });
     }
     function tick() {
@@ -65,8 +66,12 @@
           if (!c) return;
           set("unread_threads", c.unread_threads);
           set("open_disputes", c.open_disputes);
-          if (c.overdue_disputes !== undefined) set("overdue_disputes", c.overdue_disputes);
-          set("total", c.unread_threads + c.open_disputes);
+          if (c.overdue_disputes !== undefined) {
+            set("overdue_disputes", c.overdue_disputes);
+            bell.classList.toggle("om-bell-has-overdue", c.overdue_disputes > 0);
+          }
+          // The server's words for the numbers, so a screen reader hears the new ones.
+          if (summary && c.label) summary.setAttribute("aria-label", c.label);
         })
         .catch(function () {});
     }
@@ -133,6 +138,10 @@
             }
             list.appendChild(li);
           });
+          // The first message of a thread that had none: the list shows, "no messages" goes.
+          list.hidden = false;
+          var empty = thread.querySelector("[data-om-empty]");
+          if (empty) empty.remove();
           thread.setAttribute("data-om-last", data.last_id);
           // Shown here means read: let the bell drop its count now, not at its next tick.
           document.dispatchEvent(new CustomEvent("om:read"));

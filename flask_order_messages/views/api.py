@@ -51,11 +51,14 @@ def _order(order_id: str, owner: Any = None) -> Any:
 
 
 def counts() -> Response:
-    """``{"unread_threads", "open_disputes"}`` for the logged-in staff member or customer;
-    for staff also ``"overdue_disputes"`` while respond-by times are on."""
+    """``{"unread_threads", "open_disputes", "label"}`` for the logged-in staff member or
+    customer (``label``: the bell's accessible name for these numbers); for staff also
+    ``"overdue_disputes"`` while respond-by times are on."""
     user = _user()
     actor = services.staff_actor(user) if ext.is_staff(user) else services.customer_actor(user)
-    return _json(services.bell_counts(actor, refresh=True))
+    counts: dict[str, Any] = dict(services.bell_counts(actor, refresh=True))
+    counts["label"] = services.bell_label(counts)
+    return _json(counts)
 
 
 def _entries(order: Any, actor: services.Actor) -> Response:

@@ -12,7 +12,7 @@ from werkzeug.wsgi import LimitedStream
 
 from ..errors import OrderMessagesError
 from ..page_reads import mark_shown
-from ..services import Actor, customer_actor, drafts, staff_actor
+from ..services import Actor, customer_actor, drafts, order_context, staff_actor
 from ..services.drafts import DRAFT_PARAM
 from ..state import current_order_messages as ext
 from ..templating import safe_next, thread_panel
@@ -97,8 +97,10 @@ def render_thread_page(order: Any, actor: Actor, side: str) -> tuple[str, int]:
         if side == "staff"
         else ("order_messages/customer_thread.html")
     )
+    context = order_context(order) if side == "staff" else None
+    number = ext.hooks.order_number(order)
     return render_template(
-        template, view=view, panel=panel, order_number=ext.hooks.order_number(order)
+        template, view=view, panel=panel, order_number=number, context=context
     ), 200
 
 

@@ -35,8 +35,9 @@ def row_numbers(page: Any) -> list[str]:
 
 
 def bell_count(page: Any, name: str) -> Any:
-    """One of the bell's numbers: "total", "unread_threads" or "open_disputes"."""
-    return page.locator(f'.om-bell [data-om-count="{name}"]')
+    """One of the numbers on the bell itself: "unread_threads" or "open_disputes" (the menu's
+    pills repeat them)."""
+    return page.locator(f'.om-bell summary [data-om-count="{name}"]')
 
 
 def count(page: Any, name: str) -> int:

@@ -176,7 +176,8 @@ def test_round_trip_with_staff(browse, shots, device):
     shots.take(staff, "bell count rose")
     staff.locator(".om-bell-menu").get_by_role("link", name=re.compile("^Messages")).click()
     first = staff.locator("tr.om-row").first
-    expect(first).to_contain_text("New message for order #00008")
+    expect(first.locator(".om-new-label")).to_have_text("New")
+    expect(first.locator(".om-order")).to_contain_text("#00008")
     expect(first.locator(".om-excerpt")).to_have_text(question)
     shots.take(staff, "thread on top of messages")
     first.locator(".om-date").click()

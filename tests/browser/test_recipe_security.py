@@ -74,7 +74,7 @@ def test_customer_writes_staff_answers(browse: Any, shots: Any) -> None:
     # Staff: the bell counts it; the Messages section lists it; the shop's order page answers.
     log_in(page, "admin@example.com", "admin1234")
     expect(page).to_have_url(re.compile(r"/admin/orders$"))
-    expect(bell_count(page, "total")).to_have_text("1")
+    expect(bell_count(page, "unread_threads")).to_have_text("1")
     check(page, shots, "admin orders with bell")
     page.locator(".om-bell summary").click()
     menu = page.locator(".om-bell-menu")
@@ -96,7 +96,7 @@ def test_customer_writes_staff_answers(browse: Any, shots: Any) -> None:
     page.get_by_placeholder("Write your message here").fill(answer)
     page.get_by_role("button", name="Submit").click()
     expect(thread.locator(".om-entry").last).to_contain_text(answer)
-    expect(bell_count(page, "total")).to_have_text("0")
+    expect(bell_count(page, "unread_threads")).to_have_text("0")
     check(page, shots, "staff answered")
     log_out(page)
 
