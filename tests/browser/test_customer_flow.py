@@ -97,7 +97,8 @@ def test_read_reply_open_and_withdraw_dispute(browse, shots, device):
     expect(thread.locator(".om-event-dispute-closed")).to_contain_text(
         "Dispute closed by Carol Customer"
     )
-    expect(thread.get_by_role("link", name="Open dispute")).to_be_visible()
+    expect(thread.get_by_role("link", name="Reopen last dispute")).to_be_visible()
+    expect(thread.get_by_role("link", name="Open dispute", exact=True)).to_have_count(0)
     shots.take(page, "dispute withdrawn")
 
 
