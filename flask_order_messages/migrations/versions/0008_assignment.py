@@ -8,6 +8,8 @@ Create Date: 2026-12-07
 Threads already there become open and unassigned.
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from flask_order_messages.schema import ADDED_LATER, Migration
@@ -18,13 +20,13 @@ branch_labels = None
 depends_on = None
 
 
-def _added(migration: Migration) -> tuple[sa.Table, list[sa.Column]]:
+def _added(migration: Migration) -> tuple[sa.Table, list[sa.Column[Any]]]:
     table = migration.tables["threads"]
     names = [n for n, added_in in ADDED_LATER["threads"].items() if added_in == revision]
     return table, [table.c[name] for name in names]
 
 
-def _indexes(table: sa.Table, columns: list[sa.Column]) -> list[sa.Index]:
+def _indexes(table: sa.Table, columns: list[sa.Column[Any]]) -> list[sa.Index]:
     names = {c.name for c in columns}
     found = [i for i in table.indexes if names & {c.name for c in i.columns}]
     return sorted(found, key=lambda i: str(i.name))
