@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, g, has_app_context
+from flask import current_app, has_request_context, request
 
 from .. import mail, signals
 from ..errors import ValidationError
@@ -47,7 +47,9 @@ class StaffMember:
 
 def staff_members() -> list[StaffMember]:
     """The people a thread can be assigned to, by name (asked once per request)."""
-    cached: list[StaffMember] | None = g.get(_CACHE) if has_app_context() else None
+    # Kept for the request (its environ: ``g`` may outlive a request in a test or script).
+    store: dict[str, Any] = request.environ if has_request_context() else {}
+    cached: list[StaffMember] | None = store.get(_CACHE)
     if cached is not None:
         return cached
     members: dict[str, StaffMember] = {}
@@ -56,8 +58,7 @@ def staff_members() -> list[StaffMember]:
         name = ext.hooks.display_name(user)
         members.setdefault(str(key), StaffMember(key, str(key), name, user))
     found = sorted(members.values(), key=lambda m: (m.name.casefold(), m.value))
-    if has_app_context():
-        setattr(g, _CACHE, found)
+    store[_CACHE] = found
     return found
 
 
