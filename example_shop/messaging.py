@@ -23,6 +23,12 @@ def _staff_recipients() -> list[str]:
     return list(db.session.scalars(db.select(User.email).where(User.is_staff).order_by(User.id)))
 
 
+@order_messages.staff_members
+def _staff_members() -> list[User]:
+    """Who a thread can be assigned to: one query on the shop's staff flag."""
+    return list(db.session.scalars(db.select(User).where(User.is_staff).order_by(User.name)))
+
+
 @order_messages.display_name
 def _display_name(user: User) -> str:
     return user.name or user.email

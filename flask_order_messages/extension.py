@@ -125,6 +125,12 @@ class OrderMessages:
         self.hooks.register("staff_recipients", func)
         return func
 
+    def staff_members(self, func: Callable[[], list[HostUser]]) -> Callable[[], list[HostUser]]:
+        """Register ``func() -> list[user]``: who a thread can be assigned to.  Default: the
+        users the staff check admits among the first users of the user model."""
+        self.hooks.register("staff_members", func)
+        return func
+
     def staff_user_for_email(
         self, func: Callable[[str], HostUser | None]
     ) -> Callable[[str], HostUser | None]:
@@ -209,6 +215,12 @@ class OrderMessages:
         stmt = sa.select(users).where(sa.func.lower(column) == email.strip().lower()).limit(2)
         found = list(self.db.session.execute(stmt).scalars())
         return found[0] if len(found) == 1 else None
+
+    def first_users(self, limit: int) -> list[Any]:
+        """The first ``limit`` host users by key (the default ``staff_members`` hook's pool)."""
+        key = getattr(self.user_model, self.user_pk.key)
+        stmt = sa.select(self.user_model).order_by(key).limit(limit)
+        return list(self.db.session.execute(stmt).scalars())
 
     def order_owner_id(self, order: Any) -> Any:
         """The user id of the customer who owns ``order``."""

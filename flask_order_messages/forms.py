@@ -27,7 +27,9 @@ from wtforms import Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from .errors import OrderMessagesError, ValidationError
+from .services.assignment import VIEWS
 from .services.listing import THREAD_FILTERS
+from .services.status import STATUS_FILTERS
 
 #: Longest search the Messages section takes, in characters.
 MAX_QUERY_LENGTH = 200
@@ -191,6 +193,16 @@ class MessagesQuery(OrderMessagesForm):
             return None
         return str(self.marked.data), int(self.count.data or 0)
 
+    # Team inbox: whose threads ("all" first: a shop that never assigns sees them all), and
+    # which statuses ("active", not closed, first).
+    view = StringField(validators=[_one_of("view", VIEWS)])
+    status = StringField(validators=[_one_of("status", STATUS_FILTERS)])
+
+    @property
+    def narrowed_by_team(self) -> bool:
+        """Whether the view or the status filter leaves some threads out."""
+        return bool(self.view.data != "all" or self.status.data != "all")
+
     @classmethod
     def from_request(cls) -> Any:
         """Read from the query string (a GET form)."""
@@ -207,6 +219,8 @@ class MarkForm(OrderMessagesForm):
     q = HiddenField()
     filter = HiddenField()
     page = HiddenField()
+    view = HiddenField()
+    status = HiddenField()
 
     @classmethod
     def from_request(cls) -> Any:
@@ -218,12 +232,47 @@ class MarkForm(OrderMessagesForm):
         return list(self.thread_id.data or []) if self.scope.data == "selected" else None
 
     def list_params(self, marked: int | None = None) -> dict[str, str]:
-        """The list's own query (search, filter, page) to go back to, as sent; with
-        ``marked`` (how many threads were marked) the list says what was done."""
-        params = {name: self[name].data for name in ("q", "filter", "page") if self[name].data}
+        """The list's own query (search, filter, page, view, status) to go back to, as sent;
+        with ``marked`` (how many threads were marked) the list says what was done."""
+        names = ("q", "filter", "page", "view", "status")
+        params = {name: self[name].data for name in names if self[name].data}
         if marked is not None:
             params.update(marked=self.action.data, count=str(marked))
         return dict(params)
+
+
+class TickedIdsField(ThreadIdsField):
+    """Thread ids that must be there: a bulk change applies to the ticked rows only."""
+
+    def pre_validate(self, form: Any) -> None:
+        if not self.data:
+            raise StopValidation("Tick the threads to change first.")
+        if any(not 1 <= i <= MAX_ID for i in self.data):
+            raise StopValidation("Thread ids must be whole numbers.")
+
+
+class BulkAssignForm(MarkForm):
+    """Assign (or unassign: an empty ``assignee``) the ticked threads of the Messages list."""
+
+    action = HiddenField()
+    scope = HiddenField()
+    thread_id = TickedIdsField()
+    assignee = StringField()
+    #: "1" from the "Unassign" button.
+    unassign = HiddenField()
+
+    def chosen(self) -> str:
+        """Who to assign to, as ``services.assignment.assign_threads`` takes it."""
+        return "" if self.unassign.data == "1" else str(self.assignee.data or "")
+
+
+class BulkStatusForm(MarkForm):
+    """Close or reopen the ticked threads of the Messages list."""
+
+    action = HiddenField()
+    scope = HiddenField()
+    thread_id = TickedIdsField()
+    new_status = StringField(validators=[_one_of("status", ("closed", "open"))])
 
 
 class ConfirmForm(OrderMessagesForm):
@@ -267,6 +316,24 @@ class _PanelForm(_ReturnsForm):
     def posted_from_panel(self) -> bool:
         """Whether the thread panel's dialog sent it (rather than the extension's own page)."""
         return bool(self.from_panel.data == "1")
+
+
+class AssignForm(_ReturnsForm):
+    """Assign a thread: a staff member's key, "me", or empty for nobody."""
+
+    assignee = StringField()
+    #: "1" from the "Assign to me" button.
+    to_me = HiddenField()
+
+    def chosen(self) -> str:
+        """Who to assign to, as ``services.assignment.assign`` takes it."""
+        return "me" if self.to_me.data == "1" else str(self.assignee.data or "")
+
+
+class StatusForm(_ReturnsForm):
+    """Set a thread's status by hand."""
+
+    status = StringField(validators=[_one_of("status", ("open", "waiting", "closed"))])
 
 
 class DisputeOpenForm(_PanelForm):

@@ -30,6 +30,7 @@ HOOK_PARAMETERS: dict[str, tuple[str, ...]] = {
     "display_name": ("user",),
     "user_email": ("user",),
     "staff_recipients": (),
+    "staff_members": (),
     "staff_user_for_email": ("email",),
     "order_number": ("order",),
     "staff_order_url": ("order",),
@@ -44,6 +45,8 @@ CUSTOMER_LABEL = "Customer"
 #: Attributes the default ``display_name`` takes a name from, in this order (then
 #: ``first_name`` + ``last_name``, then ``username``).
 NAME_ATTRIBUTES = ("name", "full_name", "display_name")
+#: How many users (the first, by key) the default ``staff_members`` asks the staff check about.
+STAFF_SCAN = 1000
 _ADDRESS = re.compile(r"\S+@\S+")
 
 
@@ -57,6 +60,8 @@ class Keys(Protocol):
     def order_key(self, order: HostOrder) -> object: ...
 
     def user_by_email(self, email: str) -> HostUser | None: ...
+
+    def first_users(self, limit: int) -> list[HostUser]: ...
 
 
 def check_hook(name: str, func: object) -> None:
@@ -156,6 +161,13 @@ class Hooks:
     def staff_recipients(self) -> list[str]:
         """Who gets mail about customers' messages.  No default."""
         raise missing("staff_recipients")
+
+    def staff_members(self) -> list[HostUser]:
+        """Who a thread can be assigned to.  Default: the users the staff check admits among
+        the first :data:`STAFF_SCAN` users of the user model, by key (staff accounts are
+        usually the shop's first).  A shop with many customers, or a role column, registers
+        its own (one query on that column)."""
+        return [u for u in self._keys.first_users(STAFF_SCAN) if self._keys.is_staff(u)]
 
     def staff_user_for_email(self, email: str) -> HostUser | None:
         """The staff user behind ``email``, one of ``staff_recipients`` (their reply address

@@ -33,6 +33,7 @@ from .mail_compose import (
     absolute_url,
     build_message,
     clean_address,
+    queue_for_assignee,
     queue_for_entry,
 )
 from .models import rows_changed, utcnow
@@ -58,6 +59,7 @@ __all__ = [
     "latest_error",
     "make_due_now",
     "next_retry_at",
+    "queue_for_assignee",
     "queue_for_entry",
     "retry_failed",
     "send_after_response",

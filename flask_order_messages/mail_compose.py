@@ -188,6 +188,44 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
     return [row.id for row in rows]
 
 
+def queue_for_assignee(entry: Any, order: Any, assignee: Any, actor: Any) -> list[int]:
+    """Write the one outbox row that tells ``assignee`` a thread was assigned to them
+    (``entry`` is the "assigned" event), inside the caller's transaction; none when they
+    assigned it to themselves, when mail is off, or when they have no plain address."""
+    if not current_settings.mail_enabled or ext.user_key(assignee) == actor.id:
+        return []
+    address = clean_address(ext.hooks.user_email(assignee))
+    if address is None:
+        return []
+    number = header_text(ext.hooks.order_number(order), 80)
+    author = header_text(ext.hooks.display_name(actor.user), 80)
+    link, order_url, _ = _links(order, STAFF)
+    context = {
+        "entry": entry,
+        "order_number": number,
+        "author_name": author,
+        "link": link,
+        "order_url": order_url,
+        "guest_link": False,
+        "audience": STAFF,
+    }
+    thread = ext.db.session.get(ext.models.Thread, entry.thread_id)
+    row = ext.models.MailOutbox(
+        message_id=entry.id,
+        recipient=address,
+        subject=header_text(render_template("order_messages/mail/subject.txt", **context), 255),
+        body_text=render_template("order_messages/mail/new_entry.txt", **context),
+        body_html=render_template("order_messages/mail/new_entry.html", **context),
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=utcnow(),
+        **_threading(thread, address, STAFF, None),
+    )
+    ext.db.session.add(row)
+    ext.db.session.flush()
+    return [row.id]
+
+
 def _message_id(row: Any) -> str:
     """The row's Message-ID; one is made and kept first for a row written without one (before
     threading), so that a retry sends the same id."""

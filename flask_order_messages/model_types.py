@@ -37,6 +37,10 @@ class Thread(Row):
     last_message_at: Mapped[datetime | None]
     last_author_id: Mapped[HostKey]
     message_count: Mapped[int]
+    # Team inbox (models_team.py).
+    assignee_id: Mapped[HostKey]
+    status: Mapped[str]
+    status_changed_at: Mapped[datetime | None]
 
 
 class ThreadSearch(Row):

@@ -28,6 +28,7 @@ from . import search
 from .dialects.types import BigId, DateTime, LongText
 from .models_inbound import build_inbound_model
 from .models_mail import build_reply_address_model
+from .models_team import team_inbox_columns, team_inbox_indexes
 
 # Roles of an author, and kinds of thread entries.
 CUSTOMER = "customer"
@@ -100,7 +101,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
 
         metadata = db.metadata
 
-    class Thread(Base):
+    class Thread(team_inbox_columns(user_type), Base):  # type: ignore[misc]
         """The conversation on one order; keeps its newest message so lists never scan them."""
 
         __tablename__ = t_threads
@@ -125,6 +126,8 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
 
         def __repr__(self) -> str:
             return f"<Thread {self.id} order={self.order_id!r}>"
+
+    team_inbox_indexes(Thread, prefix)
 
     class ThreadSearch(Base):
         """A thread's staff search document: the distinct words of all its entries (notes and

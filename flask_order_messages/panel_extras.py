@@ -57,10 +57,48 @@ class PanelExtras:
     reopen_first: bool = False
     #: Whether the open dispute is a reopened one.
     reopened: bool = False
+    #: Assignment and status (staff only; None on the customer's side).
+    team: TeamPanel | None = None
 
     def when(self, value: Any) -> str:
         """A time as the red note prints it: ``Aug 31, 14:00``."""
         return deadlines.short_time(value)
+
+
+@dataclass
+class TeamPanel:
+    """The thread's assignee and status, and who it can be assigned to (staff only)."""
+
+    members: list[Any]
+    #: The assignee's key as a form value ("" for nobody), and their name.
+    assignee: str
+    assignee_name: str
+    status: str
+    status_label: str
+    #: The viewer's own key as a form value.
+    me: str
+    statuses: list[tuple[str, str]] = field(default_factory=list)
+
+
+def team_panel(view: Any) -> TeamPanel:
+    """The team-inbox controls of a staff thread panel."""
+    from .models_team import STATUS_LABELS, STATUS_OPEN
+    from .services import assignment
+    from .services.status import status_label
+
+    thread = view.thread
+    key = thread.assignee_id if thread is not None else None
+    status = thread.status if thread is not None else STATUS_OPEN
+    name = assignment.names_of([key]).get(key, "") if key is not None else ""
+    return TeamPanel(
+        members=assignment.staff_members(),
+        assignee="" if key is None else str(key),
+        assignee_name=name,
+        status=status,
+        status_label=status_label(status),
+        me=str(view.actor.id),
+        statuses=list(STATUS_LABELS.items()),
+    )
 
 
 def canned_href(page: str | None, reply_id: int) -> str:
@@ -99,6 +137,7 @@ def panel_extras(view: Any, side: str, page: str | None = None) -> PanelExtras:
         if settings.dispute_outcomes_enabled:
             extras.outcomes = [(o, services.outcome_label(o)) for o in services.STAFF_OUTCOMES]
         extras.deadline = deadlines.deadline_of(view)
+        extras.team = team_panel(view)
     if view.open_dispute is None and view.disputes:
         last = view.disputes[-1]
         if may_reopen(last, actor):
@@ -156,6 +195,8 @@ def without_query(path: str | None, keys: tuple[str, ...]) -> str | None:
 def event_text(entry: Any, view: Any) -> str | None:
     """A thread event in words, as ``_entry.html`` writes it ("Dispute closed by Admin");
     None for anything that is not an event."""
+    if entry.kind == "note" and entry.event:  # assignment and status: their text says it
+        return str(entry.body)
     if entry.kind != "event":
         return None
     who = view.name_of(entry.author_id)

@@ -67,6 +67,7 @@ ADDED_LATER: dict[str, dict[str, str]] = {
         "recipient_role": "0006",
         "recipient_key": "0006",
     },
+    "threads": {"assignee_id": "0008", "status": "0008", "status_changed_at": "0008"},
 }
 #: Where the scripts live, as an Alembic package resource.
 SCRIPT_LOCATION = "flask_order_messages:migrations"

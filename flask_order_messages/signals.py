@@ -27,10 +27,22 @@ dispute_reopened = _signals.signal("dispute-reopened")
 #: Keyword arguments: ``user_id``, ``thread_ids`` (a list), ``read`` (True for read).
 thread_read = _signals.signal("thread-read")
 
+#: Sent after a thread's assignee changed and was committed (from the thread or in bulk).
+#: Keyword arguments: ``thread``, ``order``, ``actor``, ``assignee`` (the user, or None when
+#: unassigned), ``previous`` (the previous assignee's key, or None).
+thread_assigned = _signals.signal("thread-assigned")
+
+#: Sent after staff set a thread's status by hand and it was committed (the automatic moves
+#: with each message send no signal: ``message-posted`` says it).
+#: Keyword arguments: ``thread``, ``order``, ``actor``, ``status``, ``previous``.
+status_changed = _signals.signal("status-changed")
+
 __all__ = [
     "message_posted",
     "dispute_opened",
     "dispute_closed",
     "dispute_reopened",
     "thread_read",
+    "thread_assigned",
+    "status_changed",
 ]

@@ -20,6 +20,8 @@ from flask_order_messages.transactions import commit, rollback
 
 #: The services that write.
 WRITES = (
+    "assign",
+    "assign_threads",
     "close_dispute",
     "expire_disputes",
     "get_or_create_thread",
@@ -29,6 +31,8 @@ WRITES = (
     "open_dispute",
     "post_message",
     "reopen_dispute",
+    "set_status",
+    "set_statuses",
 )
 
 
@@ -46,6 +50,8 @@ def _committing(write: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+assign = _committing(_services.assign)
+assign_threads = _committing(_services.assign_threads)
 close_dispute = _committing(_services.close_dispute)
 expire_disputes = _committing(_services.expire_disputes)
 get_or_create_thread = _committing(_services.get_or_create_thread)
@@ -55,6 +61,8 @@ mark_unread = _committing(_services.mark_unread)
 open_dispute = _committing(_services.open_dispute)
 post_message = _committing(_services.post_message)
 reopen_dispute = _committing(_services.reopen_dispute)
+set_status = _committing(_services.set_status)
+set_statuses = _committing(_services.set_statuses)
 
 
 def thread_view(

@@ -129,9 +129,11 @@ def _wait_for(port: int, process: subprocess.Popen[bytes], root: Path) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             output = process.stdout.read().decode(errors="replace") if process.stdout else ""
-            log = (root / "dovecot.log").read_text(errors="replace") if (
-                root / "dovecot.log"
-            ).exists() else ""
+            log = (
+                (root / "dovecot.log").read_text(errors="replace")
+                if (root / "dovecot.log").exists()
+                else ""
+            )
             raise RuntimeError(f"Dovecot stopped at start-up: {output}\n{log}")
         with socket.socket() as sock:
             sock.settimeout(0.5)

@@ -73,7 +73,17 @@ def url(rule, order_id: str) -> str:
 
 
 # Plausible form data, so a POST that got through would change something.
-FORM = {"body": "Let me in", "reason": "Let me in", "action": "read", "note": "done"}
+FORM = {
+    "body": "Let me in",
+    "reason": "Let me in",
+    "action": "read",
+    "note": "done",
+    # Team inbox: assign to oneself, close.
+    "to_me": "1",
+    "assignee": "me",
+    "status": "closed",
+    "new_status": "closed",
+}
 
 
 def call(browser, method: str, path: str):

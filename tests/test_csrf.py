@@ -62,6 +62,10 @@ CASES = {
         "staff", {"title": "Shipping", "body": "It ships tomorrow."}, "?id=1", _canned_reply
     ),
     "staff_canned_delete": Case("staff", {}, "?id=1", _canned_reply),
+    "staff_assign": Case("staff", {"to_me": "1"}),
+    "staff_status": Case("staff", {"status": "closed"}),
+    "staff_bulk_assign": Case("staff", {"assignee": "me"}, "?thread_id=1", _customer_wrote),
+    "staff_bulk_status": Case("staff", {"new_status": "closed"}, "?thread_id=1", _customer_wrote),
 }
 
 

@@ -149,9 +149,7 @@ def test_a_job_outside_the_flask_app_says_how_to_run_the_worker():
         queue.deliver_job(1)
 
 
-def test_a_burst_worker_takes_no_commands_so_it_never_waits_for_a_subscription(
-    app, monkeypatch
-):
+def test_a_burst_worker_takes_no_commands_so_it_never_waits_for_a_subscription(app, monkeypatch):
     # RQ 3 with redis-py 8.2: stopping a pubsub thread that has not finished subscribing waits
     # out its 60 s poll, so a cron-style `worker --burst` could take a minute to end.
     from redis.client import PubSub

@@ -38,6 +38,11 @@ MATRIX: dict[str, tuple[str, dict[str, tuple[int, int, int, int]]]] = {
     "staff_thread": (THREAD, {"GET": (302, 403, 403, 200), "POST": (405, 405, 405, 405)}),
     "staff_post": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 303)}),
     "staff_mark_unread": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 303)}),
+    # Team inbox: assign and set the status of one thread, or of the ticked ones.
+    "staff_assign": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 303)}),
+    "staff_status": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 303)}),
+    "staff_bulk_assign": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 303)}),
+    "staff_bulk_status": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 303)}),
     "staff_dispute_open": (THREAD, {"GET": (302, 403, 403, 200), "POST": (302, 403, 403, 303)}),
     "staff_dispute_close": (
         DISPUTE,
@@ -160,6 +165,8 @@ def test_cell(app, order, customer, people, browser, name, visitor):
     path = route_path(rule, order)
     if name == "staff_mark":
         path += "?scope=all"  # so an accepted POST really marks something
+    if name in ("staff_bulk_assign", "staff_bulk_status"):
+        path += f"?thread_id={services.get_thread(order).id}"  # a ticked row to change
     column = VISITORS.index(visitor)
     browser.login(people[visitor])
 

@@ -1,6 +1,7 @@
 """The rules, as plain functions.  Views, JSON endpoints, the CLI and tests all call these."""
 
-from . import attachments, insight
+from . import assignment, attachments, insight, status
+from .assignment import assign, assign_threads
 from .common import Actor, clean_body, clean_reason, customer_actor, staff_actor
 from .context import CustomerContext, order_context
 from .deadlines import expire_disputes
@@ -39,12 +40,16 @@ from .reading import (
     unread_counts,
     unread_thread_count,
 )
+from .status import set_status, set_statuses
 from .thread_view import ThreadView, order_unread_count, thread_view
 
 __all__ = [
     "Actor",
     "CustomerContext",
     "order_context",
+    "assign",
+    "assign_threads",
+    "assignment",
     "attachments",
     "insight",
     "OUTCOMES",
@@ -80,6 +85,9 @@ __all__ = [
     "overdue_dispute_count",
     "post_message",
     "refresh_read_floor",
+    "set_status",
+    "set_statuses",
+    "status",
     "reopen_dispute",
     "reopenable_dispute",
     "staff_actor",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +116,7 @@ def list_threads(
     filter: str = "all",
     page: int = 1,
     per_page: int | None = None,
+    where: Sequence[Any] = (),
 ) -> ThreadPage:
     """A page of threads for ``actor``: unread first, then newest.
 
@@ -122,11 +124,13 @@ def list_threads(
     ``"overdue"`` (open disputes past their respond-by time, unanswered); ``query`` is
     keywords (each must begin a word in the thread; case and accents do not count) or an
     order key; for staff, the order number as the pages show it counts as words of the
-    thread.  A fixed number of queries, whatever the number of threads.
+    thread.  ``where``: more conditions on the thread (the team inbox's view and status).
+    A fixed number of queries, whatever the number of threads.
     """
     filter = _thread_filter(filter)
     per_page = per_page or current_settings.per_page
     listing = _listing(actor, query, filter)
+    listing.conditions.extend(where)
     offset = (page - 1) * per_page
     if filter in ("all", "unread") and not query.strip():
         found, total, unread_total = _unread_first(listing, filter, offset, per_page)

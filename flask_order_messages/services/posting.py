@@ -26,6 +26,7 @@ from ..transactions import (
 from . import attachments
 from .common import Actor, clean_body, session
 from .reading import advance_pointer
+from .status import automatic_status
 
 
 def get_thread(order: Any, *, lock: bool = False) -> Thread | None:
@@ -167,6 +168,7 @@ def add_entry(
         sa.update(t)
         .where(t.id == thread.id)
         .ordered_values(
+            *automatic_status(t, actor, kind, now),
             (t.last_message_at, sa.case((is_newer, now), else_=t.last_message_at)),
             (t.last_author_id, sa.case((is_newer, actor.id), else_=t.last_author_id)),
             (t.message_count, t.message_count + 1),

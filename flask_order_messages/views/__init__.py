@@ -191,7 +191,7 @@ class _UnitOfWorkBlueprint(Blueprint):
 
 def build_blueprint() -> Blueprint:
     """A fresh blueprint (one per app, so several apps can hold the extension)."""
-    from . import api, canned, customer, files, guest, inbound, insight, reopen, staff
+    from . import api, canned, customer, files, guest, inbound, insight, reopen, staff, team
 
     bp = _UnitOfWorkBlueprint(
         "order_messages",
@@ -218,4 +218,5 @@ def build_blueprint() -> Blueprint:
     canned.register(bp)
     reopen.register(bp)
     inbound.register(bp)
+    team.register(bp)
     return bp

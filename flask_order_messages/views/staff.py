@@ -8,6 +8,8 @@ from werkzeug.wrappers import Response
 from .. import services
 from ..forms import ConfirmForm, MarkForm, MessagesQuery
 from ..page_reads import remember_unread_threads
+from ..services.assignment import view_condition
+from ..services.status import status_condition
 from ..state import current_order_messages as ext
 from .common import (
     dispute_close_view,
@@ -17,6 +19,7 @@ from .common import (
     render_thread_page,
     require_staff,
 )
+from .team import list_team
 
 
 def messages() -> str:
@@ -25,10 +28,15 @@ def messages() -> str:
     form = MessagesQuery.from_request()
     form.check()
     services.refresh_read_floor(actor)  # after the checks: a refused request writes nothing
+    team = (view_condition(actor, form.view.data), status_condition(form.status.data))
     page = services.list_threads(
-        actor, query=form.q.data or "", filter=form.filter.data, page=form.page.data
+        actor,
+        query=form.q.data or "",
+        filter=form.filter.data,
+        page=form.page.data,
+        where=[c for c in team if c is not None],
     )
-    if page.filter in ("all", "unread") and not page.query.strip():
+    if page.filter in ("all", "unread") and not page.query.strip() and not form.narrowed_by_team:
         # The list counted this staff member's unread threads: the bell shows that number.
         remember_unread_threads(actor, page.unread_total)
     links = {
@@ -41,6 +49,7 @@ def messages() -> str:
         page=page,
         links=links,
         marked=form.marked_notice(),
+        team=list_team(page, form),
     )
 
 

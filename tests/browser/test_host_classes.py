@@ -38,7 +38,11 @@ def test_the_host_classes_win_over_our_defaults(app, staff, order, browser):
         )
         host_box = page.locator("#host textarea[name=body]")
         assert _style(host_box) == ["3px", "rgb(1, 2, 3)", "9px", "has width"]
-        assert _style(page.locator("#host select")) == ["3px", "rgb(1, 2, 3)", "9px", "has width"]
+        filter_select = page.locator("#host select[name=messages]")
+        assert _style(filter_select) == ["3px", "rgb(1, 2, 3)", "9px", "has width"]
+        # The panel's own selects (assignee, status) take the host's input class too.
+        assignee = page.locator("#host select[name=assignee]")
+        assert _style(assignee) == ["3px", "rgb(1, 2, 3)", "9px", "has width"]
         # Without a host class the reply box keeps our own look.
         ours = _style(page.locator("#plain textarea[name=body]"))
         assert ours[:2] == ["1px", "rgb(140, 149, 159)"]

@@ -1,0 +1,185 @@
+"""Assigning a thread to a staff member (or to nobody), one thread or many at once.
+
+Who can be assigned comes from the ``staff_members`` hook.  An assignment change is a
+staff-only event in the thread ("Assigned to Ann by Bob"); the new assignee is mailed
+(one mail, none when they assigned themselves); ``thread-assigned`` is sent after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, request
+
+from .. import mail, signals
+from ..errors import ValidationError
+from ..model_types import Thread
+from ..models import KIND_NOTE
+from ..models_team import EVENT_ASSIGNED, EVENT_UNASSIGNED
+from ..state import current_order_messages as ext
+from ..state import unproxied
+from ..transactions import after_commit
+from .common import Actor, session
+
+#: The Messages list's views: every thread, the viewer's own, nobody's.
+VIEWS = ("all", "mine", "unassigned")
+#: At most this many staff members are offered (the hook's first ones, by name).
+MAX_STAFF_MEMBERS = 200
+#: At most this many threads in one bulk change (a page of the list is fewer).
+MAX_BULK = 500
+#: The form value that means "the person acting".
+ME = "me"
+_CACHE = "flask_order_messages_staff_members"
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """Someone a thread can be assigned to: their key, the key as a form value, their name."""
+
+    key: Any
+    value: str
+    name: str
+    user: Any
+
+
+def staff_members() -> list[StaffMember]:
+    """The people a thread can be assigned to, by name (asked once per request)."""
+    # Kept for the request (its environ: ``g`` may outlive a request in a test or script).
+    store: dict[str, Any] = request.environ if has_request_context() else {}
+    cached: list[StaffMember] | None = store.get(_CACHE)
+    if cached is not None:
+        return cached
+    members: dict[str, StaffMember] = {}
+    for user in list(ext.hooks.staff_members() or [])[:MAX_STAFF_MEMBERS]:
+        key = ext.user_key(user)
+        name = ext.hooks.display_name(user)
+        members.setdefault(str(key), StaffMember(key, str(key), name, user))
+    found = sorted(members.values(), key=lambda m: (m.name.casefold(), m.value))
+    store[_CACHE] = found
+    return found
+
+
+def member_for(value: Any, actor: Actor) -> StaffMember | None:
+    """The staff member a form value names ("" or None: nobody; "me": ``actor``); else a
+    :class:`ValidationError`."""
+    if value in (None, ""):
+        return None
+    wanted = str(actor.id) if value == ME else str(value)
+    for member in staff_members():
+        if member.value == wanted:
+            return member
+    raise ValidationError("Choose one of the staff members listed.", "assignee")
+
+
+def names_of(keys: Iterable[Any]) -> dict[Any, str]:
+    """Display names of assignees by key: from the staff members, and one query for any
+    who are not among them any more."""
+    names = {m.key: m.name for m in staff_members()}
+    missing = {k for k in keys if k is not None and k not in names}
+    if missing:
+        pk = getattr(ext.user_model, ext.user_pk.key)
+        for user in session().execute(sa.select(ext.user_model).where(pk.in_(missing))).scalars():
+            names[ext.user_key(user)] = ext.hooks.display_name(user)
+    return names
+
+
+def view_condition(actor: Actor, view: str) -> Any:
+    """SQL condition on Thread for one of :data:`VIEWS` (None for "all")."""
+    t = ext.models.Thread
+    if view == "mine":
+        return t.assignee_id == actor.id
+    if view == "unassigned":
+        return t.assignee_id.is_(None)
+    return None
+
+
+def threads_and_orders(thread_ids: Sequence[int]) -> list[tuple[Thread, Any]]:
+    """The threads with these ids and their orders (two queries), for a bulk change."""
+    if len(thread_ids) > MAX_BULK:
+        raise ValidationError(f"Choose at most {MAX_BULK} threads at once.", "thread_id")
+    if not thread_ids:
+        return []
+    t = ext.models.Thread
+    threads = list(
+        session().execute(sa.select(t).where(t.id.in_(set(thread_ids))).order_by(t.id)).scalars()
+    )
+    pk = getattr(ext.order_model, ext.order_pk.key)
+    keys = [thread.order_id for thread in threads]
+    orders = {
+        ext.order_key(o): o
+        for o in session().execute(sa.select(ext.order_model).where(pk.in_(keys))).scalars()
+    }
+    return [(th, orders[th.order_id]) for th in threads if th.order_id in orders]
+
+
+def _event_text(member: StaffMember | None, actor: Actor) -> str:
+    who = ext.hooks.display_name(actor.user)
+    if member is None:
+        return f"Unassigned by {who}"
+    if member.key == actor.id:
+        return f"{who} assigned this thread to themselves"
+    return f"Assigned to {member.name} by {who}"
+
+
+def _assign(thread: Thread, order: Any, actor: Actor, member: StaffMember | None) -> bool:
+    """Set ``thread``'s assignee under its lock, with its event and mail; False when unchanged."""
+    from .posting import add_entry, lock_thread
+
+    lock_thread(thread)
+    t = ext.models.Thread
+    db = session()
+    previous = db.execute(sa.select(t.assignee_id).where(t.id == thread.id)).scalar_one()
+    new_key = member.key if member is not None else None
+    if previous == new_key:
+        return False
+    db.execute(
+        sa.update(t)
+        .where(t.id == thread.id)
+        .values(assignee_id=new_key)
+        .execution_options(synchronize_session=False)
+    )
+    event = EVENT_ASSIGNED if member is not None else EVENT_UNASSIGNED
+    entry = add_entry(
+        thread, actor, _event_text(member, actor), kind=KIND_NOTE, event=event, locked=True
+    )
+    outbox_ids = mail.queue_for_assignee(entry, order, member.user, actor) if member else []
+    app = unproxied(current_app)
+    assignee = member.user if member is not None else None
+
+    def assigned() -> None:
+        session().expire(thread)
+        mail.dispatch(outbox_ids)
+        signals.thread_assigned.send(
+            app, thread=thread, order=order, actor=actor, assignee=assignee, previous=previous
+        )
+
+    after_commit(assigned)
+    return True
+
+
+def _staff_only(actor: Actor) -> None:
+    if not actor.is_staff:
+        raise PermissionError("Only staff can assign threads.")
+
+
+def assign(order: Any, actor: Actor, assignee: Any) -> bool:
+    """Assign ``order``'s thread to the staff member whose key (as text) is ``assignee``
+    ("me": ``actor``; "" or None: nobody).  True when it changed.  Raises
+    :class:`ValidationError` for anyone not among the staff members."""
+    from .posting import get_or_create_thread
+
+    _staff_only(actor)
+    member = member_for(assignee, actor)
+    return _assign(get_or_create_thread(order), order, actor, member)
+
+
+def assign_threads(actor: Actor, thread_ids: Sequence[int], assignee: Any) -> int:
+    """Assign several threads at once (see :func:`assign`); returns how many changed."""
+    _staff_only(actor)
+    member = member_for(assignee, actor)
+    return sum(
+        _assign(thread, order, actor, member) for thread, order in threads_and_orders(thread_ids)
+    )

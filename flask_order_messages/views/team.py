@@ -1,0 +1,94 @@
+"""Team inbox pages: assign a thread, set its status, one thread or the ticked ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, redirect, url_for
+from werkzeug.wrappers import Response
+
+from ..forms import AssignForm, BulkAssignForm, BulkStatusForm, StatusForm
+from ..models_team import STATUS_LABELS
+from ..services import assignment, status
+from ..services.listing import ThreadPage
+from .common import back_to_thread, order_or_404, require_staff
+
+
+@dataclass
+class ListTeam:
+    """What the Messages list shows of the team inbox: the view, the status filter, who the
+    ticked threads can be assigned to, and each row's assignee and status in words."""
+
+    view: str
+    status: str
+    members: list[assignment.StaffMember]
+    assignees: dict[int, str]
+    labels: dict[str, str]
+
+
+def list_team(page: ThreadPage, form: Any) -> ListTeam:
+    """The team inbox's part of a Messages page (one query at most, for assignees who are
+    not among the staff members any more)."""
+    names = assignment.names_of([row.thread.assignee_id for row in page.rows])
+    assignees = {
+        row.thread.id: names.get(row.thread.assignee_id, "")
+        for row in page.rows
+        if row.thread.assignee_id is not None
+    }
+    return ListTeam(
+        view=form.view.data,
+        status=form.status.data,
+        members=assignment.staff_members(),
+        assignees=assignees,
+        labels=STATUS_LABELS,
+    )
+
+
+def assign(order_id: str) -> Response:
+    """Assign the thread to a staff member, to oneself ("Assign to me") or to nobody."""
+    actor = require_staff()
+    order = order_or_404(order_id)
+    form = AssignForm.from_request()
+    form.check()
+    assignment.assign(order, actor, form.chosen())
+    return back_to_thread(order, "staff", form.next.data)
+
+
+def set_status(order_id: str) -> Response:
+    """Set the thread's status by hand."""
+    actor = require_staff()
+    order = order_or_404(order_id)
+    form = StatusForm.from_request()
+    form.check()
+    status.set_status(order, actor, form.status.data)
+    return back_to_thread(order, "staff", form.next.data)
+
+
+def _back_to_list(form: Any) -> Response:
+    return redirect(url_for("order_messages.staff_messages", **form.list_params()), code=303)
+
+
+def bulk_assign() -> Response:
+    """Assign (or unassign) the ticked threads of the Messages list."""
+    actor = require_staff()
+    form = BulkAssignForm.from_request()
+    form.check()
+    assignment.assign_threads(actor, form.thread_id.data, form.chosen())
+    return _back_to_list(form)
+
+
+def bulk_status() -> Response:
+    """Close or reopen the ticked threads of the Messages list."""
+    actor = require_staff()
+    form = BulkStatusForm.from_request()
+    form.check()
+    status.set_statuses(actor, form.thread_id.data, form.new_status.data)
+    return _back_to_list(form)
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/admin/messages/assign", "staff_bulk_assign", bulk_assign, methods=["POST"])
+    bp.add_url_rule("/admin/messages/status", "staff_bulk_status", bulk_status, methods=["POST"])
+    bp.add_url_rule("/admin/orders/<order_id>/assign", "staff_assign", assign, methods=["POST"])
+    bp.add_url_rule("/admin/orders/<order_id>/status", "staff_status", set_status, methods=["POST"])
