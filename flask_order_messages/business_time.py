@@ -75,8 +75,7 @@ def parse_days(value: object) -> frozenset[int]:
         first, _, last = part.partition("-")
         if first not in DAY_NAMES or (last and last not in DAY_NAMES):
             raise ValueError(
-                f"expected day names out of {', '.join(DAY_NAMES)} such as 'mon-fri', "
-                f"got {value!r}"
+                f"expected day names out of {', '.join(DAY_NAMES)} such as 'mon-fri', got {value!r}"
             )
         a = DAY_NAMES.index(first)
         b = DAY_NAMES.index(last) if last else a

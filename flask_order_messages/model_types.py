@@ -37,6 +37,11 @@ class Thread(Row):
     last_message_at: Mapped[datetime | None]
     last_author_id: Mapped[HostKey]
     message_count: Mapped[int]
+    # Response targets (models_targets.py).
+    awaiting_since: Mapped[datetime | None]
+    awaiting_first: Mapped[bool | None]
+    response_due_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
 
 
 class ThreadSearch(Row):
@@ -198,3 +203,14 @@ class InboundMail(Row):
     author_role: Mapped[str | None]
     author_id: Mapped[HostKey]
     replied_at: Mapped[datetime | None]
+
+
+class Response(Row):
+    """One staff answer to a waiting customer (see ``models_targets.py``)."""
+
+    id: Mapped[int]
+    thread_id: Mapped[int]
+    first: Mapped[bool]
+    asked_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime]

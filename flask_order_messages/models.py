@@ -28,6 +28,7 @@ from . import search
 from .dialects.types import BigId, DateTime, LongText
 from .models_inbound import build_inbound_model
 from .models_mail import build_reply_address_model
+from .models_targets import ThreadTargetColumns, build_response_model
 
 # Roles of an author, and kinds of thread entries.
 CUSTOMER = "customer"
@@ -81,6 +82,7 @@ class Models:
     Draft: type[rows.Draft]
     ReplyAddress: type[rows.ReplyAddress]
     InboundMail: type[rows.InboundMail]
+    Response: type[rows.Response]
 
 
 def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Models:
@@ -100,7 +102,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
 
         metadata = db.metadata
 
-    class Thread(Base):
+    class Thread(ThreadTargetColumns, Base):  # response targets: see models_targets.py
         """The conversation on one order; keeps its newest message so lists never scan them."""
 
         __tablename__ = t_threads
@@ -333,6 +335,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
     Draft = build_draft_model(Base, order_model, user_model, prefix)
     ReplyAddress = build_reply_address_model(Base, prefix)
     InboundMail = build_inbound_model(Base, user_model, prefix)
+    Response = build_response_model(Base, prefix)
     messages = cast(sa.Table, Message.__table__)
     search.install_sqlite_events(messages)
     search.install_documents(messages, cast(sa.Table, ThreadSearch.__table__))
@@ -351,6 +354,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         Draft=cast("type[rows.Draft]", Draft),
         ReplyAddress=cast("type[rows.ReplyAddress]", ReplyAddress),
         InboundMail=cast("type[rows.InboundMail]", InboundMail),
+        Response=cast("type[rows.Response]", Response),
     )
 
 

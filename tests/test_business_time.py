@@ -28,8 +28,17 @@ def utc(text: str) -> datetime:
 
 @pytest.mark.parametrize(
     ("value", "minutes"),
-    [("4h", 240), ("90m", 90), ("1h 30m", 90), ("2h30min", 150), (" 16H ", 960), (45, 45),
-     (0, 0), ("0", 0), ("", 0)],
+    [
+        ("4h", 240),
+        ("90m", 90),
+        ("1h 30m", 90),
+        ("2h30min", 150),
+        (" 16H ", 960),
+        (45, 45),
+        (0, 0),
+        ("0", 0),
+        ("", 0),
+    ],
 )
 def test_parse_target(value: object, minutes: int) -> None:
     assert parse_target(value) == minutes

@@ -23,7 +23,7 @@ from ..transactions import (
     has_pending_writes,
     if_not_saved,
 )
-from . import attachments
+from . import attachments, targets
 from .common import Actor, clean_body, session
 from .reading import advance_pointer
 
@@ -174,6 +174,8 @@ def add_entry(
         )
         .execution_options(synchronize_session=False)
     )
+    # The reply the thread waits for (response targets), under the same lock.
+    targets.track_entry(thread.id, actor.role, kind, now)
     # The thread's staff search document takes the entry's words (one upsert, under the lock).
     search.add_to_document(db, models.ThreadSearch, thread.id, message.search_text)
     if actor.id is not None:  # an automatic step (expire-disputes) has nobody to mark read for
