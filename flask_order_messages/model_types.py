@@ -64,6 +64,10 @@ class Message(Row):
     search_text: Mapped[str]
     created_at: Mapped[datetime]
     attachments: Mapped[list[Attachment]]
+    # Response targets (models_targets.py).
+    answers_since: Mapped[datetime | None]
+    answers_first: Mapped[bool | None]
+    answers_due_at: Mapped[datetime | None]
 
 
 class ReadPointer(Row):
@@ -203,14 +207,3 @@ class InboundMail(Row):
     author_role: Mapped[str | None]
     author_id: Mapped[HostKey]
     replied_at: Mapped[datetime | None]
-
-
-class Response(Row):
-    """One staff answer to a waiting customer (see ``models_targets.py``)."""
-
-    id: Mapped[int]
-    thread_id: Mapped[int]
-    first: Mapped[bool]
-    asked_at: Mapped[datetime]
-    due_at: Mapped[datetime | None]
-    answered_at: Mapped[datetime]

@@ -28,7 +28,7 @@ from . import search
 from .dialects.types import BigId, DateTime, LongText
 from .models_inbound import build_inbound_model
 from .models_mail import build_reply_address_model
-from .models_targets import ThreadTargetColumns, build_response_model
+from .models_targets import MessageTargetColumns, ThreadTargetColumns
 
 # Roles of an author, and kinds of thread entries.
 CUSTOMER = "customer"
@@ -82,7 +82,6 @@ class Models:
     Draft: type[rows.Draft]
     ReplyAddress: type[rows.ReplyAddress]
     InboundMail: type[rows.InboundMail]
-    Response: type[rows.Response]
 
 
 def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Models:
@@ -143,7 +142,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         )
         search_text: Mapped[str] = mapped_column(search.SearchText, nullable=False, default="")
 
-    class Message(Base):
+    class Message(MessageTargetColumns, Base):  # response targets: see models_targets.py
         """One entry of a thread: a customer or staff message, or an event such as a dispute."""
 
         __tablename__ = t_messages
@@ -335,7 +334,6 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
     Draft = build_draft_model(Base, order_model, user_model, prefix)
     ReplyAddress = build_reply_address_model(Base, prefix)
     InboundMail = build_inbound_model(Base, user_model, prefix)
-    Response = build_response_model(Base, prefix)
     messages = cast(sa.Table, Message.__table__)
     search.install_sqlite_events(messages)
     search.install_documents(messages, cast(sa.Table, ThreadSearch.__table__))
@@ -354,7 +352,6 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         Draft=cast("type[rows.Draft]", Draft),
         ReplyAddress=cast("type[rows.ReplyAddress]", ReplyAddress),
         InboundMail=cast("type[rows.InboundMail]", InboundMail),
-        Response=cast("type[rows.Response]", Response),
     )
 
 

@@ -1,11 +1,10 @@
 """Response targets' tables (see :mod:`.services.targets`), on the extension's own declarative
-base (see :mod:`.models`): the columns a thread keeps about the answer it waits for, and one
-row per answer given, which the response-time page reports on."""
+base (see :mod:`.models`): the columns a thread keeps about the answer it waits for, and
+those of the staff message that answered, which the response-time page reports on."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,22 +27,13 @@ class ThreadTargetColumns:
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
-def build_response_model(base: Any, prefix: str) -> Any:
-    """The ``responses`` table's class on ``base``: one row per staff answer to a waiting
-    customer, with when they asked and when the answer was due."""
+class MessageTargetColumns:
+    """Mixed into the message model: set on a staff message that answers a waiting customer,
+    so the response-time page counts answers within their target without a row per answer."""
 
-    class Response(base):  # type: ignore[misc]
-        __tablename__ = f"{prefix}responses"
-        id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-        thread_id: Mapped[int] = mapped_column(
-            sa.Integer, sa.ForeignKey(f"{prefix}threads.id", ondelete="CASCADE"), nullable=False
-        )
-        first: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
-        asked_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
-        due_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-        answered_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
-
-        def __repr__(self) -> str:
-            return f"<Response {self.id} thread={self.thread_id} first={self.first}>"
-
-    return Response
+    #: When the customer started waiting (the thread's awaiting_since then).
+    answers_since: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    #: Whether it was the thread's first staff answer.
+    answers_first: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
+    #: When it was due (None: no target then).
+    answers_due_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

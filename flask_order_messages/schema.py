@@ -56,7 +56,6 @@ LATER_TABLES: dict[str, str] = {
     "drafts": "0005",
     "reply_addresses": "0006",
     "inbound_mails": "0007",
-    "responses": "0009",
 }
 #: Columns that a later script adds, as ``{table key: {column name: revision}}``; the script
 #: that creates a table leaves these out.
@@ -67,6 +66,7 @@ ADDED_LATER: dict[str, dict[str, str]] = {
         "response_due_at": "0009",
         "first_response_at": "0009",
     },
+    "messages": {"answers_since": "0009", "answers_first": "0009", "answers_due_at": "0009"},
     "mail_outbox": {
         "message_id_header": "0006",
         "thread_root": "0006",

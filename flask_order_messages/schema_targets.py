@@ -1,6 +1,6 @@
 """What migration 0009 (response targets) does beyond :class:`.schema.Migration`'s own
-operations: the index on a column a later script adds, and filling the new columns and the
-responses table from the messages already there (:func:`.services.targets.replay`)."""
+operations: the index on a column a later script adds, and filling the new columns of the
+threads and messages from the messages already there (:func:`.services.targets.replay`)."""
 
 from __future__ import annotations
 
@@ -35,9 +35,9 @@ def drop_indexes(migration: Migration, key: str, revision: str) -> None:
 
 
 def fill_response_targets(migration: Migration) -> None:
-    """Each thread's waiting state and its past answers, replayed from its messages with the
-    app's targets and business hours (one pass over the messages, by thread and id).  Offline
-    (``--sql``) nothing is filled: the threads start as not waiting."""
+    """Each thread's waiting state and the answers its staff messages gave, replayed from its
+    messages with the app's targets and business hours (one read of the messages, by thread
+    and id).  Offline (``--sql``) nothing is filled: the threads start as not waiting."""
     from alembic import context
 
     from .models import KIND_MESSAGE
@@ -48,42 +48,38 @@ def fill_response_targets(migration: Migration) -> None:
         return
     connection = migration.op.get_bind()
     threads, messages = migration.tables["threads"], migration.tables["messages"]
-    responses = migration.tables["responses"]
+    m = messages.c
     rows = connection.execute(
-        sa.select(messages.c.thread_id, messages.c.author_role, messages.c.created_at)
-        .where(messages.c.kind == KIND_MESSAGE)
-        .order_by(messages.c.thread_id, messages.c.id)
+        sa.select(m.thread_id, m.id, m.author_role, m.created_at)
+        .where(m.kind == KIND_MESSAGE)
+        .order_by(m.thread_id, m.id)
     ).all()
-    updates: list[dict[str, Any]] = []
+    states: list[dict[str, Any]] = []
     answers: list[dict[str, Any]] = []
     for state in replay(rows, current_settings.targets):
-        updates.append(
+        states.append(
             {
-                "tid": state.thread_id,
+                "key": state.thread_id,
                 "awaiting_since": state.awaiting_since,
                 "awaiting_first": state.awaiting_first,
                 "response_due_at": state.response_due_at,
                 "first_response_at": state.first_response_at,
             }
         )
-        answers.extend(
-            {
-                "thread_id": state.thread_id,
-                "first": first,
-                "asked_at": asked,
-                "due_at": due,
-                "answered_at": answered,
-            }
-            for first, asked, due, answered in state.responses
-        )
+        answers.extend({"key": key, **values} for key, values in state.answers.items())
+    _update(connection, threads, states)
+    _update(connection, messages, answers)
+
+
+def _update(connection: Any, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """UPDATE ``table`` SET the rows' values WHERE id = their "key", in batches."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != "key"]
     update = (
-        sa.update(threads)
-        .where(threads.c.id == sa.bindparam("tid"))
-        .values({name: sa.bindparam(name) for name in updates[0] if name != "tid"})
-        if updates
-        else None
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("key"))
+        .values({name: sa.bindparam(name) for name in names})
     )
-    for start in range(0, len(updates), FILL_BATCH):
-        connection.execute(update, updates[start : start + FILL_BATCH])
-    for start in range(0, len(answers), FILL_BATCH):
-        connection.execute(sa.insert(responses), answers[start : start + FILL_BATCH])
+    for start in range(0, len(rows), FILL_BATCH):
+        connection.execute(update, rows[start : start + FILL_BATCH])

@@ -34,7 +34,8 @@ def get_thread(order: Any, *, lock: bool = False) -> Thread | None:
     t = ext.models.Thread
     stmt = sa.select(t).where(t.order_id == ext.order_key(order))
     if lock:
-        stmt = stmt.with_for_update()
+        # Read afresh under the lock: posting decides from the row (response targets).
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return session().execute(stmt).scalar()
 
 
@@ -148,6 +149,8 @@ def add_entry(
     models = ext.models
     db = session()
     now = utcnow()
+    # The reply the thread waits for (response targets), from the thread read under the lock.
+    waits = targets.on_entry(thread, actor.role, kind, now)
     message = models.Message(
         thread_id=thread.id,
         author_id=actor.id,
@@ -156,6 +159,7 @@ def add_entry(
         event=event,
         body=body,
         created_at=now,
+        **waits.message,
     )
     db.add(message)
     db.flush()
@@ -167,6 +171,7 @@ def add_entry(
         sa.update(t)
         .where(t.id == thread.id)
         .ordered_values(
+            *((getattr(t, name), value) for name, value in waits.thread.items()),
             (t.last_message_at, sa.case((is_newer, now), else_=t.last_message_at)),
             (t.last_author_id, sa.case((is_newer, actor.id), else_=t.last_author_id)),
             (t.message_count, t.message_count + 1),
@@ -174,8 +179,6 @@ def add_entry(
         )
         .execution_options(synchronize_session=False)
     )
-    # The reply the thread waits for (response targets), under the same lock.
-    targets.track_entry(thread.id, actor.role, kind, now)
     # The thread's staff search document takes the entry's words (one upsert, under the lock).
     search.add_to_document(db, models.ThreadSearch, thread.id, message.search_text)
     if actor.id is not None:  # an automatic step (expire-disputes) has nobody to mark read for

@@ -6,11 +6,12 @@ plus ``ORDER_MESSAGES_FIRST_RESPONSE_TARGET`` of business time when staff never 
 message in the thread, ``ORDER_MESSAGES_NEXT_RESPONSE_TARGET`` otherwise; business time is
 :mod:`..business_time` on the calendar of ``config_targets.py``.
 
-:func:`track_entry` keeps the thread's columns (``awaiting_since``, ``awaiting_first``,
-``response_due_at``, ``first_response_at``) in step, called by ``posting.add_entry`` in the
-same transaction under the thread's lock; an answer also leaves one ``responses`` row, which
-the response-time page reports on (:func:`target_report`).  :func:`replay` computes the same
-from a thread's history (the migration that added the columns fills them with it).
+:func:`on_entry` says how a new entry moves the thread's columns (``awaiting_since``,
+``awaiting_first``, ``response_due_at``, ``first_response_at``); ``posting.add_entry`` writes
+them with the entry, in the statements it makes anyway (same transaction, under the thread's
+lock).  A staff message that answers carries ``answers_since``, ``answers_first`` and
+``answers_due_at``, which the response-time page reports on (:func:`target_report`).
+:func:`replay` computes the same from a thread's history (the migration fills them with it).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..config_targets import TargetSettings
+from ..model_types import Thread
 from ..models import CUSTOMER, KIND_MESSAGE, STAFF, utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings
@@ -38,54 +40,39 @@ def due_at(targets: TargetSettings, asked_at: datetime, first: bool) -> datetime
     return targets.calendar.add(asked_at, minutes) if minutes else None
 
 
-def track_entry(thread_id: int, role: str, kind: str, now: datetime) -> None:
-    """Move the thread's response-target columns for a new entry (in the caller's
-    transaction, under the thread's lock): a customer message starts the wait unless one is
-    running; a staff message ends it, leaving a ``responses`` row.  Notes and events: none."""
+@dataclass(frozen=True)
+class EntryTargets:
+    """What one new entry changes: the thread's columns, and the entry's own."""
+
+    thread: dict[str, Any] = field(default_factory=dict)
+    message: dict[str, Any] = field(default_factory=dict)
+
+
+def on_entry(thread: Thread, role: str, kind: str, now: datetime) -> EntryTargets:
+    """The response-target columns a new entry moves.  ``thread`` must have been read under
+    its row lock in this transaction (``posting.get_thread(lock=True)`` reads it afresh): a
+    customer message starts the wait unless one runs; a staff message ends it, and carries
+    what it answered.  Notes and events change nothing."""
     if kind != KIND_MESSAGE:
-        return
-    t = ext.models.Thread
-    db = session()
+        return EntryTargets()
     if role == CUSTOMER:
-        targets = current_settings.targets
-        never_answered = t.first_response_at.is_(None)
-        first, later = (_when(due_at(targets, now, f)) for f in (True, False))
-        due = sa.case((never_answered, first), else_=later)
-        db.execute(
-            sa.update(t)
-            .where(t.id == thread_id, t.awaiting_since.is_(None))
-            .values(awaiting_since=now, awaiting_first=never_answered, response_due_at=due)
-            .execution_options(synchronize_session=False)
+        if thread.awaiting_since is not None:
+            return EntryTargets()
+        first = thread.first_response_at is None
+        due = due_at(current_settings.targets, now, first)
+        return EntryTargets(
+            thread={"awaiting_since": now, "awaiting_first": first, "response_due_at": due}
         )
-    elif role == STAFF:
-        r = ext.models.Response
-        waiting = sa.select(
-            t.id,
-            sa.func.coalesce(t.awaiting_first, False),
-            t.awaiting_since,
-            t.response_due_at,
-            sa.literal(now, type_=t.awaiting_since.type),
-        ).where(t.id == thread_id, t.awaiting_since.is_not(None))
-        columns = ["thread_id", "first", "asked_at", "due_at", "answered_at"]
-        db.execute(sa.insert(r).from_select(columns, waiting))
-        db.execute(
-            sa.update(t)
-            .where(t.id == thread_id)
-            .values(
-                awaiting_since=None,
-                awaiting_first=None,
-                response_due_at=None,
-                first_response_at=sa.func.coalesce(t.first_response_at, now),
-            )
-            .execution_options(synchronize_session=False)
-        )
-
-
-def _when(value: datetime | None) -> Any:
-    return (
-        sa.null()
-        if value is None
-        else sa.literal(value, type_=ext.models.Thread.awaiting_since.type)
+    message = {}
+    if thread.awaiting_since is not None:
+        message = {
+            "answers_since": thread.awaiting_since,
+            "answers_first": bool(thread.awaiting_first),
+            "answers_due_at": thread.response_due_at,
+        }
+    done = {"awaiting_since": None, "awaiting_first": None, "response_due_at": None}
+    return EntryTargets(
+        thread={**done, "first_response_at": thread.first_response_at or now}, message=message
     )
 
 
@@ -98,18 +85,18 @@ class Replayed:
     awaiting_first: bool | None = None
     response_due_at: datetime | None = None
     first_response_at: datetime | None = None
-    #: (first, asked_at, due_at, answered_at) of each answer.
-    responses: list[tuple[bool, datetime, datetime | None, datetime]] = field(default_factory=list)
+    #: {message id: its answers_* columns} of each staff message that answered.
+    answers: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 def replay(
-    messages: Iterable[tuple[int, str, datetime]], targets: TargetSettings
+    messages: Iterable[tuple[int, int, str, datetime]], targets: TargetSettings
 ) -> Iterator[Replayed]:
-    """The state of each thread from its messages -- (thread id, author role, created at) of
-    its ``kind == "message"`` entries, ordered by thread and id -- as :func:`track_entry`
-    would have left it."""
+    """The state of each thread from its messages -- (thread id, message id, author role,
+    created at) of its ``kind == "message"`` entries, ordered by thread and id -- as
+    :func:`on_entry` would have left it."""
     state: Replayed | None = None
-    for thread_id, role, at in messages:
+    for thread_id, message_id, role, at in messages:
         if state is None or state.thread_id != thread_id:
             if state is not None:
                 yield state
@@ -120,8 +107,11 @@ def replay(
             state.response_due_at = due_at(targets, at, first)
         elif role == STAFF:
             if state.awaiting_since is not None:
-                asked, due = state.awaiting_since, state.response_due_at
-                state.responses.append((bool(state.awaiting_first), asked, due, at))
+                state.answers[message_id] = {
+                    "answers_since": state.awaiting_since,
+                    "answers_first": bool(state.awaiting_first),
+                    "answers_due_at": state.response_due_at,
+                }
             state.awaiting_since = state.awaiting_first = state.response_due_at = None
             state.first_response_at = state.first_response_at or at
     if state is not None:
@@ -190,17 +180,21 @@ class TargetReport:
 
 
 def target_report(since: datetime, now: datetime) -> TargetReport | None:
-    """First and next answers since ``since`` (with a target), and how many came in time;
-    a customer still waiting past the due time counts as missed.  Two queries."""
+    """First and next answers since ``since`` (with a target), and how many came in time; a
+    customer still waiting past the due time counts as missed.  Two queries, through the
+    indexes on the threads' last_message_at and response_due_at."""
     if not current_settings.targets.enabled:
         return None
-    r, t = ext.models.Response, ext.models.Thread
+    t, m = ext.models.Thread, ext.models.Message
     db = session()
     counted: dict[bool, tuple[int, int]] = {}
+    in_time = sa.func.count(sa.case((m.created_at <= m.answers_due_at, 1)))
     for first, within, total in db.execute(
-        sa.select(r.first, sa.func.count(sa.case((r.answered_at <= r.due_at, 1))), sa.func.count())
-        .where(r.answered_at >= since, r.due_at.is_not(None))
-        .group_by(r.first)
+        sa.select(m.answers_first, in_time, sa.func.count())
+        .select_from(t)
+        .join(m, m.thread_id == t.id)
+        .where(t.last_message_at >= since, m.created_at >= since, m.answers_due_at.is_not(None))
+        .group_by(m.answers_first)
     ):
         counted[bool(first)] = (int(within), int(total))
     for first, late in db.execute(

@@ -1,13 +1,13 @@
-"""Response targets: the reply each thread waits for, and one row per answer given.
+"""Response targets: the reply each thread waits for, and what each staff answer answered.
 
 Revision ID: 0009
 Revises: 0007
 Create Date: 2027-01-10
 
 Four columns on the threads (awaiting_since, awaiting_first, response_due_at with its index,
-first_response_at) and the responses table, both filled from the messages already there with
-the app's targets and business hours (``schema_targets.fill_response_targets``; ``--sql`` leaves
-them empty).
+first_response_at) and three on the messages (answers_since, answers_first, answers_due_at),
+filled from the messages already there with the app's targets and business hours
+(``schema_targets.fill_response_targets``; ``--sql`` leaves them empty).
 """
 
 from flask_order_messages.schema import Migration
@@ -23,12 +23,12 @@ def upgrade() -> None:
     migration = Migration.current()
     migration.add_columns("threads", revision)
     create_indexes(migration, "threads", revision)
-    migration.create_table("responses")
+    migration.add_columns("messages", revision)
     fill_response_targets(migration)
 
 
 def downgrade() -> None:
     migration = Migration.current()
-    migration.drop_table("responses")
+    migration.drop_columns("messages", revision)
     drop_indexes(migration, "threads", revision)
     migration.drop_columns("threads", revision)
