@@ -28,6 +28,7 @@ from wtforms.validators import StopValidation
 
 from .errors import OrderMessagesError, ValidationError
 from .services.listing import THREAD_FILTERS
+from .services.targets import DUE_FILTERS
 
 #: Longest search the Messages section takes, in characters.
 MAX_QUERY_LENGTH = 200
@@ -168,6 +169,8 @@ class MessagesQuery(OrderMessagesForm):
 
     q = StringField(default="", filters=[_without_controls], validators=[_short_search])
     filter = StringField(validators=[_one_of("filter", THREAD_FILTERS)])
+    #: Response targets: "overdue" lists only the threads whose reply is overdue.
+    due = StringField(validators=[_one_of("due", ("", *DUE_FILTERS))])
     page = PageField()
 
     @classmethod

@@ -12,7 +12,7 @@ from ..errors import ValidationError
 from ..model_types import Dispute, Message, Thread
 from ..state import current_order_messages as ext
 from ..state import current_settings
-from . import floors
+from . import floors, targets
 from .common import (
     Actor,
     customer_actor,
@@ -57,6 +57,8 @@ class ThreadPage:
     filter: str
     #: Threads on every page of this list that are unread for the viewer.
     unread_total: int = 0
+    #: "overdue": only threads whose reply is overdue (response targets); "" for any.
+    due: str = ""
 
     @property
     def pages(self) -> int:
@@ -110,6 +112,7 @@ def list_threads(
     filter: str = "all",
     page: int = 1,
     per_page: int | None = None,
+    due: str = "",
 ) -> ThreadPage:
     """A page of threads for ``actor``: unread first, then newest.
 
@@ -117,18 +120,21 @@ def list_threads(
     ``"overdue"`` (open disputes past their respond-by time, unanswered); ``query`` is
     keywords (each must begin a word in the thread; case and accents do not count) or an
     order key; for staff, the order number as the pages show it counts as words of the
-    thread.  A fixed number of queries, whatever the number of threads.
+    thread.  ``due="overdue"``: only threads whose reply is overdue (services/targets.py).
+    A fixed number of queries, whatever the number of threads.
     """
     filter = _thread_filter(filter)
     per_page = per_page or current_settings.per_page
     listing = _listing(actor, query, filter)
+    if due:
+        listing.conditions.append(targets.overdue_condition())
     offset = (page - 1) * per_page
-    if filter in ("all", "unread") and not query.strip():
+    if filter in ("all", "unread") and not query.strip() and not due:
         found, total, unread_total = _unread_first(listing, filter, offset, per_page)
     else:
         found, total, unread_total = _narrowed(listing, page, offset, per_page)
     rows = _rows(actor, found)
-    return ThreadPage(rows, page, per_page, total, query, filter, unread_total)
+    return ThreadPage(rows, page, per_page, total, query, filter, unread_total, due)
 
 
 def _thread_filter(filter: Any) -> str:

@@ -26,9 +26,13 @@ def messages() -> str:
     form.check()
     services.refresh_read_floor(actor)  # after the checks: a refused request writes nothing
     page = services.list_threads(
-        actor, query=form.q.data or "", filter=form.filter.data, page=form.page.data
+        actor,
+        query=form.q.data or "",
+        filter=form.filter.data,
+        page=form.page.data,
+        due=form.due.data or "",
     )
-    if page.filter in ("all", "unread") and not page.query.strip():
+    if page.filter in ("all", "unread") and not page.query.strip() and not page.due:
         # The list counted this staff member's unread threads: the bell shows that number.
         remember_unread_threads(actor, page.unread_total)
     links = {
