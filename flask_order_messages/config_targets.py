@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .business_time import BusinessCalendar, parse_days, parse_hours, parse_target
@@ -49,7 +49,7 @@ class TargetSettings:
 
 def _holidays(value: Any) -> Callable[[date], bool] | None:
     if value is None or callable(value):
-        return value
+        return cast("Callable[[date], bool] | None", value)
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise ValueError("expected None, a list of dates or a callable taking a date")
     days = set()
