@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config_imap import IMAP_DEFAULTS, ImapSettings, imap_settings
+from .config_targets import TARGET_DEFAULTS, TargetSettings, target_settings
 
 PREFIX = "ORDER_MESSAGES_"
 
@@ -122,6 +123,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 DEFAULTS.update(IMAP_DEFAULTS)  # fetch-mail's mailbox: see config_imap.py
+DEFAULTS.update(TARGET_DEFAULTS)  # response targets in business hours: see config_targets.py
 
 _CHOICES = {"MAIL_DELIVERY": ("sync", "rq", "off")}
 
@@ -180,6 +182,7 @@ class Settings:
     mail_domain: str | None
     inbound_secret: str | None
     imap: ImapSettings
+    targets: TargetSettings
 
 
 def _positive_int(key: str, value: Any, *, allow_zero: bool = False) -> int:
@@ -386,4 +389,5 @@ def load_settings(config: dict[str, Any]) -> Settings:
         insight_days=_insight_days("INSIGHT_DAYS", get("INSIGHT_DAYS")),
         **mail_settings(get),
         imap=imap_settings(get),
+        targets=target_settings(get),
     )

@@ -30,6 +30,7 @@ from .errors import OrderMessagesError, ValidationError
 from .services.assignment import VIEWS
 from .services.listing import THREAD_FILTERS
 from .services.status import STATUS_FILTERS
+from .services.targets import DUE_FILTERS
 
 #: Longest search the Messages section takes, in characters.
 MAX_QUERY_LENGTH = 200
@@ -182,6 +183,8 @@ class MessagesQuery(OrderMessagesForm):
 
     q = StringField(default="", filters=[_without_controls], validators=[_short_search])
     filter = StringField(validators=[_one_of("filter", THREAD_FILTERS)])
+    #: Response targets: "overdue" lists only the threads whose reply is overdue.
+    due = StringField(validators=[_one_of("due", ("", *DUE_FILTERS))])
     page = PageField()
     #: Back from a bulk mark (see :class:`MarkForm`): what it did, to say so on the list.
     marked = StringField(validators=[_one_of("marked", ("", "read", "unread"))])
@@ -220,6 +223,7 @@ class MarkForm(OrderMessagesForm):
     filter = HiddenField()
     page = HiddenField()
     view = HiddenField()
+    due = HiddenField()
     status = HiddenField()
 
     @classmethod
@@ -234,7 +238,7 @@ class MarkForm(OrderMessagesForm):
     def list_params(self, marked: int | None = None) -> dict[str, str]:
         """The list's own query (search, filter, page, view, status) to go back to, as sent;
         with ``marked`` (how many threads were marked) the list says what was done."""
-        names = ("q", "filter", "page", "view", "status")
+        names = ("q", "filter", "page", "view", "status", "due")
         params = {name: self[name].data for name in names if self[name].data}
         if marked is not None:
             params.update(marked=self.action.data, count=str(marked))

@@ -41,6 +41,11 @@ class Thread(Row):
     assignee_id: Mapped[HostKey]
     status: Mapped[str]
     status_changed_at: Mapped[datetime | None]
+    # Response targets (models_targets.py).
+    awaiting_since: Mapped[datetime | None]
+    awaiting_first: Mapped[bool | None]
+    response_due_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
 
 
 class ThreadSearch(Row):
@@ -63,6 +68,10 @@ class Message(Row):
     search_text: Mapped[str]
     created_at: Mapped[datetime]
     attachments: Mapped[list[Attachment]]
+    # Response targets (models_targets.py).
+    answers_since: Mapped[datetime | None]
+    answers_first: Mapped[bool | None]
+    answers_due_at: Mapped[datetime | None]
 
 
 class ReadPointer(Row):

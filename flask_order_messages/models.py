@@ -28,6 +28,7 @@ from . import search
 from .dialects.types import BigId, DateTime, LongText
 from .models_inbound import build_inbound_model
 from .models_mail import build_reply_address_model
+from .models_targets import MessageTargetColumns, ThreadTargetColumns
 from .models_team import team_inbox_columns, team_inbox_indexes
 
 # Roles of an author, and kinds of thread entries.
@@ -101,7 +102,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
 
         metadata = db.metadata
 
-    class Thread(team_inbox_columns(user_type), Base):  # type: ignore[misc]
+    class Thread(ThreadTargetColumns, team_inbox_columns(user_type), Base):  # type: ignore[misc]
         """The conversation on one order; keeps its newest message so lists never scan them."""
 
         __tablename__ = t_threads
@@ -144,7 +145,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         )
         search_text: Mapped[str] = mapped_column(search.SearchText, nullable=False, default="")
 
-    class Message(Base):
+    class Message(MessageTargetColumns, Base):  # response targets: see models_targets.py
         """One entry of a thread: a customer or staff message, or an event such as a dispute."""
 
         __tablename__ = t_messages

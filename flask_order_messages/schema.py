@@ -60,6 +60,16 @@ LATER_TABLES: dict[str, str] = {
 #: Columns that a later script adds, as ``{table key: {column name: revision}}``; the script
 #: that creates a table leaves these out.
 ADDED_LATER: dict[str, dict[str, str]] = {
+    "threads": {
+        "assignee_id": "0008",
+        "status": "0008",
+        "status_changed_at": "0008",
+        "awaiting_since": "0009",
+        "awaiting_first": "0009",
+        "response_due_at": "0009",
+        "first_response_at": "0009",
+    },
+    "messages": {"answers_since": "0009", "answers_first": "0009", "answers_due_at": "0009"},
     "mail_outbox": {
         "message_id_header": "0006",
         "thread_root": "0006",
@@ -67,7 +77,6 @@ ADDED_LATER: dict[str, dict[str, str]] = {
         "recipient_role": "0006",
         "recipient_key": "0006",
     },
-    "threads": {"assignee_id": "0008", "status": "0008", "status_changed_at": "0008"},
 }
 #: Where the scripts live, as an Alembic package resource.
 SCRIPT_LOCATION = "flask_order_messages:migrations"

@@ -24,6 +24,7 @@ from .services import drafts
 from .services.attachments import format_size
 from .services.drafts import DRAFT_PARAM, Kept
 from .services.insight import format_duration
+from .services.targets import response_due
 from .services.thread_view import ThreadView
 from .state import current_order_messages as ext
 from .state import current_settings
@@ -308,6 +309,11 @@ class PartialHelpers:
         return bool(current_settings.dispute_response_hours)
 
     @property
+    def response_targets_enabled(self) -> bool:
+        """Whether threads have reply targets (``FIRST``/``NEXT_RESPONSE_TARGET``)."""
+        return current_settings.targets.enabled
+
+    @property
     def canned_replies_enabled(self) -> bool:
         return current_settings.canned_replies_enabled
 
@@ -372,4 +378,5 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["om_filesize"] = format_size
     app.jinja_env.filters["om_duration"] = format_duration
     app.jinja_env.filters["om_bell_label"] = services.bell_label
+    app.jinja_env.filters["om_response_due"] = response_due
     app.jinja_env.globals["order_messages"] = PartialHelpers()

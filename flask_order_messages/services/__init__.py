@@ -17,16 +17,8 @@ from .disputes import (
     reopenable_dispute,
 )
 from .floors import refresh_if_stale as refresh_read_floor
-from .listing import (
-    ORDER_FILTERS,
-    THREAD_FILTERS,
-    ThreadPage,
-    ThreadRow,
-    customer_unread_summary,
-    filter_orders,
-    list_threads,
-    unread_by_order,
-)
+from .listing import THREAD_FILTERS, ThreadPage, ThreadRow, list_threads
+from .order_lists import ORDER_FILTERS, customer_unread_summary, filter_orders, unread_by_order
 from .posting import get_or_create_thread, get_thread, index_order_numbers, post_message
 from .reading import (
     bell_counts,

@@ -13,6 +13,8 @@
 * **Open disputes by age**: under a day, one to three days, over three days.
 * **Messages per day**: customer and staff messages (not notes, not events) on each of the
   window's days, UTC.
+* **Against the response targets** (business time, see :mod:`.targets`): first and next
+  answers within their target, two more queries.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ..models import CUSTOMER, KIND_MESSAGE, STAFF, utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings
 from .common import database, session
+from .targets import TargetReport, target_report
 
 #: The age groups of open disputes.
 DISPUTE_AGES = ("Less than 1 day", "1–3 days", "More than 3 days")
@@ -66,6 +69,8 @@ class Insight:
     #: (label, count) for each of :data:`DISPUTE_AGES`.
     disputes_by_age: list[tuple[str, int]]
     per_day: list[DayCount]
+    #: First and next answers against the response targets in business time; None: off.
+    targets: TargetReport | None = None
 
     @property
     def decided(self) -> int:
@@ -233,6 +238,7 @@ def response_insight(now: datetime | None = None) -> Insight:
         median_seconds=median,
         disputes_by_age=disputes_by_age,
         per_day=per_day,
+        targets=target_report(since, now),
     )
 
 

@@ -1,4 +1,4 @@
-"""Finding threads: the Messages section, the order-list filter, one thread's view."""
+"""Finding threads: the Messages section's pages (the host's order lists: ``order_lists``)."""
 
 from __future__ import annotations
 
@@ -8,28 +8,25 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .. import host_input, search
+from .. import search
 from ..errors import ValidationError
 from ..model_types import Dispute, Message, Thread
 from ..state import current_order_messages as ext
 from ..state import current_settings
-from . import floors
+from . import floors, targets
 from .common import (
     Actor,
-    customer_actor,
     customer_scope,
     pointer_join,
     session,
-    staff_actor,
     thread_unread_condition,
     visible_to,
 )
 from .context import CustomerContext, orders_by_key, page_context
 from .deadlines import overdue_condition
-from .reading import unread_counts, unread_per_thread
+from .reading import unread_counts
 
 THREAD_FILTERS = ("all", "unread", "disputes", "overdue")
-ORDER_FILTERS = ("all", "unread", "any")
 MAX_SEARCH_WORDS = search.MAX_TERMS
 
 
@@ -63,6 +60,8 @@ class ThreadPage:
     filter: str
     #: Threads on every page of this list that are unread for the viewer.
     unread_total: int = 0
+    #: "overdue": only threads whose reply is overdue (response targets); "" for any.
+    due: str = ""
 
     @property
     def pages(self) -> int:
@@ -117,6 +116,7 @@ def list_threads(
     page: int = 1,
     per_page: int | None = None,
     where: Sequence[Any] = (),
+    due: str = "",
 ) -> ThreadPage:
     """A page of threads for ``actor``: unread first, then newest.
 
@@ -124,20 +124,23 @@ def list_threads(
     ``"overdue"`` (open disputes past their respond-by time, unanswered); ``query`` is
     keywords (each must begin a word in the thread; case and accents do not count) or an
     order key; for staff, the order number as the pages show it counts as words of the
-    thread.  ``where``: more conditions on the thread (the team inbox's view and status).
+    thread.  ``where``: more conditions on the thread (the team inbox's view and status);
+    ``due="overdue"``: only threads whose reply is overdue (services/targets.py).
     A fixed number of queries, whatever the number of threads.
     """
     filter = _thread_filter(filter)
     per_page = per_page or current_settings.per_page
     listing = _listing(actor, query, filter)
     listing.conditions.extend(where)
+    if due:
+        listing.conditions.append(targets.overdue_condition())
     offset = (page - 1) * per_page
-    if filter in ("all", "unread") and not query.strip():
+    if filter in ("all", "unread") and not query.strip() and not due:
         found, total, unread_total = _unread_first(listing, filter, offset, per_page)
     else:
         found, total, unread_total = _narrowed(listing, page, offset, per_page)
     rows = _rows(actor, found)
-    return ThreadPage(rows, page, per_page, total, query, filter, unread_total)
+    return ThreadPage(rows, page, per_page, total, query, filter, unread_total, due)
 
 
 def _thread_filter(filter: Any) -> str:
@@ -337,61 +340,3 @@ def _page_slices(
         )
         parts.append(sa.select(rows.c.id, rows.c.rank))
     return (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery()
-
-
-def filter_orders(query: Any, mode: Any, actor: Actor | Any) -> Any:
-    """Narrow the host's own order query (a ``select()`` or a legacy ``Query``).
-
-    ``mode``: ``"all"`` leaves it alone, ``"any"`` keeps orders with any messages,
-    ``"unread"`` keeps orders with messages unread for ``actor``.  Any other value (an
-    unknown word, None, a list from a repeated parameter) means ``"all"``: the host passes
-    the request's value straight in, and a typo in a URL must not be a 500 on its page.
-    ``actor`` is an :class:`Actor`, or the user itself; for nobody (None, an anonymous
-    user) no order has unread messages.
-    """
-    mode = host_input.choice(mode, ORDER_FILTERS)
-    if mode == "all":
-        return query
-    t = ext.models.Thread
-    pk = getattr(ext.order_model, ext.order_pk.key)
-    threads = sa.select(t.order_id).select_from(t).where(t.last_message_id.is_not(None))
-    actor = _actor_of(actor)
-    if actor is not None:
-        # A customer's filter says nothing about other customers' orders, even when the
-        # host's query forgot to keep to theirs.
-        threads = threads.where(customer_scope(actor))
-    if mode == "unread":
-        if actor is None:
-            return query.filter(sa.false())
-        rp, on = pointer_join(actor)
-        threads = floors.narrow(threads, actor).outerjoin(rp, on)
-        threads = threads.where(thread_unread_condition(actor))
-    return query.filter(pk.in_(threads))
-
-
-def _actor_of(value: Any) -> Actor | None:
-    """``value`` as an :class:`Actor`: itself, a logged-in user in the role the staff check
-    gives them, or None for nobody."""
-    if isinstance(value, Actor):
-        return value
-    if value is None or not getattr(value, "is_authenticated", False):
-        return None
-    return staff_actor(value) if ext.is_staff(value) else customer_actor(value)
-
-
-def unread_by_order(actor: Actor, order_keys: list[Any]) -> dict[Any, int]:
-    """Unread messages per order key for ``actor``, for an order list, in two queries."""
-    if not order_keys:
-        return {}
-    t = ext.models.Thread
-    threads = session().execute(sa.select(t.id, t.order_id).where(t.order_id.in_(order_keys)))
-    by_thread = {thread_id: order_key for thread_id, order_key in threads}
-    counts = unread_counts(actor, by_thread)
-    return {by_thread[tid]: n for tid, n in counts.items()}
-
-
-def customer_unread_summary(actor: Actor) -> tuple[int, Any | None]:
-    """(total unread messages over the customer's orders, key of the newest such order)."""
-    rows = unread_per_thread(actor)
-    newest = max(rows, key=lambda row: row.last_message_at, default=None)
-    return sum(row[-1] for row in rows), (newest.order_id if newest is not None else None)

@@ -23,7 +23,7 @@ from ..transactions import (
     has_pending_writes,
     if_not_saved,
 )
-from . import attachments
+from . import attachments, targets
 from .common import Actor, clean_body, session
 from .reading import advance_pointer
 from .status import automatic_status
@@ -35,7 +35,8 @@ def get_thread(order: Any, *, lock: bool = False) -> Thread | None:
     t = ext.models.Thread
     stmt = sa.select(t).where(t.order_id == ext.order_key(order))
     if lock:
-        stmt = stmt.with_for_update()
+        # Read afresh under the lock: posting decides from the row (response targets).
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return session().execute(stmt).scalar()
 
 
@@ -149,6 +150,8 @@ def add_entry(
     models = ext.models
     db = session()
     now = utcnow()
+    # The reply the thread waits for (response targets), from the thread read under the lock.
+    waits = targets.on_entry(thread, actor.role, kind, now)
     message = models.Message(
         thread_id=thread.id,
         author_id=actor.id,
@@ -157,6 +160,7 @@ def add_entry(
         event=event,
         body=body,
         created_at=now,
+        **waits.message,
     )
     db.add(message)
     db.flush()
@@ -169,6 +173,7 @@ def add_entry(
         .where(t.id == thread.id)
         .ordered_values(
             *automatic_status(t, actor, kind, now),
+            *((getattr(t, name), value) for name, value in waits.thread.items()),
             (t.last_message_at, sa.case((is_newer, now), else_=t.last_message_at)),
             (t.last_author_id, sa.case((is_newer, actor.id), else_=t.last_author_id)),
             (t.message_count, t.message_count + 1),

@@ -35,8 +35,14 @@ def messages() -> str:
         filter=form.filter.data,
         page=form.page.data,
         where=[c for c in team if c is not None],
+        due=form.due.data or "",
     )
-    if page.filter in ("all", "unread") and not page.query.strip() and not form.narrowed_by_team:
+    if (
+        page.filter in ("all", "unread")
+        and not page.query.strip()
+        and not form.narrowed_by_team
+        and not page.due
+    ):
         # The list counted this staff member's unread threads: the bell shows that number.
         remember_unread_threads(actor, page.unread_total)
     links = {
