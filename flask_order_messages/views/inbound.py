@@ -20,9 +20,9 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wsgi import get_input_stream
 
 from ..state import current_settings
-from .common import limit_this_request
 
 ENDPOINT = "inbound_mail"
 CONTENT_TYPES = ("message/rfc822", "application/octet-stream")
@@ -57,9 +57,11 @@ def inbound_mail() -> Any:
     limit = max_mail_bytes()
     if (request.content_length or 0) > limit:
         return _error(413, f"a mail here can be up to {limit} bytes")
-    limit_this_request(limit + 1)  # this limit, not the host's MAX_CONTENT_LENGTH for forms
     try:
-        raw = request.stream.read(limit + 1)
+        # Read up to this limit, not the host's MAX_CONTENT_LENGTH for forms (which
+        # request.stream applies, and which Flask 3.0 cannot change per request).
+        stream = get_input_stream(request.environ, max_content_length=limit + 1)
+        raw = stream.read(limit + 1)
     except RequestEntityTooLarge:
         raw = b"x" * (limit + 1)
     if len(raw) > limit:
