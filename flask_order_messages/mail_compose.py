@@ -170,22 +170,29 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
             "guest_link": guest_link,
             "audience": audience,
         }
-        subject = header_text(render_template("order_messages/mail/subject.txt", **context), 255)
-        row = ext.models.MailOutbox(
-            message_id=entry.id,
-            recipient=email,
-            subject=subject,
-            body_text=render_template("order_messages/mail/new_entry.txt", **context),
-            body_html=render_template("order_messages/mail/new_entry.html", **context),
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=utcnow(),
-            **_threading(thread, email, audience, customer),
-        )
-        ext.db.session.add(row)
-        rows.append(row)
+        rows.append(_entry_mail(entry, thread, email, audience, customer, context))
     ext.db.session.flush()
     return [row.id for row in rows]
+
+
+def _entry_mail(
+    entry: Any, thread: Any, email: str, audience: str, customer: Any, context: dict[str, Any]
+) -> Any:
+    """One outbox row about ``entry`` for ``email``, added to the session: the new-entry
+    templates rendered with ``context``, the thread's ids and the reply address."""
+    row = ext.models.MailOutbox(
+        message_id=entry.id,
+        recipient=email,
+        subject=header_text(render_template("order_messages/mail/subject.txt", **context), 255),
+        body_text=render_template("order_messages/mail/new_entry.txt", **context),
+        body_html=render_template("order_messages/mail/new_entry.html", **context),
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=utcnow(),
+        **_threading(thread, email, audience, customer),
+    )
+    ext.db.session.add(row)
+    return row
 
 
 def queue_for_assignee(entry: Any, order: Any, assignee: Any, actor: Any) -> list[int]:
@@ -210,18 +217,7 @@ def queue_for_assignee(entry: Any, order: Any, assignee: Any, actor: Any) -> lis
         "audience": STAFF,
     }
     thread = ext.db.session.get(ext.models.Thread, entry.thread_id)
-    row = ext.models.MailOutbox(
-        message_id=entry.id,
-        recipient=address,
-        subject=header_text(render_template("order_messages/mail/subject.txt", **context), 255),
-        body_text=render_template("order_messages/mail/new_entry.txt", **context),
-        body_html=render_template("order_messages/mail/new_entry.html", **context),
-        status=PENDING,
-        attempts=0,
-        next_attempt_at=utcnow(),
-        **_threading(thread, address, STAFF, None),
-    )
-    ext.db.session.add(row)
+    row = _entry_mail(entry, thread, address, STAFF, None, context)
     ext.db.session.flush()
     return [row.id]
 
