@@ -30,9 +30,9 @@ db = SQLAlchemy()
 
 class _CompiledTemplates(BytecodeCache):
     """Compiled templates shared by every app this test process makes.  Each test builds its
-    own app, and a Jinja environment compiles each template anew: a quarter of a page test's
-    time.  A bucket is keyed by the template's name and file, and Jinja uses its code only
-    while the source's checksum matches: a test's own template is compiled on its own."""
+    own app, and a Jinja environment compiles each template anew (page tests ran about 5 %
+    faster with this).  A bucket is keyed by the template's name and file, and Jinja uses its
+    code only while the source's checksum matches: a test's own template is compiled anew."""
 
     def __init__(self) -> None:
         self.code: dict[str, bytes] = {}
