@@ -113,4 +113,5 @@ def test_the_first_post_writes_the_number_in_the_same_commit(tmp_path):
         thread = services.get_or_create_thread(order)
         d = h.ext.models.ThreadSearch
         text = h.db.session.execute(sa.select(d.search_text).where(d.thread_id == thread.id))
-        assert text.scalar() == token(order)[1:]
+        # The number, then the customer's name and email (carol.customer@x.test).
+        assert text.scalar() == f"{token(order)[1:]} carol customer x test"

@@ -120,7 +120,7 @@ EXPECTED = [
     ("x", "F", "F", ""),
     ("3", "BI", "B", "I"),
     ("10", "AEHM", "", "EM"),
-    ("é", "BCDGH", "BC", "D"),  # one letter, "e" once folded
+    ("é", "ABCDEFGHIJKLM", "BC", "D"),  # one letter, "e" once folded; staff: every "example"
     ("a_b model", "F", "F", ""),  # "_" separates: "a", "b" and "model"
     ("50%", "D", "", "D"),  # "%" separates, never a wildcard ("50" begins "50" of 25.50 too)
     ("5%0", "G", "", ""),  # "555" and "010"; as a wildcard "%" would have found D's "50%"
@@ -139,11 +139,23 @@ EXPECTED = [
     ("東京", "J", "J", ""),
     ("never arrived", "I", "", "I"),  # a dispute's reason is searchable, by its customer too
     ("ok thx", "H", "", ""),
+    # The customer's name and email, as staff see them in the list: staff search only.
+    ("dave", "DEIM", "", ""),
+    ("DAV", "DEIM", "", ""),
+    ("carol@example.test", "ABCFJL", "", ""),  # the whole address
+    ("eve@example", "GHK", "", ""),  # its start
+    ("example.test", "ABCDEFGHIJKLM", "", ""),  # its domain: everybody's
+    ("carol parcel", "A", "", ""),  # a name and a message's word together
+    ("dave carol", "", "", ""),  # two customers: no thread has both
 ]
 
 
+def email(name: str) -> str:
+    return f"{name.lower()}@example.test"
+
+
 def _person(name: str, admin: bool = False) -> Any:
-    user = User(name=name, email=f"{name.lower()}@example.test", is_admin=admin)
+    user = User(name=name, email=email(name), is_admin=admin)
     db.session.add(user)
     db.session.commit()
     return user
@@ -218,7 +230,8 @@ def _words(text: str) -> list[str]:
 
 
 def reference(corpus: dict[str, tuple[str, list[tuple[str, str]]]], query: str, who: str) -> str:
-    """Every word of the query begins a word of a message ``who`` may see in the thread."""
+    """Every word of the query begins a word of a message ``who`` may see in the thread, or,
+    for staff, a word of the thread's customer's name or email (``people`` below)."""
     terms = list(dict.fromkeys(_words(query)))[: search.MAX_TERMS]
     if not terms:
         return ""
@@ -227,6 +240,8 @@ def reference(corpus: dict[str, tuple[str, list[tuple[str, str]]]], query: str, 
         if who != "staff" and owner != who:
             continue
         seen = [_words(body) for kind, body in entries if who == "staff" or kind != "n"]
+        if who == "staff":
+            seen.append(_words(f"{owner.title()} {email(owner)}"))
         if all(any(w.startswith(t) for ws in seen for w in ws) for t in terms):
             hits.add(key)
     return "".join(sorted(hits))

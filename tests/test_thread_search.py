@@ -31,8 +31,15 @@ def document(thread_id: int) -> str | None:
 
 
 def number_words(order: Any) -> str:
-    """The words of the order's number as the pages show it: the document's first ones."""
+    """The words of the order's number as the pages show it."""
     return search.search_text(ext.hook("order_number")(order))
+
+
+def shown_words(order: Any, owner: Any) -> list[str]:
+    """The document's first words, written when the thread is made: the order's number as the
+    pages show it, then its customer's name and email (each word once)."""
+    text = f"{number_words(order)} {owner.name} {owner.email}"
+    return list(dict.fromkeys(search.search_text(text).split()))
 
 
 def thread_of(order: Any) -> Any:
@@ -60,21 +67,23 @@ def statements() -> Iterator[list[str]]:
         sa.event.remove(db.engine, "before_cursor_execute", before)
 
 
-def test_the_document_takes_every_entry_once(order, as_customer, as_staff):
+def test_the_document_takes_every_entry_once(order, customer, as_customer, as_staff):
     services.post_message(order, as_customer, "The parcel arrived, the box was crushed.")
     thread = thread_of(order)
-    number = number_words(order)  # "00001": written when the thread is made
-    assert document(thread.id) == f"{number} the parcel arrived box was crushed"
+    # "00001 carol customer example test": written when the thread is made.
+    shown = " ".join(shown_words(order, customer))
+    assert shown == f"{number_words(order)} carol customer example test"
+    assert document(thread.id) == f"{shown} the parcel arrived box was crushed"
     services.post_message(order, as_staff, "Sorry: the courier crushed it. A new parcel, today!")
     assert document(thread.id) == (
-        f"{number} the parcel arrived box was crushed sorry courier it a new today"
+        f"{shown} the parcel arrived box was crushed sorry courier it a new today"
     )
     services.post_message(order, as_staff, "Courier claim DHL-42 filed", note=True)
     services.open_dispute(order, as_customer, "Never arrived at all")
     services.close_dispute(order, as_staff, note="Refunded in full")
     words = document(thread.id).split()
     assert len(words) == len(set(words))  # distinct, however many entries repeat a word
-    expected = {number}
+    expected = set(shown.split())
     m = ext.models.Message
     for text in db.session.execute(sa.select(m.search_text).where(m.thread_id == thread.id)):
         expected |= set(text[0].split())
@@ -121,13 +130,14 @@ def test_words_of_different_messages_find_the_thread(app, staff, customer, as_st
     assert found(as_staff, "ettle") == []  # a word's start, never its middle
 
 
-def test_a_long_entry_is_merged_in_batches(order, as_customer, as_staff):
+def test_a_long_entry_is_merged_in_batches(order, customer, as_customer, as_staff):
     many = [f"w{i}x" for i in range(search.MERGE_BATCH * 2 + 7)]
     services.post_message(order, as_customer, "start w1x")
     services.post_message(order, as_staff, " ".join(many))
     thread = thread_of(order)
     words = document(thread.id).split()
-    assert words == [number_words(order), "start", "w1x", *(w for w in many if w != "w1x")]
+    shown = shown_words(order, customer)
+    assert words == [*shown, "start", "w1x", *(w for w in many if w != "w1x")]
     assert found(as_staff, f"w{len(many) - 1}x start") == [thread.id]
 
 
@@ -155,7 +165,7 @@ def test_two_writers_at_once_lose_no_word(app, staff, customer):
     assert results == [None, None]
     words = document(thread_of(order).id).split()
     assert len(words) == len(set(words))
-    wanted = {number_words(order), "opening", "words"}
+    wanted = {*shown_words(order, customer), "opening", "words"}
     wanted |= {f"{t}{n}" for t in ("alpha", "beta") for n in range(8)}
     assert set(words) == wanted | {f"shared{n}" for n in range(8)}
 
@@ -233,14 +243,18 @@ def test_the_migration_fills_the_documents_from_messages_already_there(tmp_path)
         schema.upgrade("0003")
         d = h.ext.models.ThreadSearch
         docs = dict(h.db.session.execute(sa.select(d.thread_id, d.search_text)).all())
-        # Every thread's order number (the default hook: its key) went in after the messages'
-        # words, so a thread without words has a document too.
-        assert docs[three] == numbers[three]
+        # Every thread's order number (the default hook: its key) and its customer's name and
+        # email ("Carol", carol@x.test) went in after the messages' words, so a thread without
+        # words has a document too.
+        customer = ["carol", "x", "test"]
+        assert docs[three] == " ".join([numbers[three], *customer])
         assert sorted(docs[one].split()) == sorted(
             "the umbrella arrived broken handle too courier blames depot photo attached".split()
-            + [numbers[one]]
+            + [numbers[one], *customer]
         )
-        assert sorted(docs[two].split()) == sorted(["17", "strasse", "zurich", numbers[two]])
+        assert sorted(docs[two].split()) == sorted(
+            ["17", "strasse", "zurich", numbers[two], *customer]
+        )
         h.db.session.remove()
         schema.upgrade()
         staff = services.staff_actor(h.db.session.get(h.User, staff_id))

@@ -25,6 +25,7 @@ from ..transactions import (
 )
 from . import attachments, targets
 from .common import Actor, clean_body, session
+from .context import email_of, users_by_key
 from .reading import advance_pointer
 from .status import automatic_status
 
@@ -40,9 +41,10 @@ def get_thread(order: Any, *, lock: bool = False) -> Thread | None:
     return session().execute(stmt).scalar()
 
 
-def get_or_create_thread(order: Any, *, lock: bool = False) -> Thread:
+def get_or_create_thread(order: Any, *, lock: bool = False, customer: Any = ...) -> Thread:
     """The thread of ``order``, created if needed; ``lock=True`` returns it locked for the
-    rest of the transaction (see :func:`lock_thread`).
+    rest of the transaction (see :func:`lock_thread`).  ``customer``: the order's owner when
+    the caller has it at hand (see :func:`index_order_number`).
 
     A new thread is committed at once, on its own (see ``FIRST_MESSAGE`` in
     :mod:`..transactions`): the unique key on ``order_id`` decides a race between two first
@@ -58,7 +60,7 @@ def get_or_create_thread(order: Any, *, lock: bool = False) -> Thread:
         thread = ext.models.Thread(order_id=ext.order_key(order), message_count=0)
         db.add(thread)
         db.flush()
-        index_order_number(thread.id, order)
+        index_order_number(thread.id, order, customer)
         return thread
     if lock:
         # On MariaDB a locking read that found nothing holds a gap lock, and two first
@@ -69,7 +71,7 @@ def get_or_create_thread(order: Any, *, lock: bool = False) -> Thread:
     db.add(thread)
     try:
         db.flush()
-        index_order_number(thread.id, order)
+        index_order_number(thread.id, order, customer)
         commit_early(FIRST_MESSAGE)
     except IntegrityError:
         db.rollback()
@@ -81,18 +83,33 @@ def get_or_create_thread(order: Any, *, lock: bool = False) -> Thread:
     return thread
 
 
-def index_order_number(thread_id: Any, order: Any) -> None:
-    """Merge ``order``'s number as the pages show it (the ``order_number`` hook: a token such
-    as "#2884db062b7b", "00003"...) into the staff search document of its thread, in the
-    current transaction: staff find a thread by the number they see, not only by its key."""
-    number = str(ext.hooks.order_number(order))
+def index_order_number(thread_id: Any, order: Any, customer: Any = ...) -> None:
+    """Merge what staff see of ``order`` into the staff search document of its thread, in the
+    current transaction, in one statement: its number as the pages show it (the
+    ``order_number`` hook: a token such as "#2884db062b7b", "00003"...) and its customer's name
+    and email (the ``display_name`` and ``user_email`` hooks), so that staff find a thread by
+    the number, name or address they see, not only by its key.  ``customer`` is the order's
+    owner when the caller has it (None: gone); by default it comes from the session (no
+    query when it is loaded already).  Words are only ever added: after a customer's name
+    or email changes, ``flask order-messages reindex`` adds the new one (the old stays)."""
+    if customer is ...:
+        customer = _owner(order)
+    shown = [str(ext.hooks.order_number(order))]
+    if customer is not None:
+        shown += [ext.hooks.display_name(customer) or "", email_of(customer) or ""]
     search.add_to_document(
-        session(), ext.models.ThreadSearch, thread_id, search.search_text(number)
+        session(), ext.models.ThreadSearch, thread_id, search.search_text(" ".join(shown))
     )
 
 
+def _owner(order: Any) -> Any:
+    """The user who owns ``order`` (None: none, or gone), from the identity map if loaded."""
+    owner_id = ext.order_owner_id(order)
+    return None if owner_id is None else session().get(ext.user_model, owner_id)
+
+
 def index_order_numbers(*, batch_size: int = 500) -> int:
-    """Write every thread's order number into its staff search document (see
+    """Write every thread's order number and customer's name and email into its staff search document (see
     :func:`index_order_number`), committing every ``batch_size`` threads (``BATCH`` in
     :mod:`..transactions`); returns how many threads it looked at.  Idempotent.  For threads
     made before the numbers were indexed (the migration that fills the documents runs it),
@@ -112,9 +129,12 @@ def index_order_numbers(*, batch_size: int = 500) -> int:
         keys = [order_id for _, order_id in threads]
         found = db.execute(sa.select(ext.order_model).where(pk.in_(keys))).scalars()
         orders = {ext.order_key(order): order for order in found}
+        owners = users_by_key(ext.order_owner_id(order) for order in orders.values())
         for thread_id, order_id in threads:
             if order_id in orders:
-                index_order_number(thread_id, orders[order_id])
+                order = orders[order_id]
+                owner = owners.get(ext.order_owner_id(order))
+                index_order_number(thread_id, order, owner)
         commit_early(BATCH)
         done += len(threads)
         after = threads[-1][0]
@@ -215,7 +235,9 @@ def post_message(
     if note and not actor.is_staff:
         raise PermissionError("Only staff can write staff-only notes.")
     uploads = attachments.check_uploads(files)
-    thread = get_or_create_thread(order, lock=True)
+    # The customer writing on their own order is the owner a new thread indexes (no query).
+    owner = actor.user if not actor.is_staff and actor.id == ext.order_owner_id(order) else ...
+    thread = get_or_create_thread(order, lock=True, customer=owner)
     stored: list[str] = []
     try:
         kind = KIND_NOTE if note else KIND_MESSAGE
