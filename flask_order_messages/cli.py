@@ -128,15 +128,16 @@ def reset_read_floors() -> None:
 @cli_group.command("reindex")
 @click.option("--batch-size", default=500, show_default=True, help="Threads per commit.")
 def reindex(batch_size: int) -> None:
-    """Write every thread's order number, as the pages show it (the order_number hook), into
-    its staff search document, so that searching that number finds it.  Run it after changing
-    the order_number hook, or after loading threads with SQL."""
+    """Write every thread's order number, as the pages show it (the order_number hook), and
+    its customer's name and email into its staff search document, so that searching them
+    finds it.  Run it after changing the order_number hook, after customers change their
+    names or emails, or after loading threads with SQL."""
     from .services import index_order_numbers
     from .transactions import unit_of_work
 
     with unit_of_work():
         count = index_order_numbers(batch_size=batch_size)
-    click.echo(f"Indexed the order numbers of {count} thread(s).")
+    click.echo(f"Indexed the order numbers and customers of {count} thread(s).")
 
 
 _LABELS = {"ok": ("ok", "green"), "warning": ("WARN", "yellow"), "error": ("ERROR", "red")}

@@ -109,8 +109,8 @@ def _owner(order: Any) -> Any:
 
 
 def index_order_numbers(*, batch_size: int = 500) -> int:
-    """Write every thread's order number and customer's name and email into its staff search document (see
-    :func:`index_order_number`), committing every ``batch_size`` threads (``BATCH`` in
+    """Write every thread's order number and customer's name and email into its staff search
+    document (see :func:`index_order_number`), committing every ``batch_size`` threads (``BATCH`` in
     :mod:`..transactions`); returns how many threads it looked at.  Idempotent.  For threads
     made before the numbers were indexed (the migration that fills the documents runs it),
     threads written by a bulk loader, and after the host's ``order_number`` hook changes (old
