@@ -11,6 +11,7 @@ open and adds with ``innerHTML``) is checked the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -113,63 +114,79 @@ class Watch:
         return found
 
 
-def _seed(shop: Any) -> dict[str, Any]:
-    """Carol's orders: one thread holding every payload, and one order per payload with the
-    payload as message and as dispute reason.  Written through the services, as the pages do."""
+def _new_order(db: Any, order_model: Any, carol: Any) -> Any:
+    order = order_model(customer_id=carol.id, status="paid")
+    db.session.add(order)
+    db.session.commit()
+    return order
+
+
+def _seed(shop: Any, *, thread: bool = False, payloads: Sequence[str] = (), live: bool = False):
+    """Carol's orders, written through the services as the pages do: with ``thread``, one
+    thread holding every payload; an order per name in ``payloads`` with that payload as
+    message and as dispute reason; with ``live``, an order staff will write on while Carol
+    has it open."""
     from example_shop.models import Order, User, db
 
     with shop.app.test_request_context("/"):
         carol = db.session.scalar(sa.select(User).where(User.email == "carol@example.com"))
         admin = db.session.scalar(sa.select(User).where(User.email == "admin@example.com"))
         as_carol, as_admin = customer_actor(carol), staff_actor(admin)
-
-        def new_order() -> Any:
-            order = Order(customer_id=carol.id, status="paid")
-            db.session.add(order)
-            db.session.commit()
-            return order
-
-        thread_order = new_order()
-        services.post_message(thread_order, as_carol, "Hello, a few questions.")
-        for text in PAYLOADS.values():
-            services.post_message(thread_order, as_carol, text)
-        per_payload = {}
-        for name, text in PAYLOADS.items():
-            order = new_order()
-            services.post_message(order, as_carol, text)
-            services.open_dispute(order, as_carol, text)
-            per_payload[name] = order.id
-        live_order = new_order()
-        services.post_message(live_order, as_admin, "We will keep you posted here.")
-        return {
-            "thread": thread_order.id,
-            "per_payload": per_payload,
-            "live": live_order.id,
-            "admin": admin.id,
-        }
+        seeded: dict[str, Any] = {"admin": admin.id, "per_payload": {}}
+        if thread:
+            order = _new_order(db, Order, carol)
+            services.post_message(order, as_carol, "Hello, a few questions.")
+            for text in PAYLOADS.values():
+                services.post_message(order, as_carol, text)
+            seeded["thread"] = order.id
+        for name in payloads:
+            order = _new_order(db, Order, carol)
+            services.post_message(order, as_carol, PAYLOADS[name])
+            services.open_dispute(order, as_carol, PAYLOADS[name])
+            seeded["per_payload"][name] = order.id
+        if live:
+            order = _new_order(db, Order, carol)
+            services.post_message(order, as_admin, "We will keep you posted here.")
+            seeded["live"] = order.id
+        return seeded
 
 
-def test_no_payload_runs_or_injects_anything(shop, browse, shots):
-    seeded = _seed(shop)
-    thread_bodies = [fold("Hello, a few questions.")] + [
-        expected_text(t) for t in PAYLOADS.values()
-    ]
+THREAD_BODIES = [fold("Hello, a few questions.")] + [expected_text(t) for t in PAYLOADS.values()]
 
+
+def _open_folds(page: Any) -> None:
+    for fold_box in page.locator("#order-messages details").all():
+        fold_box.evaluate("d => d.open = true")
+
+
+def test_a_thread_of_every_payload_on_the_staff_and_customer_pages(shop, browse, shots):
+    seeded = _seed(shop, thread=True)
     staff = browse.page(user="admin", label="staff")
     watch = Watch(staff)
     staff.goto(f"/admin/orders/{seeded['thread']}?tab=messages")
     expect(staff.locator("#order-messages")).to_be_visible()
-    # Open the folded middle, so every entry is on screen.
-    for fold_box in staff.locator("#order-messages details").all():
-        fold_box.evaluate("d => d.open = true")
-    watch.check("admin order page", entries=len(thread_bodies), bodies=thread_bodies)
+    _open_folds(staff)  # the folded middle too, so every entry is on screen
+    watch.check("admin order page", entries=len(THREAD_BODIES), bodies=THREAD_BODIES)
     shots.take(staff, "thread with every payload")
 
     staff.goto(f"/order-messages/admin/orders/{seeded['thread']}")
-    for fold_box in staff.locator("#order-messages details").all():
-        fold_box.evaluate("d => d.open = true")
-    watch.check("extension's staff thread page", entries=len(thread_bodies), bodies=thread_bodies)
+    _open_folds(staff)
+    watch.check("extension's staff thread page", entries=len(THREAD_BODIES), bodies=THREAD_BODIES)
 
+    carol = browse.page(user="carol", label="customer")
+    carol_watch = Watch(carol)
+    carol.goto(f"/account/orders/{seeded['thread']}?tab=messages")
+    _open_folds(carol)
+    carol_watch.check("customer order page", entries=len(THREAD_BODIES), bodies=THREAD_BODIES)
+    shots.take(carol, "customer sees every payload as text")
+    carol.goto("/account/orders")
+    carol_watch.check("customer order list")
+
+
+def test_every_preview_in_the_messages_list_and_search(shop, browse, shots):
+    seeded = _seed(shop, payloads=list(PAYLOADS))
+    staff = browse.page(user="admin", label="staff")
+    watch = Watch(staff)
     # The Messages section: every page of previews, each a dispute with a payload.
     number = 1
     while True:
@@ -182,13 +199,6 @@ def test_no_payload_runs_or_injects_anything(shop, browse, shots):
         number += 1
     assert number >= 4  # 80-odd threads, 20 a page: every preview was on some page
 
-    for name, order_id in seeded["per_payload"].items():
-        staff.goto(f"/admin/orders/{order_id}?tab=messages")
-        found = watch.check(f"dispute on order {order_id} ({name})", entries=2)
-        reason = staff.locator(".om-dispute-reason").first.inner_text()
-        assert fold(reason) == expected_text(PAYLOADS[name]), name
-        assert [fold(b) for b in found["bodies"]] == [expected_text(PAYLOADS[name])] * 2
-
     staff.goto(f"/order-messages/admin/orders/{seeded['per_payload']['script tag']}/dispute/close")
     watch.check("close dispute page")
     for name in ("attribute breakout", "textarea breakout", "jinja expression", "rtl override"):
@@ -200,17 +210,31 @@ def test_no_payload_runs_or_injects_anything(shop, browse, shots):
     expect(staff.locator(".om-bell")).to_be_attached()
     watch.check("bell after searching")
 
+
+#: The payloads in four shares, one test each, so parallel workers share them out.
+SHARES = 4
+
+
+@pytest.mark.parametrize("share", range(SHARES), ids=lambda n: f"share {n + 1} of {SHARES}")
+def test_each_payload_as_message_and_dispute_reason(shop, browse, share):
+    names = list(PAYLOADS)[share::SHARES]
+    seeded = _seed(shop, payloads=names)
+    staff = browse.page(user="admin", label="staff")
+    watch = Watch(staff)
+    for name, order_id in seeded["per_payload"].items():
+        staff.goto(f"/admin/orders/{order_id}?tab=messages")
+        found = watch.check(f"dispute on order {order_id} ({name})", entries=2)
+        reason = staff.locator(".om-dispute-reason").first.inner_text()
+        assert fold(reason) == expected_text(PAYLOADS[name]), name
+        assert [fold(b) for b in found["bodies"]] == [expected_text(PAYLOADS[name])] * 2
+
+
+def test_live_entries_of_every_payload(shop, browse, shots):
+    """Carol has her order open; staff write every payload; the page adds them as they come
+    (with ``innerHTML``), and they read as typed."""
+    seeded = _seed(shop, live=True)
     carol = browse.page(user="carol", label="customer")
     carol_watch = Watch(carol)
-    carol.goto(f"/account/orders/{seeded['thread']}?tab=messages")
-    for fold_box in carol.locator("#order-messages details").all():
-        fold_box.evaluate("d => d.open = true")
-    carol_watch.check("customer order page", entries=len(thread_bodies), bodies=thread_bodies)
-    shots.take(carol, "customer sees every payload as text")
-    carol.goto("/account/orders")
-    carol_watch.check("customer order list")
-
-    # Live: the page is open, staff write every payload, the page adds them as they come.
     carol.goto(f"/account/orders/{seeded['live']}?tab=messages")
     carol_watch.check("live thread before", entries=1)
     with shop.app.test_request_context("/"):
