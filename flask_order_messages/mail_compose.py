@@ -22,7 +22,7 @@ from .mail_headers import (
     thread_id_headers,
     thread_root_id,
 )
-from .models import CUSTOMER, KIND_NOTE, STAFF, utcnow
+from .models import CUSTOMER, KIND_MESSAGE, KIND_NOTE, STAFF, utcnow
 from .state import current_order_messages as ext
 from .state import current_settings
 from .transactions import MAIL_CLAIM, commit_early
@@ -107,9 +107,12 @@ def _person(email: str, audience: str, customer: Any) -> Any:
     return ext.hooks.staff_user_for_email(email)
 
 
-def _threading(thread: Any, email: str, audience: str, customer: Any) -> dict[str, Any]:
+def _threading(
+    thread: Any, email: str, audience: str, customer: Any, *, reply: bool = True
+) -> dict[str, Any]:
     """The threading columns of one outbox row: its own Message-ID, the thread's root id, and
-    the recipient's reply address (when replies by mail are on and the person is known)."""
+    the recipient's reply address (when ``reply``, replies by mail are on and the person is
+    known)."""
     from .reply_addresses import reply_address_for, reply_addresses_enabled
 
     domain = mail_domain()
@@ -118,7 +121,7 @@ def _threading(thread: Any, email: str, audience: str, customer: Any) -> dict[st
         "thread_root": thread_root_id(thread, domain),
         "recipient_role": audience,
     }
-    person = _person(email, audience, customer) if reply_addresses_enabled() else None
+    person = _person(email, audience, customer) if reply and reply_addresses_enabled() else None
     if person is not None:
         values["recipient_key"] = str(ext.user_key(person))
         values["reply_to"] = reply_address_for(thread, audience, person, email)
@@ -176,10 +179,17 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
 
 
 def _entry_mail(
-    entry: Any, thread: Any, email: str, audience: str, customer: Any, context: dict[str, Any]
+    entry: Any,
+    thread: Any,
+    email: str,
+    audience: str,
+    customer: Any,
+    context: dict[str, Any],
+    *,
+    reply: bool = True,
 ) -> Any:
     """One outbox row about ``entry`` for ``email``, added to the session: the new-entry
-    templates rendered with ``context``, the thread's ids and the reply address."""
+    templates rendered with ``context``, the thread's ids and (``reply``) the reply address."""
     row = ext.models.MailOutbox(
         message_id=entry.id,
         recipient=email,
@@ -189,7 +199,7 @@ def _entry_mail(
         status=PENDING,
         attempts=0,
         next_attempt_at=utcnow(),
-        **_threading(thread, email, audience, customer),
+        **_threading(thread, email, audience, customer, reply=reply),
     )
     ext.db.session.add(row)
     return row
@@ -198,7 +208,10 @@ def _entry_mail(
 def queue_for_assignee(entry: Any, order: Any, assignee: Any, actor: Any) -> list[int]:
     """Write the one outbox row that tells ``assignee`` a thread was assigned to them
     (``entry`` is the "assigned" event), inside the caller's transaction; none when they
-    assigned it to themselves, when mail is off, or when they have no plain address."""
+    assigned it to themselves, when mail is off, or when they have no plain address.
+
+    It quotes the customer's latest message, and carries no reply address: a reply meant
+    for the colleague who assigned it must never reach the customer."""
     if not current_settings.mail_enabled or ext.user_key(assignee) == actor.id:
         return []
     address = clean_address(ext.hooks.user_email(assignee))
@@ -215,11 +228,23 @@ def queue_for_assignee(entry: Any, order: Any, assignee: Any, actor: Any) -> lis
         "order_url": order_url,
         "guest_link": False,
         "audience": STAFF,
+        "customer_message": _latest_customer_message(entry.thread_id),
     }
     thread = ext.db.session.get(ext.models.Thread, entry.thread_id)
-    row = _entry_mail(entry, thread, address, STAFF, None, context)
+    row = _entry_mail(entry, thread, address, STAFF, None, context, reply=False)
     ext.db.session.flush()
     return [row.id]
+
+
+def _latest_customer_message(thread_id: int) -> Any:
+    """The newest message the customer wrote in the thread, or None."""
+    m = ext.models.Message
+    return ext.db.session.scalar(
+        sa.select(m)
+        .where(m.thread_id == thread_id, m.author_role == CUSTOMER, m.kind == KIND_MESSAGE)
+        .order_by(m.id.desc())
+        .limit(1)
+    )
 
 
 def _message_id(row: Any) -> str:

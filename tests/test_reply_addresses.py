@@ -240,3 +240,26 @@ def test_no_reply_domain_no_reply_to(tmp_path, smtp):
         assert mail.message["Reply-To"] is None
         assert ra.find_reply_token([mail.rcpt_tos[0]]) is None
         assert db.session.execute(sa.select(ext.models.ReplyAddress)).first() is None
+
+
+def test_an_assignment_mail_quotes_the_customer_and_carries_no_reply_address(
+    smtp, order, staff, staff2, as_customer, as_staff
+):
+    """A reply to "assigned to you" is meant for the colleague, never for the customer: the
+    mail has no reply address, says so, and quotes what the customer asked."""
+    from flask_order_messages.services import assignment
+    from flask_order_messages.transactions import commit
+
+    services.post_message(order, as_customer, "Where is my parcel?")
+    before = len(rows())
+    assignment.assign(order, as_staff, str(staff2.id))
+    commit()
+    (row,) = rows()[before:]
+    assert row.recipient == staff2.email and row.reply_to is None
+    assert "to you. The customer's latest message:" in row.body_text
+    assert "Where is my parcel?" in row.body_text and "Where is my parcel?" in row.body_html
+    assert "Replies to this email are not posted anywhere" in row.body_text
+    # The mail really went out like that: no Reply-To header.
+    (mail,) = [m for m in smtp.received if m.rcpt_tos == [staff2.email]][-1:]
+    assert mail.message["Reply-To"] is None
+    assert "Where is my parcel?" in mail.message.get_body(("plain",)).get_content()
