@@ -79,11 +79,16 @@ class Rights:
         self.denied[user.id] = set(PERMISSIONS) - set(permissions)
 
 
-@pytest.fixture
-def rights(monkeypatch):
+def install_rights(monkeypatch) -> Rights:
+    """A :class:`Rights` as the shop's hook, until the test ends."""
     hook = Rights()
     monkeypatch.setattr(order_messages.hooks, "staff_permission", hook)
     return hook
+
+
+@pytest.fixture
+def rights(monkeypatch):
+    return install_rights(monkeypatch)
 
 
 @pytest.fixture
