@@ -91,6 +91,36 @@ def _staff_check(subjects: Subjects) -> list[Finding]:
     return out
 
 
+def _permissions(subjects: Subjects) -> list[Finding]:
+    """What the ``staff_permission`` hook lets the staff member do (see permissions.py)."""
+    from .permissions import PERMISSIONS, READ
+
+    check = "hook staff_permission"
+    if not ext.has_hook("staff_permission"):
+        return [Finding(OK, check, "not registered: every staff member may do everything.")]
+    if subjects.staff is None:
+        return []  # the staff check's finding says why there is nobody to ask about
+    allowed = []
+    for permission in PERMISSIONS:
+        answer, problem = _call(
+            "staff_permission", ext.hooks.staff_permission, subjects.staff, permission
+        )
+        if problem is not None:
+            return [problem]
+        if not isinstance(answer, bool):
+            fix = f"Return True or False for each of {', '.join(PERMISSIONS)}."
+            return [_typed("staff_permission", answer, f"True or False for {permission!r}", fix)]
+        if answer:
+            allowed.append(permission)
+    refused = [p for p in PERMISSIONS if p not in allowed]
+    text = f"lets staff member {ext.user_key(subjects.staff)!r} {', '.join(allowed) or 'nothing'}"
+    text += f"; not {', '.join(refused)}." if refused else "."
+    if allowed and READ not in allowed:
+        fix = "Grant 'read' with the others: answer, disputes and canned each need it."
+        return [Finding(WARNING, check, text + " Without read they can do none of it.", fix)]
+    return [Finding(OK, check, text)]
+
+
 def _names(subjects: Subjects) -> list[Finding]:
     shown = []
     for role, user in (("customer", subjects.customer), ("staff", subjects.staff)):
@@ -230,7 +260,8 @@ def _order_hooks(order: Any) -> list[Finding]:
 
 def check_hooks(subjects: Subjects) -> list[Finding]:
     """Every hook called with the real order and users: registered, answering, right types."""
-    out = _staff_check(subjects) + _names(subjects) + _emails(subjects) + _recipients()
+    out = _staff_check(subjects) + _permissions(subjects) + _names(subjects)
+    out += _emails(subjects) + _recipients()
     if subjects.order is None:
         return [
             *out,

@@ -103,6 +103,17 @@ class OrderMessages:
         self.hooks.register("staff_check", func)
         return func
 
+    def staff_permission(
+        self, func: Callable[[HostUser, str], bool]
+    ) -> Callable[[HostUser, str], bool]:
+        """Register ``func(user, permission) -> bool``: may this staff member do what
+        ``permission`` guards?  ``permission`` is one of ``"read"``, ``"answer"``,
+        ``"disputes"``, ``"canned"`` (:mod:`flask_order_messages.permissions`); asked only
+        about staff, at most once per person and permission in a request.  Default: everything
+        allowed."""
+        self.hooks.register("staff_permission", func)
+        return func
+
     def display_name(self, func: Callable[[HostUser], str]) -> Callable[[HostUser], str]:
         """Register ``func(user) -> str``, the name shown beside a user's messages.
         Default: the first of ``name``, ``full_name``, ``display_name``, ``first_name`` +

@@ -27,6 +27,7 @@ HostOrder = Any
 #: Each hook's name and the parameters it is called with.
 HOOK_PARAMETERS: dict[str, tuple[str, ...]] = {
     "staff_check": ("user",),
+    "staff_permission": ("user", "permission"),
     "display_name": ("user",),
     "user_email": ("user",),
     "staff_recipients": (),
@@ -126,6 +127,11 @@ class Hooks:
     def staff_check(self, user: HostUser) -> bool:
         """May ``user`` act as staff?  Default: nobody, until the host says who is staff."""
         return False
+
+    def staff_permission(self, user: HostUser, permission: str) -> bool:
+        """May staff member ``user`` do what ``permission`` guards ("read", "answer",
+        "disputes", "canned": see :mod:`.permissions`)?  Default: yes, everything."""
+        return True
 
     def display_name(self, user: HostUser) -> str:
         """The name shown beside ``user``'s messages.  Default: the first of ``name``,

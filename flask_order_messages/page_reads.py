@@ -19,6 +19,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 from . import host_input
+from .permissions import READ, may
 from .services.common import Actor, customer_actor, staff_actor
 from .services.reading import mark_read
 from .services.thread_view import ThreadState, thread_state
@@ -85,15 +86,16 @@ def mark_thread_read(order: Any, side: str) -> None:
     """For a host's order view, before it renders the page: mark ``order``'s thread read for
     the logged-in user, on the ``side`` the page shows it on (``"staff"`` for the admin's
     order page, ``"customer"`` for the customer's).  Nothing for anyone who may not see that
-    side's panel, or for something that is not an order.  The panel drawn afterwards still
-    shows where the new messages start; the tab label and the bell count them read."""
+    side's panel (staff without the "read" permission), or for something that is not an
+    order.  The panel drawn afterwards still shows where the new messages start; the tab
+    label and the bell count them read."""
     if side not in ("staff", "customer"):
         raise ValueError(f"side must be 'staff' or 'customer', not {side!r}")
     user = current_user if getattr(current_user, "is_authenticated", False) else None
     if user is None or not host_input.is_order(order):
         return
     if side == "staff":
-        if ext.is_staff(user):
+        if ext.is_staff(user) and may(staff_actor(user), READ):  # the panel shows it them
             mark_shown(order, staff_actor(user))
     elif ext.order_owner_id(order) == ext.user_key(user):
         mark_shown(order, customer_actor(user))

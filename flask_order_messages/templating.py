@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from . import host_input, page_reads, services
 from .layouts import page_layout
+from .permissions import PermissionPartials, of_actor, staff_who_cannot_read, staff_who_reads
 from .services import drafts
 from .services.attachments import format_size
 from .services.drafts import DRAFT_PARAM, Kept
@@ -119,6 +120,7 @@ def render_panel(
             input_class=classes.input,
             button_class=classes.button,
             extras=panel_extras(view, side, here),
+            may=of_actor(view.actor),  # what the viewer's controls are: asked once a request
         )
     )
 
@@ -165,8 +167,9 @@ def _owns(user: Any, order: Any) -> bool:
     return bool(ext.order_owner_id(order) == ext.user_key(user))
 
 
-class PartialHelpers:
-    """The ``order_messages`` object in templates.  Every method returns ready HTML."""
+class PartialHelpers(PermissionPartials):
+    """The ``order_messages`` object in templates.  Every method returns ready HTML.  Staff
+    without the "read" permission get nothing from the staff partials."""
 
     def csrf_token(self) -> str:
         token: str = generate_csrf()
@@ -181,7 +184,7 @@ class PartialHelpers:
     def bell(self) -> Markup:
         """The staff bell (unread threads, open disputes); empty for anyone not staff."""
         user = self._user()
-        if not ext.is_staff(user):
+        if not staff_who_reads(user):
             return Markup("")
         actor = services.staff_actor(user)
         # The Messages section may have counted them already.
@@ -193,6 +196,8 @@ class PartialHelpers:
     def staff_tab_label(self, order: Any) -> Markup:
         """``Messages`` with the staff member's unread count, for the admin order page's tab."""
         user = self._user()
+        if staff_who_cannot_read(user):
+            return Markup("")
         # Nobody but staff learns the staff's count; nothing that is not an order counts.
         staff = ext.is_staff(user) and host_input.is_order(order)
         unread = tab_unread_count(order, services.staff_actor(user)) if staff else 0
@@ -207,7 +212,7 @@ class PartialHelpers:
         ``button_class`` are the host's CSS classes for its text boxes and file input, and
         for its buttons (``"form-control"``, ``"btn btn-primary"``)."""
         user = self._user()
-        if not ext.is_staff(user) or not host_input.is_order(order):
+        if not staff_who_reads(user) or not host_input.is_order(order):
             return Markup("")
         classes = PanelClasses(input_class, button_class)
         return render_panel_of(order, services.staff_actor(user), "staff", next, classes)
@@ -238,6 +243,8 @@ class PartialHelpers:
         for the host's order list form; apply it with ``filter_orders``.  ``selected`` may be
         the request's raw value: anything unknown selects "All orders".  ``select_class`` is
         the host's CSS class for selects (``"form-select"``)."""
+        if staff_who_cannot_read(self._user()):
+            return Markup("")
         selected = host_input.choice(selected, services.ORDER_FILTERS)
         name = host_input.field_name(name, "messages")
         select_class = select_class if isinstance(select_class, str) else ""
@@ -256,7 +263,7 @@ class PartialHelpers:
         for their own orders."""
         user = self._user()
         found = host_input.orders(orders)
-        if user is None or not found:
+        if user is None or not found or staff_who_cannot_read(user):
             return {}
         actor = services.staff_actor(user) if ext.is_staff(user) else services.customer_actor(user)
         return services.unread_by_order(actor, [ext.order_key(o) for o in found])

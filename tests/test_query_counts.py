@@ -408,3 +408,39 @@ def test_example_shop_reply(shop):
             )  # no MAIL_SERVER: delivered nowhere
     same_count(*statements)
     within_budget(*statements)
+
+
+def test_a_reader_makes_the_same_statements_as_any_staff_member(
+    app, staff, staff2, browser, monkeypatch
+):
+    """Staff permissions cost no statement (the test hook answers from memory, as a role
+    column already loaded would): a staff member with only "read" makes the very same
+    statements as one with every permission, on the Messages section, the bell and an order
+    page, with 5 threads as with 200."""
+    from flask_order_messages.permissions import READ, READ_ONLY_NOTE
+
+    from .test_permissions import install_rights
+
+    rights = install_rights(monkeypatch)
+    people = customers(7)
+    add_threads(5, people, staff)
+    browser.login(staff)
+    browser.get("/admin/header")
+    browser.get(f"{P}/admin/messages")
+
+    def measure(order, note: str = "") -> list[list[str]]:
+        return [
+            statements_for(browser, f"{P}/admin/messages", shows="om-row"),
+            statements_for(browser, "/admin/header", shows="om-bell"),
+            statements_for(browser, f"/admin/orders/{order.id}?tab=messages", shows=note),
+        ]
+
+    everything = measure(long_thread(people[0], staff, staff2, 5))
+    rights.only(staff, READ)
+    small = measure(long_thread(people[1], staff, staff2, 5), READ_ONLY_NOTE)
+    add_threads(195, people, staff)
+    large = measure(long_thread(people[2], staff, staff2, 200), READ_ONLY_NOTE)
+    for full, few, many in zip(everything, small, large, strict=True):
+        same_count(full, few)
+        same_count(few, many)
+    within_budget(everything[2], small[2], large[2])

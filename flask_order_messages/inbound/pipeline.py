@@ -261,6 +261,7 @@ def _duplicate(record: InboundMail) -> InboundMail:
 def _post(record: InboundMail, mail: Any, recipients: list[str]) -> None:
     """Post the mail's text as the reply address's person, or raise :class:`Refused` /
     :class:`Deferred`."""
+    from .. import permissions
     from ..services import customer_actor, post_message, staff_actor
 
     target = _target(record, mail, recipients)
@@ -269,6 +270,10 @@ def _post(record: InboundMail, mail: Any, recipients: list[str]) -> None:
         raise Refused(f"sender mismatch: {mail.from_address or 'no From'}", replies.MISMATCH)
     actor = staff_actor(user) if target.role == STAFF else customer_actor(user)
     record.author_role, record.author_id = actor.role, actor.id
+    try:
+        permissions.require(actor, permissions.ANSWER)  # as the web form's: staff may answer?
+    except permissions.PermissionDenied as exc:
+        raise Refused(f"no '{exc.permission}' permission", permissions.MAIL_REFUSED) from None
     if not (mail.text or "").strip():
         raise Refused("empty reply", replies.EMPTY)
     from ..ratelimit import count_post, may_post

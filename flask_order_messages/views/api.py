@@ -13,6 +13,7 @@ from .. import services
 from ..models import KIND_NOTE
 from ..page_reads import mark_read_now
 from ..panel_extras import event_text
+from ..permissions import READ, PermissionDenied, require
 from ..state import current_order_messages as ext
 from ..templating import format_date, message_html
 
@@ -50,12 +51,22 @@ def _order(order_id: str, owner: Any = None) -> Any:
     return order
 
 
+def _may_read(actor: services.Actor) -> services.Actor:
+    """``actor``, unless a staff member without the "read" permission: a JSON 403 naming it."""
+    try:
+        require(actor, READ)
+    except PermissionDenied as exc:
+        _fail(403, exc.message)
+    return actor
+
+
 def counts() -> Response:
     """``{"unread_threads", "open_disputes", "label"}`` for the logged-in staff member or
     customer (``label``: the bell's accessible name for these numbers); for staff also
     ``"overdue_disputes"`` while respond-by times are on."""
     user = _user()
     actor = services.staff_actor(user) if ext.is_staff(user) else services.customer_actor(user)
+    _may_read(actor)
     counts: dict[str, Any] = dict(services.bell_counts(actor, refresh=True))
     counts["label"] = services.bell_label(counts)
     return _json(counts)
@@ -106,7 +117,7 @@ def staff_entries(order_id: str) -> Response:
     user = _user()
     if not ext.is_staff(user):
         _fail(403, "This endpoint is for store staff.")
-    return _entries(_order(order_id), services.staff_actor(user))
+    return _entries(_order(order_id), _may_read(services.staff_actor(user)))
 
 
 def customer_entries(order_id: str) -> Response:

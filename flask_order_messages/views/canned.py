@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import ValidationError
 from ..forms import CannedReplyForm, ConfirmForm
+from ..permissions import CANNED
 from ..services import canned
 from ..state import current_settings
 from ..templating import safe_next
@@ -64,7 +65,7 @@ def _reply_or_page(action: str) -> Any:
 
 def replies() -> str:
     """Every canned reply, with links to add, edit and delete."""
-    require_staff()
+    require_staff(CANNED)
     _enabled()
     notice = None
     if request.args.get("saved"):
@@ -88,7 +89,7 @@ def _form(reply: Any, form: CannedReplyForm, status: int) -> Page:
 
 def new() -> Page:
     """GET: an empty form.  POST: add the reply; a refused one comes back with its text."""
-    actor = require_staff()
+    actor = require_staff(CANNED)
     _enabled()
     form = CannedReplyForm.from_request()
     if request.method == "GET":
@@ -103,7 +104,7 @@ def new() -> Page:
 
 def edit() -> Page:
     """GET: the form with the reply's text.  POST: save the change."""
-    require_staff()
+    require_staff(CANNED)
     _enabled()
     reply = _reply_or_page("edit")
     if isinstance(reply, tuple):
@@ -121,7 +122,7 @@ def edit() -> Page:
 
 def delete() -> Page:
     """GET: "Delete this canned reply?".  POST: delete it."""
-    require_staff()
+    require_staff(CANNED)
     _enabled()
     reply = _reply_or_page("delete")
     if isinstance(reply, tuple):

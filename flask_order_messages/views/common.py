@@ -12,6 +12,7 @@ from werkzeug.wsgi import LimitedStream
 
 from ..errors import OrderMessagesError
 from ..page_reads import mark_shown
+from ..permissions import require as require_permission
 from ..services import Actor, customer_actor, drafts, order_context, staff_actor
 from ..services.drafts import DRAFT_PARAM
 from ..state import current_order_messages as ext
@@ -30,12 +31,17 @@ def logged_in_user() -> Any:
     return current_user._get_current_object()
 
 
-def require_staff() -> Actor:
-    """The current staff member; anonymous visitors go to login, others get a 403."""
+def require_staff(permission: str) -> Actor:
+    """The current staff member, if they have ``permission`` ("read", "answer", "disputes",
+    "canned": see ``permissions.py``); every staff page and action names one.  Anonymous
+    visitors go to login, anyone else gets a 403: a staff member without the permission with
+    the sentence that names it, before anything is read or written."""
     user = logged_in_user()
     if not ext.is_staff(user):
         abort(403, description="This page is for store staff.")
-    return staff_actor(user)
+    actor = staff_actor(user)
+    require_permission(actor, permission)
+    return actor
 
 
 def require_customer() -> Actor:

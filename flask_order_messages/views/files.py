@@ -19,6 +19,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, request, send_file
 from werkzeug.wrappers import Response
 
+from ..permissions import READ
 from ..services.attachments import attachment_for, is_image_type
 from ..state import current_order_messages as ext
 from ..state import current_settings
@@ -111,7 +112,7 @@ _GUEST = {
 
 def staff_attachment(order_id: str, attachment_id: int) -> Response:
     """Any attachment of the order, to staff."""
-    require_staff()
+    require_staff(READ)
     return _send(order_or_404(order_id), attachment_id, staff=True, headers=_LOGGED_IN)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
+from ..permissions import READ
 from ..services.insight import bar_chart, response_insight
 from ..state import current_settings
 from .common import require_staff
@@ -11,7 +12,7 @@ from .common import require_staff
 
 def insight() -> str:
     """First-response times, open disputes by age, messages per day (a server-drawn SVG)."""
-    require_staff()
+    require_staff(READ)
     if not current_settings.insight_enabled:
         abort(404)
     figures = response_insight()

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from .. import services
 from ..errors import OrderMessagesError
 from ..forms import DisputeReopenForm
+from ..permissions import DISPUTES
 from ..services.common import Actor
 from ..services.disputes import last_dispute_of, may_reopen
 from ..state import current_order_messages as ext
@@ -75,7 +76,7 @@ def dispute_reopen_view(order: Any, actor: Actor, side: str) -> Response | tuple
 
 def staff_dispute_reopen(order_id: str) -> Response | tuple[str, int]:
     """Ask (GET) and reopen the order's last closed dispute (POST), as staff."""
-    actor = require_staff()
+    actor = require_staff(DISPUTES)
     return dispute_reopen_view(order_or_404(order_id), actor, "staff")
 
 

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 from .. import services
 from ..forms import ConfirmForm, MarkForm, MessagesQuery
 from ..page_reads import remember_unread_threads
+from ..permissions import ANSWER, DISPUTES, READ
 from ..services.assignment import view_condition
 from ..services.status import status_condition
 from ..state import current_order_messages as ext
@@ -24,7 +25,7 @@ from .team import list_team
 
 def messages() -> str:
     """Orders -> Messages: one row per thread, unread first, search, filter, paging."""
-    actor = require_staff()
+    actor = require_staff(READ)
     form = MessagesQuery.from_request()
     form.check()
     services.refresh_read_floor(actor)  # after the checks: a refused request writes nothing
@@ -61,7 +62,7 @@ def messages() -> str:
 
 def mark() -> Response:
     """Mark the selected threads, or all, read or unread; back to the same list view."""
-    actor = require_staff()
+    actor = require_staff(READ)
     form = MarkForm.from_request()
     form.check()
     marked = services.mark_threads(actor, form.thread_ids(), read=form.action.data == "read")
@@ -73,19 +74,19 @@ def mark() -> Response:
 
 def thread(order_id: str) -> tuple[str, int]:
     """The extension's own staff page for one order's thread."""
-    actor = require_staff()
+    actor = require_staff(READ)
     return render_thread_page(order_or_404(order_id), actor, "staff")
 
 
 def post(order_id: str) -> Response:
     """Reply (or start a thread) as staff."""
-    actor = require_staff()
+    actor = require_staff(ANSWER)
     return post_view(order_or_404(order_id), actor, "staff")
 
 
 def mark_thread_unread(order_id: str) -> Response:
     """ "Mark unread" on one thread: back to the Messages section, where it shows as new."""
-    actor = require_staff()
+    actor = require_staff(READ)
     order = order_or_404(order_id)
     ConfirmForm.from_request().check()
     thread = services.get_thread(order)
@@ -96,13 +97,13 @@ def mark_thread_unread(order_id: str) -> Response:
 
 def dispute_open(order_id: str) -> Response | tuple[str, int]:
     """Ask for a reason (GET) and open a dispute (POST)."""
-    actor = require_staff()
+    actor = require_staff(DISPUTES)
     return dispute_open_view(order_or_404(order_id), actor, "staff")
 
 
 def dispute_close(order_id: str) -> Response | tuple[str, int]:
     """Confirm (GET) and close the open dispute (POST)."""
-    actor = require_staff()
+    actor = require_staff(DISPUTES)
     return dispute_close_view(order_or_404(order_id), actor, "staff")
 
 

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from ..forms import AssignForm, BulkAssignForm, BulkStatusForm, StatusForm
 from ..models_team import STATUS_LABELS
+from ..permissions import ANSWER
 from ..services import assignment, status
 from ..services.listing import ThreadPage
 from .common import back_to_thread, order_or_404, require_staff
@@ -47,7 +48,7 @@ def list_team(page: ThreadPage, form: Any) -> ListTeam:
 
 def assign(order_id: str) -> Response:
     """Assign the thread to a staff member, to oneself ("Assign to me") or to nobody."""
-    actor = require_staff()
+    actor = require_staff(ANSWER)
     order = order_or_404(order_id)
     form = AssignForm.from_request()
     form.check()
@@ -57,7 +58,7 @@ def assign(order_id: str) -> Response:
 
 def set_status(order_id: str) -> Response:
     """Set the thread's status by hand."""
-    actor = require_staff()
+    actor = require_staff(ANSWER)
     order = order_or_404(order_id)
     form = StatusForm.from_request()
     form.check()
@@ -71,7 +72,7 @@ def _back_to_list(form: Any) -> Response:
 
 def bulk_assign() -> Response:
     """Assign (or unassign) the ticked threads of the Messages list."""
-    actor = require_staff()
+    actor = require_staff(ANSWER)
     form = BulkAssignForm.from_request()
     form.check()
     assignment.assign_threads(actor, form.thread_id.data, form.chosen())
@@ -80,7 +81,7 @@ def bulk_assign() -> Response:
 
 def bulk_status() -> Response:
     """Close or reopen the ticked threads of the Messages list."""
-    actor = require_staff()
+    actor = require_staff(ANSWER)
     form = BulkStatusForm.from_request()
     form.check()
     status.set_statuses(actor, form.thread_id.data, form.new_status.data)
