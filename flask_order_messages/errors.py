@@ -27,5 +27,12 @@ class DisputeError(OrderMessagesError):
     status_code = 409
 
 
+class NotAllowedError(OrderMessagesError):
+    """The person may not do this here (a vendor's staff opening a dispute the marketplace
+    arbitrates, say).  Nothing was saved."""
+
+    status_code = 403
+
+
 class MissingHookError(RuntimeError):
     """A host hook that is needed here was never registered."""

@@ -31,6 +31,7 @@ from .models_inbound import build_inbound_model
 from .models_mail import build_reply_address_model
 from .models_targets import MessageTargetColumns, ThreadTargetColumns
 from .models_team import team_inbox_columns, team_inbox_indexes
+from .models_vendors import VendorDispute, VendorThread, vendor_indexes
 
 # Roles of an author, and kinds of thread entries.
 CUSTOMER = "customer"
@@ -103,7 +104,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
 
         metadata = db.metadata
 
-    class Thread(ThreadTargetColumns, team_inbox_columns(user_type), Base):  # type: ignore[misc]
+    class Thread(ThreadTargetColumns, VendorThread, team_inbox_columns(user_type), Base):  # type: ignore[misc]
         """The conversation on one order; keeps its newest message so lists never scan them."""
 
         __tablename__ = t_threads
@@ -130,6 +131,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
             return f"<Thread {self.id} order={self.order_id!r}>"
 
     team_inbox_indexes(Thread, prefix)
+    vendor_indexes(Thread, prefix)
 
     class ThreadSearch(Base):
         """A thread's staff search document: the distinct words of all its entries (notes and
@@ -218,7 +220,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
             index=True,
         )
 
-    class Dispute(Base):
+    class Dispute(VendorDispute, Base):  # overdue mails to the marketplace: models_vendors.py
         """A dispute on a thread.  ``open_thread_id`` equals ``thread_id`` while it is open and
         is NULL once closed; a unique index on it lets the database itself refuse a second open
         dispute (NULLs never collide, on SQLite, PostgreSQL and MariaDB alike)."""

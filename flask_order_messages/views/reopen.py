@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from .. import services
 from ..errors import OrderMessagesError
 from ..forms import DisputeReopenForm
+from ..services import vendors
 from ..services.common import Actor
 from ..services.disputes import last_dispute_of, may_reopen
 from ..state import current_order_messages as ext
@@ -38,6 +39,7 @@ def dispute_reopen_view(order: Any, actor: Actor, side: str) -> Response | tuple
     note kept as typed."""
     if not current_settings.dispute_outcomes_enabled:
         abort(404)
+    vendors.check_arbitration(actor)
     form = DisputeReopenForm.from_request()
     status = 200
     if request.method == "POST":
@@ -76,7 +78,7 @@ def dispute_reopen_view(order: Any, actor: Actor, side: str) -> Response | tuple
 def staff_dispute_reopen(order_id: str) -> Response | tuple[str, int]:
     """Ask (GET) and reopen the order's last closed dispute (POST), as staff."""
     actor = require_staff()
-    return dispute_reopen_view(order_or_404(order_id), actor, "staff")
+    return dispute_reopen_view(order_or_404(order_id, actor), actor, "staff")
 
 
 def customer_dispute_reopen(order_id: str) -> Response | tuple[str, int]:

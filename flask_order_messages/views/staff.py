@@ -74,19 +74,19 @@ def mark() -> Response:
 def thread(order_id: str) -> tuple[str, int]:
     """The extension's own staff page for one order's thread."""
     actor = require_staff()
-    return render_thread_page(order_or_404(order_id), actor, "staff")
+    return render_thread_page(order_or_404(order_id, actor), actor, "staff")
 
 
 def post(order_id: str) -> Response:
     """Reply (or start a thread) as staff."""
     actor = require_staff()
-    return post_view(order_or_404(order_id), actor, "staff")
+    return post_view(order_or_404(order_id, actor), actor, "staff")
 
 
 def mark_thread_unread(order_id: str) -> Response:
     """ "Mark unread" on one thread: back to the Messages section, where it shows as new."""
     actor = require_staff()
-    order = order_or_404(order_id)
+    order = order_or_404(order_id, actor)
     ConfirmForm.from_request().check()
     thread = services.get_thread(order)
     if thread is not None:
@@ -97,13 +97,13 @@ def mark_thread_unread(order_id: str) -> Response:
 def dispute_open(order_id: str) -> Response | tuple[str, int]:
     """Ask for a reason (GET) and open a dispute (POST)."""
     actor = require_staff()
-    return dispute_open_view(order_or_404(order_id), actor, "staff")
+    return dispute_open_view(order_or_404(order_id, actor), actor, "staff")
 
 
 def dispute_close(order_id: str) -> Response | tuple[str, int]:
     """Confirm (GET) and close the open dispute (POST)."""
     actor = require_staff()
-    return dispute_close_view(order_or_404(order_id), actor, "staff")
+    return dispute_close_view(order_or_404(order_id, actor), actor, "staff")
 
 
 def register(bp: Blueprint) -> None:

@@ -48,7 +48,7 @@ def list_team(page: ThreadPage, form: Any) -> ListTeam:
 def assign(order_id: str) -> Response:
     """Assign the thread to a staff member, to oneself ("Assign to me") or to nobody."""
     actor = require_staff()
-    order = order_or_404(order_id)
+    order = order_or_404(order_id, actor)
     form = AssignForm.from_request()
     form.check()
     assignment.assign(order, actor, form.chosen())
@@ -58,7 +58,7 @@ def assign(order_id: str) -> Response:
 def set_status(order_id: str) -> Response:
     """Set the thread's status by hand."""
     actor = require_staff()
-    order = order_or_404(order_id)
+    order = order_or_404(order_id, actor)
     form = StatusForm.from_request()
     form.check()
     status.set_status(order, actor, form.status.data)
