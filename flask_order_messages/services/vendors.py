@@ -19,6 +19,7 @@ member may do, the names shown, and who is mailed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -153,6 +154,25 @@ def chosen_vendor(actor: Any, raw: Any) -> tuple[str, Any]:
     return raw, (t.vendor_key == raw if raw in known else sa.false())
 
 
+@dataclass(frozen=True)
+class ListVendors:
+    """What the Messages list shows of vendors, to the marketplace's staff only: the vendor
+    filter (the vendor chosen, "" for all; every vendor) and each row's vendor by thread id."""
+
+    shown: bool = False
+    chosen: str = ""
+    choices: list[tuple[str, str]] = field(default_factory=list)
+    names: dict[int, str] = field(default_factory=dict)
+
+
+def list_vendors(actor: Any, threads: list[Any], chosen: str) -> ListVendors:
+    """The Messages list's :class:`ListVendors` for ``actor``, for a page of ``threads``."""
+    if actor.vendor is not None or not enabled():
+        return ListVendors()
+    names = {thread.id: name_of(thread.vendor_key) for thread in threads}
+    return ListVendors(True, chosen, choices(), names)
+
+
 def author_name(user: Any, staff: bool) -> str:
     """``user``'s name beside their entries: in a marketplace, a staff member's followed by
     whom they work for ("Ann (Acme Tools)", "Sam (Marketplace)"); else the ``display_name``
@@ -168,3 +188,39 @@ def recipients(key: str) -> list[str]:
     if not participates():
         return []
     return list(ext.hooks.vendor_recipients(key) or [])
+
+
+def assign_vendors(*, batch_size: int = 500) -> tuple[int, int]:
+    """Write each thread's vendor from the ``order_vendor`` hook (a marketplace that had
+    threads before migration 0012, or whose orders changed vendor), committing every
+    ``batch_size`` threads (``BATCH`` in :mod:`..transactions`); then every read floor is
+    lowered to 0 (see ``floors.py``), so that a vendor's staff find their vendor's unread
+    threads that lay below their floor.  Returns (threads looked at, threads changed).
+    Idempotent."""
+    from ..transactions import BATCH, commit_early
+    from . import floors
+    from .common import session
+
+    t = ext.models.Thread
+    pk = getattr(ext.order_model, ext.order_pk.key)
+    db = session()
+    looked = changed = 0
+    after = None
+    while True:
+        stmt = sa.select(t.id, t.order_id, t.vendor_key).order_by(t.id).limit(batch_size)
+        threads = db.execute(stmt if after is None else stmt.where(t.id > after)).all()
+        if not threads:
+            break
+        keys = [order_id for _, order_id, _ in threads]
+        found = db.execute(sa.select(ext.order_model).where(pk.in_(keys))).scalars()
+        orders = {ext.order_key(order): order for order in found}
+        for thread_id, order_id, vendor in threads:
+            wanted = order_vendor(orders[order_id]) if order_id in orders else vendor
+            if wanted != vendor:
+                db.execute(sa.update(t).where(t.id == thread_id).values(vendor_key=wanted))
+                changed += 1
+        commit_early(BATCH)
+        looked += len(threads)
+        after = threads[-1][0]
+    floors.reset_all()
+    return looked, changed

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 from .. import services
 from ..forms import ConfirmForm, MarkForm, MessagesQuery
 from ..page_reads import remember_unread_threads
+from ..services import vendors
 from ..services.assignment import view_condition
 from ..services.status import status_condition
 from ..state import current_order_messages as ext
@@ -29,12 +30,13 @@ def messages() -> str:
     form.check()
     services.refresh_read_floor(actor)  # after the checks: a refused request writes nothing
     team = (view_condition(actor, form.view.data), status_condition(form.status.data))
+    vendor, by_vendor = vendors.chosen_vendor(actor, form.vendor.data)
     page = services.list_threads(
         actor,
         query=form.q.data or "",
         filter=form.filter.data,
         page=form.page.data,
-        where=[c for c in team if c is not None],
+        where=[c for c in (*team, by_vendor) if c is not None],
         due=form.due.data or "",
     )
     if (
@@ -42,6 +44,7 @@ def messages() -> str:
         and not page.query.strip()
         and not form.narrowed_by_team
         and not page.due
+        and not vendor
     ):
         # The list counted this staff member's unread threads: the bell shows that number.
         remember_unread_threads(actor, page.unread_total)
@@ -55,7 +58,8 @@ def messages() -> str:
         page=page,
         links=links,
         marked=form.marked_notice(),
-        team=list_team(page, form),
+        team=list_team(page, form, actor),
+        market=vendors.list_vendors(actor, [row.thread for row in page.rows], vendor),
     )
 
 

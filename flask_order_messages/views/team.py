@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from ..forms import AssignForm, BulkAssignForm, BulkStatusForm, StatusForm
 from ..models_team import STATUS_LABELS
 from ..services import assignment, status
+from ..services.common import Actor
 from ..services.listing import ThreadPage
 from .common import back_to_thread, order_or_404, require_staff
 
@@ -27,7 +28,7 @@ class ListTeam:
     labels: dict[str, str]
 
 
-def list_team(page: ThreadPage, form: Any) -> ListTeam:
+def list_team(page: ThreadPage, form: Any, actor: Actor) -> ListTeam:
     """The team inbox's part of a Messages page (one query at most, for assignees who are
     not among the staff members any more)."""
     names = assignment.names_of([row.thread.assignee_id for row in page.rows])
@@ -39,7 +40,7 @@ def list_team(page: ThreadPage, form: Any) -> ListTeam:
     return ListTeam(
         view=form.view.data,
         status=form.status.data,
-        members=assignment.staff_members(),
+        members=assignment.members_offered(actor),
         assignees=assignees,
         labels=STATUS_LABELS,
     )
