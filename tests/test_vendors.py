@@ -529,15 +529,31 @@ def test_a_missed_respond_by_time_mails_the_marketplace_once(market: Market, app
     assert "of 0 overdue" in again.output and len(outbox) == 1
 
 
-def test_a_vendors_staff_reply_by_mail_to_another_vendors_thread_is_refused(market: Market):
-    from flask_order_messages.inbound import pipeline
+def test_a_vendors_staff_reply_by_mail_to_another_vendors_thread_is_refused(market: Market, app):
+    """Ann once got a reply address on Bolt's thread (she worked for Bolt then, say): her
+    mail to it is refused; Ben's to his own is posted."""
+    from flask_order_messages.inbound.pipeline import receive
+    from flask_order_messages.models import STAFF
+    from flask_order_messages.reply_addresses import reply_address_for
 
+    from .inbound_support import reply_mail
+
+    reconfigure(app, REPLY_DOMAIN="reply.shop.test")
     converse(market)
     thread = market.thread(market.bolt_order)
-    user = pipeline._load_user(str(market.ann.id))
-    assert pipeline._may_see(thread, user) is False
-    assert pipeline._may_see(thread, pipeline._load_user(str(market.ben.id))) is True
-    assert pipeline._may_see(thread, pipeline._load_user(str(market.sam.id))) is True
+    before = len(services.thread_view(market.bolt_order, market.actor(market.ben)).entries)
+    for user, outcome in ((market.ann, "refused"), (market.ben, "posted")):
+        address = reply_address_for(thread, STAFF, user, user.email)
+        db.session.commit()
+        raw = reply_mail(frm=user.email, to=address, text=f"Reply from {user.name}")
+        found = receive(raw, via="smtp", envelope_from=user.email, recipients=[address])
+        assert found.outcome == outcome, found
+        if outcome == "refused":
+            assert found.reason == "not this vendor's thread"
+    bodies = [
+        e.body for e in services.thread_view(market.bolt_order, market.actor(market.ben)).entries
+    ]
+    assert len(bodies) == before + 1 and bodies[-1] == "Reply from Ben Bolt"
 
 
 # -- canned replies, commands, doctor ------------------------------------------------------------
