@@ -380,6 +380,7 @@ def test_vendor_staff_answer_disputes_but_cannot_open_or_close_them(market: Mark
     services.open_dispute(market.acme_order, market.actor(market.carol), "Broken anvil")
     html = staff_thread(browser, market.acme_order)
     assert "Broken anvil" in html and "Close dispute" not in words(html)
+    assert "The customer and the marketplace close disputes; you answer in them." in words(html)
     response = browser.post(f"{base}/close", {"note": "Sorted"})
     assert response.status_code == 403
     assert services.open_dispute_of(market.acme_order) is not None
@@ -571,8 +572,10 @@ def test_canned_replies_are_the_marketplaces_to_keep(market: Market, browser):
     assert response.status_code == 403
     assert "kept by the marketplace's staff" in words(page(response))
     assert db_state() == before
-    # They insert them all the same.
-    assert "Thank you, Carol Customer!" in staff_thread(browser, market.acme_order)
+    # They insert them all the same; the reply box offers no link to change them.
+    box = staff_thread(browser, market.acme_order)
+    assert "Thank you, Carol Customer!" in box and "Manage canned replies" not in box
+    assert "Manage canned replies" in staff_thread(browser.login(market.sam), market.acme_order)
 
 
 def test_assign_vendors_fills_the_threads_of_an_existing_marketplace(market: Market, app):
