@@ -140,6 +140,42 @@ def reindex(batch_size: int) -> None:
     click.echo(f"Indexed the order numbers and customers of {count} thread(s).")
 
 
+@cli_group.command("assign-vendors")
+@click.option("--batch-size", default=500, show_default=True, help="Threads per commit.")
+def assign_vendors(batch_size: int) -> None:
+    """Marketplaces: write each thread's vendor from the order_vendor hook.  Run it once
+    after upgrading a marketplace that had threads to migration 0012, and after moving
+    orders to another vendor.  It lowers every read floor to 0 (each is raised again by its
+    owner's next count)."""
+    from .services import vendors
+    from .transactions import unit_of_work
+
+    if not vendors.enabled():
+        raise click.ClickException(
+            "This shop has no vendors: register the order_vendor hook first (see the README's "
+            "Marketplaces)."
+        )
+    with unit_of_work():
+        looked, changed = vendors.assign_vendors(batch_size=batch_size)
+    click.echo(f"Looked at {looked} thread(s); {changed} changed vendor.")
+
+
+@cli_group.command("notify-overdue")
+def notify_overdue() -> None:
+    """Marketplaces: mail the marketplace's staff (staff_recipients) about each dispute a
+    vendor let pass its respond-by time unanswered, once per dispute.  Run it from cron,
+    every quarter of an hour or so."""
+    from flask import current_app
+
+    from .services import deadlines
+    from .transactions import unit_of_work
+
+    # The mails link to the order pages: URLs need a request (SERVER_NAME makes them right).
+    with current_app.test_request_context("/"), unit_of_work():
+        told = deadlines.tell_marketplace_of_overdue()  # the mails go after the commit
+    click.echo(f"Told the marketplace of {len(told)} overdue dispute(s).")
+
+
 _LABELS = {"ok": ("ok", "green"), "warning": ("WARN", "yellow"), "error": ("ERROR", "red")}
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from .config_imap import IMAP_DEFAULTS, ImapSettings, imap_settings
 from .config_targets import TARGET_DEFAULTS, TargetSettings, target_settings
+from .config_vendors import VENDOR_DEFAULTS, VendorSettings, vendor_settings
 
 PREFIX = "ORDER_MESSAGES_"
 
@@ -124,6 +125,7 @@ DEFAULTS: dict[str, Any] = {
 
 DEFAULTS.update(IMAP_DEFAULTS)  # fetch-mail's mailbox: see config_imap.py
 DEFAULTS.update(TARGET_DEFAULTS)  # response targets in business hours: see config_targets.py
+DEFAULTS.update(VENDOR_DEFAULTS)  # marketplaces: see config_vendors.py
 
 _CHOICES = {"MAIL_DELIVERY": ("sync", "rq", "off")}
 
@@ -183,6 +185,7 @@ class Settings:
     inbound_secret: str | None
     imap: ImapSettings
     targets: TargetSettings
+    vendors: VendorSettings
 
 
 def _positive_int(key: str, value: Any, *, allow_zero: bool = False) -> int:
@@ -390,4 +393,5 @@ def load_settings(config: dict[str, Any]) -> Settings:
         **mail_settings(get),
         imap=imap_settings(get),
         targets=target_settings(get),
+        vendors=vendor_settings(get),
     )

@@ -176,6 +176,39 @@ class OrderMessages:
         self.hooks.register("order_summary", func)
         return func
 
+    def order_vendor(self, func: Callable[[HostOrder], Any]) -> Callable[[HostOrder], Any]:
+        """Register ``func(order) -> vendor key or None``: which vendor sold the order
+        (None: the marketplace itself).  Registering it makes the shop a marketplace (see
+        the README's "Marketplaces")."""
+        self.hooks.register("order_vendor", func)
+        return func
+
+    def staff_vendor(self, func: Callable[[HostUser], Any]) -> Callable[[HostUser], Any]:
+        """Register ``func(user) -> vendor key or None``: the vendor a staff member works
+        for; None: the marketplace's own staff.  Default: None for everyone."""
+        self.hooks.register("staff_vendor", func)
+        return func
+
+    def vendor_name(self, func: Callable[[str | None], str]) -> Callable[[str | None], str]:
+        """Register ``func(key) -> str``: a vendor's name (``key`` None: the marketplace's
+        own).  Default: the key, and "Marketplace"."""
+        self.hooks.register("vendor_name", func)
+        return func
+
+    def vendor_recipients(self, func: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+        """Register ``func(key) -> list[str]``: who is mailed about a vendor's threads.
+        Default: the staff members working for that vendor."""
+        self.hooks.register("vendor_recipients", func)
+        return func
+
+    def vendors(
+        self, func: Callable[[], list[tuple[str, str]]]
+    ) -> Callable[[], list[tuple[str, str]]]:
+        """Register ``func() -> [(key, name), ...]``: every vendor, for the marketplace
+        staff's vendor filter.  Default: the vendors whose orders have threads."""
+        self.hooks.register("vendors", func)
+        return func
+
     def has_hook(self, name: str) -> bool:
         """Whether the host registered hook ``name`` (False: a default, or nothing, answers)."""
         return self.hooks.is_registered(name)
@@ -232,6 +265,12 @@ class OrderMessages:
         key = getattr(self.user_model, self.user_pk.key)
         stmt = sa.select(self.user_model).order_by(key).limit(limit)
         return list(self.db.session.execute(stmt).scalars())
+
+    def thread_vendor_keys(self, limit: int) -> list[str]:
+        """The first ``limit`` vendor keys that threads hold (the default ``vendors`` hook)."""
+        key = self.models.Thread.vendor_key
+        stmt = sa.select(key).where(key.is_not(None)).distinct().order_by(key).limit(limit)
+        return [str(found) for found in self.db.session.execute(stmt).scalars()]
 
     def order_owner_id(self, order: Any) -> Any:
         """The user id of the customer who owns ``order``."""

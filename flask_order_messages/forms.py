@@ -200,6 +200,8 @@ class MessagesQuery(OrderMessagesForm):
     # which statuses ("active", not closed, first).
     view = StringField(validators=[_one_of("view", VIEWS)])
     status = StringField(validators=[_one_of("status", STATUS_FILTERS)])
+    #: Marketplaces: the marketplace staff's vendor filter (an unknown key finds nothing).
+    vendor = StringField(default="", filters=[_without_controls])
 
     @property
     def narrowed_by_team(self) -> bool:
@@ -225,6 +227,7 @@ class MarkForm(OrderMessagesForm):
     view = HiddenField()
     due = HiddenField()
     status = HiddenField()
+    vendor = HiddenField()
 
     @classmethod
     def from_request(cls) -> Any:
@@ -238,7 +241,7 @@ class MarkForm(OrderMessagesForm):
     def list_params(self, marked: int | None = None) -> dict[str, str]:
         """The list's own query (search, filter, page, view, status) to go back to, as sent;
         with ``marked`` (how many threads were marked) the list says what was done."""
-        names = ("q", "filter", "page", "view", "status", "due")
+        names = ("q", "filter", "page", "view", "status", "due", "vendor")
         params = {name: self[name].data for name in names if self[name].data}
         if marked is not None:
             params.update(marked=self.action.data, count=str(marked))

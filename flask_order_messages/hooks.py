@@ -37,6 +37,12 @@ HOOK_PARAMETERS: dict[str, tuple[str, ...]] = {
     "staff_order_url": ("order",),
     "customer_order_url": ("order",),
     "order_summary": ("order",),
+    # Marketplaces (see services/vendors.py): a shop that registers no order_vendor has none.
+    "order_vendor": ("order",),
+    "staff_vendor": ("user",),
+    "vendor_name": ("key",),
+    "vendor_recipients": ("key",),
+    "vendors": (),
 }
 
 #: What the default ``display_name`` shows for a staff member with no name of any kind.
@@ -48,6 +54,10 @@ CUSTOMER_LABEL = "Customer"
 NAME_ATTRIBUTES = ("name", "full_name", "display_name")
 #: How many users (the first, by key) the default ``staff_members`` asks the staff check about.
 STAFF_SCAN = 1000
+#: What the default ``vendor_name`` calls the marketplace itself (its own staff's label).
+MARKETPLACE_LABEL = "Marketplace"
+#: How many vendors the default ``vendors`` lists (those that have threads, by key).
+VENDOR_SCAN = 500
 _ADDRESS = re.compile(r"\S+@\S+")
 
 
@@ -63,6 +73,8 @@ class Keys(Protocol):
     def user_by_email(self, email: str) -> HostUser | None: ...
 
     def first_users(self, limit: int) -> list[HostUser]: ...
+
+    def thread_vendor_keys(self, limit: int) -> list[str]: ...
 
 
 def check_hook(name: str, func: object) -> None:
@@ -198,6 +210,45 @@ class Hooks:
         """What staff see of ``order`` beside its messages: ``{"total": str, "status": str}``
         (either may be left out).  Default: None, nothing shown."""
         return None
+
+    # -- marketplaces (services/vendors.py) ------------------------------------------------
+
+    def order_vendor(self, order: HostOrder) -> object:
+        """The key of the vendor who sold ``order`` (any value; kept as text), or None for
+        the marketplace's own sale.  Registering it makes the shop a marketplace."""
+        return None
+
+    def staff_vendor(self, user: HostUser) -> object:
+        """The key of the vendor staff member ``user`` works for; None: the marketplace's own
+        staff (who see every thread).  Default: None for everyone."""
+        return None
+
+    def vendor_name(self, key: str | None) -> str:
+        """A vendor's name, for its key as text; ``None`` asks for the marketplace's own
+        name.  Default: the key itself, and "Marketplace"."""
+        return MARKETPLACE_LABEL if key is None else key
+
+    def vendor_recipients(self, key: str) -> list[str]:
+        """Who is mailed about vendor ``key``'s threads.  Default: the addresses of the
+        ``staff_members`` whose ``staff_vendor`` is ``key``."""
+        emails = []
+        for user in self.staff_members():
+            if _text_key(self.staff_vendor(user)) == key:
+                email = self.user_email(user)
+                if email:
+                    emails.append(email)
+        return emails
+
+    def vendors(self) -> list[tuple[str, str]]:
+        """(key, name) of every vendor, for the marketplace staff's vendor filter.  Default:
+        the vendors whose orders have threads (the first :data:`VENDOR_SCAN` by key), named
+        by ``vendor_name``."""
+        return [(key, self.vendor_name(key)) for key in self._keys.thread_vendor_keys(VENDOR_SCAN)]
+
+
+def _text_key(value: object) -> str | None:
+    """A vendor key as the threads keep it: None, or text."""
+    return None if value is None else str(value)
 
 
 def thread_link(url: str, *, tab: bool = True) -> str:

@@ -35,6 +35,7 @@ from .mail_compose import (
     clean_address,
     queue_for_assignee,
     queue_for_entry,
+    queue_overdue_notice,
 )
 from .models import rows_changed, utcnow
 from .state import current_order_messages as ext
@@ -61,6 +62,7 @@ __all__ = [
     "next_retry_at",
     "queue_for_assignee",
     "queue_for_entry",
+    "queue_overdue_notice",
     "retry_failed",
     "send_after_response",
     "send_pending",

@@ -22,7 +22,8 @@ from .mail_headers import (
     thread_id_headers,
     thread_root_id,
 )
-from .models import CUSTOMER, KIND_MESSAGE, KIND_NOTE, STAFF, utcnow
+from .models import CUSTOMER, KIND_EVENT, KIND_MESSAGE, KIND_NOTE, STAFF, utcnow
+from .services.vendors import author_name
 from .state import current_order_messages as ext
 from .state import current_settings
 from .transactions import MAIL_CLAIM, commit_early
@@ -67,26 +68,42 @@ def absolute_url(url: str) -> str:
     return urljoin(f"{scheme}://{server}/", url)
 
 
-def _recipients(entry: Any, order: Any, actor: Any) -> list[tuple[str, str, Any]]:
-    """(email, audience, customer) for an entry: customers' words go to staff, staff's to the
-    customer (the user, else None), notes to nobody, and never to the author."""
+def _store_recipients(thread: Any, entry: Any, actor: Any) -> list[str]:
+    """Who on the store's side hears of ``entry``: the ``staff_recipients``; in a marketplace,
+    for a vendor's thread, the ``vendor_recipients`` of that vendor (never another's), and
+    the marketplace's too when a dispute opens, closes or reopens (it arbitrates).  A staff
+    member's message or note tells no one on the store's side; their dispute events tell the
+    vendor and the marketplace of a vendor's thread."""
+    from .services import vendors
+
+    vendor = thread.vendor_key if thread is not None else None
+    dispute = entry.kind == KIND_EVENT
+    if vendor is None or not vendors.participates():
+        return list(ext.hooks.staff_recipients() or []) if actor.role == CUSTOMER else []
+    if actor.role != CUSTOMER and not dispute:
+        return []
+    found = vendors.recipients(vendor)
+    return found + list(ext.hooks.staff_recipients() or []) if dispute else found
+
+
+def _recipients(entry: Any, order: Any, actor: Any, thread: Any) -> list[tuple[str, str, Any]]:
+    """(email, audience, customer) for an entry: customers' words go to the store's side
+    (:func:`_store_recipients`), staff's to the customer (the user, else None), notes to
+    nobody, and never to the author."""
     if entry.kind == KIND_NOTE:
         return []
     author_email = None
     if actor.user is not None:
         author_email = (ext.hooks.user_email(actor.user) or "").strip().lower() or None
-    if actor.role == CUSTOMER:
-        emails = list(ext.hooks.staff_recipients() or [])
-        audience = STAFF
-        customer = None
-    else:
+    customer, emails = None, []
+    if actor.role != CUSTOMER:
         customer = ext.db.session.get(ext.user_model, ext.order_owner_id(order))
         email = ext.hooks.user_email(customer) if customer is not None else None
-        emails = [email] if email else []
-        audience = CUSTOMER
+        emails = [(email, CUSTOMER)] if email else []
+    emails += [(raw, STAFF) for raw in _store_recipients(thread, entry, actor)]
     seen: set[str] = set()
     result = []
-    for raw in emails:
+    for raw, audience in emails:
         address = clean_address(raw)
         if address is None:
             if raw:
@@ -148,17 +165,17 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
     Returns their ids, to hand to :func:`dispatch` after the commit."""
     if not current_settings.mail_enabled:
         return []
-    recipients = _recipients(entry, order, actor)
+    thread = ext.db.session.get(ext.models.Thread, entry.thread_id)
+    recipients = _recipients(entry, order, actor, thread)
     if not recipients:
         return []
     # One printable line each, in the subject and the body alike (a NUL from a hook would be
     # refused by PostgreSQL with the whole post).
     number = header_text(ext.hooks.order_number(order), 80)
     author = header_text(
-        ext.hooks.display_name(actor.user) if actor.user is not None else "The store", 80
+        author_name(actor.user, actor.is_staff) if actor.user is not None else "The store", 80
     )
     links: dict[str, tuple[str, str, bool]] = {}
-    thread = ext.db.session.get(ext.models.Thread, entry.thread_id)
     rows = []
     for email, audience, customer in recipients:
         if audience not in links:
@@ -245,6 +262,50 @@ def _latest_customer_message(thread_id: int) -> Any:
         .order_by(m.id.desc())
         .limit(1)
     )
+
+
+def queue_overdue_notice(dispute: Any, thread: Any, order: Any) -> list[int]:
+    """Marketplaces: write the outbox rows that tell the marketplace's staff (the
+    ``staff_recipients``) that the vendor of ``thread`` let the open ``dispute`` pass its
+    respond-by time unanswered, inside the caller's transaction; their ids."""
+    from .services import vendors
+    from .services.deadlines import short_time
+
+    if not current_settings.mail_enabled:
+        return []
+    link, _, _ = _links(order, STAFF)
+    context = {
+        "order_number": header_text(ext.hooks.order_number(order), 80),
+        "vendor_name": header_text(vendors.name_of(thread.vendor_key), 80),
+        "respond_by": short_time(dispute.respond_by),
+        "reason": dispute.reason,
+        "link": link,
+    }
+    subject = render_template("order_messages/mail/subject.txt", **context)
+    rows = []
+    seen: set[str] = set()
+    for raw in ext.hooks.staff_recipients() or []:
+        address = clean_address(raw)
+        if address is None or address.lower() in seen:
+            continue
+        seen.add(address.lower())
+        row = ext.models.MailOutbox(
+            message_id=None,
+            recipient=address,
+            subject=header_text(subject, 255),
+            body_text=render_template("order_messages/mail/dispute_overdue.txt", **context),
+            body_html=render_template("order_messages/mail/dispute_overdue.html", **context),
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=utcnow(),
+            message_id_header=new_message_id(mail_domain()),
+            thread_root=thread_root_id(thread, mail_domain()),
+            recipient_role=STAFF,
+        )
+        ext.db.session.add(row)
+        rows.append(row)
+    ext.db.session.flush()
+    return [row.id for row in rows]
 
 
 def _message_id(row: Any) -> str:

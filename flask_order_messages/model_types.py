@@ -46,6 +46,8 @@ class Thread(Row):
     awaiting_first: Mapped[bool | None]
     response_due_at: Mapped[datetime | None]
     first_response_at: Mapped[datetime | None]
+    # Marketplaces (models_vendors.py).
+    vendor_key: Mapped[str | None]
 
 
 class ThreadSearch(Row):
@@ -116,6 +118,8 @@ class Dispute(Row):
     note: Mapped[str | None]
     respond_by: Mapped[datetime | None]
     reopened_from_id: Mapped[int | None]
+    # Marketplaces (models_vendors.py).
+    overdue_mailed_at: Mapped[datetime | None]
     is_open: bool  # a property of the model class
 
 

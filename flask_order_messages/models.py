@@ -25,11 +25,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from . import model_types as rows
 from . import search
-from .dialects.types import BigId, DateTime, LongText
+from .dialects.types import BigId, DateTime
+from .models_drafts import build_draft_model
 from .models_inbound import build_inbound_model
 from .models_mail import build_reply_address_model
 from .models_targets import MessageTargetColumns, ThreadTargetColumns
 from .models_team import team_inbox_columns, team_inbox_indexes
+from .models_vendors import VendorDispute, VendorThread, vendor_indexes
 
 # Roles of an author, and kinds of thread entries.
 CUSTOMER = "customer"
@@ -102,7 +104,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
 
         metadata = db.metadata
 
-    class Thread(ThreadTargetColumns, team_inbox_columns(user_type), Base):  # type: ignore[misc]
+    class Thread(ThreadTargetColumns, VendorThread, team_inbox_columns(user_type), Base):  # type: ignore[misc]
         """The conversation on one order; keeps its newest message so lists never scan them."""
 
         __tablename__ = t_threads
@@ -129,6 +131,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
             return f"<Thread {self.id} order={self.order_id!r}>"
 
     team_inbox_indexes(Thread, prefix)
+    vendor_indexes(Thread, prefix)
 
     class ThreadSearch(Base):
         """A thread's staff search document: the distinct words of all its entries (notes and
@@ -217,7 +220,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
             index=True,
         )
 
-    class Dispute(Base):
+    class Dispute(VendorDispute, Base):  # overdue mails to the marketplace: models_vendors.py
         """A dispute on a thread.  ``open_thread_id`` equals ``thread_id`` while it is open and
         is NULL once closed; a unique index on it lets the database itself refuse a second open
         dispute (NULLs never collide, on SQLite, PostgreSQL and MariaDB alike)."""
@@ -356,44 +359,3 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         ReplyAddress=cast("type[rows.ReplyAddress]", ReplyAddress),
         InboundMail=cast("type[rows.InboundMail]", InboundMail),
     )
-
-
-def build_draft_model(base: Any, order_model: Any, user_model: Any, prefix: str) -> Any:
-    """The drafts table: a refused post's text and error, kept for its writer while the
-    redirect takes them back to the order page (see ``services/drafts.py``).  A message may
-    be thousands of characters, too many for a cookie session; only ``key`` travels, in the
-    URL, and the row is shown to its writer alone.  ``base`` is our own declarative base."""
-    order_pk = primary_key_column(order_model, "order_model")
-    user_pk = primary_key_column(user_model, "user_model")
-    order_table = order_model.__table__
-
-    class Draft(base):  # type: ignore[misc]
-        __tablename__ = f"{prefix}drafts"
-        __table_args__ = (sa.UniqueConstraint("key", name=f"uq_{prefix}drafts_key"),)
-        id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-        # Random and unguessable, though a key alone shows nothing to anyone but the writer.
-        key: Mapped[str] = mapped_column(sa.String(64), nullable=False)
-        user_id: Mapped[Any] = mapped_column(user_pk.type, nullable=False)
-        role: Mapped[str] = mapped_column(sa.String(16), nullable=False)
-        order_id: Mapped[Any] = mapped_column(
-            order_pk.type,
-            sa.ForeignKey(
-                f"{order_table.fullname}.{order_pk.name}",
-                ondelete="CASCADE",
-                name=f"fk_{prefix}drafts_order_id",
-            ),
-            nullable=False,
-        )
-        # Which box the text goes back into: "body", "reason", "close_note", "reopen_note".
-        field: Mapped[str] = mapped_column(sa.String(16), nullable=False)
-        # Up to services.drafts.MAX_KEPT characters: more than MariaDB's TEXT holds.
-        body: Mapped[str] = mapped_column(LongText, nullable=False)
-        error: Mapped[str] = mapped_column(sa.Text, nullable=False)
-        created_at: Mapped[datetime] = mapped_column(
-            DateTime, nullable=False, default=utcnow, index=True
-        )
-
-        def __repr__(self) -> str:
-            return f"<Draft {self.id} order={self.order_id!r} {self.role}/{self.field}>"
-
-    return Draft

@@ -15,7 +15,7 @@ from flask import request
 
 from . import services
 from .models import utcnow
-from .services import canned, deadlines
+from .services import canned, deadlines, vendors
 from .services.disputes import may_reopen
 from .state import current_settings
 
@@ -46,6 +46,8 @@ class PanelExtras:
     #: Canned replies are on for this reply box (``ORDER_MESSAGES_CANNED_REPLIES_ENABLED``).
     canned_enabled: bool = False
     canned: list[CannedLink] = field(default_factory=list)
+    #: The viewer keeps the canned replies (a marketplace vendor's staff only insert them).
+    canned_manage: bool = True
     #: (value, label) of the outcomes staff choose from when closing; empty: no choice.
     outcomes: list[tuple[str, str]] = field(default_factory=list)
     #: The open dispute's respond-by time and whether the store answered (staff only).
@@ -59,6 +61,12 @@ class PanelExtras:
     reopened: bool = False
     #: Assignment and status (staff only; None on the customer's side).
     team: TeamPanel | None = None
+    #: The viewer may open, close and reopen disputes (a vendor's staff may not, unless
+    #: ``ORDER_MESSAGES_VENDORS_CLOSE_DISPUTES``): else the dispute buttons are left out.
+    arbitrate: bool = True
+    #: In a marketplace, for its own staff: who sold the order ("Acme Tools", or the
+    #: marketplace's own name); "" elsewhere.
+    vendor: str = ""
 
     def when(self, value: Any) -> str:
         """A time as the red note prints it: ``Aug 31, 14:00``."""
@@ -90,8 +98,9 @@ def team_panel(view: Any) -> TeamPanel:
     key = thread.assignee_id if thread is not None else None
     status = thread.status if thread is not None else STATUS_OPEN
     name = assignment.names_of([key]).get(key, "") if key is not None else ""
+    vendor = thread.vendor_key if thread is not None else vendors.order_vendor(view.order)
     return TeamPanel(
-        members=assignment.staff_members(),
+        members=assignment.members_for(vendor),
         assignee="" if key is None else str(key),
         assignee_name=name,
         status=status,
@@ -126,9 +135,15 @@ def panel_extras(view: Any, side: str, page: str | None = None) -> PanelExtras:
     staff = side == "staff" and actor.is_staff
     if view.open_dispute is not None:
         extras.reopened = view.open_dispute.reopened_from_id is not None
+    extras.arbitrate = vendors.may_arbitrate(actor)
+    if staff and actor.vendor is None and vendors.enabled():  # a vendor's know whose it is
+        thread = view.thread
+        vendor = thread.vendor_key if thread is not None else vendors.order_vendor(view.order)
+        extras.vendor = vendors.name_of(vendor)
     if staff:
         extras.notes = settings.notes_enabled
         extras.canned_enabled = settings.canned_replies_enabled
+        extras.canned_manage = actor.vendor is None
         if settings.canned_replies_enabled:
             extras.canned = [
                 CannedLink(c.id, c.title, c.text, canned_href(page, c.id))

@@ -68,8 +68,10 @@ ADDED_LATER: dict[str, dict[str, str]] = {
         "awaiting_first": "0009",
         "response_due_at": "0009",
         "first_response_at": "0009",
+        "vendor_key": "0012",
     },
     "messages": {"answers_since": "0009", "answers_first": "0009", "answers_due_at": "0009"},
+    "disputes": {"overdue_mailed_at": "0012"},
     "mail_outbox": {
         "message_id_header": "0006",
         "thread_root": "0006",

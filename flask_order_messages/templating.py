@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from . import host_input, page_reads, services
 from .layouts import page_layout
 from .permissions import PermissionPartials, of_actor, staff_who_cannot_read, staff_who_reads
-from .services import drafts
+from .services import drafts, vendors
 from .services.attachments import format_size
 from .services.drafts import DRAFT_PARAM, Kept
 from .services.insight import format_duration
@@ -181,12 +181,23 @@ class PartialHelpers(PermissionPartials):
     def is_staff(self) -> bool:
         return ext.is_staff(self._user())
 
+    def _staff(self, *order: Any) -> services.Actor | None:
+        """The logged-in staff member, if the staff partials are for them (in a marketplace,
+        not a vendor's staff while vendors take no part); given an ``order``, only if it is
+        an order they may see (not another vendor's, nor anything but an order)."""
+        user = self._user()
+        actor = services.staff_actor(user) if staff_who_reads(user) else None
+        if actor is None or not services.vendors.takes_part(actor):
+            return None
+        if order and not (host_input.is_order(order[0]) and vendors.may_see_order(order[0], actor)):
+            return None
+        return actor
+
     def bell(self) -> Markup:
         """The staff bell (unread threads, open disputes); empty for anyone not staff."""
-        user = self._user()
-        if not staff_who_reads(user):
+        actor = self._staff()
+        if actor is None:
             return Markup("")
-        actor = services.staff_actor(user)
         # The Messages section may have counted them already.
         unread = page_reads.known_unread_threads(actor)
         counts = services.bell_counts(actor, unread_threads=unread)
@@ -195,12 +206,11 @@ class PartialHelpers(PermissionPartials):
 
     def staff_tab_label(self, order: Any) -> Markup:
         """``Messages`` with the staff member's unread count, for the admin order page's tab."""
-        user = self._user()
-        if staff_who_cannot_read(user):
+        if staff_who_cannot_read(self._user()):
             return Markup("")
+        actor = self._staff(order)
         # Nobody but staff learns the staff's count; nothing that is not an order counts.
-        staff = ext.is_staff(user) and host_input.is_order(order)
-        unread = tab_unread_count(order, services.staff_actor(user)) if staff else 0
+        unread = tab_unread_count(order, actor) if actor is not None else 0
         return Markup(render_template("order_messages/_tab_label.html", unread=unread))
 
     def staff_panel(
@@ -211,11 +221,11 @@ class PartialHelpers(PermissionPartials):
         (``mark_thread_read(order, "staff")``).  ``input_class`` and
         ``button_class`` are the host's CSS classes for its text boxes and file input, and
         for its buttons (``"form-control"``, ``"btn btn-primary"``)."""
-        user = self._user()
-        if not staff_who_reads(user) or not host_input.is_order(order):
+        actor = self._staff(order)
+        if actor is None:
             return Markup("")
         classes = PanelClasses(input_class, button_class)
-        return render_panel_of(order, services.staff_actor(user), "staff", next, classes)
+        return render_panel_of(order, actor, "staff", next, classes)
 
     def customer_tab_label(self, order: Any) -> Markup:
         """``Messages`` with the customer's unread count, for their order page's tab."""

@@ -376,6 +376,16 @@ def text_of(response: Any) -> str:
 
 
 @pytest.fixture
+def market(app: Flask) -> Iterator[Any]:
+    """A marketplace on this host: two vendors, their staff, the marketplace's staff,
+    customers and orders, the vendor hooks registered for this test only
+    (``tests/marketplace.py``)."""
+    from .marketplace import open_market
+
+    yield from open_market()
+
+
+@pytest.fixture
 def host_pages(app: Flask) -> Flask:
     """The host's own pages that embed the partials (``tests/host_pages.py``), on ``app``:
     a test module asks for them with ``pytestmark = pytest.mark.usefixtures("host_pages")``."""

@@ -196,6 +196,46 @@ def test_messages_section_and_bell(app, staff, browser, query):
     same_count(small_bell, large_bell)
 
 
+def sell(vendors: tuple[str, ...]) -> None:
+    """Give every thread without a vendor one of ``vendors`` in turn (as a marketplace's
+    threads record them when made)."""
+    t = models().Thread
+    ids = session().execute(sa.select(t.id).where(t.vendor_key.is_(None)).order_by(t.id))
+    for i, thread_id in enumerate(ids.scalars().all()):
+        session().execute(
+            sa.update(t).where(t.id == thread_id).values(vendor_key=vendors[i % len(vendors)])
+        )
+    session().commit()
+
+
+@pytest.mark.parametrize("query", ["", "?filter=unread", "?filter=disputes", "?q=parcel"])
+def test_a_vendors_staff_pays_what_the_marketplaces_staff_pay(app, market, browser, query):
+    """In a marketplace, a vendor's staff member's Messages page and bell make as many
+    statements as the marketplace's staff member's, with 5 threads as with 200 (most of them
+    other vendors')."""
+    people = customers(7)
+    add_threads(6, people, market.sam)
+    sell(("bolt", "cargo", "acme"))
+    measured = {}
+    for size in ("small", "large"):
+        if size == "large":
+            add_threads(194, people, market.sam)
+            sell(("bolt", "cargo", "acme"))
+        for user in (market.ann, market.sam):
+            browser.login(user)
+            browser.get("/admin/header")  # warm up
+            browser.get(f"{P}/admin/messages")  # and make the staff member's read floor
+            measured[size, user.name] = (
+                statements_for(browser, f"{P}/admin/messages{query}", shows="om-row"),
+                statements_for(browser, "/admin/header", shows="om-bell"),
+            )
+    for part in (0, 1):  # the page, the bell
+        vendor_small = measured["small", market.ann.name][part]
+        same_count(vendor_small, measured["large", market.ann.name][part])
+        same_count(vendor_small, measured["small", market.sam.name][part])
+        same_count(vendor_small, measured["large", market.sam.name][part])
+
+
 def long_thread(owner: User, staff: User, staff2: User, messages: int, order_model=Order):
     """An order whose thread has ``messages`` entries by three people, closed disputes in its
     history, one open dispute, and the last few messages unread for everyone but the owner."""

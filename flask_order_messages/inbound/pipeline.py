@@ -327,7 +327,18 @@ def _thread_and_person(record: InboundMail, target: Any) -> tuple[Any, Any]:
         raise Refused("no longer the order's customer", replies.NOT_ALLOWED)
     if target.role == STAFF and not ext.is_staff(user):
         raise Refused("no longer staff", replies.NOT_ALLOWED)
+    if target.role == STAFF and not _may_see(thread, user):
+        raise Refused("not this vendor's thread", replies.NOT_ALLOWED)
     return order, user
+
+
+def _may_see(thread: Any, user: Any) -> bool:
+    """Marketplaces: whether staff member ``user`` may still write in ``thread`` (a vendor's
+    staff: only their vendor's threads, and none while vendors take no part)."""
+    from ..services import vendors
+
+    vendor = vendors.staff_vendor(user)
+    return vendor is None or (vendors.participates() and thread.vendor_key == vendor)
 
 
 def _load_user(key: str) -> Any | None:

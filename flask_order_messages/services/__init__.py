@@ -1,6 +1,6 @@
 """The rules, as plain functions.  Views, JSON endpoints, the CLI and tests all call these."""
 
-from . import assignment, attachments, insight, status
+from . import assignment, attachments, insight, status, vendors
 from .assignment import assign, assign_threads
 from .common import Actor, clean_body, clean_reason, customer_actor, staff_actor
 from .context import CustomerContext, order_context
@@ -87,4 +87,5 @@ __all__ = [
     "unread_by_order",
     "unread_counts",
     "unread_thread_count",
+    "vendors",
 ]

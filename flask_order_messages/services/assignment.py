@@ -22,7 +22,8 @@ from ..models_team import EVENT_ASSIGNED, EVENT_UNASSIGNED
 from ..state import current_order_messages as ext
 from ..state import unproxied
 from ..transactions import after_commit
-from .common import Actor, session
+from .common import Actor, session, thread_scope
+from .vendors import author_name, participates, staff_vendor
 
 #: The Messages list's views: every thread, the viewer's own, nobody's.
 VIEWS = ("all", "mine", "unassigned")
@@ -43,6 +44,8 @@ class StaffMember:
     value: str
     name: str
     user: Any
+    #: In a marketplace, the vendor they work for (None: the marketplace's own staff).
+    vendor: str | None = None
 
 
 def staff_members() -> list[StaffMember]:
@@ -55,11 +58,34 @@ def staff_members() -> list[StaffMember]:
     members: dict[str, StaffMember] = {}
     for user in list(ext.hooks.staff_members() or [])[:MAX_STAFF_MEMBERS]:
         key = ext.user_key(user)
-        name = ext.hooks.display_name(user)
-        members.setdefault(str(key), StaffMember(key, str(key), name, user))
+        name = author_name(user, staff=True)  # in a marketplace: "Ann (Acme Tools)"
+        vendor = staff_vendor(user)
+        members.setdefault(str(key), StaffMember(key, str(key), name, user, vendor))
     found = sorted(members.values(), key=lambda m: (m.name.casefold(), m.value))
     store[_CACHE] = found
     return found
+
+
+def members_for(vendor: str | None) -> list[StaffMember]:
+    """Who a thread of ``vendor`` can be assigned to (None: the marketplace's own thread, or
+    any thread in a shop without vendors): that vendor's staff and the marketplace's; only the
+    marketplace's while vendors take no part (see ``vendors.py``)."""
+    takes_part = participates()
+    return [
+        m
+        for m in staff_members()
+        if m.vendor is None or (takes_part and vendor is not None and m.vendor == vendor)
+    ]
+
+
+def members_offered(actor: Actor) -> list[StaffMember]:
+    """Who ``actor`` is offered for the threads ticked in the Messages list: for a vendor's
+    staff, their vendor's staff and the marketplace's; for anyone else, every staff member
+    who takes part (a thread of one vendor still refuses another vendor's staff)."""
+    if actor.vendor is not None:
+        return members_for(actor.vendor)
+    takes_part = participates()
+    return [m for m in staff_members() if m.vendor is None or takes_part]
 
 
 def member_for(value: Any, actor: Actor) -> StaffMember | None:
@@ -72,6 +98,16 @@ def member_for(value: Any, actor: Actor) -> StaffMember | None:
         if member.value == wanted:
             return member
     raise ValidationError("Choose one of the staff members listed.", "assignee")
+
+
+def _check_vendor(thread: Thread, member: StaffMember | None) -> None:
+    """Refuse an assignee who may not see ``thread`` (another vendor's staff member)."""
+    if member is not None and member not in members_for(thread.vendor_key):
+        raise ValidationError(
+            f"{member.name} cannot be assigned a thread of another vendor: choose someone "
+            "who works for its vendor, or the marketplace's staff.",
+            "assignee",
+        )
 
 
 def names_of(keys: Iterable[Any]) -> dict[Any, str]:
@@ -96,16 +132,16 @@ def view_condition(actor: Actor, view: str) -> Any:
     return None
 
 
-def threads_and_orders(thread_ids: Sequence[int]) -> list[tuple[Thread, Any]]:
-    """The threads with these ids and their orders (two queries), for a bulk change."""
+def threads_and_orders(thread_ids: Sequence[int], actor: Actor) -> list[tuple[Thread, Any]]:
+    """The threads with these ids that ``actor`` may see, and their orders (two queries), for
+    a bulk change (another vendor's thread id is left out, as a made-up one is)."""
     if len(thread_ids) > MAX_BULK:
         raise ValidationError(f"Choose at most {MAX_BULK} threads at once.", "thread_id")
     if not thread_ids:
         return []
     t = ext.models.Thread
-    threads = list(
-        session().execute(sa.select(t).where(t.id.in_(set(thread_ids))).order_by(t.id)).scalars()
-    )
+    wanted = sa.select(t).where(t.id.in_(set(thread_ids)), thread_scope(actor)).order_by(t.id)
+    threads = list(session().execute(wanted).scalars())
     pk = getattr(ext.order_model, ext.order_pk.key)
     keys = [thread.order_id for thread in threads]
     orders = {
@@ -116,7 +152,7 @@ def threads_and_orders(thread_ids: Sequence[int]) -> list[tuple[Thread, Any]]:
 
 
 def _event_text(member: StaffMember | None, actor: Actor) -> str:
-    who = ext.hooks.display_name(actor.user)
+    who = author_name(actor.user, staff=True)
     if member is None:
         return f"Unassigned by {who}"
     if member.key == actor.id:
@@ -173,13 +209,16 @@ def assign(order: Any, actor: Actor, assignee: Any) -> bool:
 
     _staff_only(actor)
     member = member_for(assignee, actor)
-    return _assign(get_or_create_thread(order), order, actor, member)
+    thread = get_or_create_thread(order)
+    _check_vendor(thread, member)
+    return _assign(thread, order, actor, member)
 
 
 def assign_threads(actor: Actor, thread_ids: Sequence[int], assignee: Any) -> int:
     """Assign several threads at once (see :func:`assign`); returns how many changed."""
     _staff_only(actor)
     member = member_for(assignee, actor)
-    return sum(
-        _assign(thread, order, actor, member) for thread, order in threads_and_orders(thread_ids)
-    )
+    found = threads_and_orders(thread_ids, actor)
+    for thread, _ in found:  # all of them first: nothing changes when one is refused
+        _check_vendor(thread, member)
+    return sum(_assign(thread, order, actor, member) for thread, order in found)

@@ -20,11 +20,14 @@ from ..state import current_settings
 
 @dataclass(frozen=True)
 class Actor:
-    """A person acting on threads, in one role.  ``role`` is ``"staff"`` or ``"customer"``."""
+    """A person acting on threads, in one role.  ``role`` is ``"staff"`` or ``"customer"``;
+    ``vendor``: in a marketplace, the vendor a staff member works for (None: the
+    marketplace's own staff, customers, and everyone in a shop without vendors)."""
 
     user: Any
     id: Any
     role: str
+    vendor: str | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -33,7 +36,9 @@ class Actor:
 
 def staff_actor(user: Any) -> Actor:
     """An :class:`Actor` for a staff member (the caller has checked they are staff)."""
-    return Actor(user=user, id=ext.user_key(user), role=STAFF)
+    from .vendors import staff_vendor
+
+    return Actor(user=user, id=ext.user_key(user), role=STAFF, vendor=staff_vendor(user))
 
 
 def customer_actor(user: Any) -> Actor:
@@ -140,11 +145,22 @@ def thread_unread_condition(actor: Actor) -> Any:
     return sa.and_(newer, exists)
 
 
-def customer_scope(actor: Actor) -> Any:
-    """SQL condition on Thread: for a customer, only threads of orders they own."""
-    if actor.is_staff:
-        return sa.true()
+def thread_scope(actor: Actor) -> Any:
+    """SQL condition on Thread: the threads ``actor`` may see, the one rule every list, count,
+    search, bulk action and page applies.  A customer: the threads of orders they own.  A
+    vendor's staff (marketplaces, see ``vendors.py``): that vendor's threads, and none while
+    ``ORDER_MESSAGES_VENDOR_PARTICIPATION`` is off.  Other staff: every thread."""
     t = ext.models.Thread
+    if actor.is_staff:
+        if actor.vendor is None:
+            return sa.true()
+        if not current_settings.vendors.participation:
+            return sa.false()
+        return t.vendor_key == actor.vendor
     order_pk = getattr(ext.order_model, ext.order_pk.key)
     owned = sa.select(order_pk).where(ext.order_owner_column() == actor.id)
     return t.order_id.in_(owned)
+
+
+#: The name :func:`thread_scope` had while it only kept customers to their own orders.
+customer_scope = thread_scope

@@ -151,3 +151,49 @@ def expire_disputes(days: int | None = None, *, now: datetime | None = None) -> 
         except DisputeError:
             continue  # someone closed it meanwhile: nothing was written
     return closed
+
+
+def overdue_for_marketplace(now: datetime | None = None) -> list[Dispute]:
+    """Marketplaces: open disputes on vendors' threads that are overdue (past their
+    respond-by time, unanswered) and that the marketplace was not told of yet, oldest
+    respond-by first.  None while respond-by times are off or vendors take no part."""
+    from .vendors import enabled, participates
+
+    if not (current_settings.dispute_response_hours and enabled() and participates()):
+        return []
+    d, t = ext.models.Dispute, ext.models.Thread
+    stmt = (
+        sa.select(d)
+        .join(t, t.id == d.thread_id)
+        .where(overdue_condition(d, now), t.vendor_key.is_not(None), d.overdue_mailed_at.is_(None))
+        .order_by(d.respond_by, d.id)
+    )
+    return list(session().execute(stmt).scalars())
+
+
+def tell_marketplace_of_overdue(now: datetime | None = None) -> list[Dispute]:
+    """Mail the marketplace's staff (``staff_recipients``) about each dispute of
+    :func:`overdue_for_marketplace`, once: its ``overdue_mailed_at`` is set in the same
+    transaction (a conditional UPDATE, so two runs at once mail once).  The mails go after the
+    caller's commit.  Returns the disputes told of."""
+    from .. import mail
+    from ..models import rows_changed
+    from ..transactions import after_commit
+
+    told, outbox_ids = [], []
+    d = ext.models.Dispute
+    for dispute in overdue_for_marketplace(now):
+        claimed = session().execute(
+            sa.update(d)
+            .where(d.id == dispute.id, d.overdue_mailed_at.is_(None))
+            .values(overdue_mailed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        thread = session().get(ext.models.Thread, dispute.thread_id)
+        order = ext.get_order(thread.order_id) if thread is not None else None
+        if rows_changed(claimed) != 1 or order is None:
+            continue
+        outbox_ids += mail.queue_overdue_notice(dispute, thread, order)
+        told.append(dispute)
+    after_commit(lambda: mail.dispatch(outbox_ids))
+    return told

@@ -25,6 +25,7 @@ from ..transactions import after_commit
 from .common import Actor, clean_reason, clean_text, session
 from .deadlines import respond_by_from
 from .posting import add_entry, get_or_create_thread, get_thread, lock_thread
+from .vendors import check_arbitration, may_arbitrate
 
 #: Outcomes a dispute can be closed with.  ``"resolved"`` is what a close that names none
 #: records (a staff close with ``ORDER_MESSAGES_DISPUTE_OUTCOMES_ENABLED`` off, or a script).
@@ -91,10 +92,12 @@ def _insert_open_dispute(
 def open_dispute(order: Any, actor: Actor, reason: Any) -> Dispute:
     """Open a dispute on ``order`` with a required ``reason``; post it as an event.
 
-    Raises :class:`ValidationError` for a missing or too long reason and
+    Raises :class:`ValidationError` for a missing or too long reason,
     :class:`DisputeError` when a dispute is already open (also when two people open at once:
-    the database's unique index refuses the second).
+    the database's unique index refuses the second), and :class:`NotAllowedError` for a
+    vendor's staff (the marketplace arbitrates: ``ORDER_MESSAGES_VENDORS_CLOSE_DISPUTES``).
     """
+    check_arbitration(actor)  # a vendor's staff answer disputes; the marketplace arbitrates
     text = clean_reason(reason)
     thread = get_or_create_thread(order)
     lock_thread(thread)
@@ -121,6 +124,7 @@ def close_dispute(
     A customer may only withdraw a dispute they opened themselves.  Raises
     :class:`DisputeError` when no dispute is open (or someone closed it a moment ago).
     """
+    check_arbitration(actor)
     dispute = open_dispute_of(order)
     if dispute is None:
         raise DisputeError("There is no open dispute on this order.")
@@ -219,6 +223,8 @@ def may_reopen(dispute: Dispute | None, actor: Actor) -> bool:
     opened it.  False while reopening is turned off (``DISPUTE_OUTCOMES_ENABLED``)."""
     if not current_settings.dispute_outcomes_enabled or dispute is None or dispute.is_open:
         return False
+    if not may_arbitrate(actor):
+        return False
     return actor.is_staff or first_opener_id(dispute) == actor.id
 
 
@@ -242,6 +248,7 @@ def reopen_dispute(order: Any, actor: Actor, note: Any = None) -> Dispute:
     """
     if not current_settings.dispute_outcomes_enabled:
         raise DisputeError("Reopening disputes is turned off in this shop.")
+    check_arbitration(actor)
     note_text = None
     if note not in (None, "") and str(note).strip():
         note_text = clean_text(note, field="note", label="The note", max_length=2000)

@@ -50,6 +50,7 @@ from .common import (
     database,
     pointer_join,
     session,
+    thread_scope,
     thread_unread_condition,
 )
 
@@ -169,7 +170,9 @@ def _raise_floor(actor: Actor) -> int:
             sa.select(_user(actor), t.id)
             .select_from(t)
             .outerjoin(rp, on)
+            # Only threads they may see: a vendor's staff never list another vendor's.
             .where(t.last_message_id > floor, t.last_message_id <= horizon, unread)
+            .where(thread_scope(actor))
         )
         _list(actor, passed)
     read_again = (

@@ -29,7 +29,7 @@ from sqlalchemy.orm import aliased
 from ..models import CUSTOMER, KIND_MESSAGE, STAFF, utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings
-from .common import database, session
+from .common import Actor, database, session, thread_scope
 from .targets import TargetReport, target_report
 
 #: The age groups of open disputes.
@@ -90,7 +90,7 @@ class Insight:
         return sum(d.total for d in self.per_day)
 
 
-def _first_responses(since: datetime) -> Any:
+def _first_responses(since: datetime, scope: Any) -> Any:
     """A subquery: one row per thread whose customer's first message is at or after ``since``:
     ``asked_at``, ``answered_at`` (NULL while unanswered) and ``wait`` (seconds, or NULL)."""
     models = ext.models
@@ -134,6 +134,7 @@ def _first_responses(since: datetime) -> Any:
             is_customer_message,
             question.created_at >= since,
             ~earlier_question,
+            scope,
         )
         .subquery("pairs")
     )
@@ -143,8 +144,10 @@ def _first_responses(since: datetime) -> Any:
     )
 
 
-def response_insight(now: datetime | None = None) -> Insight:
-    """The figures of the insight page, as of ``now`` (naive UTC; default: now)."""
+def response_insight(now: datetime | None = None, *, actor: Actor | None = None) -> Insight:
+    """The figures of the insight page, as of ``now`` (naive UTC; default: now), over the
+    threads ``actor`` may see (a marketplace vendor's staff: their vendor's; default: all)."""
+    scope = thread_scope(actor) if actor is not None else sa.true()
     settings = current_settings
     now = now or utcnow()
     days = settings.insight_days
@@ -155,7 +158,7 @@ def response_insight(now: datetime | None = None) -> Insight:
     db = session()
 
     # 1. Counts of first responses.
-    fr = _first_responses(since)
+    fr = _first_responses(since, scope)
     answered = fr.c.answered_at.is_not(None)
     row = db.execute(
         sa.select(
@@ -200,7 +203,7 @@ def response_insight(now: datetime | None = None) -> Insight:
             sa.func.count(sa.case((d.opened_at > one_day, 1))),
             sa.func.count(sa.case((sa.and_(d.opened_at <= one_day, d.opened_at > three_days), 1))),
             sa.func.count(sa.case((d.opened_at <= three_days, 1))),
-        ).where(d.open_thread_id.is_not(None))
+        ).where(d.open_thread_id.is_not(None), *_disputes_within(actor))
     ).one()
     disputes_by_age = [(label, int(n or 0)) for label, n in zip(DISPUTE_AGES, ages, strict=True)]
 
@@ -212,7 +215,7 @@ def response_insight(now: datetime | None = None) -> Insight:
         sa.select(day, m.author_role, sa.func.count())
         .select_from(t)
         .join(m, m.thread_id == t.id)
-        .where(t.last_message_at >= since, m.created_at >= since, m.kind == KIND_MESSAGE)
+        .where(t.last_message_at >= since, m.created_at >= since, m.kind == KIND_MESSAGE, scope)
         .group_by(day, m.author_role)
     ):
         when = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
@@ -238,8 +241,17 @@ def response_insight(now: datetime | None = None) -> Insight:
         median_seconds=median,
         disputes_by_age=disputes_by_age,
         per_day=per_day,
-        targets=target_report(since, now),
+        targets=target_report(since, now, scope),
     )
+
+
+def _disputes_within(actor: Actor | None) -> list[Any]:
+    """The condition on disputes that keeps a vendor's staff to their threads' (none for
+    anyone who sees every thread: their query stays as it was)."""
+    if actor is None or actor.vendor is None:
+        return []
+    t, d = ext.models.Thread, ext.models.Dispute
+    return [d.thread_id.in_(sa.select(t.id).where(thread_scope(actor)))]
 
 
 def format_duration(seconds: float | None) -> str:

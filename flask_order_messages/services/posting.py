@@ -28,6 +28,7 @@ from .common import Actor, clean_body, session
 from .context import email_of, users_by_key
 from .reading import advance_pointer
 from .status import automatic_status
+from .vendors import order_vendor
 
 
 def get_thread(order: Any, *, lock: bool = False) -> Thread | None:
@@ -57,7 +58,7 @@ def get_or_create_thread(order: Any, *, lock: bool = False, customer: Any = ...)
         return thread
     db = session()
     if has_pending_writes():
-        thread = ext.models.Thread(order_id=ext.order_key(order), message_count=0)
+        thread = _new_thread(order)
         db.add(thread)
         db.flush()
         index_order_number(thread.id, order, customer)
@@ -67,7 +68,7 @@ def get_or_create_thread(order: Any, *, lock: bool = False, customer: Any = ...)
         # messages holding one each would deadlock on their inserts: end that transaction
         # first (it only read).
         commit_early(FIRST_MESSAGE)
-    thread = ext.models.Thread(order_id=ext.order_key(order), message_count=0)
+    thread = _new_thread(order)
     db.add(thread)
     try:
         db.flush()
@@ -81,6 +82,13 @@ def get_or_create_thread(order: Any, *, lock: bool = False, customer: Any = ...)
     thread = get_thread(order, lock=lock)
     assert thread is not None
     return thread
+
+
+def _new_thread(order: Any) -> Thread:
+    """A thread for ``order``, its vendor recorded (marketplaces: see ``vendors.py``)."""
+    return ext.models.Thread(
+        order_id=ext.order_key(order), message_count=0, vendor_key=order_vendor(order)
+    )
 
 
 def index_order_number(thread_id: Any, order: Any, customer: Any = ...) -> None:

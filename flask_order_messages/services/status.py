@@ -134,5 +134,6 @@ def set_statuses(actor: Actor, thread_ids: Sequence[int], status: Any) -> int:
         raise PermissionError("Only staff can set a thread's status.")
     status = _checked(status)
     return sum(
-        _set(thread, order, actor, status) for thread, order in threads_and_orders(thread_ids)
+        _set(thread, order, actor, status)
+        for thread, order in threads_and_orders(thread_ids, actor)
     )

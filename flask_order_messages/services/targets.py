@@ -179,7 +179,7 @@ class TargetReport:
         return self.share(self.next_within, self.next_total)
 
 
-def target_report(since: datetime, now: datetime) -> TargetReport | None:
+def target_report(since: datetime, now: datetime, scope: Any = None) -> TargetReport | None:
     """First and next answers since ``since`` (with a target), and how many came in time; a
     customer still waiting past the due time counts as missed.  Two queries, through the
     indexes on the threads' last_message_at and response_due_at."""
@@ -194,12 +194,14 @@ def target_report(since: datetime, now: datetime) -> TargetReport | None:
         .select_from(t)
         .join(m, m.thread_id == t.id)
         .where(t.last_message_at >= since, m.created_at >= since, m.answers_due_at.is_not(None))
+        .where(scope if scope is not None else sa.true())
         .group_by(m.answers_first)
     ):
         counted[bool(first)] = (int(within), int(total))
     for first, late in db.execute(
         sa.select(t.awaiting_first, sa.func.count())
         .where(t.response_due_at < now, t.awaiting_since >= since)
+        .where(scope if scope is not None else sa.true())
         .group_by(t.awaiting_first)
     ):
         within, total = counted.get(bool(first), (0, 0))

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..model_types import Dispute, Message, Thread
+from ..models import STAFF
 from ..state import current_order_messages as ext
 from ..state import current_settings
 from .common import (
@@ -19,6 +20,7 @@ from .common import (
     unread_message_condition,
     visible_to,
 )
+from .vendors import author_name
 
 
 @dataclass(frozen=True)
@@ -66,13 +68,13 @@ class ThreadView:
         return entries[:head], entries[head:start], entries[start:]
 
 
-def _names(user_ids: set[Any]) -> dict[Any, str]:
+def _names(user_ids: set[Any], staff: set[Any]) -> dict[Any, str]:
+    """Names of these users; those in ``staff`` acted as staff (see ``vendors.author_name``)."""
     if not user_ids:
         return {}
     pk = getattr(ext.user_model, ext.user_pk.key)
     users = session().execute(sa.select(ext.user_model).where(pk.in_(user_ids))).scalars()
-    display = ext.hooks.display_name
-    return {ext.user_key(u): display(u) for u in users}
+    return {ext.user_key(u): author_name(u, ext.user_key(u) in staff) for u in users}
 
 
 def thread_state(order: Any, actor: Actor) -> ThreadState:
@@ -118,8 +120,10 @@ def _entries(thread: Thread, actor: Actor) -> tuple[list[Message], dict[Any, str
     if current_settings.attachments_enabled:
         stmt = stmt.options(joinedload(m.attachments))
     rows = session().execute(stmt).unique().all()
-    display = ext.hooks.display_name
-    names = {ext.user_key(u): display(u) for _, u in rows if u is not None}
+    # In a marketplace a staff author's name says whom they work for ("Ann (Acme Tools)").
+    staff = {entry.author_id for entry, _ in rows if entry.author_role == STAFF}
+    key = ext.user_key
+    names = {key(u): author_name(u, key(u) in staff) for _, u in rows if u is not None}
     return [entry for entry, _ in rows], names
 
 
@@ -143,7 +147,9 @@ def thread_view(order: Any, actor: Actor, *, state: ThreadState | None = None) -
     # Whoever opened or closed a dispute wrote its event too; look up only who did not.
     people = {x.opened_by_id for x in disputes} | {x.closed_by_id for x in disputes}
     looked_up = {e.author_id for e in entries}
-    names.update(_names({p for p in people if p is not None and p not in looked_up}))
+    staff = {x.opened_by_id for x in disputes if x.opened_by_role == STAFF}
+    staff |= {x.closed_by_id for x in disputes if x.closed_by_role == STAFF}
+    names.update(_names({p for p in people if p is not None and p not in looked_up}, staff))
     view = ThreadView(
         order=order,
         thread=thread,

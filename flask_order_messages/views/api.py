@@ -43,10 +43,17 @@ def _user() -> Any:
     return current_user._get_current_object()
 
 
-def _order(order_id: str, owner: Any = None) -> Any:
-    """The order (owned by ``owner`` when given), or the same JSON 404 either way."""
+def _order(order_id: str, actor: services.Actor) -> Any:
+    """The order, if ``actor`` may see it (a customer: their own; a vendor's staff: their
+    vendor's), or the same JSON 404 either way."""
     order = ext.get_order(order_id)
-    if order is None or (owner is not None and ext.order_owner_id(order) != owner):
+    if order is None:
+        _fail(404, "No such order.")
+    if actor.is_staff:
+        seen = services.vendors.may_see_order(order, actor)
+    else:
+        seen = ext.order_owner_id(order) == actor.id
+    if not seen:
         _fail(404, "No such order.")
     return order
 
@@ -117,13 +124,17 @@ def staff_entries(order_id: str) -> Response:
     user = _user()
     if not ext.is_staff(user):
         _fail(403, "This endpoint is for store staff.")
-    return _entries(_order(order_id), _may_read(services.staff_actor(user)))
+    actor = services.staff_actor(user)
+    if not services.vendors.takes_part(actor):
+        _fail(403, services.vendors.NOT_PARTICIPATING)
+    _may_read(actor)
+    return _entries(_order(order_id, actor), actor)
 
 
 def customer_entries(order_id: str) -> Response:
     """The same for a customer's own order."""
     actor = services.customer_actor(_user())
-    return _entries(_order(order_id, owner=actor.id), actor)
+    return _entries(_order(order_id, actor), actor)
 
 
 def register(bp: Blueprint) -> None:

@@ -12,20 +12,33 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ..errors import ValidationError
+from ..errors import NotAllowedError, ValidationError
 from ..forms import CannedReplyForm, ConfirmForm
 from ..permissions import CANNED
 from ..services import canned
+from ..services.common import Actor
 from ..state import current_settings
 from ..templating import safe_next
 from .common import require_staff
 
 Page = Response | tuple[str, int]
+#: What a vendor's staff member is told on the forms that change canned replies.
+MANAGED_BY_MARKETPLACE = (
+    "Canned replies are kept by the marketplace's staff. You can insert them into your "
+    "replies; nothing was changed."
+)
 
 
 def _enabled() -> None:
     if not current_settings.canned_replies_enabled:
         abort(404)
+
+
+def _may_manage(actor: Actor) -> None:
+    """In a marketplace the canned replies are the marketplace's: its own staff keep them, a
+    vendor's staff insert them (403 on the forms that change them, saying so)."""
+    if actor.vendor is not None:
+        raise NotAllowedError(MANAGED_BY_MARKETPLACE)
 
 
 def _next() -> str | None:
@@ -39,9 +52,12 @@ def _to_list(**params: Any) -> Response:
     return redirect(url_for("order_messages.staff_canned_replies", **params), code=303)
 
 
-def _list_page(notice: str | None, error: str | None, status: int) -> tuple[str, int]:
+def _list_page(
+    notice: str | None, error: str | None, status: int, *, manage: bool = True
+) -> tuple[str, int]:
     page = render_template(
         "order_messages/canned_list.html",
+        manage=manage,
         replies=canned.list_replies(),
         placeholders=canned.PLACEHOLDERS,
         notice=notice,
@@ -65,14 +81,14 @@ def _reply_or_page(action: str) -> Any:
 
 def replies() -> str:
     """Every canned reply, with links to add, edit and delete."""
-    require_staff(CANNED)
+    actor = require_staff(CANNED)
     _enabled()
     notice = None
     if request.args.get("saved"):
         notice = "The canned reply was saved."
     elif request.args.get("deleted"):
         notice = "The canned reply was deleted."
-    return _list_page(notice, None, 200)[0]
+    return _list_page(notice, None, 200, manage=actor.vendor is None)[0]
 
 
 def _form(reply: Any, form: CannedReplyForm, status: int) -> Page:
@@ -91,6 +107,7 @@ def new() -> Page:
     """GET: an empty form.  POST: add the reply; a refused one comes back with its text."""
     actor = require_staff(CANNED)
     _enabled()
+    _may_manage(actor)
     form = CannedReplyForm.from_request()
     if request.method == "GET":
         return _form(None, form, 200)
@@ -104,7 +121,7 @@ def new() -> Page:
 
 def edit() -> Page:
     """GET: the form with the reply's text.  POST: save the change."""
-    require_staff(CANNED)
+    _may_manage(require_staff(CANNED))
     _enabled()
     reply = _reply_or_page("edit")
     if isinstance(reply, tuple):
@@ -122,7 +139,7 @@ def edit() -> Page:
 
 def delete() -> Page:
     """GET: "Delete this canned reply?".  POST: delete it."""
-    require_staff(CANNED)
+    _may_manage(require_staff(CANNED))
     _enabled()
     reply = _reply_or_page("delete")
     if isinstance(reply, tuple):

@@ -10,10 +10,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import LimitedStream
 
-from ..errors import OrderMessagesError
+from ..errors import NotAllowedError, OrderMessagesError
 from ..page_reads import mark_shown
 from ..permissions import require as require_permission
-from ..services import Actor, customer_actor, drafts, order_context, staff_actor
+from ..services import Actor, customer_actor, drafts, order_context, staff_actor, vendors
 from ..services.drafts import DRAFT_PARAM
 from ..state import current_order_messages as ext
 from ..templating import safe_next, thread_panel
@@ -35,11 +35,14 @@ def require_staff(permission: str) -> Actor:
     """The current staff member, if they have ``permission`` ("read", "answer", "disputes",
     "canned": see ``permissions.py``); every staff page and action names one.  Anonymous
     visitors go to login, anyone else gets a 403: a staff member without the permission with
-    the sentence that names it, before anything is read or written."""
+    the sentence that names it, before anything is read or written (so does a vendor's staff
+    while vendors take no part in messages: see ``services/vendors.py``)."""
     user = logged_in_user()
     if not ext.is_staff(user):
         abort(403, description="This page is for store staff.")
     actor = staff_actor(user)
+    if not vendors.takes_part(actor):
+        raise NotAllowedError(vendors.NOT_PARTICIPATING)
     require_permission(actor, permission)
     return actor
 
@@ -49,10 +52,12 @@ def require_customer() -> Actor:
     return customer_actor(logged_in_user())
 
 
-def order_or_404(raw_key: str) -> Any:
-    """The order with this key, or 404 (a made-up or malformed key alike)."""
+def order_or_404(raw_key: str, actor: Actor) -> Any:
+    """The order with this key for staff member ``actor``, or 404 (a made-up or malformed
+    key alike; and, in a marketplace, another vendor's order for a vendor's staff: the very
+    same 404, so that they learn nothing of it)."""
     order = ext.get_order(raw_key)
-    if order is None:
+    if order is None or not vendors.may_see_order(order, actor):
         abort(404)
     return order
 
@@ -187,6 +192,7 @@ def dispute_open_view(order: Any, actor: Actor, side: str) -> Response | tuple[s
     from .. import services
     from ..forms import DisputeOpenForm
 
+    vendors.check_arbitration(actor)  # a 403 page that says why, for GET and POST alike
     form = DisputeOpenForm.from_request()
     status = 200
     if request.method == "POST":
@@ -220,6 +226,7 @@ def dispute_close_view(order: Any, actor: Actor, side: str) -> Response | tuple[
     from .. import services
     from ..forms import DisputeCloseForm
 
+    vendors.check_arbitration(actor)
     form = DisputeCloseForm.from_request()
     status = 200
     if request.method == "POST":

@@ -112,8 +112,8 @@ _GUEST = {
 
 def staff_attachment(order_id: str, attachment_id: int) -> Response:
     """Any attachment of the order, to staff."""
-    require_staff(READ)
-    return _send(order_or_404(order_id), attachment_id, staff=True, headers=_LOGGED_IN)
+    actor = require_staff(READ)
+    return _send(order_or_404(order_id, actor), attachment_id, staff=True, headers=_LOGGED_IN)
 
 
 def customer_attachment(order_id: str, attachment_id: int) -> Response:

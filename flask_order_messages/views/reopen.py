@@ -16,6 +16,7 @@ from .. import services
 from ..errors import OrderMessagesError
 from ..forms import DisputeReopenForm
 from ..permissions import DISPUTES
+from ..services import vendors
 from ..services.common import Actor
 from ..services.disputes import last_dispute_of, may_reopen
 from ..state import current_order_messages as ext
@@ -39,6 +40,7 @@ def dispute_reopen_view(order: Any, actor: Actor, side: str) -> Response | tuple
     note kept as typed."""
     if not current_settings.dispute_outcomes_enabled:
         abort(404)
+    vendors.check_arbitration(actor)
     form = DisputeReopenForm.from_request()
     status = 200
     if request.method == "POST":
@@ -77,7 +79,7 @@ def dispute_reopen_view(order: Any, actor: Actor, side: str) -> Response | tuple
 def staff_dispute_reopen(order_id: str) -> Response | tuple[str, int]:
     """Ask (GET) and reopen the order's last closed dispute (POST), as staff."""
     actor = require_staff(DISPUTES)
-    return dispute_reopen_view(order_or_404(order_id), actor, "staff")
+    return dispute_reopen_view(order_or_404(order_id, actor), actor, "staff")
 
 
 def customer_dispute_reopen(order_id: str) -> Response | tuple[str, int]:

@@ -9,6 +9,7 @@ from .. import services
 from ..forms import ConfirmForm, MarkForm, MessagesQuery
 from ..page_reads import remember_unread_threads
 from ..permissions import ANSWER, DISPUTES, READ
+from ..services import vendors
 from ..services.assignment import view_condition
 from ..services.status import status_condition
 from ..state import current_order_messages as ext
@@ -30,12 +31,13 @@ def messages() -> str:
     form.check()
     services.refresh_read_floor(actor)  # after the checks: a refused request writes nothing
     team = (view_condition(actor, form.view.data), status_condition(form.status.data))
+    vendor, by_vendor = vendors.chosen_vendor(actor, form.vendor.data)
     page = services.list_threads(
         actor,
         query=form.q.data or "",
         filter=form.filter.data,
         page=form.page.data,
-        where=[c for c in team if c is not None],
+        where=[c for c in (*team, by_vendor) if c is not None],
         due=form.due.data or "",
     )
     if (
@@ -43,6 +45,7 @@ def messages() -> str:
         and not page.query.strip()
         and not form.narrowed_by_team
         and not page.due
+        and not vendor
     ):
         # The list counted this staff member's unread threads: the bell shows that number.
         remember_unread_threads(actor, page.unread_total)
@@ -56,7 +59,8 @@ def messages() -> str:
         page=page,
         links=links,
         marked=form.marked_notice(),
-        team=list_team(page, form),
+        team=list_team(page, form, actor),
+        market=vendors.list_vendors(actor, [row.thread for row in page.rows], vendor),
     )
 
 
@@ -75,19 +79,19 @@ def mark() -> Response:
 def thread(order_id: str) -> tuple[str, int]:
     """The extension's own staff page for one order's thread."""
     actor = require_staff(READ)
-    return render_thread_page(order_or_404(order_id), actor, "staff")
+    return render_thread_page(order_or_404(order_id, actor), actor, "staff")
 
 
 def post(order_id: str) -> Response:
     """Reply (or start a thread) as staff."""
     actor = require_staff(ANSWER)
-    return post_view(order_or_404(order_id), actor, "staff")
+    return post_view(order_or_404(order_id, actor), actor, "staff")
 
 
 def mark_thread_unread(order_id: str) -> Response:
     """ "Mark unread" on one thread: back to the Messages section, where it shows as new."""
     actor = require_staff(READ)
-    order = order_or_404(order_id)
+    order = order_or_404(order_id, actor)
     ConfirmForm.from_request().check()
     thread = services.get_thread(order)
     if thread is not None:
@@ -98,13 +102,13 @@ def mark_thread_unread(order_id: str) -> Response:
 def dispute_open(order_id: str) -> Response | tuple[str, int]:
     """Ask for a reason (GET) and open a dispute (POST)."""
     actor = require_staff(DISPUTES)
-    return dispute_open_view(order_or_404(order_id), actor, "staff")
+    return dispute_open_view(order_or_404(order_id, actor), actor, "staff")
 
 
 def dispute_close(order_id: str) -> Response | tuple[str, int]:
     """Confirm (GET) and close the open dispute (POST)."""
     actor = require_staff(DISPUTES)
-    return dispute_close_view(order_or_404(order_id), actor, "staff")
+    return dispute_close_view(order_or_404(order_id, actor), actor, "staff")
 
 
 def register(bp: Blueprint) -> None:

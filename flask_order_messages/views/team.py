@@ -12,6 +12,7 @@ from ..forms import AssignForm, BulkAssignForm, BulkStatusForm, StatusForm
 from ..models_team import STATUS_LABELS
 from ..permissions import ANSWER
 from ..services import assignment, status
+from ..services.common import Actor
 from ..services.listing import ThreadPage
 from .common import back_to_thread, order_or_404, require_staff
 
@@ -28,7 +29,7 @@ class ListTeam:
     labels: dict[str, str]
 
 
-def list_team(page: ThreadPage, form: Any) -> ListTeam:
+def list_team(page: ThreadPage, form: Any, actor: Actor) -> ListTeam:
     """The team inbox's part of a Messages page (one query at most, for assignees who are
     not among the staff members any more)."""
     names = assignment.names_of([row.thread.assignee_id for row in page.rows])
@@ -40,7 +41,7 @@ def list_team(page: ThreadPage, form: Any) -> ListTeam:
     return ListTeam(
         view=form.view.data,
         status=form.status.data,
-        members=assignment.staff_members(),
+        members=assignment.members_offered(actor),
         assignees=assignees,
         labels=STATUS_LABELS,
     )
@@ -49,7 +50,7 @@ def list_team(page: ThreadPage, form: Any) -> ListTeam:
 def assign(order_id: str) -> Response:
     """Assign the thread to a staff member, to oneself ("Assign to me") or to nobody."""
     actor = require_staff(ANSWER)
-    order = order_or_404(order_id)
+    order = order_or_404(order_id, actor)
     form = AssignForm.from_request()
     form.check()
     assignment.assign(order, actor, form.chosen())
@@ -59,7 +60,7 @@ def assign(order_id: str) -> Response:
 def set_status(order_id: str) -> Response:
     """Set the thread's status by hand."""
     actor = require_staff(ANSWER)
-    order = order_or_404(order_id)
+    order = order_or_404(order_id, actor)
     form = StatusForm.from_request()
     form.check()
     status.set_status(order, actor, form.status.data)

@@ -1,0 +1,236 @@
+"""The access matrix's vendor actors (issue 19): every route of the blueprint x Acme's staff
+(Ann) on Bolt's thread, with vendors taking part and in warehouse mode.
+
+Each route is put in one class by hand in :data:`VENDOR_ROUTES` (a route added later fails
+``test_every_route_has_a_vendor_class`` until someone decides):
+
+- ``ORDER``: the route names an order.  Bolt's order gets Ann the very same answer, status
+  and body, as a made-up order id -- a 404 (a 403 in warehouse mode, where no staff page is
+  hers) -- on GET and on POST, and nothing of Bolt's thread changes.
+- ``LIST``: no order in the address (the Messages section, bulk forms, counts, insight,
+  canned replies).  Ann gets her answer, in which nothing of Bolt's shows; a form naming
+  Bolt's thread is answered as one naming a made-up thread, and changes nothing of it.
+- ``GUEST``: a guest link is a bearer link (the customer's mail): without Bolt's customer's
+  token Ann gets what anyone gets with a forged one.
+- ``NONE``: nothing of any order (the stylesheet; the mail provider's hook, which takes a
+  shared secret, never a session).
+"""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from flask_order_messages import current_order_messages
+
+from . import committing as services
+from .conftest import db
+from .host_pages import PNG, route_path
+from .marketplace import Market, converse
+from .reconfigure import reconfigure
+from .test_access import FORM, routes
+
+ORDER, LIST, GUEST, NONE = "order", "list", "guest", "none"
+
+VENDOR_ROUTES = {
+    "staff_messages": LIST,
+    "staff_mark": LIST,
+    "staff_bulk_assign": LIST,
+    "staff_bulk_status": LIST,
+    "staff_insight": LIST,
+    "staff_canned_replies": LIST,
+    "staff_canned_new": LIST,
+    "staff_canned_edit": LIST,
+    "staff_canned_delete": LIST,
+    "api_counts": LIST,
+    "staff_thread": ORDER,
+    "staff_post": ORDER,
+    "staff_mark_unread": ORDER,
+    "staff_assign": ORDER,
+    "staff_status": ORDER,
+    "staff_dispute_open": ORDER,
+    "staff_dispute_close": ORDER,
+    "staff_dispute_reopen": ORDER,
+    "staff_attachment": ORDER,
+    "api_staff_entries": ORDER,
+    "customer_thread": ORDER,
+    "customer_post": ORDER,
+    "customer_dispute_open": ORDER,
+    "customer_dispute_close": ORDER,
+    "customer_dispute_reopen": ORDER,
+    "customer_attachment": ORDER,
+    "api_customer_entries": ORDER,
+    "guest_thread": GUEST,
+    "guest_attachment": GUEST,
+    "inbound_mail": NONE,
+    "static": NONE,
+}
+
+#: What of Bolt's thread must never reach Ann: its words, its customer, its number.
+BOLT_WORDS = ("bicycle", "Bent wheel", "Dan Customer", "dan.customer", "#00002", "wheel.png")
+MADE_UP = 987654
+
+
+def _endpoints(app) -> dict[str, tuple[Any, list[str]]]:
+    return {
+        endpoint.removeprefix("order_messages."): (rule, methods)
+        for endpoint, rule, methods in routes(app, static=True)
+    }
+
+
+def test_every_route_has_a_vendor_class(app):
+    assert sorted(_endpoints(app)) == sorted(VENDOR_ROUTES), (
+        "Routes and VENDOR_ROUTES differ: decide what a vendor's staff member may do with "
+        "another vendor's thread there, in tests/test_security_vendors.py."
+    )
+
+
+@pytest.fixture
+def scene(market: Market) -> Market:
+    """Every thread made; Bolt's with a file, a staff-only note and an open dispute."""
+    converse(market)
+    bolt = market.bolt_order
+    services.post_message(bolt, market.actor(market.dan), "Photo", files=[("wheel.png", PNG)])
+    services.post_message(bolt, market.actor(market.ben), "Ordered a new wheel", note=True)
+    services.open_dispute(bolt, market.actor(market.dan), "Bent wheel")
+    return market
+
+
+def bolt_state(market: Market) -> tuple[Any, ...]:
+    """Every row that belongs to Bolt's thread: the thread, its entries, files, disputes,
+    read pointers, read-floor lists, search document and mail."""
+    models = current_order_messages.models
+    thread_id = market.thread(market.bolt_order).id
+    db.session.expire_all()
+
+    def rows(model: Any, where: Any) -> list[tuple[Any, ...]]:
+        table = model.__table__
+        found = db.session.execute(sa.select(table).where(where).order_by(*table.primary_key))
+        return [tuple(row) for row in found]
+
+    m = models.Message
+    entries = sa.select(m.id).where(m.thread_id == thread_id)
+    return (
+        rows(models.Thread, models.Thread.id == thread_id),
+        rows(m, m.thread_id == thread_id),
+        rows(models.Attachment, models.Attachment.message_id.in_(entries)),
+        rows(models.Dispute, models.Dispute.thread_id == thread_id),
+        rows(models.ReadPointer, models.ReadPointer.thread_id == thread_id),
+        rows(models.ReadFloorThread, models.ReadFloorThread.thread_id == thread_id),
+        rows(models.ThreadSearch, models.ThreadSearch.thread_id == thread_id),
+        rows(models.MailOutbox, models.MailOutbox.message_id.in_(entries)),
+        rows(models.Draft, models.Draft.order_id == market.bolt_order.id),
+    )
+
+
+def call(browser, method: str, path: str, data: dict[str, str] | None = None) -> Any:
+    if method == "GET":
+        return browser.get(path)
+    return browser.post(path, {**FORM, **(data or {})})
+
+
+def no_leak(response: Any, where: str) -> None:
+    body = response.get_data(as_text=True)
+    for word in BOLT_WORDS:
+        assert word not in body, f"{where}: {word!r} shows"
+
+
+@pytest.mark.parametrize("mode", ["vendors take part", "warehouse"])
+@pytest.mark.parametrize("name", sorted(n for n, kind in VENDOR_ROUTES.items() if kind == ORDER))
+def test_another_vendors_order_is_answered_as_a_made_up_one(app, scene, browser, name, mode):
+    if mode == "warehouse":
+        reconfigure(app, VENDOR_PARTICIPATION=False)
+    rule, methods = _endpoints(app)[name]
+    theirs = route_path(rule, scene.bolt_order)
+    made_up = route_path(rule, SimpleNamespace(id=MADE_UP))
+    browser.login(scene.ann)
+    for method in methods:
+        before = bolt_state(scene)
+        got, missing = call(browser, method, theirs), call(browser, method, made_up)
+        where = f"{method} {name} ({mode})"
+        assert got.status_code == missing.status_code, where
+        staff_page = name.startswith(("staff_", "api_staff_"))
+        # In warehouse mode no staff page is a vendor's: a 403 that says so, for any order.
+        assert got.status_code == (403 if mode == "warehouse" and staff_page else 404), where
+        assert got.get_data() == missing.get_data(), f"{where}: the answers differ"
+        no_leak(got, where)
+        assert bolt_state(scene) == before, f"{where} changed Bolt's thread"
+    # The same address is a real page for the marketplace's staff (or Bolt's customer): the
+    # cell above asked for something that exists.
+    owner = scene.dan if name.startswith(("customer_", "api_customer")) else scene.sam
+    if "GET" in methods:
+        assert browser.login(owner).get(theirs).status_code not in (403, 404), name
+
+
+#: Forms of the LIST routes that name a thread: Bolt's, or a made-up one.
+THREAD_FORMS = {
+    "staff_mark": "?scope=selected",
+    "staff_bulk_assign": "",
+    "staff_bulk_status": "",
+}
+
+
+@pytest.mark.parametrize("mode", ["vendors take part", "warehouse"])
+@pytest.mark.parametrize("name", sorted(n for n, kind in VENDOR_ROUTES.items() if kind == LIST))
+def test_lists_forms_and_counts_show_and_change_nothing_of_another_vendors(
+    app, scene, browser, name, mode
+):
+    if mode == "warehouse":
+        reconfigure(app, VENDOR_PARTICIPATION=False)
+    rule, methods = _endpoints(app)[name]
+    path = route_path(rule, scene.bolt_order)
+    bolt_thread = scene.thread(scene.bolt_order).id
+    browser.login(scene.ann)
+    for method in methods:
+        where = f"{method} {name} ({mode})"
+        before = bolt_state(scene)
+        if method == "POST" and name in THREAD_FORMS:
+            query = THREAD_FORMS[name]
+            got = call(browser, method, path + query, {"thread_id": str(bolt_thread)})
+            missing = call(browser, method, path + query, {"thread_id": str(MADE_UP)})
+            assert (got.status_code, got.headers.get("Location")) == (
+                missing.status_code,
+                missing.headers.get("Location"),
+            ), where
+        else:
+            got = call(browser, method, path)
+        no_leak(got, where)
+        assert bolt_state(scene) == before, f"{where} changed Bolt's thread"
+    if name == "staff_messages":
+        # Searches that would find Bolt's thread (the page echoes a query: none is a leak word).
+        for query in ("?q=bicy", "?q=00002", "?q=Dan", "?filter=disputes", "?vendor=bolt"):
+            no_leak(browser.get(path + query), f"GET {name}{query}")
+
+
+def test_the_counts_do_not_move_with_another_vendors_thread(scene, browser):
+    def counts() -> dict[str, Any]:
+        response = browser.login(scene.ann).get(route_path_of("api_counts"))
+        return json.loads(response.get_data(as_text=True))
+
+    def route_path_of(name: str) -> str:
+        rule, _ = _endpoints(browser.client.application)[name]
+        return route_path(rule, scene.bolt_order)
+
+    first = counts()
+    services.post_message(scene.bolt_order, scene.actor(scene.dan), "Any news on the bicycle?")
+    services.open_dispute(scene.own_order, scene.actor(scene.carol), "Voucher unused")
+    assert counts() == first
+
+
+@pytest.mark.parametrize("name", sorted(n for n, kind in VENDOR_ROUTES.items() if kind == GUEST))
+def test_guest_links_open_nothing_without_the_customers_token(app, scene, browser, name):
+    rule, methods = _endpoints(app)[name]
+    good = route_path(rule, scene.bolt_order)
+    forged = good.replace("/t/", "/t/x", 1)
+    for user in (scene.ann, None):
+        browser.login(user)
+        for method in methods:
+            before = bolt_state(scene)
+            response = call(browser, method, forged)
+            assert response.status_code in (404, 410), (name, method)
+            no_leak(response, f"{method} {name}")
+            assert bolt_state(scene) == before
