@@ -68,6 +68,7 @@ ADDED_LATER: dict[str, dict[str, str]] = {
         "awaiting_first": "0009",
         "response_due_at": "0009",
         "first_response_at": "0009",
+        "last_author_role": "0010",
     },
     "messages": {"answers_since": "0009", "answers_first": "0009", "answers_due_at": "0009"},
     "mail_outbox": {
