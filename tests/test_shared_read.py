@@ -235,9 +235,11 @@ def test_a_staff_members_own_order_counts_for_the_team(app, staff, as_bob, ann, 
     whole team, her included (in a shared inbox someone has to answer it)."""
     own = make_order(staff)
     services.post_message(own, services.customer_actor(staff), "My own parcel is late")
-    assert new_marks(page(ann.get(MESSAGES))) == new_marks(page(bob.get(MESSAGES))) == {
-        "#00001": "New 1"
-    }
+    assert (
+        new_marks(page(ann.get(MESSAGES)))
+        == new_marks(page(bob.get(MESSAGES)))
+        == {"#00001": "New 1"}
+    )
 
 
 # -- the customer ----------------------------------------------------------------------------
@@ -284,9 +286,7 @@ def test_one_read_floor_for_the_team(customer, as_customer, as_staff, as_bob):
     age_everything()
     floors.refresh(as_staff)  # Ann's count raises the team's floor, past three unread threads
     f = ext.models.ReadFloor
-    assert db.session.execute(sa.select(f.user_id)).scalars().all() == [
-        readers.host_team_key()
-    ]
+    assert db.session.execute(sa.select(f.user_id)).scalars().all() == [readers.host_team_key()]
     for actor in (as_staff, as_bob):
         assert services.unread_thread_count(actor) == 3 == exact_unread_threads(actor)
     # Bob reads one and marks an old read one unread: both counts follow.

@@ -39,7 +39,7 @@ mode carries the read marks over under the floor row's lock (:mod:`.switching`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,9 +57,6 @@ from .common import (
     session,
     thread_unread_condition,
 )
-
-#: ``updated_at`` of a floor row that was never raised.
-NEVER = datetime(1970, 1, 1)
 
 
 def margin() -> timedelta:
@@ -113,14 +110,15 @@ def narrow(stmt: Any, actor: Actor) -> Any:
     return stmt.join(found, found.c.id == t.id)
 
 
-def _lock(actor: Actor) -> int:
+def _lock(actor: Actor, *, carry: bool = False) -> int:
     """Take the reader's floor row lock for the rest of the transaction, making the row (at
     floor 0, never raised) if they have none, and carry read marks over when the mode
-    changed (module doc); returns the floor.  An upsert that rewrites the row locks it on
-    PostgreSQL and MariaDB; on SQLite any write locks the whole database."""
+    changed (module doc; ``carry``: in any case); returns the floor.  An upsert that
+    rewrites the row locks it on PostgreSQL and MariaDB; on SQLite any write locks the whole
+    database."""
     f = ext.models.ReadFloor
     key = readers.reader_key(actor)
-    values = {"user_id": key, "floor_id": 0, "updated_at": NEVER}
+    values = {"user_id": key, "floor_id": 0, "updated_at": switching.NEVER}
     keep = {"floor_id": f.floor_id}  # rewrites the row as it is: only the lock is wanted
     session().execute(database().upsert(f, ["user_id"], lambda _new: keep, values=values))
     # A locking read: the row as committed now, whatever this transaction read before
@@ -128,7 +126,7 @@ def _lock(actor: Actor) -> int:
     other = switching.other_mode_counted(actor)
     stmt = sa.select(f.floor_id, f.updated_at, other).where(f.user_id == key).with_for_update()
     floor, raised, other_counted = session().execute(stmt).one()
-    if other_counted is not None and other_counted > raised:
+    if carry or switching.due(actor, raised, other_counted):
         switching.carry_over(actor, since=raised)
         session().execute(sa.update(f).where(f.user_id == key).values(updated_at=utcnow()))
     return int(floor)
@@ -169,21 +167,22 @@ def _horizon() -> int:
     return int(session().execute(stmt).scalar() or 0)
 
 
-def refresh(actor: Actor) -> None:
+def refresh(actor: Actor, *, carry: bool = False) -> None:
     """Raise the staff member's floor to the horizon, listing the unread threads it passes,
     and drop listed threads they have read since.  Runs in a short transaction of its own
     (a fresh one: see the module doc), so call it where nothing else is pending: the views
-    that count do, before they count."""
+    that count do, before they count.  ``carry``: carry the other read state's marks over
+    first, due or not (:mod:`.switching`)."""
     with read_state("read floor"):
-        floor = _raise_floor(actor)
+        floor = _raise_floor(actor, carry)
     _remember(actor, floor)
 
 
-def _raise_floor(actor: Actor) -> int:
+def _raise_floor(actor: Actor, carry: bool) -> int:
     models = ext.models
     f, listed, t = models.ReadFloor, models.ReadFloorThread, models.Thread
     key = readers.reader_key(actor)
-    floor = _lock(actor)
+    floor = _lock(actor, carry=carry)
     horizon = _horizon()
     rp, on = pointer_join(actor)
     unread = thread_unread_condition(actor)

@@ -7,19 +7,21 @@ starts from the other mode's marks, raised to them (:func:`carry_over`):
 - to shared: the team's pointer on each thread rises to the furthest any staff member read,
   so a thread read by one of them is read for all;
 - to personal: each staff member's pointers rise to the team's, so what the team read stays
-  read for them.
+  read for them.  A staff member who joins later starts from the team's marks too.
 
 Pointers only rise: what was read stays read, and every read floor's list stays right
-(:mod:`.floors`).  Switching back and forth merges the marks the same way.
+(:mod:`.floors`).  Staff members' own marks stay in the table, untouched, while the team
+reads; switching back and forth merges the marks the same way.  Customers read for
+themselves in both modes: their marks are never carried, and a person's marks on their own
+orders are a customer's.
 
-When: the floor rows' ``updated_at`` tells when each reader last counted (a row the floor
-lock makes is "never" counted, :data:`.floors.NEVER`).  A reader whose row is older than the
-other mode's newest count carries over under that row's lock -- at the first refresh in the
-new mode (the Messages page, the live bell) or "mark unread" -- and dates the row to now.
-``flask order-messages carry-read-state`` (:func:`carry_over_now`) does it at once, for a
-deploy: until then a page that counts without a refresh (the bell drawn in a page) shows the
-new mode's marks as they were before.  Customers read for themselves in both modes: their
-marks are never carried.
+When (:func:`due`): the floor rows' ``updated_at`` tells when each reader last counted; a row
+the floor lock makes is never counted (:data:`NEVER`).  A staff reader carries over under its
+floor row's lock when that row is new, or older than the other mode's newest count: at its
+first refresh in the new mode (the Messages page, the live bell) or "mark unread", before
+anything else.  ``flask order-messages carry-read-state`` (:func:`carry_over_now`) does it at
+once, for a deploy: until a reader's first refresh, a page that counts without one (the bell
+drawn in a page, a tab label) shows that reader's marks as they were.
 """
 
 from __future__ import annotations
@@ -31,8 +33,12 @@ import sqlalchemy as sa
 
 from ..models import STAFF, utcnow
 from ..state import current_order_messages as ext
+from ..state import current_settings
 from . import readers
 from .common import Actor, session
+
+#: ``updated_at`` of a read floor row that was never raised.
+NEVER = datetime(1970, 1, 1)
 
 
 def other_mode_counted(actor: Actor) -> Any:
@@ -50,25 +56,40 @@ def other_mode_counted(actor: Actor) -> Any:
     return newest.scalar_subquery()
 
 
+def due(actor: Actor, counted: datetime, other_counted: datetime | None) -> bool:
+    """Whether a staff reader whose floor row says ``counted`` carries the marks over, the
+    other mode having last counted at ``other_counted`` (:func:`other_mode_counted`)."""
+    if not actor.is_staff or readers.host_team_key() is None:
+        return False
+    return counted <= NEVER or (other_counted is not None and other_counted > counted)
+
+
+def _staff_pointers(stmt: Any) -> Any:
+    """``stmt``, a SELECT from the read pointers, without the team's and without anyone's
+    on their own orders (a customer's)."""
+    models = ext.models
+    rp, t = models.ReadPointer, models.Thread
+    order_pk = getattr(ext.order_model, ext.order_pk.key)
+    return (
+        stmt.join(t, t.id == rp.thread_id)
+        .join(ext.order_model, order_pk == t.order_id)
+        .where(rp.user_id != readers.host_team_key(), ext.order_owner_column() != rp.user_id)
+    )
+
+
 def carry_over(actor: Actor, *, since: datetime) -> None:
     """Raise the reader's pointers to the other mode's marks: for the team, per thread the
-    furthest read of the staff members who counted after ``since``; for a staff member, the
-    team's.  Pointers on a person's own orders are a customer's: never carried."""
+    furthest read of the staff's own pointers moved after ``since``; for a staff member, the
+    team's.  Runs in the caller's transaction, under the reader's floor lock."""
     from .reading import raise_pointers
 
-    models = ext.models
-    rp, f, t = models.ReadPointer, models.ReadFloor, models.Thread
+    rp = ext.models.ReadPointer
     now = sa.literal(utcnow(), type_=sa.DateTime)
-    team = readers.host_team_key()
     reader = readers.reader_literal(actor)
     if readers.shares(actor):
-        order_pk = getattr(ext.order_model, ext.order_pk.key)
-        counted = sa.select(f.user_id).where(f.user_id != team, f.updated_at > since)
         furthest = (
-            sa.select(rp.thread_id.label("thread_id"), sa.func.max(rp.last_read_id).label("top"))
-            .join(t, t.id == rp.thread_id)
-            .join(ext.order_model, order_pk == t.order_id)
-            .where(rp.user_id.in_(counted), ext.order_owner_column() != rp.user_id)
+            _staff_pointers(sa.select(rp.thread_id, sa.func.max(rp.last_read_id).label("top")))
+            .where(rp.updated_at > since)
             .group_by(rp.thread_id)
             .subquery("om_staff_marks")
         )
@@ -76,27 +97,32 @@ def carry_over(actor: Actor, *, since: datetime) -> None:
     else:
         theirs = sa.orm.aliased(rp)
         source = sa.select(reader, theirs.thread_id, theirs.last_read_id, now).where(
-            theirs.user_id == team
+            theirs.user_id == readers.host_team_key()
         )
     raise_pointers(source)
 
 
 def carry_over_now() -> int:
-    """Carry the marks over to the configured mode at once (each in a short transaction,
-    through a floor refresh): the team's, or every staff member's who has a read floor.
-    Returns how many readers were refreshed.  For ``flask order-messages carry-read-state``."""
-    from ..state import current_settings
+    """Carry the marks over to the configured mode at once, through a floor refresh each (a
+    short transaction): the team's, or every staff member's (the ``staff_members`` hook's,
+    and any other staff with read pointers or a read floor).  Returns how many readers were carried over.  For ``flask order-messages
+    carry-read-state``."""
     from .floors import refresh
 
-    team = readers.host_team_key()
     if current_settings.read_state == readers.SHARED:
-        refresh(Actor(user=None, id=None, role=STAFF))
+        refresh(Actor(user=None, id=None, role=STAFF), carry=True)
         return 1
-    f, pk = ext.models.ReadFloor, getattr(ext.user_model, ext.user_pk.key)
-    having_floors = sa.select(f.user_id).where(f.user_id != team)
-    users = session().execute(sa.select(ext.user_model).where(pk.in_(having_floors))).scalars()
-    # Customers who once marked a thread unread have a floor row too: staff only.
-    staff = [ext.user_key(user) for user in users if ext.hooks.staff_check(user)]
+    models = ext.models
+    rp, f = models.ReadPointer, models.ReadFloor
+    pk = getattr(ext.user_model, ext.user_pk.key)
+    keys = sa.union(
+        _staff_pointers(sa.select(rp.user_id)),
+        sa.select(f.user_id).where(f.user_id != readers.host_team_key()),
+    ).subquery()
+    users = session().execute(sa.select(ext.user_model).where(pk.in_(sa.select(keys.c[0]))))
+    # A customer who once marked a thread unread has a floor row too: staff only.
+    found = [*users.scalars(), *ext.hooks.staff_members()]
+    staff = list(dict.fromkeys(ext.user_key(u) for u in found if ext.hooks.staff_check(u)))
     for key in staff:
-        refresh(Actor(user=None, id=key, role=STAFF))
+        refresh(Actor(user=None, id=key, role=STAFF), carry=True)
     return len(staff)
