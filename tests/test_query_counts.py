@@ -88,7 +88,8 @@ def _write(
 
 def _read(user: User, thread) -> None:
     """``user`` reads ``thread``: their pointer, or with a shared read state the staff's."""
-    shared = current_settings.read_state == "shared" and user.is_admin
+    staff = current_order_messages.hooks.staff_check(user)
+    shared = current_settings.read_state == "shared" and staff
     key = readers.host_team_key() if shared else user.id
     pointers = models().ReadPointer
     mine = sa.select(pointers).where(pointers.user_id == key, pointers.thread_id == thread.id)

@@ -105,8 +105,8 @@ def carry_over(actor: Actor, *, since: datetime) -> None:
 def carry_over_now() -> int:
     """Carry the marks over to the configured mode at once, through a floor refresh each (a
     short transaction): the team's, or every staff member's (the ``staff_members`` hook's,
-    and any other staff with read pointers or a read floor).  Returns how many readers were carried over.  For ``flask order-messages
-    carry-read-state``."""
+    and any other staff with read pointers or a read floor).  Returns how many readers were
+    carried over.  For ``flask order-messages carry-read-state``."""
     from .floors import refresh
 
     if current_settings.read_state == readers.SHARED:
