@@ -130,11 +130,13 @@ def carry_read_state() -> None:
     """After changing ORDER_MESSAGES_READ_STATE, carry the staff's read marks over to it now:
     "shared", a thread any staff member read is read for the team; "personal", what the team
     read stays read for each staff member.  Otherwise each reader's first count in the new
-    mode does it (see services/switching.py)."""
+    mode does it (see services/switching.py).  Then the database's statistics of the read
+    pointers are gathered afresh."""
     from .services import switching
     from .state import current_settings
 
     count = switching.carry_over_now()
+    switching.analyze_pointers()
     if current_settings.read_state == "shared":
         click.echo("Carried the staff's read marks over to the team's shared ones.")
     else:

@@ -126,3 +126,15 @@ def carry_over_now() -> int:
     for key in staff:
         refresh(Actor(user=None, id=key, role=STAFF), carry=True)
     return len(staff)
+
+
+def analyze_pointers() -> None:
+    """Have the database gather the read pointers' statistics afresh, after a carry-over
+    wrote a pointer per thread under a key it had few under: until its own analyzer runs
+    (PostgreSQL's autovacuum within minutes), its planner reads every one of them for a
+    count (measured: the bell 9x, the Messages list 5x slower, on 80,000 threads)."""
+    engine = session().get_bind(mapper=sa.inspect(ext.models.ReadPointer)).engine
+    table = engine.dialect.identifier_preparer.format_table(ext.models.ReadPointer.__table__)
+    verb = "ANALYZE TABLE" if engine.dialect.name in ("mysql", "mariadb") else "ANALYZE"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text(f"{verb} {table}")).close()
