@@ -368,3 +368,24 @@ def test_shared_counts_follow_the_model(app, steps):
         _step(model, actors, orders, n, move)
         _assert_counts_agree(model, actors, orders, f"after step {n} {move}")  # type: ignore[arg-type]
     _assert_agrees(model, actors, orders, "at the end")  # type: ignore[arg-type]
+
+
+# -- the doctor ----------------------------------------------------------------------------------
+
+
+def test_the_doctor_says_whose_marks_and_finds_a_user_with_the_team_key(app):
+    from flask_order_messages import doctor
+
+    assert [f.text for f in doctor.check_read_state()] == [
+        "personal: each staff member keeps their own unread marks."
+    ]
+    reconfigure(app, READ_STATE="shared")
+    (ok,) = doctor.check_read_state()
+    assert (ok.level, ok.text) == (
+        "ok",
+        "shared: the staff's marks are kept under -2147483648, nobody's key.",
+    )
+    db.session.add(User(id=-(2**31), name="Imported", email="old@example.test"))
+    db.session.commit()
+    (error,) = doctor.check_read_state()
+    assert error.level == "error" and "user -2147483648 has the key" in error.text
