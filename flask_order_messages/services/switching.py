@@ -17,11 +17,12 @@ orders are a customer's.
 
 When (:func:`due`): the floor rows' ``updated_at`` tells when each reader last counted; a row
 the floor lock makes is never counted (:data:`NEVER`).  A staff reader carries over under its
-floor row's lock when that row is new, or older than the other mode's newest count: at its
-first refresh in the new mode (the Messages page, the live bell) or "mark unread", before
-anything else.  ``flask order-messages carry-read-state`` (:func:`carry_over_now`) does it at
-once, for a deploy: until a reader's first refresh, a page that counts without one (the bell
-drawn in a page, a tab label) shows that reader's marks as they were.
+floor row's lock when that row is older than the other mode's newest count (the team: also
+when its row is new): at its first refresh in the new mode (the Messages page, the live
+bell) or "mark unread", before anything else -- the one time a count writes read pointers.
+``flask order-messages carry-read-state`` (:func:`carry_over_now`) does it at once, for a
+deploy: until a reader's first refresh, a page that counts without one (the bell drawn in a
+page, a tab label) shows that reader's marks as they were.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from ..models import STAFF, utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings
 from . import readers
-from .common import Actor, session
+from .common import Actor, database, session
 
 #: ``updated_at`` of a read floor row that was never raised.
 NEVER = datetime(1970, 1, 1)
@@ -61,7 +62,10 @@ def due(actor: Actor, counted: datetime, other_counted: datetime | None) -> bool
     other mode having last counted at ``other_counted`` (:func:`other_mode_counted`)."""
     if not actor.is_staff or readers.host_team_key() is None:
         return False
-    return counted <= NEVER or (other_counted is not None and other_counted > counted)
+    if readers.shares(actor):  # the team's first count: from every staff member's marks
+        return counted <= NEVER or (other_counted is not None and other_counted > counted)
+    # A staff member's: only when the team ever counted (a shop that never shared: never).
+    return other_counted is not None and other_counted > counted
 
 
 def _staff_pointers(stmt: Any) -> Any:
@@ -135,6 +139,5 @@ def analyze_pointers() -> None:
     count (measured: the bell 9x, the Messages list 5x slower, on 80,000 threads)."""
     engine = session().get_bind(mapper=sa.inspect(ext.models.ReadPointer)).engine
     table = engine.dialect.identifier_preparer.format_table(ext.models.ReadPointer.__table__)
-    verb = "ANALYZE TABLE" if engine.dialect.name in ("mysql", "mariadb") else "ANALYZE"
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(sa.text(f"{verb} {table}")).close()
+        connection.execute(sa.text(database().analyze(table))).close()
