@@ -428,8 +428,16 @@ class Shop:
                 self.m_id[last],
                 self.at(self.m_time[last]),
                 self.m_author[last],
+                self.role(last),
                 t.count,
             )
+
+    def role(self, pos: int) -> str:
+        """The author role of message ``pos``: a customer's message, or a dispute a customer
+        opened, is the customer's; everything else staff wrote."""
+        code = self.m_code[pos]
+        customer = code == CUSTOMER_MSG or (code == OPENED and self.m_author[pos] > self.n_staff)
+        return "customer" if customer else "staff"
 
     def message_rows(self) -> Iterator[tuple[Any, ...]]:
         """In id order (time order), as a live shop would have written them."""
@@ -445,9 +453,7 @@ class Shop:
                 self.m_id[pos],
                 self.m_thread[pos],
                 self.m_author[pos],
-                "customer"
-                if code == CUSTOMER_MSG or (code == OPENED and self.m_author[pos] > self.n_staff)
-                else "staff",
+                self.role(pos),
                 kinds[code],
                 events[code],
                 body,

@@ -8,12 +8,12 @@ index the extension declares exists, the full-text index too.  The loader then s
 secondary indexes and constraints aside, writes the rows (PostgreSQL ``COPY``; SQLite
 ``executemany`` in one transaction), builds the indexes again from their own definitions,
 and runs ``VACUUM ANALYZE`` / ``ANALYZE``.  The threads' newest-message columns
-(``last_message_id``, ``last_message_at``, ``last_author_id``, ``message_count``) are filled
-from the messages themselves, and every read pointer is at least at its owner's own last
-message, as the extension's services would leave them, and every thread's staff search
-document (``thread_search``) is written from its messages by the same ``INSERT ... SELECT``
-the migration runs, before its full-text index is built.  See ``bench/generate.py`` for the
-shape of the data.
+(``last_message_id``, ``last_message_at``, ``last_author_id``, ``last_author_role``,
+``message_count``) are filled from the messages themselves, and every read pointer is at
+least at its owner's own last message, as the extension's services would leave them, and
+every thread's staff search document (``thread_search``) is written from its messages by the
+same ``INSERT ... SELECT`` the migration runs, before its full-text index is built.  See
+``bench/generate.py`` for the shape of the data.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ COLUMNS = {
         "last_message_id",
         "last_message_at",
         "last_author_id",
+        "last_author_role",
         "message_count",
     ),
     "messages": (

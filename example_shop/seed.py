@@ -61,8 +61,8 @@ class Script:
 
     A step is (who, kind, text): who is "customer", "admin" or "support"; kind is
     "message", "photo" (a message with a demo photo attached), "note", "open" (a dispute,
-    text is the reason) or "close" (text is the note;
-    "close:<outcome>" closes with that outcome).
+    text is the reason), "close" (text is the note; "close:<outcome>" closes with that
+    outcome) or "read" (they read the thread so far; no text).
     """
 
     customer: str
@@ -121,6 +121,7 @@ SCRIPTS = [
         4,
         [
             ("customer", "message", "The kettle arrived with a dent and the lid doesn't close."),
+            ("support", "read", ""),
             ("support", "message", "So sorry about that! Could you send us a photo?"),
             ("customer", "photo", "Here it is, the dent is on the left side."),
             (
@@ -130,7 +131,8 @@ SCRIPTS = [
                 "I would like a replacement.",
             ),
         ],
-        read_by=("support",),
+        # Nobody has seen the photo and the dispute yet (with the shop's shared read state:
+        # the whole team has not).
         lines=((2, 1),),
     ),
     Script(
@@ -274,6 +276,8 @@ def _play(script: Script, order: Order, actors: dict[str, Any]) -> None:
         elif kind.startswith("close"):
             outcome = kind.partition(":")[2] or None
             services.close_dispute(order, actor, outcome=outcome, note=text)
+        elif kind == "read":
+            services.mark_read(actor, [services.get_or_create_thread(order).id])
         elif kind == "photo":  # a message with a picture attached
             services.post_message(order, actor, text, files=[("kettle-dent.png", kettle_png())])
         else:

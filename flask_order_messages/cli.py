@@ -125,6 +125,24 @@ def reset_read_floors() -> None:
     click.echo(f"Reset {count} read floor(s).")
 
 
+@cli_group.command("carry-read-state")
+def carry_read_state() -> None:
+    """After changing ORDER_MESSAGES_READ_STATE, carry the staff's read marks over to it now:
+    "shared", a thread any staff member read is read for the team; "personal", what the team
+    read stays read for each staff member.  Otherwise each reader's first count in the new
+    mode does it (see services/switching.py).  Then the database's statistics of the read
+    pointers are gathered afresh."""
+    from .services import switching
+    from .state import current_settings
+
+    count = switching.carry_over_now()
+    switching.analyze_pointers()
+    if current_settings.read_state == "shared":
+        click.echo("Carried the staff's read marks over to the team's shared ones.")
+    else:
+        click.echo(f"Carried the team's read marks over to {count} staff member(s).")
+
+
 @cli_group.command("reindex")
 @click.option("--batch-size", default=500, show_default=True, help="Threads per commit.")
 def reindex(batch_size: int) -> None:

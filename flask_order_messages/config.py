@@ -70,6 +70,9 @@ DEFAULTS: dict[str, Any] = {
     # services/floors.py); it is raised at most every fifth of this.  Longer than any
     # transaction that writes messages.
     "READ_FLOOR_MARGIN": 300,
+    # Read marks: "personal" (each person their own) or "shared" (staff read as one team: a
+    # thread read by one is read for all; see services/readers.py).  Customers keep their own.
+    "READ_STATE": "personal",
     # How often one person may post (messages, dispute opening and closing), as a
     # Flask-Limiter rate ("20 per minute", "5/10 seconds;100/day"); None or "" turns it off.
     "POST_RATE_LIMIT": "20 per minute",
@@ -127,7 +130,7 @@ DEFAULTS.update(IMAP_DEFAULTS)  # fetch-mail's mailbox: see config_imap.py
 DEFAULTS.update(TARGET_DEFAULTS)  # response targets in business hours: see config_targets.py
 DEFAULTS.update(VENDOR_DEFAULTS)  # marketplaces: see config_vendors.py
 
-_CHOICES = {"MAIL_DELIVERY": ("sync", "rq", "off")}
+_CHOICES = {"MAIL_DELIVERY": ("sync", "rq", "off"), "READ_STATE": ("personal", "shared")}
 
 
 class ConfigError(ValueError):
@@ -162,6 +165,7 @@ class Settings:
     rq_queue: str
     poll_interval: int
     read_floor_margin: int
+    read_state: str
     post_rate_limit: str | None
     rate_limit_storage: str
     notes_enabled: bool
@@ -368,6 +372,7 @@ def load_settings(config: dict[str, Any]) -> Settings:
         rq_queue=_string("RQ_QUEUE", get("RQ_QUEUE")) or "",
         poll_interval=_positive_int("POLL_INTERVAL", get("POLL_INTERVAL"), allow_zero=True),
         read_floor_margin=_positive_int("READ_FLOOR_MARGIN", get("READ_FLOOR_MARGIN")),
+        read_state=_string("READ_STATE", get("READ_STATE")) or "",
         post_rate_limit=_rate_limit("POST_RATE_LIMIT", get("POST_RATE_LIMIT")),
         rate_limit_storage=_storage_uri("RATE_LIMIT_STORAGE", get("RATE_LIMIT_STORAGE")),
         notes_enabled=_bool("NOTES_ENABLED", get("NOTES_ENABLED")),

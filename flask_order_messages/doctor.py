@@ -179,6 +179,30 @@ def describe(subjects: Subjects) -> str:
     )
 
 
+def check_read_state() -> list[Finding]:
+    """``ORDER_MESSAGES_READ_STATE``; when shared, that no user has the team's key."""
+    from .services import readers
+    from .state import current_settings
+
+    check = "read state"
+    if current_settings.read_state != readers.SHARED:
+        return [Finding(OK, check, "personal: each staff member keeps their own unread marks.")]
+    team = readers.host_team_key()
+    pk = getattr(ext.user_model, ext.user_pk.key)
+    taken = ext.db.session.execute(sa.select(pk).where(pk == team).limit(1)).first()
+    if taken is not None:
+        return [
+            Finding(
+                ERROR,
+                check,
+                f"shared, but user {team!r} has the key the staff's marks are kept under: "
+                "their marks and the team's are the same.",
+                "Give that user another key, or set ORDER_MESSAGES_READ_STATE = 'personal'.",
+            )
+        ]
+    return [Finding(OK, check, f"shared: the staff's marks are kept under {team!r}, nobody's key.")]
+
+
 def run_checks(subjects: Subjects) -> list[Finding]:
     """Every check, in the order the report shows them."""
     from . import doctor_hooks, doctor_setup, doctor_vendors
@@ -192,6 +216,7 @@ def run_checks(subjects: Subjects) -> list[Finding]:
             *doctor_setup.check_layouts(),
             *doctor_setup.check_schema(),
             *doctor_setup.check_rate_limit(),
+            *check_read_state(),
         ]
     finally:
         ext.db.session.rollback()  # whatever a hook may have left pending

@@ -75,6 +75,9 @@ class OrderMessages:
     def init_app(self, app: Flask) -> None:
         """Validate the config, register the blueprint, CLI, template helpers and mail."""
         settings = load_settings(app.config)
+        from .services.readers import check as check_read_state
+
+        check_read_state(settings.read_state, self.user_pk.type)
         self.hooks.check()
         install(app, self, settings)
         # The full-text index takes its database's form, now that the database is known.

@@ -36,6 +36,7 @@ class Thread(Row):
     last_message_id: Mapped[int | None]
     last_message_at: Mapped[datetime | None]
     last_author_id: Mapped[HostKey]
+    last_author_role: Mapped[str | None]  # models_reads.py
     message_count: Mapped[int]
     # Team inbox (models_team.py).
     assignee_id: Mapped[HostKey]

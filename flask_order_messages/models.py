@@ -125,6 +125,8 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
             DateTime, nullable=True, index=True
         )
         last_author_id: Mapped[Any] = mapped_column(user_type, nullable=True)
+        # "staff" or "customer", set with last_author_id (0010): the unread rule's fast path.
+        last_author_role: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
         message_count: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
 
         def __repr__(self) -> str:

@@ -69,6 +69,7 @@ ADDED_LATER: dict[str, dict[str, str]] = {
         "response_due_at": "0009",
         "first_response_at": "0009",
         "vendor_key": "0012",
+        "last_author_role": "0010",
     },
     "messages": {"answers_since": "0009", "answers_first": "0009", "answers_due_at": "0009"},
     "disputes": {"overdue_mailed_at": "0012"},

@@ -24,7 +24,8 @@ dispute_closed = _signals.signal("dispute-closed")
 dispute_reopened = _signals.signal("dispute-reopened")
 
 #: Sent when a person's read pointer moves (viewing a thread, mark read or unread).
-#: Keyword arguments: ``user_id``, ``thread_ids`` (a list), ``read`` (True for read).
+#: Keyword arguments: ``user_id``, ``thread_ids`` (a list), ``read`` (True for read),
+#: ``shared`` (True: the staff's shared marks moved, for every staff member).
 thread_read = _signals.signal("thread-read")
 
 #: Sent after a thread's assignee changed and was committed (from the thread or in bulk).

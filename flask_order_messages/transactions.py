@@ -80,7 +80,9 @@ READ_STATES = {
     ),
     "read floor": (
         "A staff member's stale read floor is raised before their unread threads are counted "
-        "(see services/floors.py); it needs a fresh transaction to see every committed entry."
+        "(see services/floors.py); it needs a fresh transaction to see every committed entry. "
+        "After ORDER_MESSAGES_READ_STATE changed, the first one also carries the read marks "
+        "over (services/switching.py)."
     ),
 }
 

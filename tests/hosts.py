@@ -44,8 +44,11 @@ class Host:
             user.name = name
         if hasattr(self.User, "email"):
             user.email = email if email is not None else f"{name.lower().replace(' ', '.')}@x.test"
-        if self.key == "uuid":
+        key_type = self.ext.user_pk.type.python_type
+        if key_type is uuid.UUID:
             user.id = uuid.uuid4()
+        elif key_type is str:
+            user.id = f"{name.lower().replace(' ', '-')}-{uuid.uuid4().hex[:6]}"
         self.db.session.add(user)
         self.db.session.commit()
         return user
@@ -97,6 +100,7 @@ def define_host(
     hooks: bool = True,
     user_fields: tuple[str, ...] = ("name", "email"),
     order_token: bool = False,
+    user_key: str | None = None,
 ) -> tuple[Any, Any, Any, OrderMessages]:
     """A fresh ``db``, ``User``, ``Order`` and ``OrderMessages`` (no app yet).
 
@@ -104,9 +108,11 @@ def define_host(
     (orders keyed by ``String(36)``, users by integers).  ``user_fields``: which of the
     ``name`` and ``email`` columns the user model has.  ``hooks=False`` registers none.
     ``order_token``: orders have a random public ``token`` as well as their key.
+    ``user_key``: the users' key type, "int", "uuid" or "str" (``String(40)``), if not as above.
     """
     db = SQLAlchemy(model_class=model_class) if model_class is not None else SQLAlchemy()
-    user_type: Any = sa.Uuid if key == "uuid" else sa.Integer
+    user_key = user_key or ("uuid" if key == "uuid" else "int")
+    user_type: Any = {"int": sa.Integer, "uuid": sa.Uuid, "str": sa.String(40)}[user_key]
     order_type: Any = {"int": sa.Integer, "uuid": sa.Uuid, "str": sa.String(36)}[key]
     n = next(_names)
 
@@ -185,7 +191,7 @@ def make_host_app(
         CSRFProtect(app)
     ext.init_app(app)
     login = LoginManager(app)
-    key_type: Any = uuid.UUID if ext.user_pk.type.python_type is uuid.UUID else int
+    key_type: Any = ext.user_pk.type.python_type  # int, str or uuid.UUID
 
     @login.user_loader
     def _load(user_id: str) -> Any:

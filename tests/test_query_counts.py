@@ -14,10 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from flask_order_messages import current_order_messages, search
+from flask_order_messages.services import readers
+from flask_order_messages.state import current_settings
 
 from . import committing as services
 from .conftest import Order, User, db
 from .host_pages import P
+from .reconfigure import reconfigure
 from .shop import add_people, logged_in, shop_app
 
 pytestmark = pytest.mark.usefixtures("host_pages")
@@ -78,17 +81,21 @@ def _write(
     # As posting does: the thread's staff search document takes the entry's words.
     search.add_to_document(session(), models().ThreadSearch, thread.id, message.search_text)
     thread.last_message_id, thread.last_message_at = message.id, when
-    thread.last_author_id = author.id
+    thread.last_author_id, thread.last_author_role = author.id, role
     thread.message_count += 1
     return message
 
 
 def _read(user: User, thread) -> None:
+    """``user`` reads ``thread``: their pointer, or with a shared read state the staff's."""
+    staff = current_order_messages.hooks.staff_check(user)
+    shared = current_settings.read_state == "shared" and staff
+    key = readers.host_team_key() if shared else user.id
     pointers = models().ReadPointer
-    mine = sa.select(pointers).where(pointers.user_id == user.id, pointers.thread_id == thread.id)
+    mine = sa.select(pointers).where(pointers.user_id == key, pointers.thread_id == thread.id)
     found = session().execute(mine).scalar()
     if found is None:
-        session().add(pointers(user_id=user.id, thread_id=thread.id, last_read_id=0))
+        session().add(pointers(user_id=key, thread_id=thread.id, last_read_id=0))
         session().flush()
         found = session().execute(mine).scalar()
     found.last_read_id = thread.last_message_id
@@ -234,6 +241,33 @@ def test_a_vendors_staff_pays_what_the_marketplaces_staff_pay(app, market, brows
         same_count(vendor_small, measured["large", market.ann.name][part])
         same_count(vendor_small, measured["small", market.sam.name][part])
         same_count(vendor_small, measured["large", market.sam.name][part])
+
+
+@pytest.mark.parametrize("query", ["", "?filter=unread", "?q=parcel"])
+def test_shared_read_state_makes_as_many_statements(app, staff, staff2, browser, query):
+    """ORDER_MESSAGES_READ_STATE = "shared": the Messages section and the bell make as many
+    statements as with personal marks, for 5 threads as for 200."""
+    people = customers(7)
+    add_threads(5, people, staff)
+    browser.login(staff)
+    browser.get("/admin/header")
+    browser.get(f"{P}/admin/messages")
+    personal_page = statements_for(browser, f"{P}/admin/messages{query}", shows="om-row")
+    personal_bell = statements_for(browser, "/admin/header", shows="om-bell")
+
+    reconfigure(app, READ_STATE="shared")
+    browser.login(staff2)
+    browser.get("/admin/header")
+    browser.get(f"{P}/admin/messages")  # carries the marks over, makes the team's read floor
+    small_page = statements_for(browser, f"{P}/admin/messages{query}", shows="om-row")
+    small_bell = statements_for(browser, "/admin/header", shows="om-bell")
+    add_threads(195, people, staff)
+    large_page = statements_for(browser, f"{P}/admin/messages{query}", shows="om-row")
+    large_bell = statements_for(browser, "/admin/header", shows="om-bell")
+    same_count(personal_page, small_page)
+    same_count(small_page, large_page)
+    same_count(personal_bell, small_bell)
+    same_count(small_bell, large_bell)
 
 
 def long_thread(owner: User, staff: User, staff2: User, messages: int, order_model=Order):

@@ -239,9 +239,9 @@ def test_mark_read_and_unread_send_thread_read(three, as_staff, staff, app):
         services.thread_view(three[1], as_staff)
     assert [s for s, _ in seen] == [app, app, app]
     assert [kw for _, kw in seen] == [
-        {"user_id": staff.id, "thread_ids": [tid(three[0])], "read": True},
-        {"user_id": staff.id, "thread_ids": None, "read": False},
-        {"user_id": staff.id, "thread_ids": [tid(three[1])], "read": True},
+        {"user_id": staff.id, "thread_ids": [tid(three[0])], "read": True, "shared": False},
+        {"user_id": staff.id, "thread_ids": None, "read": False, "shared": False},
+        {"user_id": staff.id, "thread_ids": [tid(three[1])], "read": True, "shared": False},
     ]
 
 

@@ -5,7 +5,8 @@ each in its own short transaction (``READ_STATES`` in flask_order_messages/trans
 - ``"mark read"``: the pages that show a thread mark it read for the viewer (the read
   pointers table only);
 - ``"read floor"``: the staff pages that count unread threads raise a stale read floor first
-  (the read floor tables only).
+  (the read floor tables only; the read pointers too, once, at the first count after
+  ``ORDER_MESSAGES_READ_STATE`` changed, which carries the read marks over).
 
 The statements are recorded on the engine, so nothing a view, a template or a lazy load runs
 goes unseen."""
@@ -89,6 +90,8 @@ def allowed(endpoint: str, state: str, table: str) -> bool:
     if state == "mark read":
         return endpoint in SHOW_A_THREAD and table == names["pointers"]
     if state == "read floor":
+        # (And the pointers once after a change of ORDER_MESSAGES_READ_STATE: see
+        # test_the_first_count_after_a_switch_carries_the_marks_over_once.)
         return endpoint in COUNT_UNREAD and table in (names["floors"], names["floor list"])
     return False
 
@@ -221,3 +224,23 @@ def test_the_host_page_marks_the_thread_read_before_its_partials(
     assert "New messages" in html
     assert services.bell_counts(services.customer_actor(customer))["unread_threads"] == 0
     assert f"{P}/orders/{order.id}/messages" in html
+
+
+def test_the_first_count_after_a_switch_carries_the_marks_over_once(
+    app, order, staff, as_customer, as_staff, browser
+):
+    from .reconfigure import reconfigure
+
+    services.post_message(order, as_customer, "Where is my parcel?")
+    services.mark_read(as_staff)
+    browser.login(staff).get(f"{P}/admin/messages")  # counted with personal marks
+    reconfigure(app, READ_STATE="shared")
+    pointers = tables()["pointers"]
+    firsts, agains = [], []
+    for seen in (firsts, agains):
+        with recording() as writes:
+            assert browser.get(f"{P}/admin/messages").status_code == 200
+        seen.extend((state, table) for state, table, _ in writes if table == pointers)
+    assert firsts == [("read floor", pointers)]  # the staff's marks, carried to the team's
+    assert agains == []
+    assert services.unread_thread_count(as_staff) == 0

@@ -92,6 +92,11 @@ class Dialect:
         stmt = _rows(self._insert(table), values, select, columns)
         return stmt.on_conflict_do_nothing(index_elements=list(keys))
 
+    def analyze(self, table: str) -> str:
+        """SQL that has the database gather the planner's statistics of ``table`` (a quoted
+        name) afresh.  Here: ``ANALYZE`` (PostgreSQL, SQLite)."""
+        return f"ANALYZE {table}"
+
     # -- text -------------------------------------------------------------------------------
 
     def char_length(self, text: Any) -> Any:

@@ -99,6 +99,9 @@ class MySQL(Dialect):
         """``INSERT IGNORE``."""
         return _rows(self._insert(table), values, select, columns).prefix_with("IGNORE")
 
+    def analyze(self, table: str) -> str:
+        return f"ANALYZE TABLE {table}"
+
     def seconds_between(self, later: Any, earlier: Any) -> Any:
         micro = sa.func.timestampdiff(sa.literal_column("MICROSECOND"), earlier, later)
         return micro / 1_000_000.0

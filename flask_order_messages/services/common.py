@@ -16,6 +16,7 @@ from ..errors import ValidationError
 from ..models import CUSTOMER, KIND_NOTE, STAFF
 from ..state import current_order_messages as ext
 from ..state import current_settings
+from . import readers
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,12 @@ def visible_to(actor: Actor, message_model: Any) -> Any:
 
 
 def pointer_join(actor: Actor) -> tuple[Any, Any]:
-    """The read-pointer table and the ON clause joining it to threads for this actor."""
+    """The read-pointer table and the ON clause joining it to threads for this actor (their
+    own pointers, or the team's: see :mod:`.readers`)."""
     m = ext.models
-    on = sa.and_(m.ReadPointer.thread_id == m.Thread.id, m.ReadPointer.user_id == actor.id)
+    on = sa.and_(
+        m.ReadPointer.thread_id == m.Thread.id, m.ReadPointer.user_id == readers.reader_key(actor)
+    )
     return m.ReadPointer, on
 
 
@@ -112,12 +116,13 @@ def unread_message_condition(actor: Actor, last_read: Any) -> Any:
     """SQL condition on Message rows: unread for ``actor`` given their pointer ``last_read``.
 
     The one place where "unread" is defined: newer than the pointer, visible to the actor,
-    and not written by the actor (your own messages are never unread to you).
+    and written by someone else (:func:`.readers.others_entry`: your own messages are never
+    unread to you; with a shared read state, no staff entry is unread to staff).
     """
     m = ext.models.Message
     return sa.and_(
         m.id > last_read,
-        sa.or_(m.author_id.is_(None), m.author_id != actor.id),
+        readers.others_entry(actor, m.author_id, m.author_role),
         visible_to(actor, m),
     )
 
@@ -126,8 +131,8 @@ def thread_unread_condition(actor: Actor) -> Any:
     """SQL condition on a Thread joined to the actor's pointer: has it anything unread?
 
     The thread's newest message answers most cases without touching the messages table;
-    the EXISTS only runs where the newest message is the actor's own or, for customers,
-    where it might be a staff-only note.
+    the EXISTS only runs where the newest message is the actor's own (shared: a staff
+    entry) or, for customers, where it might be a staff-only note.
     """
     models = ext.models
     t, rp, msg = models.Thread, models.ReadPointer, models.Message
@@ -140,8 +145,7 @@ def thread_unread_condition(actor: Actor) -> Any:
     )
     newer = t.last_message_id > last_read
     if actor.is_staff:
-        by_other = sa.and_(t.last_author_id.is_not(None), t.last_author_id != actor.id)
-        return sa.and_(newer, sa.or_(by_other, exists))
+        return sa.and_(newer, sa.or_(readers.newest_by_others(actor), exists))
     return sa.and_(newer, exists)
 
 

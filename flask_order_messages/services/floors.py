@@ -29,7 +29,11 @@ After such an import, ``flask order-messages reset-read-floors`` (:func:`reset_a
 every floor to 0; each is raised again, correctly, by the person's next count.
 
 A floor is kept for staff only (their count is the one over every thread); customers count
-their own few orders' threads directly.
+their own few orders' threads directly.  It belongs to a *reader* (:mod:`.readers`): a staff
+member, or with a shared read state the staff team, under its team key.
+
+When ``ORDER_MESSAGES_READ_STATE`` changes, the first refresh (or "mark unread") in the new
+mode carries the read marks over under the floor row's lock (:mod:`.switching`).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from ..models import rows_changed, utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings
 from ..transactions import read_state
+from . import readers, switching
 from .common import (
     Actor,
     database,
@@ -69,7 +74,7 @@ def refresh_after() -> timedelta:
 
 def _remember(actor: Actor, floor: int) -> int:
     found: dict[Any, int] = g.setdefault("order_messages_floors", {})
-    found[actor.id] = floor
+    found[readers.reader_key(actor)] = floor
     return floor
 
 
@@ -78,10 +83,11 @@ def floor_of(actor: Actor) -> int:
     earlier in the request is safe to use: floors only rise, and a thread they rise past
     unread is listed."""
     found = g.get("order_messages_floors", {})
-    if actor.id in found:
-        return int(found[actor.id])
+    key = readers.reader_key(actor)
+    if key in found:
+        return int(found[key])
     f = ext.models.ReadFloor
-    floor = session().execute(sa.select(f.floor_id).where(f.user_id == actor.id)).scalar()
+    floor = session().execute(sa.select(f.floor_id).where(f.user_id == key)).scalar()
     return _remember(actor, int(floor or 0))
 
 
@@ -98,19 +104,33 @@ def narrow(stmt: Any, actor: Actor) -> Any:
     models = ext.models
     t, listed = models.Thread, models.ReadFloorThread
     above = sa.select(t.id.label("id")).where(t.last_message_id > floor_of(actor))
-    mine = sa.select(listed.thread_id.label("id")).where(listed.user_id == actor.id)
+    mine = sa.select(listed.thread_id.label("id")).where(
+        listed.user_id == readers.reader_key(actor)
+    )
     found = sa.union(above, mine).subquery("om_candidates")
     return stmt.join(found, found.c.id == t.id)
 
 
-def _lock(actor: Actor) -> None:
-    """Take the actor's floor row lock for the rest of the transaction, making the row (at
-    floor 0) if they have none.  An upsert that rewrites the row locks it on PostgreSQL and
-    MariaDB; on SQLite any write locks the whole database."""
+def _lock(actor: Actor, *, carry: bool = False) -> int:
+    """Take the reader's floor row lock for the rest of the transaction, making the row (at
+    floor 0, never raised) if they have none, and carry read marks over when the mode
+    changed (module doc; ``carry``: in any case); returns the floor.  An upsert that
+    rewrites the row locks it on PostgreSQL and MariaDB; on SQLite any write locks the whole
+    database."""
     f = ext.models.ReadFloor
-    values = {"user_id": actor.id, "floor_id": 0, "updated_at": utcnow()}
+    key = readers.reader_key(actor)
+    values = {"user_id": key, "floor_id": 0, "updated_at": switching.NEVER}
     keep = {"floor_id": f.floor_id}  # rewrites the row as it is: only the lock is wanted
     session().execute(database().upsert(f, ["user_id"], lambda _new: keep, values=values))
+    # A locking read: the row as committed now, whatever this transaction read before
+    # (MariaDB's repeatable read); the other mode's time is a plain read (a subquery).
+    other = switching.other_mode_counted(actor)
+    stmt = sa.select(f.floor_id, f.updated_at, other).where(f.user_id == key).with_for_update()
+    floor, raised, other_counted = session().execute(stmt).one()
+    if carry or switching.due(actor, raised, other_counted):
+        switching.carry_over(actor, since=raised)
+        session().execute(sa.update(f).where(f.user_id == key).values(updated_at=utcnow()))
+    return int(floor)
 
 
 def _list(actor: Actor, source: Any) -> None:
@@ -121,7 +141,7 @@ def _list(actor: Actor, source: Any) -> None:
 
 
 def _user(actor: Actor) -> Any:
-    return sa.literal(actor.id, type_=ext.user_pk.type)
+    return readers.reader_literal(actor)
 
 
 def list_marked_unread(actor: Actor, thread_ids: Iterable[int] | None) -> None:
@@ -134,7 +154,8 @@ def list_marked_unread(actor: Actor, thread_ids: Iterable[int] | None) -> None:
     if thread_ids is None:
         # The list stays: a count that read the old floor earlier in a request still finds
         # the threads listed under it.  The next refresh drops those read.
-        session().execute(sa.update(f).where(f.user_id == actor.id).values(floor_id=0))
+        key = readers.reader_key(actor)
+        session().execute(sa.update(f).where(f.user_id == key).values(floor_id=0))
         _remember(actor, 0)
         return
     _list(actor, sa.select(_user(actor), t.id).where(t.id.in_(list(thread_ids))))
@@ -147,21 +168,22 @@ def _horizon() -> int:
     return int(session().execute(stmt).scalar() or 0)
 
 
-def refresh(actor: Actor) -> None:
+def refresh(actor: Actor, *, carry: bool = False) -> None:
     """Raise the staff member's floor to the horizon, listing the unread threads it passes,
     and drop listed threads they have read since.  Runs in a short transaction of its own
     (a fresh one: see the module doc), so call it where nothing else is pending: the views
-    that count do, before they count."""
+    that count do, before they count.  ``carry``: carry the other read state's marks over
+    first, due or not (:mod:`.switching`)."""
     with read_state("read floor"):
-        floor = _raise_floor(actor)
+        floor = _raise_floor(actor, carry)
     _remember(actor, floor)
 
 
-def _raise_floor(actor: Actor) -> int:
+def _raise_floor(actor: Actor, carry: bool) -> int:
     models = ext.models
     f, listed, t = models.ReadFloor, models.ReadFloorThread, models.Thread
-    _lock(actor)
-    floor = session().execute(sa.select(f.floor_id).where(f.user_id == actor.id)).scalar_one()
+    key = readers.reader_key(actor)
+    floor = _lock(actor, carry=carry)
     horizon = _horizon()
     rp, on = pointer_join(actor)
     unread = thread_unread_condition(actor)
@@ -182,24 +204,31 @@ def _raise_floor(actor: Actor) -> int:
         .where(t.id == listed.thread_id, sa.not_(unread))
         .correlate(listed)
     )
-    session().execute(sa.delete(listed).where(listed.user_id == actor.id, read_again.exists()))
+    session().execute(sa.delete(listed).where(listed.user_id == key, read_again.exists()))
     session().execute(
         sa.update(f)
-        .where(f.user_id == actor.id)
+        .where(f.user_id == key)
         .values(floor_id=max(floor, horizon), updated_at=utcnow())
     )
     return max(floor, horizon)
 
 
 def refresh_if_stale(actor: Actor) -> None:
-    """:func:`refresh` a staff member's floor when they have none or it is older than
-    :func:`refresh_after`: one small read otherwise (which also serves :func:`floor_of`)."""
+    """:func:`refresh` a staff member's floor (or the team's) when there is none, it is older
+    than :func:`refresh_after`, or read marks were kept under the other read state since it
+    was raised (module doc): one small read otherwise (which also serves :func:`floor_of`)."""
     if not actor.is_staff:
         return
     f = ext.models.ReadFloor
-    stmt = sa.select(f.floor_id, f.updated_at).where(f.user_id == actor.id)
+    key = readers.reader_key(actor)
+    stmt = sa.select(f.floor_id, f.updated_at, switching.other_mode_counted(actor))
+    stmt = stmt.where(f.user_id == key)
     found = session().execute(stmt).first()
-    if found is None or found.updated_at < utcnow() - refresh_after():
+    if (
+        found is None
+        or found[1] < utcnow() - refresh_after()
+        or (found[2] is not None and found[2] > found[1])
+    ):
         refresh(actor)
     else:
         _remember(actor, int(found.floor_id))

@@ -23,7 +23,7 @@ from ..transactions import (
     has_pending_writes,
     if_not_saved,
 )
-from . import attachments, targets
+from . import attachments, readers, targets
 from .common import Actor, clean_body, session
 from .context import email_of, users_by_key
 from .reading import advance_pointer
@@ -170,8 +170,9 @@ def add_entry(
 
     The thread's newest-message columns move with one UPDATE that cannot go backwards, so two
     posts at once leave them pointing at the newer message.  The author's own pointer moves
-    to the new entry: writing into a thread means having read it.  ``locked=True``: the
-    caller holds the thread's row lock already, in this transaction.
+    to the new entry: writing into a thread means having read it (not the staff's shared
+    one: see ``readers.writing_reads``).  ``locked=True``: the caller holds the thread's row
+    lock already, in this transaction.
     """
     if not locked:
         lock_thread(thread)
@@ -204,6 +205,7 @@ def add_entry(
             *((getattr(t, name), value) for name, value in waits.thread.items()),
             (t.last_message_at, sa.case((is_newer, now), else_=t.last_message_at)),
             (t.last_author_id, sa.case((is_newer, actor.id), else_=t.last_author_id)),
+            (t.last_author_role, sa.case((is_newer, actor.role), else_=t.last_author_role)),
             (t.message_count, t.message_count + 1),
             (t.last_message_id, sa.case((is_newer, message.id), else_=t.last_message_id)),
         )
@@ -211,7 +213,9 @@ def add_entry(
     )
     # The thread's staff search document takes the entry's words (one upsert, under the lock).
     search.add_to_document(db, models.ThreadSearch, thread.id, message.search_text)
-    if actor.id is not None:  # an automatic step (expire-disputes) has nobody to mark read for
+    # Not for an automatic step (expire-disputes: nobody to mark read for), nor for staff
+    # with a shared read state (readers.py: only reading moves the team's marks).
+    if readers.writing_reads(actor):
         advance_pointer(actor, thread.id, message.id)
     return message
 

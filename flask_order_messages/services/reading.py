@@ -13,7 +13,7 @@ from ..models import utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings, unproxied
 from ..transactions import after_commit
-from . import floors
+from . import floors, readers
 from .common import (
     Actor,
     customer_scope,
@@ -27,8 +27,8 @@ from .common import (
 from .deadlines import overdue_condition
 
 
-def _upsert(actor: Actor, source: Any, *, monotonic: bool) -> None:
-    """Insert or update the actor's pointers from ``source``, a SELECT of
+def _upsert(source: Any, *, monotonic: bool) -> None:
+    """Insert or update pointers from ``source``, a SELECT of
     (user_id, thread_id, last_read_id, updated_at).  ``monotonic`` keeps the larger value,
     so a slow request can never move a pointer backwards by accident."""
     rp = ext.models.ReadPointer
@@ -46,20 +46,22 @@ def _upsert(actor: Actor, source: Any, *, monotonic: bool) -> None:
     session().execute(stmt)
 
 
-def _user_literal(actor: Actor) -> Any:
-    return sa.literal(actor.id, type_=ext.user_pk.type)
-
-
 def advance_pointer(actor: Actor, thread_id: int, message_id: int) -> None:
     """Move the actor's pointer on one thread forward to ``message_id`` (never back).
     Runs inside the caller's transaction."""
     source = sa.select(
-        _user_literal(actor),
+        readers.reader_literal(actor),
         sa.literal(thread_id, type_=sa.Integer),
         sa.literal(message_id, type_=sa.BigInteger),
         sa.literal(utcnow(), type_=sa.DateTime),
     ).where(sa.true())
-    _upsert(actor, source, monotonic=True)
+    _upsert(source, monotonic=True)
+
+
+def raise_pointers(source: Any) -> None:
+    """Raise pointers to the rows of ``source`` (as :func:`_upsert` takes them), never
+    lowering one: the read floors' carry-over (:func:`.floors.carry_over`)."""
+    _upsert(source, monotonic=True)
 
 
 def _threads_in_scope(actor: Actor, thread_ids: Iterable[int] | None) -> Any:
@@ -78,20 +80,21 @@ def mark_read(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
     ids = None if thread_ids is None else list(thread_ids)
     if ids == []:
         return
-    _upsert(actor, _read_source(actor, ids), monotonic=True)
+    _upsert(_read_source(actor, ids), monotonic=True)
     _send_read(actor, ids, read=True)
 
 
 def mark_unread(actor: Actor, thread_ids: Iterable[int] | None = None) -> None:
     """Mark threads unread for ``actor``: the newest message someone else wrote becomes
     unread again.  Your own messages are never touched: a thread holding only your own
-    messages stays as it is.  Sends ``thread-read`` with ``read=False`` once the caller
-    commits."""
+    messages stays as it is.  (Shared read state: staff mark threads unread for all staff,
+    from the newest entry no staff member wrote.)  Sends ``thread-read`` with ``read=False``
+    once the caller commits."""
     ids = None if thread_ids is None else list(thread_ids)
     if ids == []:
         return
     floors.list_marked_unread(actor, ids)
-    _upsert(actor, _unread_source(actor, ids), monotonic=False)
+    _upsert(_unread_source(actor, ids), monotonic=False)
     _send_read(actor, ids, read=False)
 
 
@@ -113,7 +116,10 @@ def _read_source(actor: Actor, ids: list[int] | None) -> Any:
     """The pointers :func:`mark_read` writes, as a SELECT (user, thread, last read, when)."""
     t = ext.models.Thread
     return sa.select(
-        _user_literal(actor), t.id, t.last_message_id, sa.literal(utcnow(), type_=sa.DateTime)
+        readers.reader_literal(actor),
+        t.id,
+        t.last_message_id,
+        sa.literal(utcnow(), type_=sa.DateTime),
     ).where(_threads_in_scope(actor, ids))
 
 
@@ -126,32 +132,37 @@ def _unread_source(actor: Actor, ids: list[int] | None) -> Any:
         sa.select(sa.func.max(m.id))
         .where(
             m.thread_id == t.id,
-            sa.or_(m.author_id.is_(None), m.author_id != actor.id),
+            readers.others_entry(actor, m.author_id, m.author_role),
             visible_to(actor, m),
         )
         .correlate(t)
         .scalar_subquery()
     )
     return sa.select(
-        _user_literal(actor), t.id, newest_other - 1, sa.literal(utcnow(), type_=sa.DateTime)
+        readers.reader_literal(actor),
+        t.id,
+        newest_other - 1,
+        sa.literal(utcnow(), type_=sa.DateTime),
     ).where(_threads_in_scope(actor, ids), newest_other.is_not(None))
 
 
 def _send_read(actor: Actor, ids: list[int] | None, *, read: bool) -> None:
     app = unproxied(current_app)
-    after_commit(lambda: signals.thread_read.send(app, user_id=actor.id, thread_ids=ids, read=read))
+    shared = readers.shares(actor)
+    after_commit(
+        lambda: signals.thread_read.send(
+            app, user_id=actor.id, thread_ids=ids, read=read, shared=shared
+        )
+    )
 
 
 def last_read_id(actor: Actor, thread_id: int) -> int:
-    """The actor's pointer on one thread (0 when they never read it)."""
+    """The actor's pointer on one thread (0 when they never read it; shared read state:
+    the staff's)."""
     rp = ext.models.ReadPointer
-    value = (
-        session()
-        .execute(
-            sa.select(rp.last_read_id).where(rp.user_id == actor.id, rp.thread_id == thread_id)
-        )
-        .scalar()
-    )
+    key = readers.reader_key(actor)
+    stmt = sa.select(rp.last_read_id).where(rp.user_id == key, rp.thread_id == thread_id)
+    value = session().execute(stmt).scalar()
     return int(value or 0)
 
 

@@ -12,6 +12,7 @@ from ..model_types import Dispute, Message, Thread
 from ..models import STAFF
 from ..state import current_order_messages as ext
 from ..state import current_settings
+from . import readers
 from .common import (
     Actor,
     customer_scope,
@@ -140,9 +141,7 @@ def thread_view(order: Any, actor: Actor, *, state: ThreadState | None = None) -
     entries, names = _entries(thread, actor)
     disputes = state.disputes
     unread_ids = [
-        e.id
-        for e in entries
-        if e.id > state.last_read_id and (e.author_id is None or e.author_id != actor.id)
+        e.id for e in entries if e.id > state.last_read_id and readers.is_others_entry(actor, e)
     ]
     # Whoever opened or closed a dispute wrote its event too; look up only who did not.
     people = {x.opened_by_id for x in disputes} | {x.closed_by_id for x in disputes}
