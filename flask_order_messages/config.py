@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config_imap import IMAP_DEFAULTS, ImapSettings, imap_settings
-from .config_targets import TARGET_DEFAULTS, TargetSettings, target_settings
+from .config_targets import RETIRED_KEYS, TARGET_DEFAULTS, TargetSettings, target_settings
+from .config_team import TEAM_DEFAULTS, TeamSettings, team_settings
 
 PREFIX = "ORDER_MESSAGES_"
 
@@ -116,14 +117,13 @@ DEFAULTS: dict[str, Any] = {
     "INBOUND_SECRET": None,
     # Response-time insight page for staff.
     "INSIGHT_ENABLED": True,
-    # The first answer to a customer counts as on time within this many hours.
-    "RESPONSE_TARGET_HOURS": 24,
     # Days the insight page looks back (first responses, messages per day).
     "INSIGHT_DAYS": 30,
 }
 
 DEFAULTS.update(IMAP_DEFAULTS)  # fetch-mail's mailbox: see config_imap.py
 DEFAULTS.update(TARGET_DEFAULTS)  # response targets in business hours: see config_targets.py
+DEFAULTS.update(TEAM_DEFAULTS)  # the team inbox's switches: see config_team.py
 
 _CHOICES = {"MAIL_DELIVERY": ("sync", "rq", "off")}
 
@@ -174,7 +174,6 @@ class Settings:
     max_attachments_total_bytes: int
     attachment_folder: str | None
     insight_enabled: bool
-    response_target_hours: int
     insight_days: int
     reply_domain: str | None
     reply_prefix: str
@@ -183,6 +182,7 @@ class Settings:
     inbound_secret: str | None
     imap: ImapSettings
     targets: TargetSettings
+    team: TeamSettings
 
 
 def _positive_int(key: str, value: Any, *, allow_zero: bool = False) -> int:
@@ -323,7 +323,8 @@ def load_settings(config: dict[str, Any]) -> Settings:
     """
     for key, value in DEFAULTS.items():
         config.setdefault(PREFIX + key, value)
-    unknown = sorted(k for k in config if k.startswith(PREFIX) and k[len(PREFIX) :] not in DEFAULTS)
+    known = DEFAULTS.keys() | RETIRED_KEYS.keys()  # a retired key is accepted, and does nothing
+    unknown = sorted(k for k in config if k.startswith(PREFIX) and k[len(PREFIX) :] not in known)
     if unknown:
         raise ConfigError(f"Unknown configuration key {unknown[0]}; see the README's table.")
 
@@ -385,9 +386,9 @@ def load_settings(config: dict[str, Any]) -> Settings:
         ),
         attachment_folder=_folder("ATTACHMENT_FOLDER", get("ATTACHMENT_FOLDER")),
         insight_enabled=_bool("INSIGHT_ENABLED", get("INSIGHT_ENABLED")),
-        response_target_hours=_positive_int("RESPONSE_TARGET_HOURS", get("RESPONSE_TARGET_HOURS")),
         insight_days=_insight_days("INSIGHT_DAYS", get("INSIGHT_DAYS")),
         **mail_settings(get),
         imap=imap_settings(get),
         targets=target_settings(get),
+        team=team_settings(get),
     )

@@ -57,7 +57,7 @@ class PanelExtras:
     reopen_first: bool = False
     #: Whether the open dispute is a reopened one.
     reopened: bool = False
-    #: Assignment and status (staff only; None on the customer's side).
+    #: Assignment and status (staff only; None on the customer's side, and while both are off).
     team: TeamPanel | None = None
 
     def when(self, value: Any) -> str:
@@ -67,7 +67,8 @@ class PanelExtras:
 
 @dataclass
 class TeamPanel:
-    """The thread's assignee and status, and who it can be assigned to (staff only)."""
+    """The thread's assignee and status, and who it can be assigned to (staff only).  A
+    feature that is off shows nothing (``assignment``, ``statuses``)."""
 
     members: list[Any]
     #: The assignee's key as a form value ("" for nobody), and their name.
@@ -78,26 +79,39 @@ class TeamPanel:
     #: The viewer's own key as a form value.
     me: str
     statuses: list[tuple[str, str]] = field(default_factory=list)
+    assignment: bool = True
+
+    @property
+    def label(self) -> str:
+        """The group's accessible name."""
+        if not self.statuses:
+            return "Assignment"
+        return "Assignment and status" if self.assignment else "Status"
 
 
-def team_panel(view: Any) -> TeamPanel:
-    """The team-inbox controls of a staff thread panel."""
+def team_panel(view: Any) -> TeamPanel | None:
+    """The team-inbox controls of a staff thread panel; None while assignment and statuses
+    are both off.  The staff members (the hook) are asked only while assignment is on."""
     from .models_team import STATUS_LABELS, STATUS_OPEN
     from .services import assignment
     from .services.status import status_label
 
+    switches = current_settings.team
+    if not switches.enabled:
+        return None
     thread = view.thread
-    key = thread.assignee_id if thread is not None else None
+    key = thread.assignee_id if thread is not None and switches.assignment else None
     status = thread.status if thread is not None else STATUS_OPEN
     name = assignment.names_of([key]).get(key, "") if key is not None else ""
     return TeamPanel(
-        members=assignment.staff_members(),
+        members=assignment.staff_members() if switches.assignment else [],
         assignee="" if key is None else str(key),
         assignee_name=name,
         status=status,
         status_label=status_label(status),
         me=str(view.actor.id),
-        statuses=list(STATUS_LABELS.items()),
+        statuses=list(STATUS_LABELS.items()) if switches.status else [],
+        assignment=switches.assignment,
     )
 
 

@@ -15,12 +15,12 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 
 from .. import mail, signals
-from ..errors import ValidationError
+from ..errors import FeatureOffError, ValidationError
 from ..model_types import Thread
 from ..models import KIND_NOTE
 from ..models_team import EVENT_ASSIGNED, EVENT_UNASSIGNED
 from ..state import current_order_messages as ext
-from ..state import unproxied
+from ..state import current_settings, unproxied
 from ..transactions import after_commit
 from .common import Actor, session
 
@@ -87,8 +87,11 @@ def names_of(keys: Iterable[Any]) -> dict[Any, str]:
 
 
 def view_condition(actor: Actor, view: str) -> Any:
-    """SQL condition on Thread for one of :data:`VIEWS` (None for "all")."""
+    """SQL condition on Thread for one of :data:`VIEWS` (None for "all", and for any view
+    while assignment is off)."""
     t = ext.models.Thread
+    if not current_settings.team.assignment:
+        return None
     if view == "mine":
         return t.assignee_id == actor.id
     if view == "unassigned":
@@ -161,6 +164,10 @@ def _assign(thread: Thread, order: Any, actor: Actor, member: StaffMember | None
 
 
 def _staff_only(actor: Actor) -> None:
+    if not current_settings.team.assignment:
+        raise FeatureOffError(
+            "Assigning threads is turned off in this shop (ORDER_MESSAGES_ASSIGNMENT_ENABLED)."
+        )
     if not actor.is_staff:
         raise PermissionError("Only staff can assign threads.")
 

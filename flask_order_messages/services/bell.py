@@ -1,0 +1,45 @@
+"""The staff bell's numbers: those of :func:`.reading.bell_counts` (unread threads, open and
+overdue disputes) and, for staff while response targets are on, the threads whose reply is
+overdue (``overdue_replies``), with the accessible label that says them all.
+
+The replies overdue are one more statement (a range of the index on the threads' due time,
+see :func:`.targets.overdue_reply_count_stmt`), asked only while targets are on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..state import current_settings
+from . import reading
+from .common import Actor, session
+from .targets import overdue_reply_count_stmt
+
+
+def bell_counts(
+    actor: Actor, *, unread_threads: int | None = None, refresh: bool = False
+) -> dict[str, int]:
+    """The bell's numbers for ``actor`` (arguments as :func:`.reading.bell_counts`): for
+    staff while response targets are on, also ``overdue_replies``."""
+    counts = reading.bell_counts(actor, unread_threads=unread_threads, refresh=refresh)
+    if actor.is_staff and current_settings.targets.enabled:
+        counts["overdue_replies"] = overdue_reply_count()
+    return counts
+
+
+def overdue_reply_count() -> int:
+    """Threads whose reply is overdue, as the Messages list's "Reply overdue" view finds them
+    (0 while targets are off, without a statement)."""
+    stmt = overdue_reply_count_stmt()
+    return int(session().execute(stmt).scalar() or 0) if stmt is not None else 0
+
+
+def bell_label(counts: dict[str, Any]) -> str:
+    """The bell's accessible name for :func:`bell_counts`' numbers: "Messages: 2 unread, 1 open
+    dispute, 3 replies overdue" (the replies said while any is overdue, as the bell shows
+    them).  The page draws it and the counts endpoint sends it, so both say the same."""
+    label = reading.bell_label(counts)
+    overdue = int(counts.get("overdue_replies") or 0)
+    if not overdue:
+        return label
+    return f"{label}, {overdue} {'reply' if overdue == 1 else 'replies'} overdue"
