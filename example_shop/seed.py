@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from flask_order_messages import commit, customer_actor, services, staff_actor
 from flask_order_messages.services.canned import create_reply
 from flask_order_messages.services.deadlines import respond_by_from
+from flask_order_messages.services.targets import replay
+from flask_order_messages.state import current_settings
 
 from .demo_image import kettle_png
 from .messaging import order_messages
@@ -301,6 +303,7 @@ def _spread_times(order: Order, now: datetime) -> None:
         if entry.event:
             events.append((entry.event, when))
     thread.created_at, thread.last_message_at = times[0], times[-1]
+    _replay_targets(thread, entries)
     disputes = db.session.scalars(
         sa.select(models.Dispute).where(models.Dispute.thread_id == thread.id).order_by("id")
     ).all()
@@ -314,6 +317,22 @@ def _spread_times(order: Order, now: datetime) -> None:
         if dispute.closed_at is not None:
             dispute.closed_at = next(closed, dispute.closed_at)
     db.session.commit()
+
+
+def _replay_targets(thread: Any, entries: list[Any]) -> None:
+    """The reply each thread waits for, from the spread times (posting computed it from the
+    seeding moment): so the demo has replies due later, replies overdue, and answers in and
+    out of their targets for the Response times page."""
+    messages = [
+        (thread.id, e.id, e.author_role, e.created_at) for e in entries if e.kind == "message"
+    ]
+    for state in replay(messages, current_settings.targets):
+        thread.awaiting_since, thread.awaiting_first = state.awaiting_since, state.awaiting_first
+        thread.response_due_at = state.response_due_at
+        thread.first_response_at = state.first_response_at
+        for entry in entries:
+            for column, value in state.answers.get(entry.id, {}).items():
+                setattr(entry, column, value)
 
 
 def seed() -> dict[str, int]:
