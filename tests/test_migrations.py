@@ -237,7 +237,6 @@ def exercise(h: Host) -> None:
         "unread_threads": 1,
         "open_disputes": 0,
         "overdue_disputes": 0,
-        "overdue_replies": 0,
     }
     services.post_message(order, as_staff, "Secret: courier lost it", note=True)
     services.post_message(order, as_staff, "It left the warehouse today.")
@@ -247,7 +246,6 @@ def exercise(h: Host) -> None:
         "unread_threads": 1,
         "open_disputes": 1,
         "overdue_disputes": 0,
-        "overdue_replies": 0,
     }
 
     def found(actor: Any, query: str) -> int:

@@ -8,7 +8,6 @@ def test_customer_message_reaches_staff_bell(order, as_customer, as_staff, brows
         "unread_threads": 1,
         "open_disputes": 0,
         "overdue_disputes": 0,
-        "overdue_replies": 0,
     }
     page = browser.login(staff).get("/order-messages/admin/messages")
     assert page.status_code == 200

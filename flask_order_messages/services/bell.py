@@ -1,9 +1,10 @@
-"""The staff bell's numbers: those of :func:`.reading.bell_counts` (unread threads, open and
+"""The numbers the bell shows: those of :func:`.reading.bell_counts` (unread threads, open and
 overdue disputes) and, for staff while response targets are on, the threads whose reply is
 overdue (``overdue_replies``), with the accessible label that says them all.
 
-The replies overdue are one more statement (a range of the index on the threads' due time,
-see :func:`.targets.overdue_reply_count_stmt`), asked only while targets are on.
+``bell_counts`` itself is left as it was (read state's); the replies overdue are one more
+statement (a range of the index on the threads' due time, see
+:func:`.targets.overdue_reply_count_stmt`), asked only while targets are on.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from .common import Actor, session
 from .targets import overdue_reply_count_stmt
 
 
-def bell_counts(
+def bell_numbers(
     actor: Actor, *, unread_threads: int | None = None, refresh: bool = False
 ) -> dict[str, int]:
-    """The bell's numbers for ``actor`` (arguments as :func:`.reading.bell_counts`): for
-    staff while response targets are on, also ``overdue_replies``."""
+    """The bell's numbers for ``actor``: :func:`.reading.bell_counts` (same arguments) and,
+    for staff while response targets are on, ``overdue_replies``."""
     counts = reading.bell_counts(actor, unread_threads=unread_threads, refresh=refresh)
     if actor.is_staff and current_settings.targets.enabled:
         counts["overdue_replies"] = overdue_reply_count()
@@ -35,7 +36,7 @@ def overdue_reply_count() -> int:
 
 
 def bell_label(counts: dict[str, Any]) -> str:
-    """The bell's accessible name for :func:`bell_counts`' numbers: "Messages: 2 unread, 1 open
+    """The bell's accessible name for :func:`bell_numbers`: "Messages: 2 unread, 1 open
     dispute, 3 replies overdue" (the replies said while any is overdue, as the bell shows
     them).  The page draws it and the counts endpoint sends it, so both say the same."""
     label = reading.bell_label(counts)

@@ -57,7 +57,7 @@ def counts() -> Response:
     whose reply is overdue) while response targets are on."""
     user = _user()
     actor = services.staff_actor(user) if ext.is_staff(user) else services.customer_actor(user)
-    counts: dict[str, Any] = dict(services.bell_counts(actor, refresh=True))
+    counts: dict[str, Any] = dict(services.bell_numbers(actor, refresh=True))
     counts["label"] = services.bell_label(counts)
     return _json(counts)
 
