@@ -155,3 +155,25 @@ def test_replies_overdue_are_a_number_of_their_own_with_their_link(
     assert 'class="om-bell-count om-bell-late om-hidden"' in html
     assert 'aria-label="Messages: 1 unread, 0 open disputes" data-om-bell-label' in html
     assert browser.get(f"{P}/api/counts").get_json()["overdue_replies"] == 0
+
+
+def test_the_bell_counts_replies_overdue_only_so_far(customer, as_customer, staff, browser, app):
+    """The bell is polled: it counts at most 100 replies overdue (one index range that stops
+    there) and shows more than 99 as "99+", in its number, its menu and its name."""
+    from flask import render_template
+
+    orders = [make_order(customer) for _ in range(4)]
+    for order in orders:
+        services.post_message(order, as_customer, "Anyone there?")
+        overdue(order)
+    assert services.overdue_reply_count() == 4
+    assert services.overdue_reply_count(at_most=3) == 3
+
+    counts = {"unread_threads": 4, "open_disputes": 0, "overdue_disputes": 0}
+    label = services.bell_label({**counts, "overdue_replies": 100})
+    assert label == "Messages: 4 unread, 0 open disputes, more than 99 replies overdue"
+    assert services.bell_label({**counts, "overdue_replies": 99}).endswith(", 99 replies overdue")
+    html = render_template("order_messages/_bell.html", counts={**counts, "overdue_replies": 100})
+    assert 'title="Replies overdue">99+</span>' in html
+    assert words(html[html.index("<ul") :]).endswith("Replies overdue 99+")
+    assert f'aria-label="{label}"' in html

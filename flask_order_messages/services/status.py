@@ -4,7 +4,8 @@ It moves by itself with the conversation -- a staff message sets "waiting on cus
 customer message sets "open" (reopening a closed thread); notes and events leave it -- and
 by hand, from the thread or in bulk from the Messages list.  A status set by hand is a
 staff-only event in the thread; the automatic moves are not (they would flood it).
-Disputes keep their own state beside it.
+Closing ends the reply the thread waited for (response targets).  Disputes keep their own
+state beside it.
 """
 
 from __future__ import annotations
@@ -99,10 +100,15 @@ def _set(thread: Thread, order: Any, actor: Actor, status: str) -> bool:
     previous = db.execute(sa.select(t.status).where(t.id == thread.id)).scalar_one()
     if previous == status:
         return False
+    values: dict[str, Any] = {"status": status, "status_changed_at": utcnow()}
+    if status == STATUS_CLOSED:
+        # Closed: nobody owes the customer a reply any more (response targets).  The wait
+        # ends, neither in time nor missed; a customer who writes again starts a new one.
+        values.update(awaiting_since=None, awaiting_first=None, response_due_at=None)
     db.execute(
         sa.update(t)
         .where(t.id == thread.id)
-        .values(status=status, status_changed_at=utcnow())
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     who = ext.hooks.display_name(actor.user)
