@@ -10,7 +10,8 @@ from .common import require_staff
 
 
 def insight() -> str:
-    """First-response times, open disputes by age, messages per day (a server-drawn SVG)."""
+    """First-response times, replies against the response targets (business hours), open
+    disputes by age, messages per day (a server-drawn SVG)."""
     require_staff()
     if not current_settings.insight_enabled:
         abort(404)
