@@ -319,14 +319,12 @@ def _spread_times(order: Order, now: datetime) -> None:
     db.session.commit()
 
 
-def _replay_targets(thread: Any, entries: list[Any]) -> None:
-    """The reply each thread waits for, from the spread times (posting computed it from the
-    seeding moment): so the demo has replies due later, replies overdue, and answers in and
-    out of their targets for the Response times page."""
-    messages = [
-        (thread.id, e.id, e.author_role, e.created_at) for e in entries if e.kind == "message"
-    ]
-    for state in replay(messages, current_settings.targets):
+def _replay_targets(thread: Any, entries: Any) -> None:
+    """The reply due, first response and answers as if the thread had been written at its
+    spread times (posting computed them at seeding time: every reply looked on time and no
+    thread overdue)."""
+    rows = [(thread.id, e.id, e.author_role, e.created_at) for e in entries if e.kind == "message"]
+    for state in replay(rows, current_settings.targets):
         thread.awaiting_since, thread.awaiting_first = state.awaiting_since, state.awaiting_first
         thread.response_due_at = state.response_due_at
         thread.first_response_at = state.first_response_at

@@ -178,7 +178,7 @@ def test_views_and_status_filter(app, staff, four_threads, browser, query, expec
     page = response.get_data(as_text=True)
     assert row_orders(page) == expected
     if "00002" in expected:
-        assert '<td class="om-assignee">Second Staff</td>' in page
+        assert '<td class="om-assignee" data-om-label="Assigned to">Second Staff</td>' in page
 
 
 def test_a_bad_view_or_status_is_refused(app, staff, browser):
@@ -249,7 +249,8 @@ def test_assignment_and_status_on_any_host_shape(tmp_path, name):
         as_bob = h.login(h.app.test_client(), bob)
         mine = h.get(as_bob, f"{P}/admin/messages?view=mine&status=all").get_data(as_text=True)
         assert mine.count('class="om-row') == 1
-        assert '<td class="om-assignee">—</td>' not in mine
+        assert '<td class="om-assignee" data-om-label="Assigned to">—</td>' not in mine
+        assert 'data-om-label="Assigned to">' in mine
 
 
 def test_showing_assignees_and_statuses_keeps_the_list_constant(app, staff, staff2, browser):
