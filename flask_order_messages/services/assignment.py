@@ -175,7 +175,8 @@ def _staff_only(actor: Actor) -> None:
 def assign(order: Any, actor: Actor, assignee: Any) -> bool:
     """Assign ``order``'s thread to the staff member whose key (as text) is ``assignee``
     ("me": ``actor``; "" or None: nobody).  True when it changed.  Raises
-    :class:`ValidationError` for anyone not among the staff members."""
+    :class:`ValidationError` for anyone not among the staff members, and
+    :class:`.errors.FeatureOffError` while assignment is off."""
     from .posting import get_or_create_thread
 
     _staff_only(actor)

@@ -129,7 +129,8 @@ def _set(thread: Thread, order: Any, actor: Actor, status: str) -> bool:
 
 def set_status(order: Any, actor: Actor, status: Any) -> bool:
     """Set the status of ``order``'s thread by hand (staff only); True when it changed.
-    Raises :class:`ValidationError` for an unknown status."""
+    Raises :class:`ValidationError` for an unknown status, and
+    :class:`.errors.FeatureOffError` while statuses are off."""
     from .posting import get_or_create_thread
 
     status = _checked(actor, status)
