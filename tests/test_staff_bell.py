@@ -168,6 +168,9 @@ def test_the_bell_counts_replies_overdue_only_so_far(customer, as_customer, staf
         overdue(order)
     assert services.overdue_reply_count() == 4
     assert services.overdue_reply_count(at_most=3) == 3
+    # Counted among the threads the actor may see.
+    assert services.overdue_reply_count(services.staff_actor(staff)) == 4
+    assert services.overdue_reply_count(services.customer_actor(staff)) == 0
 
     counts = {"unread_threads": 4, "open_disputes": 0, "overdue_disputes": 0}
     label = services.bell_label({**counts, "overdue_replies": 100})

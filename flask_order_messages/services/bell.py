@@ -15,7 +15,7 @@ from typing import Any
 
 from ..state import current_settings
 from . import reading
-from .common import Actor, session
+from .common import Actor, customer_scope, session
 from .targets import overdue_reply_count_stmt
 
 #: The most replies overdue the bell shows as a number; more are "99+" (``_bell.html`` and
@@ -31,14 +31,16 @@ def bell_numbers(
     ``BELL_MAX + 1``, which means "more than ``BELL_MAX``")."""
     counts = reading.bell_counts(actor, unread_threads=unread_threads, refresh=refresh)
     if actor.is_staff and current_settings.targets.enabled:
-        counts["overdue_replies"] = overdue_reply_count(at_most=BELL_MAX + 1)
+        counts["overdue_replies"] = overdue_reply_count(actor, at_most=BELL_MAX + 1)
     return counts
 
 
-def overdue_reply_count(*, at_most: int | None = None) -> int:
+def overdue_reply_count(actor: Actor | None = None, *, at_most: int | None = None) -> int:
     """Threads whose reply is overdue, as the Messages list's "Reply overdue" view finds them
-    (counted up to ``at_most`` when given; 0 while targets are off, without a statement)."""
-    stmt = overdue_reply_count_stmt(at_most=at_most)
+    for ``actor`` (the threads they may see; None: every thread), counted up to ``at_most``
+    when given; 0 while targets are off, without a statement."""
+    scope = customer_scope(actor) if actor is not None else None
+    stmt = overdue_reply_count_stmt(at_most=at_most, scope=scope)
     return int(session().execute(stmt).scalar() or 0) if stmt is not None else 0
 
 

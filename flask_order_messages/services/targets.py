@@ -167,17 +167,21 @@ def overdue_condition(now: datetime | None = None) -> Any:
     return overdue
 
 
-def overdue_reply_count_stmt(now: datetime | None = None, *, at_most: int | None = None) -> Any:
-    """SELECT of how many threads' replies are overdue (the bell's number), counting at most
-    ``at_most`` of them when given: a range of the index on ``response_due_at``, which holds
-    a due time only while a customer waits, so it reads the overdue threads and nothing else
-    (``at_most`` of them at most).  None while targets are off."""
+def overdue_reply_count_stmt(
+    now: datetime | None = None, *, at_most: int | None = None, scope: Any = None
+) -> Any:
+    """SELECT of how many threads' replies are overdue (the bell's number), among the threads
+    ``scope`` (a condition on Thread) allows, counting at most ``at_most`` of them when
+    given: a range of the index on ``response_due_at``, which holds a due time only while a
+    customer waits, so it reads the overdue threads and nothing else (``at_most`` of them at
+    most).  None while targets are off."""
     if not current_settings.targets.enabled:
         return None
     t = ext.models.Thread
+    conditions = [overdue_condition(now)] + ([scope] if scope is not None else [])
     if at_most is None:
-        return sa.select(sa.func.count()).select_from(t).where(overdue_condition(now))
-    found = sa.select(t.id).where(overdue_condition(now)).limit(at_most).subquery()
+        return sa.select(sa.func.count()).select_from(t).where(*conditions)
+    found = sa.select(t.id).where(*conditions).limit(at_most).subquery()
     return sa.select(sa.func.count()).select_from(found)
 
 
