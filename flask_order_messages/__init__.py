@@ -1,7 +1,13 @@
 """flask-order-messages: order messaging between store staff and customers for Flask shops."""
 
 from .config import ConfigError
-from .errors import DisputeError, MissingHookError, OrderMessagesError, ValidationError
+from .errors import (
+    DisputeError,
+    FeatureOffError,
+    MissingHookError,
+    OrderMessagesError,
+    ValidationError,
+)
 from .extension import OrderMessages
 from .page_reads import mark_thread_read
 from .services import Actor, customer_actor, staff_actor
@@ -14,6 +20,7 @@ __all__ = [
     "Actor",
     "ConfigError",
     "DisputeError",
+    "FeatureOffError",
     "MissingHookError",
     "OrderMessages",
     "OrderMessagesError",

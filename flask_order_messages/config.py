@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config_imap import IMAP_DEFAULTS, ImapSettings, imap_settings
-from .config_targets import TARGET_DEFAULTS, TargetSettings, target_settings
+from .config_targets import RETIRED_KEYS, TARGET_DEFAULTS, TargetSettings, target_settings
+from .config_team import TEAM_DEFAULTS, TeamSettings, team_settings
 from .config_vendors import VENDOR_DEFAULTS, VendorSettings, vendor_settings
 
 PREFIX = "ORDER_MESSAGES_"
@@ -120,8 +121,6 @@ DEFAULTS: dict[str, Any] = {
     "INBOUND_SECRET": None,
     # Response-time insight page for staff.
     "INSIGHT_ENABLED": True,
-    # The first answer to a customer counts as on time within this many hours.
-    "RESPONSE_TARGET_HOURS": 24,
     # Days the insight page looks back (first responses, messages per day).
     "INSIGHT_DAYS": 30,
 }
@@ -129,6 +128,7 @@ DEFAULTS: dict[str, Any] = {
 DEFAULTS.update(IMAP_DEFAULTS)  # fetch-mail's mailbox: see config_imap.py
 DEFAULTS.update(TARGET_DEFAULTS)  # response targets in business hours: see config_targets.py
 DEFAULTS.update(VENDOR_DEFAULTS)  # marketplaces: see config_vendors.py
+DEFAULTS.update(TEAM_DEFAULTS)  # the team inbox's switches: see config_team.py
 
 _CHOICES = {"MAIL_DELIVERY": ("sync", "rq", "off"), "READ_STATE": ("personal", "shared")}
 
@@ -180,7 +180,6 @@ class Settings:
     max_attachments_total_bytes: int
     attachment_folder: str | None
     insight_enabled: bool
-    response_target_hours: int
     insight_days: int
     reply_domain: str | None
     reply_prefix: str
@@ -190,14 +189,17 @@ class Settings:
     imap: ImapSettings
     targets: TargetSettings
     vendors: VendorSettings
+    team: TeamSettings
 
 
-def _positive_int(key: str, value: Any, *, allow_zero: bool = False) -> int:
+def _positive_int(key: str, value: Any, *, allow_zero: bool = False, most: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(f"{PREFIX}{key} must be an integer, got {value!r}.")
     if value < 0 or (value == 0 and not allow_zero):
         bound = "0 or more" if allow_zero else "1 or more"
         raise ConfigError(f"{PREFIX}{key} must be {bound}, got {value!r}.")
+    if most and value > most:
+        raise ConfigError(f"{PREFIX}{key} must be at most {most}, got {value!r}.")
     return value
 
 
@@ -316,13 +318,6 @@ def _folder(key: str, value: Any) -> str | None:
     return value
 
 
-def _insight_days(key: str, value: Any) -> int:
-    days = _positive_int(key, value)
-    if days > 366:
-        raise ConfigError(f"{PREFIX}{key} must be at most 366 days, got {value!r}.")
-    return days
-
-
 def load_settings(config: dict[str, Any]) -> Settings:
     """Apply the defaults to ``config`` and return the validated settings.
 
@@ -330,7 +325,8 @@ def load_settings(config: dict[str, Any]) -> Settings:
     """
     for key, value in DEFAULTS.items():
         config.setdefault(PREFIX + key, value)
-    unknown = sorted(k for k in config if k.startswith(PREFIX) and k[len(PREFIX) :] not in DEFAULTS)
+    known = DEFAULTS.keys() | RETIRED_KEYS.keys()  # a retired key is accepted, and does nothing
+    unknown = sorted(k for k in config if k.startswith(PREFIX) and k[len(PREFIX) :] not in known)
     if unknown:
         raise ConfigError(f"Unknown configuration key {unknown[0]}; see the README's table.")
 
@@ -393,10 +389,10 @@ def load_settings(config: dict[str, Any]) -> Settings:
         ),
         attachment_folder=_folder("ATTACHMENT_FOLDER", get("ATTACHMENT_FOLDER")),
         insight_enabled=_bool("INSIGHT_ENABLED", get("INSIGHT_ENABLED")),
-        response_target_hours=_positive_int("RESPONSE_TARGET_HOURS", get("RESPONSE_TARGET_HOURS")),
-        insight_days=_insight_days("INSIGHT_DAYS", get("INSIGHT_DAYS")),
+        insight_days=_positive_int("INSIGHT_DAYS", get("INSIGHT_DAYS"), most=366),
         **mail_settings(get),
         imap=imap_settings(get),
         targets=target_settings(get),
         vendors=vendor_settings(get),
+        team=team_settings(get),
     )

@@ -4,7 +4,7 @@ defaults, merged into :data:`.config.DEFAULTS`, and their validation, which
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
@@ -28,6 +28,25 @@ TARGET_DEFAULTS: dict[str, Any] = {
     # date and returning True on a holiday.
     "HOLIDAYS": None,
 }
+
+#: Keys that no longer do anything, with what replaced them.  They are still accepted (a host
+#: that sets one keeps starting, whatever its value); ``init_app`` logs a warning and
+#: ``flask order-messages doctor`` names them.  Not mapped onto the new keys: a wall-clock
+#: "answered within 24 h" is not 24 business hours (three working days), and the targets now
+#: drive the due times in the list, the overdue view and the bell, not only a report.
+RETIRED_KEYS: dict[str, str] = {
+    "RESPONSE_TARGET_HOURS": (
+        "the Response times page reports against ORDER_MESSAGES_FIRST_RESPONSE_TARGET and "
+        "ORDER_MESSAGES_NEXT_RESPONSE_TARGET, counted in business hours"
+    ),
+}
+
+
+def retired_keys_set(config: Mapping[str, Any]) -> list[str]:
+    """The retired keys (with the prefix) that ``config`` sets."""
+    from .config import PREFIX
+
+    return sorted(PREFIX + key for key in RETIRED_KEYS if PREFIX + key in config)
 
 
 @dataclass(frozen=True)

@@ -217,6 +217,7 @@ def run_checks(subjects: Subjects) -> list[Finding]:
             *doctor_setup.check_schema(),
             *doctor_setup.check_rate_limit(),
             *check_read_state(),
+            *doctor_setup.check_retired_keys(),
         ]
     finally:
         ext.db.session.rollback()  # whatever a hook may have left pending

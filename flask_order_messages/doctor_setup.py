@@ -1,5 +1,6 @@
 """The doctor's checks of the app's set-up: layouts and their blocks, the tables' migration,
-the rate limit's storage, the mail sender and mail links (see :mod:`.doctor`)."""
+the rate limit's storage, retired configuration keys, the mail sender and mail links (see
+:mod:`.doctor`)."""
 
 from __future__ import annotations
 
@@ -235,6 +236,25 @@ def check_rate_limit() -> list[Finding]:
             )
         ]
     return [Finding(OK, check, f"{limit!r}, counted in {uri or type(storage).__name__}.")]
+
+
+# -- configuration ------------------------------------------------------------------------------
+
+
+def check_retired_keys() -> list[Finding]:
+    """Keys that are still accepted but do nothing any more (nothing to say when none is set)."""
+    from .config import PREFIX
+    from .config_targets import RETIRED_KEYS, retired_keys_set
+
+    return [
+        Finding(
+            WARNING,
+            "config",
+            f"{key} is no longer used: {RETIRED_KEYS[key[len(PREFIX) :]]}.",
+            f"Remove {key} from your configuration.",
+        )
+        for key in retired_keys_set(current_app.config)
+    ]
 
 
 # -- mail ---------------------------------------------------------------------------------------

@@ -36,3 +36,9 @@ class NotAllowedError(OrderMessagesError):
 
 class MissingHookError(RuntimeError):
     """A host hook that is needed here was never registered."""
+
+
+class FeatureOffError(OrderMessagesError):
+    """The feature is switched off by configuration (a page about it answers 404)."""
+
+    status_code = 404

@@ -12,7 +12,8 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from . import dialects
-from .config import Settings, load_settings
+from .config import PREFIX, Settings, load_settings
+from .config_targets import RETIRED_KEYS, retired_keys_set
 from .hooks import HOOK_PARAMETERS, Hooks, HostOrder, HostUser, thread_link
 from .models import Models, build_models, primary_key_column
 from .search import add_search_index, configured_dialect
@@ -337,4 +338,10 @@ def _warn_about_config(app: Flask, settings: Settings) -> None:
             "order-messages: no mail sender is set, so every notification mail will fail and "
             "be retried. Set MAIL_DEFAULT_SENDER (or ORDER_MESSAGES_MAIL_SENDER), or turn mail "
             "off with ORDER_MESSAGES_MAIL_ENABLED = False."
+        )
+    for key in retired_keys_set(app.config):
+        log.warning(
+            "order-messages: %s is no longer used (%s). Remove it from your configuration.",
+            key,
+            RETIRED_KEYS[key[len(PREFIX) :]],
         )

@@ -22,7 +22,7 @@ from typing import Any
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
@@ -210,8 +210,21 @@ class MessagesQuery(OrderMessagesForm):
 
     @classmethod
     def from_request(cls) -> Any:
-        """Read from the query string (a GET form)."""
-        return cls(formdata=request.args)
+        """Read from the query string (a GET form).  The parameters of a feature that is off
+        are left out, whatever they say (a bookmarked ``?view=mine`` lists every thread): the
+        view while assignment is off, the status filter while statuses are off (every status
+        is listed), the reply filter while response targets are off."""
+        from .state import current_settings
+
+        off = {
+            "view": not current_settings.team.assignment,
+            "status": not current_settings.team.status,
+            "due": not current_settings.targets.enabled,
+        }
+        args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if not off.get(k)])
+        if off["status"]:
+            args["status"] = "all"
+        return cls(formdata=args)
 
 
 class MarkForm(OrderMessagesForm):

@@ -59,7 +59,7 @@ class PanelExtras:
     reopen_first: bool = False
     #: Whether the open dispute is a reopened one.
     reopened: bool = False
-    #: Assignment and status (staff only; None on the customer's side).
+    #: Assignment and status (staff only; None on the customer's side, and while both are off).
     team: TeamPanel | None = None
     #: The viewer may open, close and reopen disputes (a vendor's staff may not, unless
     #: ``ORDER_MESSAGES_VENDORS_CLOSE_DISPUTES``): else the dispute buttons are left out.
@@ -75,7 +75,8 @@ class PanelExtras:
 
 @dataclass
 class TeamPanel:
-    """The thread's assignee and status, and who it can be assigned to (staff only)."""
+    """The thread's assignee and status, and who it can be assigned to (staff only).  A
+    feature that is off shows nothing (``assignment``, ``statuses``)."""
 
     members: list[Any]
     #: The assignee's key as a form value ("" for nobody), and their name.
@@ -86,27 +87,40 @@ class TeamPanel:
     #: The viewer's own key as a form value.
     me: str
     statuses: list[tuple[str, str]] = field(default_factory=list)
+    assignment: bool = True
+
+    @property
+    def label(self) -> str:
+        """The group's accessible name."""
+        if not self.statuses:
+            return "Assignment"
+        return "Assignment and status" if self.assignment else "Status"
 
 
-def team_panel(view: Any) -> TeamPanel:
-    """The team-inbox controls of a staff thread panel."""
+def team_panel(view: Any) -> TeamPanel | None:
+    """The team-inbox controls of a staff thread panel; None while assignment and statuses
+    are both off.  The staff members (the hook) are asked only while assignment is on."""
     from .models_team import STATUS_LABELS, STATUS_OPEN
     from .services import assignment
     from .services.status import status_label
 
+    switches = current_settings.team
+    if not switches.enabled:
+        return None
     thread = view.thread
-    key = thread.assignee_id if thread is not None else None
+    key = thread.assignee_id if thread is not None and switches.assignment else None
     status = thread.status if thread is not None else STATUS_OPEN
     name = assignment.names_of([key]).get(key, "") if key is not None else ""
     vendor = thread.vendor_key if thread is not None else vendors.order_vendor(view.order)
     return TeamPanel(
-        members=assignment.members_for(vendor),
+        members=assignment.members_for(vendor) if switches.assignment else [],
         assignee="" if key is None else str(key),
         assignee_name=name,
         status=status,
         status_label=status_label(status),
         me=str(view.actor.id),
-        statuses=list(STATUS_LABELS.items()),
+        statuses=list(STATUS_LABELS.items()) if switches.status else [],
+        assignment=switches.assignment,
     )
 
 

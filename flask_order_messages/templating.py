@@ -200,7 +200,7 @@ class PartialHelpers(PermissionPartials):
             return Markup("")
         # The Messages section may have counted them already.
         unread = page_reads.known_unread_threads(actor)
-        counts = services.bell_counts(actor, unread_threads=unread)
+        counts = services.bell_numbers(actor, unread_threads=unread)
         counts.setdefault("overdue_disputes", 0)  # counted with the others while deadlines are on
         return Markup(render_template("order_messages/_bell.html", counts=counts))
 

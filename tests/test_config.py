@@ -109,6 +109,8 @@ def test_host_values_win_over_defaults(host_app):
         ("MAIL_SENDER", 42, "non-empty string"),
         ("URL_PREFIX", "messages", "must start with '/'"),
         ("ADMIN_LAYOUT", "", "non-empty string"),
+        ("ASSIGNMENT_ENABLED", "no", "True or False"),
+        ("STATUS_ENABLED", 0, "True or False"),
     ],
 )
 def test_a_wrong_value_fails_at_init_app_naming_the_key(tmp_path, key, value, words):
@@ -133,6 +135,25 @@ def test_an_unknown_key_fails_naming_it():
     app.config["ORDER_MESSAGES_PERPAGE"] = 10  # a typo of PER_PAGE
     with pytest.raises(ConfigError, match="ORDER_MESSAGES_PERPAGE"):
         order_messages.init_app(app)
+
+
+def test_a_retired_key_is_accepted_logged_and_ignored(caplog):
+    """ORDER_MESSAGES_RESPONSE_TARGET_HOURS (the old wall-clock target of the response-time
+    page) does nothing now: a host that still sets it, to anything, keeps starting, and is
+    told once in its log (the doctor says it too)."""
+    app = Flask("retired")
+    app.config["ORDER_MESSAGES_RESPONSE_TARGET_HOURS"] = "whatever"
+    with caplog.at_level("WARNING", logger="flask_order_messages"):
+        order_messages.init_app(app)
+    assert "order_messages" in app.blueprints
+    (record,) = [r for r in caplog.records if "RESPONSE_TARGET_HOURS" in r.getMessage()]
+    assert record.getMessage() == (
+        "order-messages: ORDER_MESSAGES_RESPONSE_TARGET_HOURS is no longer used (the Response "
+        "times page reports against ORDER_MESSAGES_FIRST_RESPONSE_TARGET and "
+        "ORDER_MESSAGES_NEXT_RESPONSE_TARGET, counted in business hours). Remove it from your "
+        "configuration."
+    )
+    assert "RESPONSE_TARGET_HOURS" not in DEFAULTS
 
 
 def test_other_config_keys_are_left_alone():

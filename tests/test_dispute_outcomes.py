@@ -285,6 +285,7 @@ def test_deadlines_can_be_turned_off(app, order, as_customer, staff, browser):
     assert browser.get(f"{P}/api/counts").get_json() == {
         "unread_threads": 0,
         "open_disputes": 1,
+        "overdue_replies": 0,  # response targets, still on
         "label": "Messages: 0 unread, 1 open dispute",
     }
 

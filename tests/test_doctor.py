@@ -188,6 +188,20 @@ def test_no_mail_sender_is_an_error(tmp_path):
     )
 
 
+def test_a_retired_key_is_a_warning_with_its_fix(tmp_path):
+    with doctor_host(tmp_path, ORDER_MESSAGES_RESPONSE_TARGET_HOURS=24) as run:
+        report = run()
+    assert report.exit_code == 0, report.text  # a warning: the host works as it is
+    assert report.has(
+        "WARN",
+        "config: ORDER_MESSAGES_RESPONSE_TARGET_HOURS is no longer used: the Response times page "
+        "reports against ORDER_MESSAGES_FIRST_RESPONSE_TARGET and "
+        "ORDER_MESSAGES_NEXT_RESPONSE_TARGET, counted in business hours. fix: Remove "
+        "ORDER_MESSAGES_RESPONSE_TARGET_HOURS from your configuration.",
+    ), report.text
+    assert report.text.endswith("0 error(s), 1 warning(s).")
+
+
 def test_with_mail_off_no_sender_is_needed(tmp_path):
     with doctor_host(tmp_path, MAIL_DEFAULT_SENDER=None, ORDER_MESSAGES_MAIL_ENABLED=False) as run:
         report = run()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -24,7 +24,7 @@ from flask_order_messages.services.insight import (
 
 from . import committing as services
 from .conftest import User, db, make_order
-from .host_pages import P, words
+from .host_pages import P, link_to, words
 from .reconfigure import reconfigure
 
 NOW = datetime(2030, 6, 30, 12, 0)
@@ -129,10 +129,6 @@ def test_first_response_figures_on_a_known_dataset(app, dataset):
     assert insight.asked == 6  # a, b, c, d, the waiting one, g
     assert insight.answered == 4  # waits: 10 min, 2 h, 5 h, 30 h
     assert insight.median_seconds == pytest.approx(3.5 * 3600, abs=1)
-    assert insight.answered_within_target == 3  # all but the 30 h one
-    assert insight.missed == 1 and insight.waiting == 1
-    assert insight.decided == 5
-    assert insight.share_within_target == pytest.approx(0.6)
 
 
 def test_an_odd_number_of_answers_takes_the_middle_one(app, write):
@@ -173,20 +169,19 @@ def test_messages_per_day_count_customer_and_staff_messages_only(app, dataset):
 def test_an_empty_shop(app):
     insight = response_insight(now=NOW)
     assert (insight.asked, insight.answered, insight.median_seconds) == (0, 0, None)
-    assert insight.share_within_target is None
+    assert insight.targets is not None and insight.targets.first_share is None
+    assert insight.overdue_now == 0
     assert insight.open_disputes == 0 and insight.messages == 0
     assert format_duration(insight.median_seconds) == "–"
 
 
-def test_the_target_and_the_window_come_from_the_config(app, dataset):
-    reconfigure(app, RESPONSE_TARGET_HOURS=1, INSIGHT_DAYS=7)
+def test_the_window_comes_from_the_config(app, dataset):
+    reconfigure(app, INSIGHT_DAYS=7)
     insight = response_insight(now=NOW)
     assert insight.since == datetime(2030, 6, 24)
     assert len(insight.per_day) == 7
-    # Inside 7 days: b (30 h), d (missed), the waiting one (2 h old, target 1 h: missed), g (5 h).
-    assert insight.asked == 4
-    assert insight.answered == 2 and insight.answered_within_target == 0
-    assert insight.missed == 2 and insight.waiting == 0
+    # Inside 7 days: b (30 h), d (never answered), the waiting one, g (5 h).
+    assert insight.asked == 4 and insight.answered == 2
 
 
 @contextmanager
@@ -210,9 +205,14 @@ def test_a_fixed_number_of_queries_whatever_the_data(app, write):
         write.thread(("customer", NOW - (n % 20) * D), ("staff", NOW - (n % 20) * D + H))
     with counting() as full:
         response_insight(now=NOW)
-    # counts, median, disputes, per day; answers against the response targets, overdue waits
-    assert len(full) == 6
-    assert len(empty) == 5  # no answers: no median to look up
+    # counts, median, disputes, per day; answers against the response targets, overdue waits,
+    # replies overdue now
+    assert len(full) == 7
+    assert len(empty) == 6  # no answers: no median to look up
+    reconfigure(app, FIRST_RESPONSE_TARGET=0, NEXT_RESPONSE_TARGET=0)
+    with counting() as off:
+        response_insight(now=NOW)
+    assert len(off) == 4  # targets off: nothing asked about them
 
 
 def test_format_duration():
@@ -248,8 +248,7 @@ def test_the_page_shows_the_figures_and_the_chart(app, staff, browser, recent):
     text = words(html)
     assert "Response times" in text
     assert re.search(r'data-om-figure="median">1 h 30 min<', html)
-    assert re.search(r'data-om-figure="share">67%<', html)  # 2 of 3; one missed
-    assert "2 of 3; 1 still unanswered after 24 h." in text
+    assert "in clock time (nights and weekends count), over 2 answered threads." in text
     assert re.search(r'data-om-figure="disputes-2">1<', html)
     # The chart: inline SVG with a title and a description, no script, no outside file.
     svg = re.search(r"<svg class=\"om-chart\".*?</svg>", html, re.S)
@@ -308,3 +307,98 @@ def test_switched_off(app, staff, browser):
 
 def test_services_are_exported():
     assert callable(services.insight.response_insight)
+
+
+# -- against the response targets (business hours) -----------------------------------------------
+
+
+def answered_and_late(customer: User, staff: User) -> tuple[Any, Any]:
+    """Through posting, as the shop writes them: a thread answered at once (in time), and one
+    whose customer still waits past the due time (missed, and overdue now)."""
+    as_customer, as_staff = services.customer_actor(customer), services.staff_actor(staff)
+    on_time, late = make_order(customer), make_order(customer)
+    services.post_message(on_time, as_customer, "Where is my parcel?")
+    services.post_message(on_time, as_staff, "It left today.")
+    services.post_message(late, as_customer, "Hello?")
+    thread = services.get_thread(late)
+    thread.response_due_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    return on_time, late
+
+
+def test_the_page_reports_against_the_targets_in_business_hours(app, staff, customer, browser):
+    reconfigure(
+        app,
+        FIRST_RESPONSE_TARGET="1h 30m",
+        BUSINESS_DAYS="mon-fri,sun",
+        TIMEZONE="Europe/Berlin",
+        HOLIDAYS=["2030-12-25"],
+    )
+    answered_and_late(customer, staff)
+    html = browser.login(staff).get(f"{P}/admin/insight").get_data(as_text=True)
+    text = words(html)
+    assert "Replies within target" in text
+    assert "First replies (target 1 h 30 min) 50% 1 of 2" in text
+    assert "Next replies (target 8 h) – 0 of 0" in text
+    assert (
+        "Counted in business hours: 09:00–17:00, Mon–Fri, Sun (Europe/Berlin), holidays "
+        "excluded. A customer still waiting past the due time counts as missed."
+    ) in text
+    # No wall-clock target any more.
+    assert "Answered within" not in text and "24 h" not in text
+    # The replies overdue now, linked to the list's overdue view, which lists that one thread.
+    href = link_to(html, "1 reply overdue now")
+    assert href == f"{P}/admin/messages?due=overdue"
+    listed = browser.get(href).get_data(as_text=True)
+    assert listed.count('<tr class="om-row') == 1 and "Hello?" in listed
+
+
+def test_with_targets_off_the_page_says_nothing_about_them(app, staff, customer, browser):
+    reconfigure(app, FIRST_RESPONSE_TARGET=0, NEXT_RESPONSE_TARGET=None)
+    answered_and_late(customer, staff)
+    response = browser.login(staff).get(f"{P}/admin/insight")
+    assert response.status_code == 200
+    text = words(response.get_data(as_text=True))
+    assert "Median first response" in text and "Messages per day" in text
+    for gone in ("Replies within target", "business hours", "overdue now", "Answered within"):
+        assert gone not in text
+
+
+def test_the_retired_wall_clock_target_is_accepted_and_ignored(app, staff, customer, browser):
+    """A host that still sets ORDER_MESSAGES_RESPONSE_TARGET_HOURS keeps starting (whatever
+    the value: it does nothing), and the page reports against the business-hours targets."""
+    answered_and_late(customer, staff)
+    before = words(browser.login(staff).get(f"{P}/admin/insight").get_data(as_text=True))
+    for value in (1, 24, "not a number"):
+        reconfigure(app, RESPONSE_TARGET_HOURS=value)
+        after = words(browser.get(f"{P}/admin/insight").get_data(as_text=True))
+        assert after == before
+        assert "First replies (target 4 h) 50% 1 of 2" in after
+
+
+def test_calendar_words():
+    from zoneinfo import ZoneInfo
+
+    from flask_order_messages.business_time import BusinessCalendar, parse_days
+    from flask_order_messages.services.insight import business_duration, calendar_words
+
+    def calendar(days: str, opens: int = 9, closes: int | None = 17) -> BusinessCalendar:
+        return BusinessCalendar(
+            ZoneInfo("UTC"),
+            time(opens),
+            None if closes is None else time(closes),
+            parse_days(days),
+        )
+
+    assert calendar_words(calendar("mon-fri")) == "09:00–17:00, Mon–Fri (UTC)"
+    assert calendar_words(calendar("mon,wed,fri")) == "09:00–17:00, Mon, Wed, Fri (UTC)"
+    assert calendar_words(calendar("sat-mon")) == "09:00–17:00, Mon, Sat, Sun (UTC)"
+    assert calendar_words(calendar("mon-sun", 0, None)) == "all day, every day (UTC)"
+    assert calendar_words(calendar("tue-thu", 8, None)) == "08:00–24:00, Tue–Thu (UTC)"
+    assert [business_duration(m) for m in (0, 45, 60, 90, 52 * 60)] == [
+        "",
+        "45 min",
+        "1 h",
+        "1 h 30 min",
+        "52 h",
+    ]

@@ -27,6 +27,7 @@ def test_counts_have_an_etag_and_answer_304_until_something_changes(
         "unread_threads": 0,
         "open_disputes": 0,
         "overdue_disputes": 0,
+        "overdue_replies": 0,
         "label": "Messages: 0 unread, 0 open disputes",
     }
     etag = first.headers["ETag"]
@@ -44,6 +45,7 @@ def test_counts_have_an_etag_and_answer_304_until_something_changes(
         "unread_threads": 1,
         "open_disputes": 0,
         "overdue_disputes": 0,
+        "overdue_replies": 0,
         "label": "Messages: 1 unread, 0 open disputes",
     }
     assert changed.headers["ETag"] != etag
@@ -54,6 +56,7 @@ def test_counts_have_an_etag_and_answer_304_until_something_changes(
         "unread_threads": 1,
         "open_disputes": 1,
         "overdue_disputes": 0,
+        "overdue_replies": 0,
         "label": "Messages: 1 unread, 1 open dispute",
     }
 

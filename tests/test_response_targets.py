@@ -206,3 +206,24 @@ def test_settings_read_targets_hours_days_zone_and_holidays() -> None:
     assert settings.calendar.is_working_day(date(2025, 12, 27))  # a Saturday
     assert not settings.calendar.is_working_day(date(2025, 12, 25))
     assert str(settings.calendar.zone) == "Europe/Berlin"
+
+
+def test_closing_a_thread_ends_its_wait_and_a_new_message_starts_a_new_one(
+    order, as_customer, as_staff, staff, browser
+):
+    """A closed thread owes no reply: closing ends the wait (neither in time nor missed),
+    and a customer who writes again reopens it with a fresh due time, from that message."""
+    services.post_message(order, as_customer, "Thanks, all good!")
+    set_due(order, -timedelta(hours=2))
+    services.set_status(order, as_staff, "closed")
+    thread = thread_of(order)
+    assert (thread.awaiting_since, thread.awaiting_first, thread.response_due_at) == (None,) * 3
+    assert services.overdue_reply_count() == 0
+    report = target_report(utcnow() - timedelta(days=1), utcnow())
+    assert report is not None and (report.first_within, report.first_total) == (0, 0)
+
+    again = services.post_message(order, as_customer, "Oh, one more thing: the invoice?")
+    thread = thread_of(order)
+    assert thread.status == "open" and thread.awaiting_since == again.created_at
+    assert thread.response_due_at == targets().calendar.add(again.created_at, 4 * 60)
+    assert "Overdue" not in staff_thread(browser.login(staff), order)

@@ -31,7 +31,9 @@ def test_bell_counts_unread_threads_and_open_disputes(
     html = bell_of(browser, staff)
     assert 'aria-label="Messages: 2 unread, 1 open dispute"' in html
     # Messages -> the unread filter, Disputes -> the open-disputes filter, each with its count.
-    assert words(html[html.index("<ul") :]) == "Messages 2 Disputes 1 Overdue disputes 0"
+    assert words(html[html.index("<ul") :]) == (
+        "Messages 2 Disputes 1 Overdue disputes 0 Replies overdue 0"
+    )
     assert link_to(html, "Messages") == f"{P}/admin/messages?filter=unread"
     assert link_to(html, "Disputes") == f"{P}/admin/messages?filter=disputes"
     # Two numbers on the bell, never one sum.
@@ -86,6 +88,7 @@ def test_counts_endpoint_gives_the_bell_numbers(order, as_customer, staff, custo
         "unread_threads": 1,
         "open_disputes": 0,
         "overdue_disputes": 0,
+        "overdue_replies": 0,
         # The bell's accessible name for these numbers, as the page draws it.
         "label": "Messages: 1 unread, 0 open disputes",
     }
@@ -97,3 +100,83 @@ def test_counts_endpoint_gives_the_bell_numbers(order, as_customer, staff, custo
         "open_disputes": 0,
         "label": "Messages: 0 unread, 0 open disputes",
     }
+
+
+# -- replies overdue (response targets) ----------------------------------------------------------
+
+
+def overdue(order, hours: int = 1) -> None:
+    from datetime import timedelta
+
+    from flask_order_messages.models import utcnow
+
+    from .conftest import db
+
+    thread = services.get_thread(order)
+    thread.response_due_at = utcnow() - timedelta(hours=hours)
+    db.session.commit()
+
+
+def test_replies_overdue_are_a_number_of_their_own_with_their_link(
+    customer, as_customer, staff, browser
+):
+    late, later, closed, soon = (make_order(customer) for _ in range(4))
+    for order in (late, later, closed, soon):
+        services.post_message(order, as_customer, f"Question about {order.id}")
+    overdue(late)
+    overdue(later, hours=30)
+    overdue(closed)
+    services.set_status(closed, services.staff_actor(staff), "closed")  # owes no reply now
+
+    html = bell_of(browser, staff)
+    summary = html[html.index("<summary") : html.index("</summary>")]
+    assert 'aria-label="Messages: 3 unread, 0 open disputes, 2 replies overdue"' in summary
+    assert (
+        '<span class="om-bell-count om-bell-late" data-om-count="overdue_replies" '
+        'title="Replies overdue">2</span>'
+    ) in summary
+    assert words(html[html.index("<ul") :]).endswith("Replies overdue 2")
+    # Its link: the Messages list's overdue view, with exactly those threads.
+    href = link_to(html, "Replies overdue")
+    assert href == f"{P}/admin/messages?due=overdue"
+    assert sorted(r.text.split()[0] for r in rows(page(browser.get(href)))) == [
+        "#00001",
+        "#00002",
+    ]
+    counts = browser.get(f"{P}/api/counts").get_json()
+    assert counts["overdue_replies"] == 2
+    assert counts["label"] == "Messages: 3 unread, 0 open disputes, 2 replies overdue"
+
+    # Answered: one left, said in the singular; answered too: hidden, and not said.
+    services.post_message(later, services.staff_actor(staff), "Sorry for the wait!")
+    assert browser.get(f"{P}/api/counts").get_json()["label"].endswith(", 1 reply overdue")
+    services.post_message(late, services.staff_actor(staff), "It left today.")
+    html = bell_of(browser, staff)
+    assert 'class="om-bell-count om-bell-late om-hidden"' in html
+    assert 'aria-label="Messages: 1 unread, 0 open disputes" data-om-bell-label' in html
+    assert browser.get(f"{P}/api/counts").get_json()["overdue_replies"] == 0
+
+
+def test_the_bell_counts_replies_overdue_only_so_far(customer, as_customer, staff, browser, app):
+    """The bell is polled: it counts at most 100 replies overdue (one index range that stops
+    there) and shows more than 99 as "99+", in its number, its menu and its name."""
+    from flask import render_template
+
+    orders = [make_order(customer) for _ in range(4)]
+    for order in orders:
+        services.post_message(order, as_customer, "Anyone there?")
+        overdue(order)
+    assert services.overdue_reply_count() == 4
+    assert services.overdue_reply_count(at_most=3) == 3
+    # Counted among the threads the actor may see.
+    assert services.overdue_reply_count(services.staff_actor(staff)) == 4
+    assert services.overdue_reply_count(services.customer_actor(staff)) == 0
+
+    counts = {"unread_threads": 4, "open_disputes": 0, "overdue_disputes": 0}
+    label = services.bell_label({**counts, "overdue_replies": 100})
+    assert label == "Messages: 4 unread, 0 open disputes, more than 99 replies overdue"
+    assert services.bell_label({**counts, "overdue_replies": 99}).endswith(", 99 replies overdue")
+    html = render_template("order_messages/_bell.html", counts={**counts, "overdue_replies": 100})
+    assert 'title="Replies overdue">99+</span>' in html
+    assert words(html[html.index("<ul") :]).endswith("Replies overdue 99+")
+    assert f'aria-label="{label}"' in html

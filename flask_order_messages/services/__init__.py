@@ -2,6 +2,7 @@
 
 from . import assignment, attachments, insight, status, vendors
 from .assignment import assign, assign_threads
+from .bell import bell_label, bell_numbers, overdue_reply_count
 from .common import Actor, clean_body, clean_reason, customer_actor, staff_actor
 from .context import CustomerContext, order_context
 from .deadlines import expire_disputes
@@ -22,7 +23,6 @@ from .order_lists import ORDER_FILTERS, customer_unread_summary, filter_orders, 
 from .posting import get_or_create_thread, get_thread, index_order_numbers, post_message
 from .reading import (
     bell_counts,
-    bell_label,
     last_read_id,
     mark_read,
     mark_threads,
@@ -53,6 +53,7 @@ __all__ = [
     "ThreadRow",
     "ThreadView",
     "bell_counts",
+    "bell_numbers",
     "bell_label",
     "clean_body",
     "clean_reason",
@@ -75,6 +76,7 @@ __all__ = [
     "order_unread_count",
     "outcome_label",
     "overdue_dispute_count",
+    "overdue_reply_count",
     "post_message",
     "refresh_read_floor",
     "set_status",

@@ -15,12 +15,12 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 
 from .. import mail, signals
-from ..errors import ValidationError
+from ..errors import FeatureOffError, ValidationError
 from ..model_types import Thread
 from ..models import KIND_NOTE
 from ..models_team import EVENT_ASSIGNED, EVENT_UNASSIGNED
 from ..state import current_order_messages as ext
-from ..state import unproxied
+from ..state import current_settings, unproxied
 from ..transactions import after_commit
 from .common import Actor, session, thread_scope
 from .vendors import author_name, participates, staff_vendor
@@ -123,8 +123,11 @@ def names_of(keys: Iterable[Any]) -> dict[Any, str]:
 
 
 def view_condition(actor: Actor, view: str) -> Any:
-    """SQL condition on Thread for one of :data:`VIEWS` (None for "all")."""
+    """SQL condition on Thread for one of :data:`VIEWS` (None for "all", and for any view
+    while assignment is off)."""
     t = ext.models.Thread
+    if not current_settings.team.assignment:
+        return None
     if view == "mine":
         return t.assignee_id == actor.id
     if view == "unassigned":
@@ -197,6 +200,10 @@ def _assign(thread: Thread, order: Any, actor: Actor, member: StaffMember | None
 
 
 def _staff_only(actor: Actor) -> None:
+    if not current_settings.team.assignment:
+        raise FeatureOffError(
+            "Assigning threads is turned off in this shop (ORDER_MESSAGES_ASSIGNMENT_ENABLED)."
+        )
     if not actor.is_staff:
         raise PermissionError("Only staff can assign threads.")
 
@@ -204,7 +211,8 @@ def _staff_only(actor: Actor) -> None:
 def assign(order: Any, actor: Actor, assignee: Any) -> bool:
     """Assign ``order``'s thread to the staff member whose key (as text) is ``assignee``
     ("me": ``actor``; "" or None: nobody).  True when it changed.  Raises
-    :class:`ValidationError` for anyone not among the staff members."""
+    :class:`ValidationError` for anyone not among the staff members, and
+    :class:`.errors.FeatureOffError` while assignment is off."""
     from .posting import get_or_create_thread
 
     _staff_only(actor)

@@ -1,20 +1,22 @@
-"""Response-time insight for staff, in four SQL queries whatever the amount of data.
+"""Response-time insight for staff, in a fixed number of SQL queries whatever the amount of
+data: four, and three more while response targets are on.
 
 * **First response**: for each thread, the customer's first message, and the first staff
-  message after it (staff-only notes and events do not count as answers).  Only threads whose
-  first customer message falls inside the window (``ORDER_MESSAGES_INSIGHT_DAYS``, default 30
-  days) are counted; threads are found through the indexed ``last_message_at`` of the thread
-  table and their messages through the (thread, id) index, so old data is never scanned.
-* **Within target**: answered within ``ORDER_MESSAGES_RESPONSE_TARGET_HOURS`` out of all that
-  are decided: answered, or unanswered for longer than the target.  A question that is still
-  younger than the target and unanswered counts as waiting, neither way.
+  message after it (staff-only notes and events do not count as answers), in clock time.
+  Only threads whose first customer message falls inside the window
+  (``ORDER_MESSAGES_INSIGHT_DAYS``, default 30 days) are counted; threads are found through
+  the indexed ``last_message_at`` of the thread table and their messages through the
+  (thread, id) index, so old data is never scanned.
 * **Median**: of the answered ones' waiting times, computed in the database (an ordered
   ``LIMIT 2 OFFSET (n - 1) / 2``), so no row per message comes to Python.
 * **Open disputes by age**: under a day, one to three days, over three days.
 * **Messages per day**: customer and staff messages (not notes, not events) on each of the
   window's days, UTC.
-* **Against the response targets** (business time, see :mod:`.targets`): first and next
-  answers within their target, two more queries.
+* **Against the response targets** (``ORDER_MESSAGES_FIRST_RESPONSE_TARGET`` and
+  ``..._NEXT_RESPONSE_TARGET``, in business hours, see :mod:`.targets`): first and next
+  answers within their target (two queries), and the replies overdue now (one).  The page
+  reports against these targets only; the retired ``ORDER_MESSAGES_RESPONSE_TARGET_HOURS``
+  (wall-clock) is accepted and ignored.
 """
 
 from __future__ import annotations
@@ -26,14 +28,73 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from ..business_time import DAY_NAMES, BusinessCalendar
+from ..config_targets import TargetSettings
 from ..models import CUSTOMER, KIND_MESSAGE, STAFF, utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings
 from .common import Actor, database, session, thread_scope
-from .targets import TargetReport, target_report
+from .targets import TargetReport, overdue_reply_count_stmt, target_report
 
 #: The age groups of open disputes.
 DISPUTE_AGES = ("Less than 1 day", "1–3 days", "More than 3 days")
+
+
+@dataclass(frozen=True)
+class TargetTerms:
+    """The response targets in words, as the page states what it reports against."""
+
+    #: "4 h", "1 h 30 min"; "" for no target.
+    first: str
+    next: str
+    #: "09:00–17:00, Mon–Fri (Europe/Berlin), holidays excluded".
+    hours: str
+
+
+def business_duration(minutes: int) -> str:
+    """Business time in hours and minutes ("4 h", "1 h 30 min", "45 min"), never in days (a
+    day of business time is not 24 hours); "" for 0 (no target)."""
+    if not minutes:
+        return ""
+    hours, rest = divmod(minutes, 60)
+    parts = [f"{hours} h"] if hours else []
+    return " ".join([*parts, f"{rest} min"] if rest else parts)
+
+
+def _days_in_words(days: frozenset[int]) -> str:
+    """Working days: "Mon–Fri", "Mon, Wed, Fri", "Mon–Fri, Sun", "every day"."""
+    if len(days) == 7:
+        return "every day"
+    runs: list[list[int]] = []
+    for day in sorted(days):
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    names = [DAY_NAMES[d].capitalize() for d in range(7)]
+    return ", ".join(
+        f"{names[r[0]]}–{names[r[-1]]}" if len(r) > 2 else ", ".join(names[d] for d in r)
+        for r in runs
+    )
+
+
+def calendar_words(calendar: BusinessCalendar) -> str:
+    """When business time runs, in words: "09:00–17:00, Mon–Fri (UTC)"."""
+    closes = "24:00" if calendar.closes is None else f"{calendar.closes:%H:%M}"
+    span = f"{calendar.opens:%H:%M}–{closes}"
+    if span == "00:00–24:00":
+        span = "all day"
+    text = f"{span}, {_days_in_words(calendar.days)} ({calendar.zone.key})"
+    return f"{text}, holidays excluded" if calendar.holiday is not None else text
+
+
+def target_terms(targets: TargetSettings) -> TargetTerms:
+    """The configured targets and business hours in words."""
+    return TargetTerms(
+        first=business_duration(targets.first_minutes),
+        next=business_duration(targets.next_minutes),
+        hours=calendar_words(targets.calendar),
+    )
 
 
 @dataclass(frozen=True)
@@ -56,30 +117,20 @@ class Insight:
     now: datetime
     since: datetime
     days: int
-    target_hours: int
     #: Threads whose customer's first message is inside the window.
     asked: int
     answered: int
-    answered_within_target: int
-    #: Unanswered for longer than the target.
-    missed: int
-    #: Unanswered, but still younger than the target.
-    waiting: int
+    #: The median wait for a first answer, in clock time.
     median_seconds: float | None
     #: (label, count) for each of :data:`DISPUTE_AGES`.
     disputes_by_age: list[tuple[str, int]]
     per_day: list[DayCount]
     #: First and next answers against the response targets in business time; None: off.
     targets: TargetReport | None = None
-
-    @property
-    def decided(self) -> int:
-        return self.answered + self.missed
-
-    @property
-    def share_within_target(self) -> float | None:
-        """Answered within the target, out of the decided ones; None when there are none."""
-        return self.answered_within_target / self.decided if self.decided else None
+    #: The targets and business hours in words; None: off.
+    terms: TargetTerms | None = None
+    #: Threads whose reply is overdue now; None: targets off.
+    overdue_now: int | None = None
 
     @property
     def open_disputes(self) -> int:
@@ -154,31 +205,15 @@ def response_insight(now: datetime | None = None, *, actor: Actor | None = None)
     today = now.date()
     first_day = today - timedelta(days=days - 1)
     since = datetime.combine(first_day, datetime.min.time())
-    target_seconds = settings.response_target_hours * 3600
     db = session()
 
     # 1. Counts of first responses.
     fr = _first_responses(since, scope)
     answered = fr.c.answered_at.is_not(None)
     row = db.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.count(fr.c.answered_at),
-            sa.func.count(sa.case((sa.and_(answered, fr.c.wait <= target_seconds), 1))),
-            sa.func.count(
-                sa.case(
-                    (
-                        sa.and_(
-                            fr.c.answered_at.is_(None),
-                            fr.c.asked_at < now - timedelta(seconds=target_seconds),
-                        ),
-                        1,
-                    )
-                )
-            ),
-        ).select_from(fr)
+        sa.select(sa.func.count(), sa.func.count(fr.c.answered_at)).select_from(fr)
     ).one()
-    asked, n_answered, within, missed = (int(x or 0) for x in row)
+    asked, n_answered = (int(x or 0) for x in row)
 
     # 2. The median wait: the middle one or two of the ordered waits.
     median = None
@@ -228,20 +263,20 @@ def response_insight(now: datetime | None = None, *, actor: Actor | None = None)
         )
         for i in range(days)
     ]
+    # 5. Against the response targets (business time), and the replies overdue now.
+    overdue = overdue_reply_count_stmt(now, scope=scope)
     return Insight(
         now=now,
         since=since,
         days=days,
-        target_hours=settings.response_target_hours,
         asked=asked,
         answered=n_answered,
-        answered_within_target=within,
-        missed=missed,
-        waiting=asked - n_answered - missed,
         median_seconds=median,
         disputes_by_age=disputes_by_age,
         per_day=per_day,
         targets=target_report(since, now, scope),
+        terms=target_terms(settings.targets) if settings.targets.enabled else None,
+        overdue_now=int(db.execute(overdue).scalar() or 0) if overdue is not None else None,
     )
 
 

@@ -4,7 +4,8 @@ It moves by itself with the conversation -- a staff message sets "waiting on cus
 customer message sets "open" (reopening a closed thread); notes and events leave it -- and
 by hand, from the thread or in bulk from the Messages list.  A status set by hand is a
 staff-only event in the thread; the automatic moves are not (they would flood it).
-Disputes keep their own state beside it.
+Closing ends the reply the thread waited for (response targets).  Disputes keep their own
+state beside it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import signals
-from ..errors import ValidationError
+from ..errors import FeatureOffError, ValidationError
 from ..model_types import Thread
 from ..models import KIND_MESSAGE, KIND_NOTE, utcnow
 from ..models_team import (
@@ -28,7 +29,7 @@ from ..models_team import (
     STATUSES,
 )
 from ..state import current_order_messages as ext
-from ..state import unproxied
+from ..state import current_settings, unproxied
 from ..transactions import after_commit
 from .common import Actor, session
 
@@ -40,8 +41,8 @@ def automatic_status(t: Any, actor: Actor, kind: str, now: Any) -> list[tuple[An
     """The SET clauses by which a new entry moves its thread's status (for ``add_entry``'s
     UPDATE): a message moves it to the other side's turn; anything else leaves it.  The
     time is set only when the status really changes, and is assigned first (MariaDB applies
-    SET clauses left to right)."""
-    if kind != KIND_MESSAGE or actor.id is None:
+    SET clauses left to right).  Nothing while statuses are off."""
+    if kind != KIND_MESSAGE or actor.id is None or not current_settings.team.status:
         return []
     new = STATUS_WAITING if actor.is_staff else STATUS_OPEN
     changes = t.status != new
@@ -52,9 +53,10 @@ def automatic_status(t: Any, actor: Actor, kind: str, now: Any) -> list[tuple[An
 
 
 def status_condition(status: str) -> Any:
-    """SQL condition on Thread for one of :data:`STATUS_FILTERS` (None for "all")."""
+    """SQL condition on Thread for one of :data:`STATUS_FILTERS` (None for "all", and for
+    any filter while statuses are off: a thread closed before they were turned off is listed)."""
     t = ext.models.Thread
-    if status == "all":
+    if status == "all" or not current_settings.team.status:
         return None
     if status == "active":
         return t.status.in_((STATUS_OPEN, STATUS_WAITING))
@@ -74,7 +76,13 @@ def _event_text(status: str, who: str) -> str:
     return f"Set to waiting on customer by {who}"
 
 
-def _checked(status: Any) -> str:
+def _checked(actor: Actor, status: Any) -> str:
+    if not current_settings.team.status:
+        raise FeatureOffError(
+            "Thread statuses are turned off in this shop (ORDER_MESSAGES_STATUS_ENABLED)."
+        )
+    if not actor.is_staff:
+        raise PermissionError("Only staff can set a thread's status.")
     if status not in STATUSES:
         raise ValidationError(
             f"Unknown status {status!r}; use one of: {', '.join(STATUSES)}.", "status"
@@ -92,10 +100,15 @@ def _set(thread: Thread, order: Any, actor: Actor, status: str) -> bool:
     previous = db.execute(sa.select(t.status).where(t.id == thread.id)).scalar_one()
     if previous == status:
         return False
+    values: dict[str, Any] = {"status": status, "status_changed_at": utcnow()}
+    if status == STATUS_CLOSED:
+        # Closed: nobody owes the customer a reply any more (response targets).  The wait
+        # ends, neither in time nor missed; a customer who writes again starts a new one.
+        values.update(awaiting_since=None, awaiting_first=None, response_due_at=None)
     db.execute(
         sa.update(t)
         .where(t.id == thread.id)
-        .values(status=status, status_changed_at=utcnow())
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     who = ext.hooks.display_name(actor.user)
@@ -116,12 +129,11 @@ def _set(thread: Thread, order: Any, actor: Actor, status: str) -> bool:
 
 def set_status(order: Any, actor: Actor, status: Any) -> bool:
     """Set the status of ``order``'s thread by hand (staff only); True when it changed.
-    Raises :class:`ValidationError` for an unknown status."""
+    Raises :class:`ValidationError` for an unknown status, and
+    :class:`.errors.FeatureOffError` while statuses are off."""
     from .posting import get_or_create_thread
 
-    if not actor.is_staff:
-        raise PermissionError("Only staff can set a thread's status.")
-    status = _checked(status)
+    status = _checked(actor, status)
     return _set(get_or_create_thread(order), order, actor, status)
 
 
@@ -130,9 +142,7 @@ def set_statuses(actor: Actor, thread_ids: Sequence[int], status: Any) -> int:
     returns how many changed."""
     from .assignment import threads_and_orders
 
-    if not actor.is_staff:
-        raise PermissionError("Only staff can set a thread's status.")
-    status = _checked(status)
+    status = _checked(actor, status)
     return sum(
         _set(thread, order, actor, status)
         for thread, order in threads_and_orders(thread_ids, actor)

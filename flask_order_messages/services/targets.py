@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from ..config_targets import TargetSettings
 from ..model_types import Thread
 from ..models import CUSTOMER, KIND_MESSAGE, STAFF, utcnow
+from ..models_team import STATUS_CLOSED
 from ..state import current_order_messages as ext
 from ..state import current_settings
 from .common import session
@@ -142,19 +143,46 @@ class ResponseDue:
 
 
 def response_due(thread: Any, now: datetime | None = None) -> ResponseDue | None:
-    """The reply ``thread`` waits for, or None (not waiting, no target, or targets off)."""
+    """The reply ``thread`` waits for, or None (not waiting, no target, targets off, or a
+    thread staff closed while statuses are on: nobody owes it a reply)."""
     if thread is None or thread.response_due_at is None:
         return None
     if not current_settings.targets.enabled:
+        return None
+    if current_settings.team.status and thread.status == STATUS_CLOSED:
         return None
     return ResponseDue(thread.response_due_at, bool(thread.awaiting_first), now or utcnow())
 
 
 def overdue_condition(now: datetime | None = None) -> Any:
-    """SQL: the thread's reply is overdue (read through the index on ``response_due_at``)."""
+    """SQL: the thread's reply is overdue (read through the index on ``response_due_at``):
+    the Messages list's overdue view, the bell's number, the report's missed answers.  A
+    closed thread's is not, while statuses are on (as :func:`response_due` shows it)."""
     if not current_settings.targets.enabled:
         return sa.false()
-    return ext.models.Thread.response_due_at < (now or utcnow())
+    t = ext.models.Thread
+    overdue = t.response_due_at < (now or utcnow())
+    if current_settings.team.status:
+        return sa.and_(overdue, t.status != STATUS_CLOSED)
+    return overdue
+
+
+def overdue_reply_count_stmt(
+    now: datetime | None = None, *, at_most: int | None = None, scope: Any = None
+) -> Any:
+    """SELECT of how many threads' replies are overdue (the bell's number), among the threads
+    ``scope`` (a condition on Thread) allows, counting at most ``at_most`` of them when
+    given: a range of the index on ``response_due_at``, which holds a due time only while a
+    customer waits, so it reads the overdue threads and nothing else (``at_most`` of them at
+    most).  None while targets are off."""
+    if not current_settings.targets.enabled:
+        return None
+    t = ext.models.Thread
+    conditions = [overdue_condition(now)] + ([scope] if scope is not None else [])
+    if at_most is None:
+        return sa.select(sa.func.count()).select_from(t).where(*conditions)
+    found = sa.select(t.id).where(*conditions).limit(at_most).subquery()
+    return sa.select(sa.func.count()).select_from(found)
 
 
 @dataclass(frozen=True)
@@ -181,7 +209,8 @@ class TargetReport:
 
 def target_report(since: datetime, now: datetime, scope: Any = None) -> TargetReport | None:
     """First and next answers since ``since`` (with a target), and how many came in time; a
-    customer still waiting past the due time counts as missed.  Two queries, through the
+    customer still waiting past the due time counts as missed (not in a closed thread, see
+    :func:`overdue_condition`).  Two queries, through the
     indexes on the threads' last_message_at and response_due_at."""
     if not current_settings.targets.enabled:
         return None
@@ -200,7 +229,7 @@ def target_report(since: datetime, now: datetime, scope: Any = None) -> TargetRe
         counted[bool(first)] = (int(within), int(total))
     for first, late in db.execute(
         sa.select(t.awaiting_first, sa.func.count())
-        .where(t.response_due_at < now, t.awaiting_since >= since)
+        .where(overdue_condition(now), t.awaiting_since >= since)
         .where(scope if scope is not None else sa.true())
         .group_by(t.awaiting_first)
     ):

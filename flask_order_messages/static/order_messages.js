@@ -70,6 +70,8 @@
             set("overdue_disputes", c.overdue_disputes);
             bell.classList.toggle("om-bell-has-overdue", c.overdue_disputes > 0);
           }
+          // More than 99 replies overdue (the server counts no further) show as "99+".
+          if (c.overdue_replies !== undefined) set("overdue_replies", c.overdue_replies > 99 ? "99+" : c.overdue_replies);
           // The server's words for the numbers, so a screen reader hears the new ones.
           if (summary && c.label) summary.setAttribute("aria-label", c.label);
         })

@@ -70,11 +70,12 @@ def _may_read(actor: services.Actor) -> services.Actor:
 def counts() -> Response:
     """``{"unread_threads", "open_disputes", "label"}`` for the logged-in staff member or
     customer (``label``: the bell's accessible name for these numbers); for staff also
-    ``"overdue_disputes"`` while respond-by times are on."""
+    ``"overdue_disputes"`` while respond-by times are on, and ``"overdue_replies"`` (threads
+    whose reply is overdue) while response targets are on."""
     user = _user()
     actor = services.staff_actor(user) if ext.is_staff(user) else services.customer_actor(user)
     _may_read(actor)
-    counts: dict[str, Any] = dict(services.bell_counts(actor, refresh=True))
+    counts: dict[str, Any] = dict(services.bell_numbers(actor, refresh=True))
     counts["label"] = services.bell_label(counts)
     return _json(counts)
 

@@ -11,7 +11,8 @@ from .common import require_staff
 
 
 def insight() -> str:
-    """First-response times, open disputes by age, messages per day (a server-drawn SVG)."""
+    """First-response times, replies against the response targets (business hours), open
+    disputes by age, messages per day (a server-drawn SVG)."""
     actor = require_staff(READ)
     if not current_settings.insight_enabled:
         abort(404)

@@ -113,7 +113,17 @@ def test_a_customer_sends_a_photo_and_staff_see_it_then_the_insight_page(browse,
     expect(median).to_have_text(
         re.compile(r"^(under a minute|\d+ min|\d+ h( \d+ min)?|\d+ d( \d+ h)?)$")
     )
-    expect(admin.locator('[data-om-figure="share"]')).to_have_text(re.compile(r"^\d+%$"))
+    # Against the response targets, in business hours (the demo's own: 4 h and 8 h).
+    expect(admin.locator('[data-om-figure="target-first"]')).to_have_text(re.compile(r"^\d+%$"))
+    expect(admin.locator('[data-om-figure="target-first-time"]')).to_have_text("(target 4 h)")
+    expect(admin.locator('[data-om-figure="target-next-time"]')).to_have_text("(target 8 h)")
+    expect(
+        admin.get_by_text("Counted in business hours: 09:00–17:00, Mon–Fri (UTC).")
+    ).to_be_visible()
+    expect(
+        admin.get_by_role("link", name=re.compile(r"^\d+ repl(y|ies) overdue now$"))
+    ).to_be_visible()
+    expect(admin.get_by_text(re.compile("Answered within"))).to_have_count(0)
     expect(admin.get_by_role("heading", name="Open disputes by age")).to_be_visible()
     chart = admin.get_by_role("img", name=re.compile("^Messages per day, last 30 days"))
     expect(chart).to_be_visible()
