@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config_imap import IMAP_DEFAULTS, ImapSettings, imap_settings
+from .config_presence import PRESENCE_DEFAULTS, PresenceSettings, presence_settings
 from .config_targets import TARGET_DEFAULTS, TargetSettings, target_settings
 
 PREFIX = "ORDER_MESSAGES_"
@@ -124,6 +125,7 @@ DEFAULTS: dict[str, Any] = {
 
 DEFAULTS.update(IMAP_DEFAULTS)  # fetch-mail's mailbox: see config_imap.py
 DEFAULTS.update(TARGET_DEFAULTS)  # response targets in business hours: see config_targets.py
+DEFAULTS.update(PRESENCE_DEFAULTS)  # presence and confirm-before-send: see config_presence.py
 
 _CHOICES = {"MAIL_DELIVERY": ("sync", "rq", "off")}
 
@@ -183,6 +185,7 @@ class Settings:
     inbound_secret: str | None
     imap: ImapSettings
     targets: TargetSettings
+    presence: PresenceSettings
 
 
 def _positive_int(key: str, value: Any, *, allow_zero: bool = False) -> int:
@@ -390,4 +393,5 @@ def load_settings(config: dict[str, Any]) -> Settings:
         **mail_settings(get),
         imap=imap_settings(get),
         targets=target_settings(get),
+        presence=presence_settings(get),
     )

@@ -25,9 +25,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from . import model_types as rows
 from . import search
-from .dialects.types import BigId, DateTime, LongText
+from .dialects.types import BigId, DateTime
+from .models_drafts import build_draft_model
 from .models_inbound import build_inbound_model
 from .models_mail import build_reply_address_model
+from .models_presence import build_presence_model
 from .models_targets import MessageTargetColumns, ThreadTargetColumns
 from .models_team import team_inbox_columns, team_inbox_indexes
 
@@ -83,6 +85,7 @@ class Models:
     Draft: type[rows.Draft]
     ReplyAddress: type[rows.ReplyAddress]
     InboundMail: type[rows.InboundMail]
+    Presence: type[rows.Presence]
 
 
 def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Models:
@@ -337,6 +340,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
     Draft = build_draft_model(Base, order_model, user_model, prefix)
     ReplyAddress = build_reply_address_model(Base, prefix)
     InboundMail = build_inbound_model(Base, user_model, prefix)
+    Presence = build_presence_model(Base, order_model, user_model, prefix)
     messages = cast(sa.Table, Message.__table__)
     search.install_sqlite_events(messages)
     search.install_documents(messages, cast(sa.Table, ThreadSearch.__table__))
@@ -355,45 +359,5 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         Draft=cast("type[rows.Draft]", Draft),
         ReplyAddress=cast("type[rows.ReplyAddress]", ReplyAddress),
         InboundMail=cast("type[rows.InboundMail]", InboundMail),
+        Presence=cast("type[rows.Presence]", Presence),
     )
-
-
-def build_draft_model(base: Any, order_model: Any, user_model: Any, prefix: str) -> Any:
-    """The drafts table: a refused post's text and error, kept for its writer while the
-    redirect takes them back to the order page (see ``services/drafts.py``).  A message may
-    be thousands of characters, too many for a cookie session; only ``key`` travels, in the
-    URL, and the row is shown to its writer alone.  ``base`` is our own declarative base."""
-    order_pk = primary_key_column(order_model, "order_model")
-    user_pk = primary_key_column(user_model, "user_model")
-    order_table = order_model.__table__
-
-    class Draft(base):  # type: ignore[misc]
-        __tablename__ = f"{prefix}drafts"
-        __table_args__ = (sa.UniqueConstraint("key", name=f"uq_{prefix}drafts_key"),)
-        id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-        # Random and unguessable, though a key alone shows nothing to anyone but the writer.
-        key: Mapped[str] = mapped_column(sa.String(64), nullable=False)
-        user_id: Mapped[Any] = mapped_column(user_pk.type, nullable=False)
-        role: Mapped[str] = mapped_column(sa.String(16), nullable=False)
-        order_id: Mapped[Any] = mapped_column(
-            order_pk.type,
-            sa.ForeignKey(
-                f"{order_table.fullname}.{order_pk.name}",
-                ondelete="CASCADE",
-                name=f"fk_{prefix}drafts_order_id",
-            ),
-            nullable=False,
-        )
-        # Which box the text goes back into: "body", "reason", "close_note", "reopen_note".
-        field: Mapped[str] = mapped_column(sa.String(16), nullable=False)
-        # Up to services.drafts.MAX_KEPT characters: more than MariaDB's TEXT holds.
-        body: Mapped[str] = mapped_column(LongText, nullable=False)
-        error: Mapped[str] = mapped_column(sa.Text, nullable=False)
-        created_at: Mapped[datetime] = mapped_column(
-            DateTime, nullable=False, default=utcnow, index=True
-        )
-
-        def __repr__(self) -> str:
-            return f"<Draft {self.id} order={self.order_id!r} {self.role}/{self.field}>"
-
-    return Draft
