@@ -11,18 +11,26 @@ from wtforms import Field, StringField
 from wtforms.validators import StopValidation
 
 from .errors import ValidationError
-from .forms import OrderMessagesForm, ThreadIdsField, _one_of
+from .forms import OrderMessagesForm, ThreadIdsField
 from .services.presence import STATES
 
 #: Most rows the Messages list asks presence for at once.
 MAX_PRESENCE_THREADS = 200
 
 
+def _state(form: Any, field: Field) -> None:
+    """One of :data:`STATES` ("viewing" when empty); the refusal does not repeat what came."""
+    if field.data in (None, ""):
+        field.data = STATES[0]
+    elif field.data not in STATES:
+        raise StopValidation(f"A heartbeat's state is one of: {', '.join(STATES)}.")
+
+
 class PresenceForm(OrderMessagesForm):
     """A staff page's heartbeat: ``{"state": "viewing" | "replying" | "gone"}`` (JSON, or a
     form body)."""
 
-    state = StringField(validators=[_one_of("state", STATES)])
+    state = StringField(validators=[_state])
 
     @classmethod
     def from_request(cls) -> Any:

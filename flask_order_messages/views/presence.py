@@ -3,7 +3,7 @@ Messages list's live presence of its rows (GET, reads only).  See ``services.pre
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import services
@@ -41,13 +41,16 @@ def heartbeat(order_id: str) -> Response:
     for "gone"."""
     actor = _staff()
     order = _order(order_id)
+    too_large = "A heartbeat is a few bytes of JSON."
+    if (request.content_length or 0) > MAX_HEARTBEAT_BYTES:
+        _fail(413, too_large)
     try:
-        limit_this_request(MAX_HEARTBEAT_BYTES)
+        limit_this_request(MAX_HEARTBEAT_BYTES)  # a body without a length, too
         form = PresenceForm.from_request()
     except ValidationError as exc:
         _fail(400, exc.message)
     except RequestEntityTooLarge:
-        _fail(413, "A heartbeat is a few bytes of JSON.")
+        _fail(413, too_large)
     _checked(form)
     presence.report(order, actor, form.state.data)
     if form.state.data == presence.GONE:
