@@ -56,7 +56,8 @@ def prompt(entry: Message, name: str) -> str:
 def newer_entry(thread: Thread | None, actor: Actor, seen_id: int | None) -> Message | None:
     """The newest entry of ``thread`` that asks ``actor`` to confirm a reply written having
     seen up to ``seen_id`` (None: the form carried no id, nothing to check), or None.  No
-    query while the thread's newest entry is one the writer has seen."""
+    query while the thread's newest entry is one the writer has seen.  Called with the
+    thread's row lock held (``posting.post_message``)."""
     if seen_id is None or thread is None or not enabled() or not actor.is_staff:
         return None
     if thread.last_message_id is None or thread.last_message_id <= seen_id:
@@ -73,6 +74,9 @@ def newer_entry(thread: Thread | None, actor: Actor, seen_id: int | None) -> Mes
         )
         .order_by(m.id.desc())
         .limit(1)
+        # A locking read sees the newest committed entries, as the thread row read under its
+        # lock does; a plain one could read an older snapshot (MariaDB's REPEATABLE READ).
+        .with_for_update(read=True)
     )
     found: Message | None = session().execute(stmt).scalar()
     return found
