@@ -190,7 +190,7 @@
     var box = thread.querySelector("form.om-reply textarea[name=body]");
     if (!url || !every || !line) return;
     var token = csrfToken(thread);
-    var lastKey = 0, sent = "", idle = null, leaving = false;
+    var lastKey = 0, sent = "", idle = null, leaving = false, refused = false;
     function state() {
       return box && box.value.trim() && Date.now() - lastKey < typing ? "replying" : "viewing";
     }
@@ -201,7 +201,7 @@
       line.classList.toggle("om-presence-replying", !!data.replying);
     }
     function beat() {
-      if (document.hidden || leaving) return;
+      if (document.hidden || leaving || refused) return;
       sent = state();
       fetch(url, {
         method: "POST",
@@ -209,11 +209,16 @@
         headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
         body: JSON.stringify({ state: sent })
       })
-        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (r) {
+          // Logged out, no longer staff, presence turned off: stop asking.
+          if (r.status === 401 || r.status === 403 || r.status === 404) refused = true;
+          return r.ok ? r.json() : null;
+        })
         .then(show)
         .catch(function () {});
     }
     function gone() {
+      if (refused) return;
       leaving = true;
       var form = new FormData();
       form.append("state", "gone");
@@ -230,6 +235,8 @@
       });
     }
     window.addEventListener("pagehide", gone);
+    // Back to a tab left in the background: say so now, not at the next poll.
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) beat(); });
     window.addEventListener("pageshow", function (event) {
       if (event.persisted) { leaving = false; beat(); }
     });
@@ -262,6 +269,7 @@
         .catch(function () {});
     }
     setInterval(tick, every * 1000);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) tick(); });
   }
 
   // File inputs: refuse too many or too large files before anything is sent (the server checks
