@@ -207,7 +207,8 @@ def test_of_two_staff_replies_at_once_the_second_is_asked_first(app, order, staf
 
     services.post_message(order, services.customer_actor(order_owner(order)), "Hello?")
     seen = services.get_thread(order).last_message_id
-    order_id = order.id
+    # Read here, never in the workers: an expired row would load on this thread's connection.
+    order_id, first, second = order.id, staff.id, staff2.id
     start = threading.Barrier(2, timeout=20)
 
     def answer(staff_id: int, body: str) -> Any:
@@ -215,7 +216,7 @@ def test_of_two_staff_replies_at_once_the_second_is_asked_first(app, order, staf
         start.wait()
         return services.post_message(o, actor, body, seen_id=seen).id
 
-    results = run_together(app, [lambda: answer(staff.id, "A"), lambda: answer(staff2.id, "B")])
+    results = run_together(app, [lambda: answer(first, "A"), lambda: answer(second, "B")])
     asked = [r for r in results if isinstance(r, NewerEntryError)]
     sent = [r for r in results if isinstance(r, int)]
     assert len(asked) == 1 and len(sent) == 1, results
