@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config_imap import IMAP_DEFAULTS, ImapSettings, imap_settings
+from .config_presence import PRESENCE_DEFAULTS, PresenceSettings, presence_settings
 from .config_targets import RETIRED_KEYS, TARGET_DEFAULTS, TargetSettings, target_settings
 from .config_team import TEAM_DEFAULTS, TeamSettings, team_settings
 from .config_vendors import VENDOR_DEFAULTS, VendorSettings, vendor_settings
@@ -67,12 +68,11 @@ DEFAULTS: dict[str, Any] = {
     "RQ_QUEUE": "order-messages",
     # Seconds between bell / thread refreshes in the browser; 0 turns polling off.
     "POLL_INTERVAL": 10,
-    # Seconds a staff member's read floor stays behind the newest message (see
-    # services/floors.py); it is raised at most every fifth of this.  Longer than any
-    # transaction that writes messages.
+    # Seconds a staff member's read floor stays behind the newest message (services/floors.py),
+    # raised at most every fifth of this; longer than any transaction that writes messages.
     "READ_FLOOR_MARGIN": 300,
-    # Read marks: "personal" (each person their own) or "shared" (staff read as one team: a
-    # thread read by one is read for all; see services/readers.py).  Customers keep their own.
+    # Read marks: "personal" (each their own) or "shared" (staff read as one team, customers
+    # keep their own: see services/readers.py).
     "READ_STATE": "personal",
     # How often one person may post (messages, dispute opening and closing), as a
     # Flask-Limiter rate ("20 per minute", "5/10 seconds;100/day"); None or "" turns it off.
@@ -125,10 +125,10 @@ DEFAULTS: dict[str, Any] = {
     "INSIGHT_DAYS": 30,
 }
 
-DEFAULTS.update(IMAP_DEFAULTS)  # fetch-mail's mailbox: see config_imap.py
-DEFAULTS.update(TARGET_DEFAULTS)  # response targets in business hours: see config_targets.py
-DEFAULTS.update(VENDOR_DEFAULTS)  # marketplaces: see config_vendors.py
-DEFAULTS.update(TEAM_DEFAULTS)  # the team inbox's switches: see config_team.py
+# The keys kept beside their validation: fetch-mail's mailbox, response targets, marketplaces,
+# the team inbox's switches, presence and confirm-before-send (config_<name>.py).
+for _more in (IMAP_DEFAULTS, TARGET_DEFAULTS, VENDOR_DEFAULTS, TEAM_DEFAULTS, PRESENCE_DEFAULTS):
+    DEFAULTS.update(_more)
 
 _CHOICES = {"MAIL_DELIVERY": ("sync", "rq", "off"), "READ_STATE": ("personal", "shared")}
 
@@ -190,6 +190,7 @@ class Settings:
     targets: TargetSettings
     vendors: VendorSettings
     team: TeamSettings
+    presence: PresenceSettings
 
 
 def _positive_int(key: str, value: Any, *, allow_zero: bool = False, most: int = 0) -> int:
@@ -395,4 +396,5 @@ def load_settings(config: dict[str, Any]) -> Settings:
         targets=target_settings(get),
         vendors=vendor_settings(get),
         team=team_settings(get),
+        presence=presence_settings(get),
     )

@@ -34,6 +34,19 @@ class NotAllowedError(OrderMessagesError):
     status_code = 403
 
 
+class NewerEntryError(OrderMessagesError):
+    """A staff reply was posted after someone else's newer message or note, which its writer
+    had not seen: nothing was saved, the writer is asked to confirm (see
+    ``services.confirm``).  ``field`` is the reply form's field that carries the answer."""
+
+    status_code = 409
+    field = "confirm"
+
+    def __init__(self, message: str, entry_id: int) -> None:
+        super().__init__(message)
+        self.entry_id = entry_id
+
+
 class MissingHookError(RuntimeError):
     """A host hook that is needed here was never registered."""
 

@@ -316,9 +316,25 @@ class MessageForm(_ReturnsForm):
     #: "note" when staff pressed "Add staff-only note"; empty for "Submit".
     kind = HiddenField()
 
+    #: Staff: the id of the newest entry its writer had seen (``services.confirm``).
+    seen_id = HiddenField()
+    #: "1" from "Send anyway", the answer to ``services.confirm``'s question.
+    confirm = HiddenField()
+
     def wants_note(self, side: str) -> bool:
         """Whether staff pressed "Add staff-only note" (customers have no such button)."""
         return side == "staff" and self.kind.data == "note"
+
+    def seen(self) -> int | None:
+        """The entry id the writer had seen: None when the form carries none (a form from
+        before, or the host's own); 0 for anything that is not one, so every entry by
+        someone else asks again."""
+        raw = self.seen_id.data
+        if raw in (None, ""):
+            return None
+        text = str(raw).strip()
+        ok = text.isascii() and text.isdigit() and len(text) <= 18
+        return int(text) if ok else 0
 
 
 class GuestReplyForm(OrderMessagesForm):

@@ -216,3 +216,12 @@ class InboundMail(Row):
     author_role: Mapped[str | None]
     author_id: Mapped[HostKey]
     replied_at: Mapped[datetime | None]
+
+
+class Presence(Row):
+    """A staff member who has an order's thread open (models_presence.py)."""
+
+    order_id: Mapped[HostKey]
+    user_id: Mapped[HostKey]
+    state: Mapped[str]
+    seen_at: Mapped[datetime]

@@ -29,6 +29,7 @@ from .dialects.types import BigId, DateTime
 from .models_drafts import build_draft_model
 from .models_inbound import build_inbound_model
 from .models_mail import build_reply_address_model
+from .models_presence import build_presence_model
 from .models_targets import MessageTargetColumns, ThreadTargetColumns
 from .models_team import team_inbox_columns, team_inbox_indexes
 from .models_vendors import VendorDispute, VendorThread, vendor_indexes
@@ -85,6 +86,7 @@ class Models:
     Draft: type[rows.Draft]
     ReplyAddress: type[rows.ReplyAddress]
     InboundMail: type[rows.InboundMail]
+    Presence: type[rows.Presence]
 
 
 def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Models:
@@ -342,6 +344,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
     Draft = build_draft_model(Base, order_model, user_model, prefix)
     ReplyAddress = build_reply_address_model(Base, prefix)
     InboundMail = build_inbound_model(Base, user_model, prefix)
+    Presence = build_presence_model(Base, order_model, user_model, prefix)
     messages = cast(sa.Table, Message.__table__)
     search.install_sqlite_events(messages)
     search.install_documents(messages, cast(sa.Table, ThreadSearch.__table__))
@@ -360,4 +363,5 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         Draft=cast("type[rows.Draft]", Draft),
         ReplyAddress=cast("type[rows.ReplyAddress]", ReplyAddress),
         InboundMail=cast("type[rows.InboundMail]", InboundMail),
+        Presence=cast("type[rows.Presence]", Presence),
     )

@@ -1,4 +1,6 @@
-"""The drafts table, built on the extension's own declarative base (see :mod:`.models`)."""
+"""The drafts table, built on the extension's own declarative base (see :mod:`.models`): a
+refused post's text and error, kept for its writer across the redirect back to the order page
+(see :mod:`.services.drafts`)."""
 
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ def build_draft_model(base: Any, order_model: Any, user_model: Any, prefix: str)
             ),
             nullable=False,
         )
-        # Which box the text goes back into: "body", "reason", "close_note", "reopen_note".
+        # Which box the text goes back into: one of services.drafts.FIELDS.
         field: Mapped[str] = mapped_column(sa.String(16), nullable=False)
         # Up to services.drafts.MAX_KEPT characters: more than MariaDB's TEXT holds.
         body: Mapped[str] = mapped_column(LongText, nullable=False)

@@ -15,7 +15,7 @@ from flask import request
 
 from . import services
 from .models import utcnow
-from .services import canned, deadlines, vendors
+from .services import canned, confirm, deadlines, presence, vendors
 from .services.disputes import may_reopen
 from .state import current_settings
 
@@ -67,10 +67,19 @@ class PanelExtras:
     #: In a marketplace, for its own staff: who sold the order ("Acme Tools", or the
     #: marketplace's own name); "" elsewhere.
     vendor: str = ""
+    #: Staff presence: the page reports its viewer and shows the others (services.presence).
+    show_presence: bool = False
+    #: The reply form carries the newest entry seen, to confirm before send (services.confirm).
+    confirm_replies: bool = False
 
     def when(self, value: Any) -> str:
         """A time as the red note prints it: ``Aug 31, 14:00``."""
         return deadlines.short_time(value)
+
+    #: Seconds a keystroke keeps the writer "replying" (the page's script reports it).
+    typing_seconds = presence.TYPING_SECONDS
+    #: Said beside a reply held back for "Send anyway?".
+    confirm_hint = confirm.KEPT_HINT
 
 
 @dataclass
@@ -167,6 +176,8 @@ def panel_extras(view: Any, side: str, page: str | None = None) -> PanelExtras:
             extras.outcomes = [(o, services.outcome_label(o)) for o in services.STAFF_OUTCOMES]
         extras.deadline = deadlines.deadline_of(view)
         extras.team = team_panel(view)
+        extras.show_presence = presence.enabled()
+        extras.confirm_replies = confirm.enabled()
     if view.open_dispute is None and view.disputes:
         last = view.disputes[-1]
         if may_reopen(last, actor):
@@ -179,10 +190,13 @@ def panel_extras(view: Any, side: str, page: str | None = None) -> PanelExtras:
 def reply_box(view: Any, side: str, kept: Any) -> dict[str, Any]:
     """The reply box's text and errors for ``_thread.html``: a refused reply (``kept``,
     a ``services.drafts.Kept``) gives its text back in the box and its error beside the box
-    or the file input; else a canned reply asked for in the address.  ``kept`` stays set for
+    or the file input, or the question "Send yours anyway?" above it (``confirm``); else a
+    canned reply asked for in the address.  ``kept`` stays set for
     a refused dispute reason or note, which goes back into its dialog."""
-    reply = kept if kept is not None and kept.field in ("body", "files") else None
+    reply = kept if kept is not None and kept.field in ("body", "files", "confirm") else None
     error = reply.error if reply is not None and reply.field == "body" else None
+    # A reply held back by someone else's newer entry: the question, above the kept text.
+    question = reply.error if reply is not None and reply.field == "confirm" else None
     draft = reply.text if reply is not None else ""
     if not draft and not error:
         draft = canned_draft(view, side)  # "?canned=<id>": the way to insert one without JS
@@ -190,6 +204,7 @@ def reply_box(view: Any, side: str, kept: Any) -> dict[str, Any]:
         "draft": draft,
         "error": error,
         "files_error": reply.error if reply is not None and reply.field == "files" else None,
+        "confirm": question,
         "kept": kept if reply is None else None,
     }
 

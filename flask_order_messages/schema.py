@@ -56,6 +56,7 @@ LATER_TABLES: dict[str, str] = {
     "drafts": "0005",
     "reply_addresses": "0006",
     "inbound_mails": "0007",
+    "presence": "0011",
 }
 #: Columns that a later script adds, as ``{table key: {column name: revision}}``; the script
 #: that creates a table leaves these out.

@@ -16,6 +16,7 @@ import pytest
 
 from . import committing as services
 from .host_pages import P, add_attachment, attachment_id_for, db_state
+from .reconfigure import reconfigure
 
 STAFF = "staff"
 CUSTOMER = "customer"
@@ -188,6 +189,7 @@ def test_bad_guest_tokens_are_refused_not_500(app, customer, browser, bad):
 
 
 def test_staff_reach_every_order(app, order, staff, customer, browser):
+    reconfigure(app, POLL_INTERVAL=10)  # live pages: staff presence is on
     add_attachment(order, services.customer_actor(customer))
     browser.login(staff)
     for endpoint, rule, methods in routes(app, STAFF):

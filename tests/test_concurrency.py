@@ -195,3 +195,35 @@ def test_two_closes_at_once_close_once(app, order, staff, staff2, as_customer, m
     ).scalar()
     assert closed_events == 1
     assert services.open_dispute_of(order) is None
+
+
+def test_of_two_staff_replies_at_once_the_second_is_asked_first(app, order, staff, staff2):
+    # The thread's row lock decides: the second reply waits for the first one's commit, then
+    # finds it newer than what its writer had seen.  SQLite has no row locks (its reads take
+    # none), so there the two may both go through when they come within milliseconds.
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite locks no rows: the race is decided on PostgreSQL and MariaDB")
+    from flask_order_messages.errors import NewerEntryError
+
+    services.post_message(order, services.customer_actor(order_owner(order)), "Hello?")
+    seen = services.get_thread(order).last_message_id
+    # Read here, never in the workers: an expired row would load on this thread's connection.
+    order_id, first, second = order.id, staff.id, staff2.id
+    start = threading.Barrier(2, timeout=20)
+
+    def answer(staff_id: int, body: str) -> Any:
+        o, actor = as_staff_member(order_id, staff_id)
+        start.wait()
+        return services.post_message(o, actor, body, seen_id=seen).id
+
+    results = run_together(app, [lambda: answer(first, "A"), lambda: answer(second, "B")])
+    asked = [r for r in results if isinstance(r, NewerEntryError)]
+    sent = [r for r in results if isinstance(r, int)]
+    assert len(asked) == 1 and len(sent) == 1, results
+    thread = thread_rows(order_id)[0]
+    assert len(bodies(thread.id)) == 2  # "Hello?" and one answer
+    assert asked[0].entry_id == sent[0]
+
+
+def order_owner(order: Any) -> Any:
+    return db.session.get(User, order.customer_id)

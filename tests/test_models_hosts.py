@@ -40,6 +40,7 @@ OUR_TABLES = (
     "drafts",
     "reply_addresses",
     "inbound_mails",
+    "presence",
 )
 
 
@@ -274,7 +275,9 @@ def test_designed_keys(designed):
     assert keys["thread_search"] == ["thread_id"]
     assert keys["read_floors"] == ["user_id"]
     assert keys["read_floor_threads"] == ["user_id", "thread_id"]
-    assert {keys[name][0] for name in keys} <= {"id", "thread_id", "user_id"}
+    # Presence: one row per order and person (an order may have no thread yet).
+    assert keys["presence"] == ["order_id", "user_id"]
+    assert {keys[name][0] for name in keys} <= {"id", "thread_id", "user_id", "order_id"}
 
 
 @pytest.mark.parametrize("base", HOST_BASES)

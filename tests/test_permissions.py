@@ -41,6 +41,8 @@ GUARDS = {
     "staff_attachment": READ,
     "staff_insight": READ,
     "api_staff_entries": READ,
+    "api_staff_presence": READ,
+    "api_staff_presence_list": READ,
     "api_counts": READ,
     # answer: replies and notes, assignment and status, one thread or the ticked ones.
     "staff_post": ANSWER,

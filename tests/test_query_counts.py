@@ -578,3 +578,110 @@ def test_a_reader_makes_the_same_statements_as_any_staff_member(
         same_count(full, few)
         same_count(few, many)
     within_budget(everything[2], small[2], large[2])
+
+
+# -- no two people answering at once -----------------------------------------------------------
+
+
+def _present(user: User, orders: list, state: str = "viewing") -> None:
+    """``user`` has these orders' threads open now (as their pages' heartbeats say)."""
+    from flask_order_messages.models import utcnow
+
+    presence = models().Presence
+    now = utcnow()
+    for order_id in orders:
+        session().add(presence(order_id=order_id, user_id=user.id, state=state, seen_at=now))
+    session().commit()
+
+
+def _thread_orders() -> list:
+    t = models().Thread
+    return list(session().execute(sa.select(t.order_id).order_by(t.id)).scalars())
+
+
+def test_presence_in_the_messages_list_is_one_query(app, staff, staff2, browser):
+    from .reconfigure import reconfigure
+
+    people = customers(7)
+    add_threads(5, people, staff)
+    _present(staff2, _thread_orders()[:2], "replying")
+    browser.login(staff)
+    browser.get(f"{P}/admin/messages")  # the read floor
+    without = statements_for(browser, f"{P}/admin/messages", shows="om-row")
+    reconfigure(app, POLL_INTERVAL=10)
+    small = statements_for(browser, f"{P}/admin/messages", shows="Second Staff is replying")
+
+    add_threads(195, people, staff)
+    crew = [User(name=f"Crew {i}", email=f"crew{i}@example.test", is_admin=True) for i in range(6)]
+    session().add_all(crew)
+    session().commit()
+    for member in crew:
+        _present(member, _thread_orders()[-20:])
+    large = statements_for(browser, f"{P}/admin/messages", shows="are viewing")
+    same_count(small, large)
+    assert len(small) == len(without) + 1, "\n".join(small)
+    # The list's live refresh: the same single query, whatever the rows and the people.
+    ids = "&".join(f"thread={i}" for i in range(1, 21))
+    few = statements_for(browser, f"{P}/api/admin/presence?thread=1")
+    many = statements_for(browser, f"{P}/api/admin/presence?{ids}")
+    same_count(few, many)
+
+
+def test_a_heartbeat_makes_the_same_statements_whoever_is_there(app, staff, staff2, browser):
+    from .reconfigure import reconfigure
+
+    reconfigure(app, POLL_INTERVAL=10)
+    people = customers(2)
+    order = one_message_thread(people[0], people[0], "customer")
+    browser.login(staff)
+    token = browser.token()
+
+    def heartbeat() -> list[str]:
+        db.session.expire_all()
+        browser._fresh_user()
+        with counting() as statements:
+            response = browser.client.post(
+                f"{P}/api/admin/orders/{order.id}/presence",
+                json={"state": "replying"},
+                headers={"X-CSRFToken": token},
+            )
+        assert response.status_code == 200
+        return statements
+
+    alone = heartbeat()
+    crew = [User(name=f"Crew {i}", email=f"crew{i}@example.test", is_admin=True) for i in range(8)]
+    session().add_all([*crew])
+    session().commit()
+    for member in [staff2, *crew]:
+        _present(member, [order.id])
+    crowded = heartbeat()
+    same_count(alone, crowded)
+    # The page that shows the thread: the same statements with presence on (the heartbeat,
+    # not the page, reads who is there), within the budget.
+    page = statements_for(browser, f"/admin/orders/{order.id}?tab=messages")
+    within_budget(page, budget=STAFF_BUDGET)
+
+
+def test_confirm_before_send_costs_a_reply_nothing_until_someone_wrote(
+    app, staff, staff2, browser, outbox
+):
+    people = customers(1)
+    order = one_message_thread(people[0], people[0], "customer")
+    browser.login(staff)
+    token = browser.token()
+    t = models().Thread
+    path = f"{P}/admin/orders/{order.id}/messages"
+
+    def reply(**more: str) -> list[str]:
+        db.session.expire_all()
+        with counting() as statements:
+            response = browser.post(path, {"body": "On its way.", "csrf_token": token, **more})
+        assert response.status_code == 303
+        assert "om_draft" not in response.headers["Location"]
+        return statements
+
+    plain = reply()
+    outbox.clear()
+    seen = str(session().execute(sa.select(t.last_message_id)).scalar())
+    checked = reply(seen_id=seen)
+    same_count(plain, checked)

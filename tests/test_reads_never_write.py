@@ -29,6 +29,7 @@ from flask_order_messages.services import canned
 from . import committing as services
 from .conftest import db
 from .host_pages import P, add_attachment, route_path
+from .reconfigure import reconfigure
 
 pytestmark = pytest.mark.usefixtures("host_pages")
 
@@ -140,6 +141,7 @@ def paths(app, order, scene) -> Iterator[tuple[str, str]]:
         "order_messages.staff_canned_delete": [f"?id={scene['reply']}"],
         "order_messages.api_staff_entries": ["?after=0"],
         "order_messages.api_customer_entries": ["?after=0"],
+        "order_messages.api_staff_presence_list": ["?thread=1&thread=2"],
     }
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("order_messages.") and "GET" in rule.methods:
@@ -148,6 +150,7 @@ def paths(app, order, scene) -> Iterator[tuple[str, str]]:
 
 
 def test_no_get_route_writes(app, order, scene, staff, customer, as_staff, as_customer, browser):
+    reconfigure(app, POLL_INTERVAL=10)  # live pages: staff presence is on (it reads only)
     seen_routes: set[str] = set()
     moved: set[tuple[str, str]] = set()
     for visitor, other, writes_to in (

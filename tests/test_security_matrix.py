@@ -19,6 +19,7 @@ import pytest
 
 from . import committing as services
 from .host_pages import PNG, db_state, route_path
+from .reconfigure import reconfigure
 from .test_access import FORM, call, routes
 
 VISITORS = ("anonymous", "owner", "other", "staff")
@@ -66,6 +67,12 @@ MATRIX: dict[str, tuple[str, dict[str, tuple[int, int, int, int]]]] = {
     "api_customer_entries": (
         THREAD,
         {"GET": (401, 200, 404, 404), "POST": (405, 405, 405, 405)},
+    ),
+    # Staff presence (live pages): a staff page's heartbeat, and the Messages list's refresh.
+    "api_staff_presence": (THREAD, {"GET": (405, 405, 405, 405), "POST": (401, 403, 403, 200)}),
+    "api_staff_presence_list": (
+        THREAD,
+        {"GET": (401, 403, 403, 200), "POST": (405, 405, 405, 405)},
     ),
     # The guest link from the customer's mail is a bearer link: whoever holds a valid one
     # reads and replies as the order's customer; the owner, logged in, goes to their order.
@@ -169,6 +176,7 @@ def test_cell(app, order, customer, people, browser, name, visitor):
         path += f"?thread_id={services.get_thread(order).id}"  # a ticked row to change
     column = VISITORS.index(visitor)
     browser.login(people[visitor])
+    reconfigure(app, POLL_INTERVAL=10)  # live pages: staff presence is on
 
     for method in ("POST", "GET"):
         expected = cells[method][column]

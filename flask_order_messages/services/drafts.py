@@ -34,8 +34,9 @@ MAX_AGE = timedelta(hours=24)
 #: typed (the limit is ORDER_MESSAGES_MAX_BODY_LENGTH); the rest is not worth a row.
 MAX_KEPT = 100_000
 #: The fields a draft's error goes beside: the reply box, its file input (the text goes back
-#: into the reply box) and the panel's dispute dialogs.
-FIELDS = ("body", "files", "reason", "close_note", "reopen_note")
+#: into the reply box), the reply's "Send anyway?" question (``confirm``: the text goes back
+#: into the reply box, the question above it) and the panel's dispute dialogs.
+FIELDS = ("body", "files", "confirm", "reason", "close_note", "reopen_note")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from ..transactions import (
     has_pending_writes,
     if_not_saved,
 )
-from . import attachments, readers, targets
+from . import attachments, confirm, readers, targets
 from .common import Actor, clean_body, session
 from .context import email_of, users_by_key
 from .reading import advance_pointer
@@ -221,7 +221,13 @@ def add_entry(
 
 
 def post_message(
-    order: Any, actor: Actor, body: Any, *, note: bool = False, files: Iterable[Any] = ()
+    order: Any,
+    actor: Actor,
+    body: Any,
+    *,
+    note: bool = False,
+    files: Iterable[Any] = (),
+    seen_id: int | None = None,
 ) -> Message:
     """Post ``body`` on ``order``'s thread as ``actor`` and return the message, flushed: the
     caller's commit saves it (see :mod:`..transactions`).
@@ -233,7 +239,9 @@ def post_message(
     all checked before anything is written (see :mod:`.attachments`); a message always needs
     some text, files alone are refused.  Mail to the other side is written to the outbox in
     the same transaction and delivered after the commit, then ``message-posted`` is sent; a
-    mail failure never loses the message.
+    mail failure never loses the message.  ``seen_id``: the newest entry a staff writer had
+    seen; a reply to the customer is refused with ``NewerEntryError`` when someone else wrote
+    since (see :mod:`.confirm`; None: not checked).
     """
     files = list(files)
     try:
@@ -250,6 +258,8 @@ def post_message(
     # The customer writing on their own order is the owner a new thread indexes (no query).
     owner = actor.user if not actor.is_staff and actor.id == ext.order_owner_id(order) else ...
     thread = get_or_create_thread(order, lock=True, customer=owner)
+    if not note:
+        confirm.check_newer(thread, actor, seen_id)  # under the lock: two at once, one asked
     stored: list[str] = []
     try:
         kind = KIND_NOTE if note else KIND_MESSAGE

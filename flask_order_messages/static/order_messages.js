@@ -145,12 +145,133 @@
           var empty = thread.querySelector("[data-om-empty]");
           if (empty) empty.remove();
           thread.setAttribute("data-om-last", data.last_id);
+          // The writer has seen these now; one by someone else, while they write, asks first.
+          var seen = thread.querySelector("[data-om-seen]");
+          if (seen) seen.value = data.last_id;
+          var asking = data.entries.filter(function (e) { return e.confirm; }).pop();
+          if (asking) askFirst(thread, asking.confirm);
           // Shown here means read: let the bell drop its count now, not at its next tick.
           document.dispatchEvent(new CustomEvent("om:read"));
         })
         .catch(function () {});
     }
     setInterval(tick, every * 1000);
+  }
+
+  // "Send yours anyway?": someone else's entry came in while the reply box held unsent text.
+  // The same question the server asks when such a reply is posted; the text stays in the box.
+  function askFirst(thread, question) {
+    var box = thread.querySelector("form.om-reply textarea[name=body]");
+    var holder = thread.querySelector("[data-om-confirm]");
+    var button = thread.querySelector("form.om-reply button.om-primary");
+    if (!box || !box.value.trim() || !holder || !button) return;
+    holder.hidden = false;
+    holder.querySelector("[data-om-confirm-text]").textContent = question;
+    button.textContent = holder.getAttribute("data-om-confirm-label");
+    button.name = "confirm";
+    button.value = "1";
+    box.setAttribute("aria-describedby", holder.id);
+  }
+
+  // The CSRF token for the script's own POSTs: the page's meta tag, else a form's field.
+  function csrfToken(root) {
+    var meta = document.querySelector('meta[name="om-csrf-token"]');
+    if (meta && meta.content) return meta.content;
+    var field = root.querySelector('input[name="csrf_token"]');
+    return field ? field.value : "";
+  }
+
+  // Staff presence on an open thread: say "viewing" or "replying" (a small POST when the page
+  // opens, at every poll, and when typing starts or stops), "gone" when leaving; show who else
+  // is here.  "Replying": the box holds unsent text and had a keystroke lately.
+  function wirePresence(thread) {
+    var url = thread.getAttribute("data-om-presence");
+    var every = parseInt(thread.getAttribute("data-om-poll"), 10);
+    var typing = (parseInt(thread.getAttribute("data-om-typing"), 10) || 20) * 1000;
+    var line = thread.querySelector("[data-om-presence-line]");
+    var box = thread.querySelector("form.om-reply textarea[name=body]");
+    if (!url || !every || !line) return;
+    var token = csrfToken(thread);
+    var lastKey = 0, sent = "", idle = null, leaving = false, refused = false;
+    function state() {
+      return box && box.value.trim() && Date.now() - lastKey < typing ? "replying" : "viewing";
+    }
+    function show(data) {
+      if (!data) return;
+      // Only a change is written, so the polite live region says nothing new otherwise.
+      if (line.textContent !== data.text) line.textContent = data.text;
+      line.classList.toggle("om-presence-replying", !!data.replying);
+    }
+    function beat() {
+      if (document.hidden || leaving || refused) return;
+      sent = state();
+      fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
+        body: JSON.stringify({ state: sent })
+      })
+        .then(function (r) {
+          // Logged out, no longer staff, presence turned off: stop asking.
+          if (r.status === 401 || r.status === 403 || r.status === 404) refused = true;
+          return r.ok ? r.json() : null;
+        })
+        .then(show)
+        .catch(function () {});
+    }
+    function gone() {
+      if (refused) return;
+      leaving = true;
+      var form = new FormData();
+      form.append("state", "gone");
+      form.append("csrf_token", token);
+      if (navigator.sendBeacon && navigator.sendBeacon(url, form)) return;
+      fetch(url, { method: "POST", credentials: "same-origin", keepalive: true, body: form }).catch(function () {});
+    }
+    if (box) {
+      box.addEventListener("input", function () {
+        lastKey = Date.now();
+        if (state() !== sent) beat();
+        clearTimeout(idle);
+        idle = setTimeout(function () { if (state() !== sent) beat(); }, typing + 250);
+      });
+    }
+    window.addEventListener("pagehide", gone);
+    // Back to a tab left in the background: say so now, not at the next poll.
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) beat(); });
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) { leaving = false; beat(); }
+    });
+    beat();
+    setInterval(beat, every * 1000);
+  }
+
+  // Messages list: who is on each row's thread now, refreshed at every poll.
+  function wirePresenceList(table) {
+    var every = parseInt(table.getAttribute("data-om-poll"), 10);
+    var url = table.getAttribute("data-om-presence-list");
+    var spans = Array.prototype.slice.call(table.querySelectorAll("[data-om-presence-row]"));
+    if (!every || !url || !spans.length) return;
+    var query = spans.map(function (span) {
+      return "thread=" + encodeURIComponent(span.getAttribute("data-om-presence-row"));
+    }).join("&");
+    function tick() {
+      if (document.hidden) return;
+      fetch(url + "?" + query, { credentials: "same-origin", cache: "no-cache", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) return;
+          spans.forEach(function (span) {
+            var here = data.threads[span.getAttribute("data-om-presence-row")];
+            var text = here ? here.text : "";
+            if (span.textContent !== text) span.textContent = text;
+            span.classList.toggle("om-presence-replying", !!(here && here.replying));
+          });
+        })
+        .catch(function () {});
+    }
+    setInterval(tick, every * 1000);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) tick(); });
   }
 
   // File inputs: refuse too many or too large files before anything is sent (the server checks
@@ -216,6 +337,8 @@
     wireTable(document);
     document.querySelectorAll("[data-om-bell]").forEach(wireBell);
     document.querySelectorAll("[data-om-live]").forEach(wireThread);
+    document.querySelectorAll("[data-om-presence]").forEach(wirePresence);
+    document.querySelectorAll("[data-om-presence-list]").forEach(wirePresenceList);
     // A "New messages" divider means this page just marked its thread read, after the bell
     // in the header was drawn: refresh the bell now rather than at the next poll.
     if (document.getElementById("om-new")) document.dispatchEvent(new CustomEvent("om:read"));

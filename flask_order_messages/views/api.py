@@ -14,6 +14,7 @@ from ..models import KIND_NOTE
 from ..page_reads import mark_read_now
 from ..panel_extras import event_text
 from ..permissions import READ, PermissionDenied, require
+from ..services import confirm
 from ..state import current_order_messages as ext
 from ..templating import format_date, message_html
 
@@ -105,6 +106,9 @@ def _entries(order: Any, actor: services.Actor) -> Response:
                 "event_text": event_text(e, view),
                 # The entry's files as the thread shows them (server-rendered, escaped).
                 "attachments": _attachments_html(e, view, actor),
+                # Staff writing a reply: the question this entry asks them ("Send yours
+                # anyway?"), or None (see services.confirm).
+                "confirm": _confirm(e, view, actor),
             }
             for e in fresh
         ],
@@ -112,6 +116,12 @@ def _entries(order: Any, actor: services.Actor) -> Response:
         "dispute_open": view.open_dispute is not None,
     }
     return _json(payload)
+
+
+def _confirm(entry: Any, view: Any, actor: services.Actor) -> str | None:
+    if not actor.is_staff or not confirm.enabled() or not confirm.asks(entry, actor):
+        return None
+    return confirm.prompt(entry, view.name_of(entry.author_id))
 
 
 def _attachments_html(entry: Any, view: Any, actor: services.Actor) -> str:

@@ -117,7 +117,8 @@ def render_thread_page(order: Any, actor: Actor, side: str) -> tuple[str, int]:
 
 def post_view(order: Any, actor: Actor, side: str) -> Response:
     """Post the reply form; a refusal goes back to the order page with the text kept and the
-    error beside its field (the text box, or the file input)."""
+    error beside its field (the text box, or the file input), and a reply that someone else's
+    newer entry holds back with the question "Send yours anyway?" (``services.confirm``)."""
     from .. import services
     from ..forms import MessageForm
 
@@ -129,7 +130,10 @@ def post_view(order: Any, actor: Actor, side: str) -> Response:
         note = form.wants_note(side)
         if note:
             check_notes_enabled()
-        services.post_message(order, actor, form.body.data or "", files=files, note=note)
+        # Staff: the newest entry the writer had seen; someone else's newer one asks first.
+        seen = form.seen() if side == "staff" else None
+        body = form.body.data or ""
+        services.post_message(order, actor, body, files=files, note=note, seen_id=seen)
     except OrderMessagesError as exc:
         field = form.refuse(with_files_hint(exc, files)) or "body"
         return back_with_draft(order, actor, side, form, field, form.body.data)

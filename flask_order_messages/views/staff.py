@@ -9,7 +9,7 @@ from .. import services
 from ..forms import ConfirmForm, MarkForm, MessagesQuery
 from ..page_reads import remember_unread_threads
 from ..permissions import ANSWER, DISPUTES, READ
-from ..services import vendors
+from ..services import presence, vendors
 from ..services.assignment import view_condition
 from ..services.status import status_condition
 from ..state import current_order_messages as ext
@@ -54,6 +54,8 @@ def messages() -> str:
         for row in page.rows
         if row.order is not None
     }
+    # Colleagues on the rows' threads now (one query; none while presence is off).
+    others = presence.others_by_thread(actor, [row.thread.id for row in page.rows])
     return render_template(
         "order_messages/staff_messages.html",
         page=page,
@@ -61,6 +63,8 @@ def messages() -> str:
         marked=form.marked_notice(),
         team=list_team(page, form, actor),
         market=vendors.list_vendors(actor, [row.thread for row in page.rows], vendor),
+        presence_on=presence.enabled(),
+        presence={thread_id: presence.as_json(people) for thread_id, people in others.items()},
     )
 
 

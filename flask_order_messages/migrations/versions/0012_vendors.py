@@ -3,7 +3,7 @@ threads through), and when the marketplace was told that a vendor let a dispute'
 time pass.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2027-02-14
 
 Threads already there get no vendor (NULL: the marketplace's own).  A marketplace that had
@@ -15,7 +15,7 @@ from flask_order_messages.schema import Migration
 from flask_order_messages.schema_targets import create_indexes, drop_indexes
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
