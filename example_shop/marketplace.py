@@ -235,9 +235,19 @@ def _staff_permission(user: User, permission: str) -> bool:
 
 
 def apply(app: Flask) -> None:
-    """Register the marketplace's hooks when ``app`` is a marketplace, else take them off."""
+    """Register the marketplace's hooks when ``app`` is a marketplace, else take them off;
+    ``market`` in the templates."""
+    switch_hooks(bool(app.config.get("SHOP_MARKETPLACE")))
+
+    @app.context_processor
+    def _market() -> dict[str, Any]:
+        return {"market": Templates()}
+
+
+def switch_hooks(on: bool) -> None:
+    """The marketplace's hooks on the shop's ``OrderMessages``, or the plain shop's."""
     hooks = order_messages.hooks
-    if app.config.get("SHOP_MARKETPLACE"):
+    if on:
         order_messages.order_vendor(_order_vendor)
         order_messages.staff_vendor(_staff_vendor)
         order_messages.vendor_name(_vendor_name)
@@ -251,10 +261,6 @@ def apply(app: Flask) -> None:
         for name in (*HOOKS, "staff_permission"):
             vars(hooks).pop(name, None)
         order_messages.staff_recipients(shop_staff_recipients)
-
-    @app.context_processor
-    def _market() -> dict[str, Any]:
-        return {"market": Templates()}
 
 
 class Templates:
