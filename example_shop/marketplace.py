@@ -236,12 +236,12 @@ def _staff_permission(user: User, permission: str) -> bool:
 
 def apply(app: Flask) -> None:
     """Register the marketplace's hooks when ``app`` is a marketplace, else take them off;
-    ``market`` in the templates."""
+    ``shop_market`` in the templates."""
     switch_hooks(bool(app.config.get("SHOP_MARKETPLACE")))
 
     @app.context_processor
     def _market() -> dict[str, Any]:
-        return {"market": Templates()}
+        return {"shop_market": Templates()}
 
 
 def switch_hooks(on: bool) -> None:
@@ -264,10 +264,11 @@ def switch_hooks(on: bool) -> None:
 
 
 class Templates:
-    """``market`` in the shop's templates: ``market.on``, ``market.vendor`` (the current
-    staff member's vendor name or None), ``market.vendors()``, ``market.orders(orders)``,
-    ``market.products(products)``, ``market.order(order)`` (its vendor's name, None for the
-    marketplace's own)."""
+    """``shop_market`` in the shop's templates (not ``market``: the extension's Messages page
+    has one of its own): ``shop_market.on``, ``shop_market.vendor`` (the current staff
+    member's vendor name or None), ``shop_market.vendors()``, ``shop_market.orders(orders)``,
+    ``shop_market.products(products)``, ``shop_market.order(order)`` (its vendor's name, None
+    for the marketplace's own)."""
 
     @property
     def on(self) -> bool:
