@@ -28,6 +28,7 @@ venv: $(VENV)/.installed
 
 ## make demo: install, seed the SQLite shop if it is empty, serve it on 127.0.0.1:$(PORT) with
 ## a mail sink on 127.0.0.1:$(DEMO_MAIL_SINK_PORT) whose mail staff read on Mailbox (demo)
+## (SHOP_MARKETPLACE=1 make demo: the shop as a marketplace, see example_shop/README.md)
 demo: venv
 	$(PY) -m flask seed --if-empty
 	$(PY) -m flask logins

@@ -2,7 +2,8 @@
 
 Configuration, lowest priority first: the defaults below, the environment (``SECRET_KEY``,
 ``SHOP_DATABASE_URL``, ``MAIL_SERVER``, ``MAIL_PORT``, and for replies by mail
-``ORDER_MESSAGES_REPLY_DOMAIN``, ``ORDER_MESSAGES_INBOUND_SECRET``, ``SERVER_NAME``), then
+``ORDER_MESSAGES_REPLY_DOMAIN``, ``ORDER_MESSAGES_INBOUND_SECRET``, ``SERVER_NAME``;
+``SHOP_MARKETPLACE=1`` for marketplace mode), then
 the ``config`` dict a caller passes (tests pass ``SQLALCHEMY_DATABASE_URI``, ``SECRET_KEY``,
 ``TESTING``...).
 """
@@ -17,6 +18,7 @@ from flask import Flask, render_template
 from flask_mail import Mail, email_dispatched
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from . import marketplace
 from .auth import bp as auth_bp
 from .auth import login_manager
 from .cli import register_cli
@@ -50,6 +52,9 @@ def _defaults() -> dict[str, Any]:
         # Set by ``flask demo``, which starts the demo's mail sink on this port and delivers the
         # shop's mail to it (example_shop/demo_mail.py); the admin then links Mailbox (demo).
         "DEMO_MAIL_SINK_PORT": None,
+        # Marketplace mode (example_shop/README.md): vendors, their staff, arbitration.
+        "SHOP_MARKETPLACE": os.environ.get("SHOP_MARKETPLACE", "").lower()
+        not in ("", "0", "false", "no", "off"),
     }
     if os.environ.get("MAIL_SERVER"):
         config["MAIL_SERVER"] = os.environ["MAIL_SERVER"]
@@ -73,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     mail.init_app(app)  # before the extension, so it uses this Mail and its settings
     csrf.init_app(app)
     login_manager.init_app(app)
+    marketplace.apply(app)  # the vendor hooks, before init_app checks the hooks
     order_messages.init_app(app)
 
     app.register_blueprint(auth_bp)
@@ -99,6 +105,8 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(exc: Exception) -> tuple[str, int]:
+        if getattr(exc, "description", None) == marketplace.MARKETPLACE_ONLY:
+            return page(403, "Marketplace staff only", marketplace.MARKETPLACE_ONLY)
         return page(403, "Staff only", "This part of the shop is for store staff.")
 
     @app.errorhandler(404)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import click
 from flask import Flask, current_app
@@ -31,9 +32,8 @@ def _remove_attachment_files() -> None:
 @click.option("--reset", is_flag=True, help="Delete every table's data first, then seed.")
 @with_appcontext
 def seed_command(if_empty: bool, reset: bool) -> None:
-    """Create demo products, staff, customers, orders and message threads."""
-    from .seed import seed
-
+    """Create demo products, staff, customers, orders and message threads (and, with
+    SHOP_MARKETPLACE=1, the vendors; --if-empty adds them to a shop seeded without)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if reset:
         db.drop_all()
@@ -41,6 +41,9 @@ def seed_command(if_empty: bool, reset: bool) -> None:
         _remove_attachment_files()
     users = db.session.scalar(db.select(db.func.count(User.id)))
     if users:
+        if if_empty and _needs_vendors():
+            _seed_quietly(app, _seed_vendors_only)
+            return
         if if_empty:
             click.echo(f"The shop already has {users} users; not seeding ({_database()}).")
             return
@@ -48,6 +51,11 @@ def seed_command(if_empty: bool, reset: bool) -> None:
             f"The shop already has {users} users. Use --if-empty to skip seeding, "
             "or --reset to wipe the data and seed again."
         )
+    _seed_quietly(app, _seed_all)
+
+
+def _seed_quietly(app: Flask, run: Callable[[], None]) -> None:
+    """``run`` the seed in a request context, its mail written to the outbox, never sent."""
     mail_state = app.extensions["mail"]
     mail_log = logging.getLogger("example_shop.mail")
     # Demo addresses are made up: never send seed mail, and keep the log for real traffic.
@@ -55,9 +63,39 @@ def seed_command(if_empty: bool, reset: bool) -> None:
     mail_state.suppress, mail_log.level = True, logging.WARNING
     try:
         with app.test_request_context("/"), mail_state.record_messages() as outbox:
-            counts = seed()
+            run()
     finally:
         mail_state.suppress, mail_log.level = suppress, level
+    click.echo(f"  {len(outbox)} notification mails written (not sent while seeding)")
+
+
+def _needs_vendors() -> bool:
+    """Marketplace mode switched on in a shop seeded without it: it has no vendors yet."""
+    from . import marketplace
+    from .seed_marketplace import has_vendors
+
+    return marketplace.enabled() and not has_vendors()
+
+
+def _echo_vendors(counts: dict[str, int]) -> None:
+    click.echo(
+        f"  marketplace: {counts['vendors']} vendors with {counts['vendor_products']} products, "
+        f"{counts['vendor_staff']} staff logins, {counts['vendor_orders']} orders, "
+        f"{counts['vendor_threads']} threads (flask logins prints the logins)"
+    )
+
+
+def _seed_vendors_only() -> None:
+    from .seed_marketplace import seed_marketplace
+
+    click.echo(f"Seeded the marketplace's vendors in {_database()}:")
+    _echo_vendors(seed_marketplace())
+
+
+def _seed_all() -> None:
+    from .seed import seed
+
+    counts = seed()
     click.echo(f"Seeded the demo shop in {_database()}:")
     click.echo(f"  {counts['products']} products, {counts['orders']} orders")
     click.echo(f"  {counts['staff']} staff and {counts['customers']} customers")
@@ -67,14 +105,17 @@ def seed_command(if_empty: bool, reset: bool) -> None:
         f"({counts['overdue_disputes']} overdue)"
     )
     click.echo(f"  {counts['canned_replies']} canned replies")
-    click.echo(f"  {len(outbox)} notification mails written (not sent while seeding)")
+    if "vendors" in counts:
+        _echo_vendors(counts)
 
 
 @click.command("logins")
 @with_appcontext
 def logins_command() -> None:
     """Print the demo logins."""
+    from . import marketplace
     from .seed import DEMO_USERS
+    from .seed_marketplace import login_rows
 
     existing = set(db.session.scalars(db.select(User.email)))
     if not existing:
@@ -85,6 +126,10 @@ def logins_command() -> None:
         for name, email, password, staff in DEMO_USERS
         if email in existing
     ]
+    if marketplace.enabled():
+        # The plain demo's staff are the marketplace's own admins in marketplace mode.
+        rows = [(("marketplace " + r[0]) if r[0] == "staff" else r[0], *r[1:]) for r in rows]
+        rows += login_rows(existing)
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     click.echo("Demo logins:")
     for n, row in enumerate(rows):

@@ -19,7 +19,8 @@ def _is_staff(user: User) -> bool:
 
 
 @order_messages.staff_recipients
-def _staff_recipients() -> list[str]:
+def shop_staff_recipients() -> list[str]:
+    """Every staff member (marketplace mode swaps in the marketplace's own staff)."""
     return list(db.session.scalars(db.select(User.email).where(User.is_staff).order_by(User.id)))
 
 

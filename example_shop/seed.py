@@ -20,6 +20,7 @@ from flask_order_messages.services.deadlines import respond_by_from
 from flask_order_messages.services.targets import replay
 from flask_order_messages.state import current_settings
 
+from . import marketplace
 from .demo_image import kettle_png
 from .messaging import order_messages
 from .models import Order, Product, User, db, utcnow
@@ -363,13 +364,18 @@ def seed() -> dict[str, int]:
     for title, body in CANNED_REPLIES:
         create_reply(actors["admin"], title, body)
     db.session.commit()  # services only flush: without this the replies were rolled back
+    market: dict[str, int] = {}
+    if marketplace.enabled():
+        from .seed_marketplace import seed_marketplace
 
-    return {
+        market = seed_marketplace(now)
+
+    return market | {
         "products": len(products),
         "staff": len(staff),
         "customers": len(customers),
         "orders": sum(len(o) for o in orders.values()),
-        "threads": len(SCRIPTS),
+        "threads": len(SCRIPTS) + market.get("vendor_threads", 0),
         "unread_for_admin": services.unread_thread_count(actors["admin"]),
         "open_disputes": services.open_dispute_count(actors["admin"]),
         "overdue_disputes": services.overdue_dispute_count(actors["admin"]),

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from flask_order_messages import mark_thread_read, services, staff_actor
 
+from .. import marketplace
 from ..auth import login_manager
 from ..messaging import order_messages
 from ..models import STATUSES, Order, db
@@ -42,6 +43,9 @@ def orders() -> str:
     stmt = db.select(Order).order_by(Order.created_at.desc(), Order.id.desc())
     if status:
         stmt = stmt.where(Order.status == status)
+    # A vendor's staff see their vendor's orders only; the marketplace's may pick a vendor.
+    vendor = request.args.get("vendor", type=int) if marketplace.enabled() else None
+    stmt = marketplace.scope_orders(stmt, current_user, vendor)
     stmt = services.filter_orders(stmt, messages, staff_actor(current_user))
     page = db.paginate(
         stmt,
@@ -58,22 +62,26 @@ def orders() -> str:
         messages=messages,
         status=status,
         statuses=STATUSES,
+        vendor=vendor,
     )
 
 
 # A larger id names no order (the column is 32-bit): a 404, not a database error.
 @bp.route("/orders/<int(max=2147483647):order_id>")
 def order(order_id: int) -> str:
-    order = db.session.get(Order, order_id) or abort(404)
+    order = db.session.get(Order, order_id)
+    # Another vendor's order is the very same 404 as a made-up id.
+    if order is None or not marketplace.may_see(order, current_user):
+        abort(404)
     tab = current_tab(request.args.get("tab"))
     if tab == "messages":
         mark_thread_read(order, "staff")  # the tab shows the thread: read it, before rendering
         panel = om().staff_panel(order)
         return render_template("shop/admin/order.html", order=order, tab=tab, panel=panel)
     # The details tab: the customer (loaded with the order) and how many orders they have.
-    others = db.session.scalar(
-        db.select(db.func.count(Order.id)).where(Order.customer_id == order.customer_id)
-    )
+    # (A vendor's staff count only the orders the customer placed with their vendor.)
+    same_customer = db.select(db.func.count(Order.id)).where(Order.customer_id == order.customer_id)
+    others = db.session.scalar(marketplace.scope_orders(same_customer, current_user))
     return render_template(
         "shop/admin/order.html",
         order=order,

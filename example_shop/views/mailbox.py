@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
@@ -14,13 +15,21 @@ from wtforms.validators import DataRequired, Length
 
 from flask_order_messages.inbound.pipeline import receive
 
-from .. import mail_client
+from .. import mail_client, marketplace
 from ..messaging import order_messages
 from ..models import DemoMail, User, db
 from .admin import staff_only
 
 bp = Blueprint("mailbox", __name__)
 bp.before_request(staff_only)
+
+
+@bp.before_request
+def marketplace_staff_only() -> None:
+    """The mailbox holds the mail about every vendor's orders: the marketplace's alone."""
+    if marketplace.vendor_of_user(current_user) is not None:
+        abort(403, marketplace.MARKETPLACE_ONLY)
+
 
 #: Mails the list shows (newest first).
 LIST_SIZE = 100

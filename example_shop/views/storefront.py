@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from flask_order_messages import mark_thread_read
 
+from .. import marketplace
 from ..models import Order, Product, db
 from . import current_tab, om
 
@@ -32,6 +33,9 @@ def buy(product_id: int) -> Response:
     order = Order(customer_id=current_user.id, status="pending")
     order.add_line(product, qty)
     db.session.add(order)
+    # In a marketplace the order is its product's vendor's: one product, one vendor, so no
+    # order here mixes vendors (a cart would be split into one order per vendor).
+    marketplace.record_sale(order, product)
     db.session.commit()
     flash(f"Thank you! Order #{order.number} is placed.", "success")
     return redirect(url_for("storefront.order", order_id=order.id))

@@ -58,6 +58,9 @@ USERS = {
     "carol": ("carol@example.com", "carol123", "Carol Customer"),
     "dan": ("dan@example.com", "dan123", "Dan Dawson"),
     "erin": ("erin@example.com", "erin123", "Erin Evans"),
+    # Marketplace mode's (example_shop/seed_marketplace.py): each vendor's staff member.
+    "ann": ("ann@acme.example.com", "acme123", "Ann Anvil"),
+    "ben": ("ben@bolt.example.com", "bolt123", "Ben Binder"),
 }
 
 
