@@ -41,6 +41,18 @@ MAX_ID = 2**31 - 1
 
 
 # Flask-WTF and WTForms ship no type information: their classes are Any to mypy.
+#: What a bulk change of the Messages list did, as the notice after it says it ("3 threads
+#: marked read", "1 thread assigned").
+BULK_DONE = {
+    "read": "marked read",
+    "unread": "marked unread",
+    "assigned": "assigned",
+    "unassigned": "unassigned",
+    "closed": "closed",
+    "open": "reopened",
+}
+
+
 class OrderMessagesForm(FlaskForm):  # type: ignore[misc]
     """The base of the extension's forms: no CSRF of its own (see the module's docstring)."""
 
@@ -187,7 +199,7 @@ class MessagesQuery(OrderMessagesForm):
     due = StringField(validators=[_one_of("due", ("", *DUE_FILTERS))])
     page = PageField()
     #: Back from a bulk mark (see :class:`MarkForm`): what it did, to say so on the list.
-    marked = StringField(validators=[_one_of("marked", ("", "read", "unread"))])
+    marked = StringField(validators=[_one_of("marked", ("", *BULK_DONE))])
     count = StringField(validators=[_whole_number("count")])
 
     def marked_notice(self) -> tuple[str, int] | None:
@@ -251,48 +263,15 @@ class MarkForm(OrderMessagesForm):
         """The ids to mark, or None for every thread."""
         return list(self.thread_id.data or []) if self.scope.data == "selected" else None
 
-    def list_params(self, marked: int | None = None) -> dict[str, str]:
+    def list_params(self, marked: int | None = None, done: str = "") -> dict[str, str]:
         """The list's own query (search, filter, page, view, status) to go back to, as sent;
-        with ``marked`` (how many threads were marked) the list says what was done."""
+        with ``marked`` (how many threads were changed) the list says what was done: ``done``
+        (one of ``BULK_DONE``), else the mark's action."""
         names = ("q", "filter", "page", "view", "status", "due", "vendor")
         params = {name: self[name].data for name in names if self[name].data}
         if marked is not None:
-            params.update(marked=self.action.data, count=str(marked))
+            params.update(marked=done or self.action.data, count=str(marked))
         return dict(params)
-
-
-class TickedIdsField(ThreadIdsField):
-    """Thread ids that must be there: a bulk change applies to the ticked rows only."""
-
-    def pre_validate(self, form: Any) -> None:
-        if not self.data:
-            raise StopValidation("Tick the threads to change first.")
-        if any(not 1 <= i <= MAX_ID for i in self.data):
-            raise StopValidation("Thread ids must be whole numbers.")
-
-
-class BulkAssignForm(MarkForm):
-    """Assign (or unassign: an empty ``assignee``) the ticked threads of the Messages list."""
-
-    action = HiddenField()
-    scope = HiddenField()
-    thread_id = TickedIdsField()
-    assignee = StringField()
-    #: "1" from the "Unassign" button.
-    unassign = HiddenField()
-
-    def chosen(self) -> str:
-        """Who to assign to, as ``services.assignment.assign_threads`` takes it."""
-        return "" if self.unassign.data == "1" else str(self.assignee.data or "")
-
-
-class BulkStatusForm(MarkForm):
-    """Close or reopen the ticked threads of the Messages list."""
-
-    action = HiddenField()
-    scope = HiddenField()
-    thread_id = TickedIdsField()
-    new_status = StringField(validators=[_one_of("status", ("closed", "open"))])
 
 
 class ConfirmForm(OrderMessagesForm):

@@ -197,16 +197,28 @@ def test_bulk_assign_unassign_close_and_reopen(app, staff, staff2, four_threads,
         f"{P}/admin/messages/assign", {"thread_id": ids, "assignee": str(staff2.id), **back}
     )
     assert response.status_code == 303
-    assert response.headers["Location"].endswith("/admin/messages?view=unassigned&status=all")
+    location = response.headers["Location"]
+    assert "/admin/messages?view=unassigned&status=all&marked=assigned&count=2" in location
     assert [thread_of(o).assignee_id for o in four_threads[:3]] == [staff2.id] * 3
     # One mail per thread newly assigned (the one that was theirs already: none).
     assert len(outbox) == 2
-    browser.post(f"{P}/admin/messages/assign", {"thread_id": ids[:1], "unassign": "1"})
+    # The list says what each bulk change did.
+    assert "2 threads assigned." in text_of(browser.get(location))
+
+    def said(path: str, form: dict) -> str:
+        response = browser.post(f"{P}/admin/messages/{path}", form)
+        assert response.status_code == 303
+        return text_of(browser.get(response.headers["Location"]))
+
+    assert "1 thread unassigned." in said("assign", {"thread_id": ids[:1], "unassign": "1"})
     assert thread_of(four_threads[0]).assignee_id is None
-    browser.post(f"{P}/admin/messages/status", {"thread_id": ids, "new_status": "closed"})
+    assert "3 threads closed." in said("status", {"thread_id": ids, "new_status": "closed"})
     assert [thread_of(o).status for o in four_threads] == ["closed"] * 4
-    browser.post(f"{P}/admin/messages/status", {"thread_id": ids[1:2], "new_status": "open"})
+    assert "1 thread reopened." in said("status", {"thread_id": ids[1:2], "new_status": "open"})
     assert thread_of(four_threads[1]).status == "open"
+    assert "No threads reopened (the ticked ones were so already)." in said(
+        "status", {"thread_id": ids[1:2], "new_status": "open"}
+    )
     assert team_events(four_threads[1])[-2:] == ["Closed by Admin Admin", "Reopened by Admin Admin"]
     # Nothing ticked: refused in words, nothing changed.
     response = browser.post(f"{P}/admin/messages/status", {"new_status": "closed"})

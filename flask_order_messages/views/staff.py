@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from .. import services
-from ..forms import ConfirmForm, MarkForm, MessagesQuery
+from ..forms import BULK_DONE, ConfirmForm, MarkForm, MessagesQuery
 from ..page_reads import remember_unread_threads
 from ..permissions import ANSWER, DISPUTES, READ
 from ..services import presence, vendors
@@ -61,6 +61,7 @@ def messages() -> str:
         page=page,
         links=links,
         marked=form.marked_notice(),
+        bulk_done=BULK_DONE,
         team=list_team(page, form, actor),
         market=vendors.list_vendors(actor, [row.thread for row in page.rows], vendor),
         presence_on=presence.enabled(),

@@ -10,7 +10,8 @@ from typing import Any
 from flask import Blueprint, abort, redirect, url_for
 from werkzeug.wrappers import Response
 
-from ..forms import AssignForm, BulkAssignForm, BulkStatusForm, StatusForm
+from ..forms import AssignForm, StatusForm
+from ..forms_team import BulkAssignForm, BulkStatusForm
 from ..models_team import STATUS_LABELS
 from ..permissions import ANSWER
 from ..services import Actor, assignment, status
@@ -93,8 +94,10 @@ def set_status(order_id: str) -> Response:
     return back_to_thread(order, "staff", form.next.data)
 
 
-def _back_to_list(form: Any) -> Response:
-    return redirect(url_for("order_messages.staff_messages", **form.list_params()), code=303)
+def _back_to_list(form: Any, changed: int, done: str) -> Response:
+    """Back to the list, which says what was done ("2 threads closed")."""
+    params = form.list_params(changed, done)
+    return redirect(url_for("order_messages.staff_messages", **params), code=303)
 
 
 def bulk_assign() -> Response:
@@ -102,8 +105,8 @@ def bulk_assign() -> Response:
     actor = _staff_with(current_settings.team.assignment)
     form = BulkAssignForm.from_request()
     form.check()
-    assignment.assign_threads(actor, form.thread_id.data, form.chosen())
-    return _back_to_list(form)
+    changed = assignment.assign_threads(actor, form.thread_id.data, form.chosen())
+    return _back_to_list(form, changed, "assigned" if form.chosen() else "unassigned")
 
 
 def bulk_status() -> Response:
@@ -111,8 +114,8 @@ def bulk_status() -> Response:
     actor = _staff_with(current_settings.team.status)
     form = BulkStatusForm.from_request()
     form.check()
-    status.set_statuses(actor, form.thread_id.data, form.new_status.data)
-    return _back_to_list(form)
+    changed = status.set_statuses(actor, form.thread_id.data, form.new_status.data)
+    return _back_to_list(form, changed, form.new_status.data)
 
 
 def register(bp: Blueprint) -> None:
