@@ -299,7 +299,7 @@ def test_the_team_list_targets_search_status_and_bulk_marks(browse, shots):
     expect(admin.get_by_role("heading", name="Replies within target")).to_be_visible()
     check(admin, shots, "response times")
     admin.get_by_role("link", name="Replies overdue now").click()
-    expect(admin.get_by_label("Replies")).to_have_value("overdue")
+    expect(admin.get_by_label("Replies", exact=True)).to_have_value("overdue")
     overdue = set(row_numbers(admin))
     assert {"#00005", "#00014", "#00020"} <= overdue and "#00021" not in overdue
     check(admin, shots, "overdue view")
@@ -311,7 +311,7 @@ def test_the_team_list_targets_search_status_and_bulk_marks(browse, shots):
     sam.get_by_role("button", name="Close", exact=True).click()
     expect(rows(sam)).to_have_count(len(overdue) - 2)
     sam.get_by_label("Status", exact=True).select_option("closed")
-    sam.get_by_label("Replies").select_option("")
+    sam.get_by_label("Replies", exact=True).select_option("")
     sam.get_by_role("button", name="Search").click()
     assert sorted(row_numbers(sam)) == ["#00014", "#00020"]
     expect(rows(sam).locator(".om-status")).to_have_text(["Closed", "Closed"])
