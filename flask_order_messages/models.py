@@ -105,9 +105,14 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
 
         metadata = db.metadata
 
-    question = question_columns(user_type)  # questions before purchase: models_questions.py
-
-    class Thread(ThreadTargetColumns, VendorThread, team_inbox_columns(user_type), question, Base):  # type: ignore[misc]
+    # Questions before purchase: question_columns (models_questions.py).
+    class Thread(  # type: ignore[misc]
+        ThreadTargetColumns,
+        VendorThread,
+        team_inbox_columns(user_type),
+        question_columns(user_type),
+        Base,
+    ):
         """The conversation on one order (or, a question, one product); keeps its newest
         message so lists never scan them."""
 
