@@ -106,11 +106,11 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         metadata = db.metadata
 
     # Questions before purchase: question_columns (models_questions.py).
-    class Thread(  # type: ignore[misc]
+    class Thread(
         ThreadTargetColumns,
         VendorThread,
-        team_inbox_columns(user_type),
-        question_columns(user_type),
+        team_inbox_columns(user_type),  # type: ignore[misc]
+        question_columns(user_type),  # type: ignore[misc]
         Base,
     ):
         """The conversation on one order (or, a question, one product); keeps its newest
