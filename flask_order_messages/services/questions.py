@@ -275,4 +275,3 @@ def link_to_order(thread: Thread, actor: Actor, order: Any) -> Message:
 def _linked_entry(thread: Thread, actor: Actor, number: str) -> Message:
     body = f"Linked to order #{number}"
     return add_entry(thread, actor, body, kind=KIND_EVENT, event=EVENT_LINKED, locked=True)
-

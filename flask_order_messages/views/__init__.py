@@ -191,7 +191,19 @@ class _UnitOfWorkBlueprint(Blueprint):
 
 def build_blueprint() -> Blueprint:
     """A fresh blueprint (one per app, so several apps can hold the extension)."""
-    from . import api, canned, customer, files, guest, inbound, insight, reopen, staff, team
+    from . import (
+        api,
+        canned,
+        customer,
+        files,
+        guest,
+        inbound,
+        insight,
+        questions,
+        reopen,
+        staff,
+        team,
+    )
 
     bp = _UnitOfWorkBlueprint(
         "order_messages",
@@ -219,4 +231,5 @@ def build_blueprint() -> Blueprint:
     reopen.register(bp)
     inbound.register(bp)
     team.register(bp)
+    questions.register(bp)
     return bp
