@@ -160,19 +160,17 @@ def staff_link(thread_id: str) -> Response | tuple[str, int]:
 
 
 def register(bp: Blueprint) -> None:
-    bp.add_url_rule("/questions", "customer_questions", customer_questions)
-    bp.add_url_rule("/questions/ask", "customer_ask", customer_ask, methods=["POST"])
-    bp.add_url_rule("/questions/<thread_id>", "customer_question", customer_question)
-    post = {"methods": ["POST"]}
-    bp.add_url_rule(
-        "/questions/<thread_id>/messages", "customer_question_post", customer_reply, **post
-    )
-    bp.add_url_rule("/questions/<thread_id>/link", "customer_question_link", customer_link, **post)
-    bp.add_url_rule("/admin/questions/<thread_id>", "staff_question", staff_question)
-    bp.add_url_rule(
-        "/admin/questions/<thread_id>/messages", "staff_question_post", staff_reply, **post
-    )
-    bp.add_url_rule(
-        "/admin/questions/<thread_id>/unread", "staff_question_unread", staff_unread, **post
-    )
-    bp.add_url_rule("/admin/questions/<thread_id>/link", "staff_question_link", staff_link, **post)
+    get, post = ["GET"], ["POST"]
+    rules = [
+        ("/questions", "customer_questions", customer_questions, get),
+        ("/questions/ask", "customer_ask", customer_ask, post),
+        ("/questions/<thread_id>", "customer_question", customer_question, get),
+        ("/questions/<thread_id>/messages", "customer_question_post", customer_reply, post),
+        ("/questions/<thread_id>/link", "customer_question_link", customer_link, post),
+        ("/admin/questions/<thread_id>", "staff_question", staff_question, get),
+        ("/admin/questions/<thread_id>/messages", "staff_question_post", staff_reply, post),
+        ("/admin/questions/<thread_id>/unread", "staff_question_unread", staff_unread, post),
+        ("/admin/questions/<thread_id>/link", "staff_question_link", staff_link, post),
+    ]
+    for rule, endpoint, view, methods in rules:
+        bp.add_url_rule(rule, endpoint, view, methods=methods)
