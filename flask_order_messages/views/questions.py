@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import RouteCallable
 from werkzeug.wrappers import Response
 
 from .. import services
@@ -161,7 +162,7 @@ def staff_link(thread_id: str) -> Response | tuple[str, int]:
 
 def register(bp: Blueprint) -> None:
     get, post = ["GET"], ["POST"]
-    rules = [
+    rules: list[tuple[str, str, RouteCallable, list[str]]] = [
         ("/questions", "customer_questions", customer_questions, get),
         ("/questions/ask", "customer_ask", customer_ask, post),
         ("/questions/<thread_id>", "customer_question", customer_question, get),
