@@ -40,10 +40,12 @@ def _linked(thread: Any, side: str) -> Response | None:
     return redirect(ext.thread_url(order, side), code=303)
 
 
-def _page(thread: Any, actor: services.Actor, side: str, error: str = "") -> tuple[str, int]:
+def _page(
+    thread: Any, actor: services.Actor, side: str, refused: OrderMessagesError | None = None
+) -> tuple[str, int]:
     """The question's page: marks it read for the viewer (as an order's thread page does)."""
     state = questions.question_state(thread, actor)
-    if state.thread is not None and state.unread:
+    if state.thread is not None and state.unread and refused is None:  # a refusal writes nothing
         mark_read_now(actor, [thread.id])
     view = thread_view(None, actor, state=state)
     context = None
@@ -60,10 +62,10 @@ def _page(thread: Any, actor: services.Actor, side: str, error: str = "") -> tup
         orders=questions.orders_to_link(thread, actor),
         may=of_actor(actor),
         notes=side == "staff" and current_settings.notes_enabled,
-        error=error,
+        error=refused.message if refused is not None else "",
         draft=request.form.get("body", "") if request.method == "POST" else "",
     )
-    return page, 400 if error else 200
+    return page, refused.status_code if refused is not None else 200
 
 
 def _back(thread: Any, side: str) -> Response:
@@ -79,7 +81,7 @@ def _reply(thread: Any, actor: services.Actor, side: str) -> Response | tuple[st
             check_notes_enabled()
         questions.post_question(thread, actor, form.body.data or "", note=note)
     except OrderMessagesError as exc:
-        return _page(thread, actor, side, exc.message)
+        return _page(thread, actor, side, exc)
     return _back(thread, side)
 
 
@@ -92,7 +94,7 @@ def _link(thread: Any, actor: services.Actor, side: str) -> Response | tuple[str
     try:
         questions.link_to_order(thread, actor, order)
     except OrderMessagesError as exc:
-        return _page(thread, actor, side, exc.message)
+        return _page(thread, actor, side, exc)
     return redirect(ext.thread_url(order, side), code=303)
 
 
