@@ -48,7 +48,7 @@ def product_pages(app):
 
 def ask(browser, user, body="Is it dishwasher safe?", key="42", **extra):
     browser.login(user)
-    return browser.post(f"{P}/questions/ask", {"product_key": key, "body": body, **extra})
+    return browser.post(f"{P}/product-questions", {"product_key": key, "body": body, **extra})
 
 
 def question_id(response) -> int:
@@ -217,7 +217,7 @@ def test_a_vendors_staff_see_only_their_products_questions(market: Market, brows
 def test_a_post_without_its_csrf_token_is_refused_and_saves_nothing(browser, customer):
     before = db_state()
     response = browser.login(customer).post(
-        f"{P}/questions/ask", {"product_key": "42", "body": "Hi"}, csrf=False
+        f"{P}/product-questions", {"product_key": "42", "body": "Hi"}, csrf=False
     )
     assert response.status_code == 400 and "security token" in words(page(response))
     assert db_state() == before

@@ -11,7 +11,7 @@ from flask.typing import RouteCallable
 from werkzeug.wrappers import Response
 
 from .. import services
-from ..errors import OrderMessagesError
+from ..errors import NotAllowedError, OrderMessagesError
 from ..forms import ConfirmForm, LinkOrderForm, MessageForm, QuestionForm
 from ..page_reads import mark_read_now
 from ..permissions import ANSWER, READ, of_actor
@@ -112,6 +112,8 @@ def customer_questions() -> str:
 def customer_ask() -> Response:
     """ "Ask a question about this product" (the host's product page): the question's page."""
     actor = require_customer()
+    if ext.is_staff(actor.user):  # the partial offers staff no form either
+        raise NotAllowedError("Questions about products are asked by customers.")
     form = QuestionForm.from_request()
     message = questions.ask(form.product_key.data, actor, form.body.data or "")
     target = url_for("order_messages.customer_question", thread_id=message.thread_id)
@@ -166,7 +168,7 @@ def register(bp: Blueprint) -> None:
     get, post = ["GET"], ["POST"]
     rules: list[tuple[str, str, RouteCallable, list[str]]] = [
         ("/questions", "customer_questions", customer_questions, get),
-        ("/questions/ask", "customer_ask", customer_ask, post),
+        ("/product-questions", "customer_ask", customer_ask, post),
         ("/questions/<thread_id>", "customer_question", customer_question, get),
         ("/questions/<thread_id>/messages", "customer_question_post", customer_reply, post),
         ("/questions/<thread_id>/link", "customer_question_link", customer_link, post),
