@@ -205,12 +205,13 @@ def check_read_state() -> list[Finding]:
 
 def run_checks(subjects: Subjects) -> list[Finding]:
     """Every check, in the order the report shows them."""
-    from . import doctor_hooks, doctor_setup, doctor_vendors
+    from . import doctor_hooks, doctor_questions, doctor_setup, doctor_vendors
 
     try:
         return [
             *doctor_hooks.check_hooks(subjects),
             *doctor_vendors.check_vendors(subjects),
+            *doctor_questions.check_questions(),
             *doctor_setup.check_mail_sender(),
             *doctor_setup.check_mail_urls(subjects),
             *doctor_setup.check_layouts(),

@@ -213,6 +213,23 @@ class OrderMessages:
         self.hooks.register("vendors", func)
         return func
 
+    def product_name(self, func: Callable[[str], str]) -> Callable[[str], str]:
+        """Register ``func(key) -> str``: a product's name, for its key as text (questions
+        before purchase).  Default: "Product <key>"."""
+        self.hooks.register("product_name", func)
+        return func
+
+    def product_url(self, func: Callable[[str], str | None]) -> Callable[[str], str | None]:
+        """Register ``func(key) -> str``: the host's page of a product.  Default: no link."""
+        self.hooks.register("product_url", func)
+        return func
+
+    def product_vendor(self, func: Callable[[str], Any]) -> Callable[[str], Any]:
+        """Register ``func(key) -> vendor key or None``: who sells a product, whose staff
+        answer questions about it.  Default: None (the marketplace, or a shop's staff)."""
+        self.hooks.register("product_vendor", func)
+        return func
+
     def has_hook(self, name: str) -> bool:
         """Whether the host registered hook ``name`` (False: a default, or nothing, answers)."""
         return self.hooks.is_registered(name)

@@ -378,3 +378,17 @@ class CannedReplyForm(OrderMessagesForm):
 
     title = StringField()
     body = TextAreaField()
+
+
+class QuestionForm(_ReturnsForm):
+    """ "Ask a question about this product": the product's key (checked by the service) and
+    the question."""
+
+    product_key = HiddenField()
+    body = TextAreaField()
+
+
+class LinkOrderForm(OrderMessagesForm):
+    """ "Link to order": the key of one of the question's customer's orders."""
+
+    order_id = StringField()

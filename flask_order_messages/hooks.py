@@ -43,6 +43,10 @@ HOOK_PARAMETERS: dict[str, tuple[str, ...]] = {
     "vendor_name": ("key",),
     "vendor_recipients": ("key",),
     "vendors": (),
+    # Questions before purchase (see services/questions.py): each has a default.
+    "product_name": ("key",),
+    "product_url": ("key",),
+    "product_vendor": ("key",),
 }
 
 #: What the default ``display_name`` shows for a staff member with no name of any kind.
@@ -244,6 +248,21 @@ class Hooks:
         the vendors whose orders have threads (the first :data:`VENDOR_SCAN` by key), named
         by ``vendor_name``."""
         return [(key, self.vendor_name(key)) for key in self._keys.thread_vendor_keys(VENDOR_SCAN)]
+
+    # -- questions before purchase (services/questions.py) ---------------------------------
+
+    def product_name(self, key: str) -> str:
+        """The name of the product with key ``key`` (as text).  Default: "Product <key>"."""
+        return f"Product {key}"
+
+    def product_url(self, key: str) -> str | None:
+        """The host's page of the product with key ``key``.  Default: None (no link)."""
+        return None
+
+    def product_vendor(self, key: str) -> object:
+        """The key of the vendor who sells the product (a question goes to them), or None
+        for the marketplace's own product.  Default: None."""
+        return None
 
 
 def _text_key(value: object) -> str | None:

@@ -166,6 +166,10 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
     if not current_settings.mail_enabled:
         return []
     thread = ext.db.session.get(ext.models.Thread, entry.thread_id)
+    if order is None:  # a question about a product: mail_questions.py
+        from .mail_questions import queue_for_question
+
+        return queue_for_question(entry, thread, actor)
     recipients = _recipients(entry, order, actor, thread)
     if not recipients:
         return []

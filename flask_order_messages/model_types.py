@@ -49,6 +49,9 @@ class Thread(Row):
     first_response_at: Mapped[datetime | None]
     # Marketplaces (models_vendors.py).
     vendor_key: Mapped[str | None]
+    # Questions before purchase (models_questions.py).
+    product_key: Mapped[str | None]
+    asker_id: Mapped[HostKey]
 
 
 class ThreadSearch(Row):

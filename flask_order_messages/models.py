@@ -30,6 +30,7 @@ from .models_drafts import build_draft_model
 from .models_inbound import build_inbound_model
 from .models_mail import build_reply_address_model
 from .models_presence import build_presence_model
+from .models_questions import question_columns, question_rules
 from .models_targets import MessageTargetColumns, ThreadTargetColumns
 from .models_team import team_inbox_columns, team_inbox_indexes
 from .models_vendors import VendorDispute, VendorThread, vendor_indexes
@@ -106,11 +107,22 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
 
         metadata = db.metadata
 
-    class Thread(ThreadTargetColumns, VendorThread, team_inbox_columns(user_type), Base):  # type: ignore[misc]
-        """The conversation on one order; keeps its newest message so lists never scan them."""
+    # Questions before purchase: question_columns (models_questions.py).
+    class Thread(
+        ThreadTargetColumns,
+        VendorThread,
+        team_inbox_columns(user_type),  # type: ignore[misc]
+        question_columns(user_type),  # type: ignore[misc]
+        Base,
+    ):
+        """The conversation on one order (or, a question, one product); keeps its newest
+        message so lists never scan them."""
 
         __tablename__ = t_threads
-        __table_args__ = (sa.UniqueConstraint("order_id", name=f"uq_{prefix}threads_order_id"),)
+        __table_args__ = (
+            sa.UniqueConstraint("order_id", name=f"uq_{prefix}threads_order_id"),
+            *question_rules(prefix),
+        )
         id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
         order_id: Mapped[Any] = mapped_column(
             order_pk.type,
@@ -119,7 +131,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
                 ondelete="CASCADE",
                 name=f"fk_{prefix}threads_order_id",
             ),
-            nullable=False,
+            nullable=True,  # NULL: a question about a product (0013)
         )
         created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
         last_message_id: Mapped[int | None] = mapped_column(BigId, nullable=True, index=True)

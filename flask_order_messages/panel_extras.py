@@ -248,6 +248,8 @@ def event_text(entry: Any, view: Any) -> str | None:
         return f"Dispute opened by {who}"
     if entry.event == "dispute_reopened":
         return f"Dispute reopened by {who}"
+    if entry.event == "question_linked":
+        return f"Question linked to an order by {who}"
     if entry.event == "dispute_closed":
         if entry.author_id is None:
             return "Dispute closed automatically"

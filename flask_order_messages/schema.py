@@ -33,6 +33,7 @@ from alembic.operations import Operations, ops
 from alembic.script import ScriptDirectory
 
 from . import dialects, search
+from .models_questions import as_first_created
 
 #: The tables the first script creates, by the key their name ends with, in creation order.
 #: Until the first release this is the whole initial schema, so a new model table is added
@@ -71,6 +72,8 @@ ADDED_LATER: dict[str, dict[str, str]] = {
         "first_response_at": "0009",
         "vendor_key": "0012",
         "last_author_role": "0010",
+        "product_key": "0013",
+        "asker_id": "0013",
     },
     "messages": {"answers_since": "0009", "answers_first": "0009", "answers_due_at": "0009"},
     "disputes": {"overdue_mailed_at": "0012"},
@@ -196,7 +199,7 @@ class Migration:
             if later & {c.name for c in getattr(item, "columns", ())}:
                 continue
             items.append(item)
-        create.columns = items
+        create.columns = as_first_created(key, items)  # order_id NOT NULL before 0013
         self.op.invoke(create)
         for index in sorted(table.indexes, key=lambda i: str(i.name)):
             if index.info.get(DIALECTS_KEY):  # a full-text index: its own script

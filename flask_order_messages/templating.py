@@ -2,8 +2,7 @@
 
 A host puts the partials into its own pages with calls such as ``{{ order_messages.bell() }}``
 or ``{{ order_messages.staff_panel(order) }}``.  Each call gathers its data through the service
-layer and renders a template under ``order_messages/``, which the host may override by
-placing a file with the same path in its own templates folder.
+layer and renders a template under ``order_messages/`` (a host overrides it by its path).
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from markupsafe import Markup, escape
 
 from . import host_input, page_reads, services
 from .layouts import page_layout
+from .partials_questions import QuestionPartials
 from .permissions import PermissionPartials, of_actor, staff_who_cannot_read, staff_who_reads
 from .services import drafts, vendors
 from .services.attachments import format_size
@@ -167,7 +167,7 @@ def _owns(user: Any, order: Any) -> bool:
     return bool(ext.order_owner_id(order) == ext.user_key(user))
 
 
-class PartialHelpers(PermissionPartials):
+class PartialHelpers(PermissionPartials, QuestionPartials):
     """The ``order_messages`` object in templates.  Every method returns ready HTML.  Staff
     without the "read" permission get nothing from the staff partials."""
 

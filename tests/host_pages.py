@@ -252,6 +252,7 @@ def route_path(rule: Any, order: Any, *, token: str | None = None) -> str:
         "token": lambda: token if token is not None else make_guest_token(order),
         "filename": lambda: "order_messages.css",
         "attachment_id": lambda: attachment_id_for(order.id),
+        "thread_id": question_id_for,
     }
     unknown = set(rule.arguments) - set(values)
     assert not unknown, f"{rule.rule}: no test value for {sorted(unknown)}; add one to route_path"
@@ -259,6 +260,16 @@ def route_path(rule: Any, order: Any, *, token: str | None = None) -> str:
     for name in rule.arguments:
         path = re.sub(rf"<(?:[^:>]+:)?{name}>", values[name](), path)
     return path  # type: ignore[no-any-return]
+
+
+def question_id_for() -> str:
+    """The id of the first question about a product (questions before purchase), or a
+    made-up one."""
+    t = current_order_messages.models.Thread
+    found = db.session.execute(
+        db.select(t.id).where(t.product_key.is_not(None)).order_by(t.id)
+    ).scalar()
+    return str(found) if found is not None else "987654"
 
 
 #: The smallest PNG: a 1x1 transparent pixel.

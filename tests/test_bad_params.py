@@ -91,6 +91,8 @@ def visitor_for(endpoint: str, people: dict[str, Any]) -> Any:
         "guest link": None,
         "mail provider's shared secret": None,
         "static": None,
+        # Questions before purchase: staff on theirs, the customer on theirs.
+        "questions before purchase": people["staff" if "staff_" in endpoint else "owner"],
     }[kind]
 
 

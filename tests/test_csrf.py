@@ -7,7 +7,7 @@ here, so none can slip through unprotected.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -55,7 +55,26 @@ def _canned_reply(order, customer, staff):
     create_reply(services.staff_actor(staff), "Shipping", "It ships today.")
 
 
+def _customer_asked(order, customer, staff):
+    """The customer asked about a product (questions before purchase); ``order`` has no thread."""
+    from flask_order_messages.services import questions
+    from flask_order_messages.transactions import commit
+
+    questions.ask("kettle", services.customer_actor(customer), "Is it big?")
+    commit()
+    services.mark_read(services.staff_actor(staff))
+
+
+#: The ``order_id`` of a "Link to order" form: the order of the test's ``order`` fixture.
+ORDER_ID = "<order>"
+
 CASES = {
+    "customer_ask": Case("customer", {"product_key": "kettle", "body": "Is it big?"}),
+    "customer_question_post": Case("customer", {"body": "And wide?"}, setup=_customer_asked),
+    "customer_question_link": Case("customer", {"order_id": ORDER_ID}, setup=_customer_asked),
+    "staff_question_post": Case("staff", {"body": "Quite big."}, setup=_customer_asked),
+    "staff_question_unread": Case("staff", {}, setup=_customer_asked),
+    "staff_question_link": Case("staff", {"order_id": ORDER_ID}, setup=_customer_asked),
     "staff_mark": Case("staff", {"action": "unread"}, "?scope=all", _customer_wrote),
     "staff_post": Case("staff", {"body": "Staff reply"}),
     "staff_mark_unread": Case("staff", {}, setup=_customer_wrote),
@@ -104,6 +123,10 @@ def path_of(rule, order) -> str:
     path = rule.rule
     if "<order_id>" in path:
         path = path.replace("<order_id>", str(order.id))
+    if "<thread_id>" in path:
+        from .host_pages import question_id_for
+
+        path = path.replace("<thread_id>", question_id_for())
     if "<token>" in path:
         from flask_order_messages.tokens import make_guest_token
 
@@ -122,6 +145,7 @@ def test_post_without_token_is_refused_and_changes_nothing(
         case.setup(order, customer, staff)
     browser.login({"staff": staff, "customer": customer, "nobody": None}[case.who])
     path = path_of(rule, order) + case.query
+    case = replace(case, data={k: order.id if v == ORDER_ID else v for k, v in case.data.items()})
     before = db_state()
 
     for bad in ({}, {"csrf_token": "forged"}):

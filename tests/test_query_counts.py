@@ -685,3 +685,59 @@ def test_confirm_before_send_costs_a_reply_nothing_until_someone_wrote(
     seen = str(session().execute(sa.select(t.last_message_id)).scalar())
     checked = reply(seen_id=seen)
     same_count(plain, checked)
+
+
+def add_questions(count: int, people: list[User], staff: User) -> None:
+    """``count`` questions about products (questions before purchase), unread and answered."""
+    for i in range(count):
+        owner = people[i % len(people)]
+        sku = f"sku-{tick().timestamp():.0f}"  # one question per product and customer
+        thread = models().Thread(product_key=sku, asker_id=owner.id, message_count=0)
+        session().add(thread)
+        session().flush()
+        _write(thread, owner, "customer", f"Will the parcel {i} fit?", tick())
+        _read(owner, thread)
+        if i % 2 == 0:
+            _write(thread, staff, "staff", f"Yes {i}", tick())
+            _read(staff, thread)
+    db.session.commit()
+
+
+@pytest.mark.parametrize("query", ["", "?filter=unread", "?q=parcel"])
+def test_questions_cost_the_messages_section_and_bell_nothing(app, staff, browser, query):
+    """Questions in the Messages section (their customers, the product names) and the bell:
+    the statements of a list of orders' threads, with 5 threads as with 200."""
+    people = customers(7)
+    add_threads(5, people, staff)
+    browser.login(staff)
+    browser.get("/admin/header")
+    browser.get(f"{P}/admin/messages")
+    orders_only = statements_for(browser, f"{P}/admin/messages{query}", shows="om-row")
+    add_questions(5, people, staff)
+    small_page = statements_for(browser, f"{P}/admin/messages{query}", shows="om-question-mark")
+    small_bell = statements_for(browser, "/admin/header", shows="om-bell")
+    for _ in range(19):  # interleaved, so that every page holds orders and questions
+        add_threads(5, people, staff)
+        add_questions(5, people, staff)
+    large_page = statements_for(browser, f"{P}/admin/messages{query}", shows="om-question-mark")
+    large_bell = statements_for(browser, "/admin/header", shows="om-bell")
+    same_count(orders_only, small_page)
+    same_count(small_page, large_page)
+    same_count(small_bell, large_bell)
+
+
+def test_a_customers_questions_page_and_question_page(app, staff, browser):
+    """The customer's list of questions, and a question's page, with 1 question as with 50."""
+    people = customers(1)
+    add_questions(1, people, staff)
+    browser.login(people[0])
+    small = statements_for(browser, f"{P}/questions", shows="om-question-row")
+    t = models().Thread
+    first = session().execute(sa.select(t.id).order_by(t.id)).scalar()
+    browser.get(f"{P}/questions/{first}")  # read it once: both measures find it read
+    small_one = statements_for(browser, f"{P}/questions/{first}", shows="om-entries")
+    add_questions(49, people, staff)
+    large = statements_for(browser, f"{P}/questions", shows="om-question-row")
+    large_one = statements_for(browser, f"{P}/questions/{first}", shows="om-entries")
+    same_count(small, large)
+    same_count(small_one, large_one)

@@ -22,6 +22,16 @@ from .host_pages import PNG, db_state, route_path
 from .reconfigure import reconfigure
 from .test_access import FORM, call, routes
 
+
+def ask_about_product(actor, body: str) -> None:
+    """``actor`` asks about a product, saved as a host's request would."""
+    from flask_order_messages.services import questions
+    from flask_order_messages.transactions import commit
+
+    questions.ask("kettle", actor, body)
+    commit()
+
+
 VISITORS = ("anonymous", "owner", "other", "staff")
 
 # State each route's cells start from: "thread" = the owner wrote, staff answered;
@@ -61,6 +71,28 @@ MATRIX: dict[str, tuple[str, dict[str, tuple[int, int, int, int]]]] = {
         DISPUTE,
         {"GET": (302, 200, 404, 404), "POST": (302, 303, 404, 404)},
     ),
+    # Questions before purchase: the owner asked about a product (see ``people``).  The
+    # customer's pages are the asker's; anyone else, staff included, gets a made-up id's 404.
+    # Staff may not ask (403); another customer asking makes their own question.  Linking
+    # to the owner's order is refused (409): the order has a conversation already.
+    "customer_questions": (THREAD, {"GET": (302, 200, 200, 200), "POST": (405, 405, 405, 405)}),
+    "customer_ask": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 303, 303, 403)}),
+    "customer_question": (THREAD, {"GET": (302, 200, 404, 404), "POST": (405, 405, 405, 405)}),
+    "customer_question_post": (
+        THREAD,
+        {"GET": (405, 405, 405, 405), "POST": (302, 303, 404, 404)},
+    ),
+    "customer_question_link": (
+        THREAD,
+        {"GET": (405, 405, 405, 405), "POST": (302, 409, 404, 404)},
+    ),
+    "staff_question": (THREAD, {"GET": (302, 403, 403, 200), "POST": (405, 405, 405, 405)}),
+    "staff_question_post": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 303)}),
+    "staff_question_unread": (
+        THREAD,
+        {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 303)},
+    ),
+    "staff_question_link": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 409)}),
     # JSON endpoints: 401 in JSON for anonymous scripts, never the login page.
     "api_counts": (THREAD, {"GET": (401, 200, 200, 200), "POST": (405, 405, 405, 405)}),
     "api_staff_entries": (THREAD, {"GET": (401, 403, 403, 200), "POST": (405, 405, 405, 405)}),
@@ -155,6 +187,7 @@ def people(staff, customer, stranger, order):
     services.post_message(
         order, services.staff_actor(staff), "It left yesterday.", files=[("label.png", PNG)]
     )
+    ask_about_product(as_customer, "Will it fit a letterbox?")
     return {"anonymous": None, "owner": customer, "other": stranger, "staff": staff}
 
 
@@ -181,7 +214,7 @@ def test_cell(app, order, customer, people, browser, name, visitor):
     for method in ("POST", "GET"):
         expected = cells[method][column]
         before = db_state()
-        response = call(browser, method, path)
+        response = call(browser, method, path, order_id=order.id, product_key="kettle")
         where = f"{method} {name} as {visitor}"
         assert response.status_code == expected, (
             f"{where}: expected {expected}, got {response.status_code}"
@@ -219,7 +252,7 @@ def test_forged_and_foreign_guest_tokens_are_refused_for_everyone(
         for path in tampered:
             for method in ("GET", "POST"):
                 before = db_state()
-                response = call(browser, method, path)
+                response = call(browser, method, path, order_id=order.id, product_key="kettle")
                 assert response.status_code in (404, 410), (visitor, method, path)
                 assert db_state() == before, (visitor, method, path)
                 body = response.get_data(as_text=True)

@@ -29,12 +29,14 @@ from flask_order_messages import current_order_messages
 
 from . import committing as services
 from .conftest import db
-from .host_pages import PNG, route_path
+from .host_pages import PNG, db_state, route_path
 from .marketplace import Market, converse
 from .reconfigure import reconfigure
 from .test_access import FORM, routes
 
 ORDER, LIST, GUEST, NONE = "order", "list", "guest", "none"
+#: A route that names a question about a product (tests/test_product_questions.py).
+QUESTION = "question"
 
 VENDOR_ROUTES = {
     "staff_messages": LIST,
@@ -70,6 +72,17 @@ VENDOR_ROUTES = {
     "guest_attachment": GUEST,
     "inbound_mail": NONE,
     "static": NONE,
+    # Questions before purchase: the customer's list and the product page's form name no
+    # thread; the others name a question, as ORDER routes name an order.
+    "customer_questions": LIST,
+    "customer_ask": LIST,
+    "customer_question": QUESTION,
+    "customer_question_post": QUESTION,
+    "customer_question_link": QUESTION,
+    "staff_question": QUESTION,
+    "staff_question_post": QUESTION,
+    "staff_question_unread": QUESTION,
+    "staff_question_link": QUESTION,
 }
 
 #: What of Bolt's thread must never reach Ann: its words, its customer, its number.
@@ -236,3 +249,45 @@ def test_guest_links_open_nothing_without_the_customers_token(app, scene, browse
             assert response.status_code in (404, 410), (name, method)
             no_leak(response, f"{method} {name}")
             assert bolt_state(scene) == before
+
+
+@pytest.mark.parametrize("mode", ["vendors take part", "warehouse"])
+@pytest.mark.parametrize("name", sorted(n for n, kind in VENDOR_ROUTES.items() if kind == QUESTION))
+def test_another_vendors_question_is_answered_as_a_made_up_one(app, scene, browser, name, mode):
+    """Dan asked about a product Bolt sells: Ann gets what a made-up question id gets, and
+    nothing changes anywhere."""
+    from flask_order_messages.services import questions
+    from flask_order_messages.transactions import commit
+
+    from .conftest import order_messages
+
+    order_messages.product_vendor(lambda key: "bolt")
+    try:
+        questions.ask("bell-7", scene.actor(scene.dan), "Does the bicycle bell fit?")
+        commit()
+        if mode == "warehouse":
+            reconfigure(app, VENDOR_PARTICIPATION=False)
+        rule, methods = _endpoints(app)[name]
+        theirs = route_path(rule, scene.bolt_order)
+        made_up = theirs.replace(f"/questions/{questions_id(theirs)}", f"/questions/{MADE_UP}")
+        browser.login(scene.ann)
+        for method in methods:
+            before = db_state()
+            extra = {"order_id": str(scene.bolt_order.id)}
+            got = call(browser, method, theirs, extra)
+            missing = call(browser, method, made_up, extra)
+            where = f"{method} {name} ({mode})"
+            staff_page = name.startswith("staff_")
+            assert got.status_code == (403 if mode == "warehouse" and staff_page else 404), where
+            assert got.get_data() == missing.get_data(), f"{where}: the answers differ"
+            no_leak(got, where)
+            assert db_state() == before, f"{where} changed something"
+        owner = scene.dan if name.startswith("customer_") else scene.sam
+        if "GET" in methods and mode != "warehouse":
+            assert browser.login(owner).get(theirs).status_code == 200, name
+    finally:
+        vars(order_messages.hooks).pop("product_vendor", None)
+
+
+def questions_id(path: str) -> str:
+    return path.split("/questions/")[1].split("/")[0]

@@ -151,7 +151,8 @@ def thread_unread_condition(actor: Actor) -> Any:
 
 def thread_scope(actor: Actor) -> Any:
     """SQL condition on Thread: the threads ``actor`` may see, the one rule every list, count,
-    search, bulk action and page applies.  A customer: the threads of orders they own.  A
+    search, bulk action and page applies.  A customer: the threads of orders they own, and
+    their questions before purchase.  A
     vendor's staff (marketplaces, see ``vendors.py``): that vendor's threads, and none while
     ``ORDER_MESSAGES_VENDOR_PARTICIPATION`` is off.  Other staff: every thread."""
     t = ext.models.Thread
@@ -163,7 +164,8 @@ def thread_scope(actor: Actor) -> Any:
         return t.vendor_key == actor.vendor
     order_pk = getattr(ext.order_model, ext.order_pk.key)
     owned = sa.select(order_pk).where(ext.order_owner_column() == actor.id)
-    return t.order_id.in_(owned)
+    # ... and the questions they asked about products (questions.py).
+    return sa.or_(t.order_id.in_(owned), t.asker_id == actor.id)
 
 
 #: The name :func:`thread_scope` had while it only kept customers to their own orders.

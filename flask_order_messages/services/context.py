@@ -119,11 +119,13 @@ def page_context(
         return {}, {}
     rows = [(row[0], row[2]) for row in found]
     owners = {key: ext.order_owner_id(order) for key, order in orders.items()}
-    users = users_by_key([*owners.values(), *(thread.last_author_id for thread, _ in rows)])
+    askers = [thread.asker_id for thread, _ in rows]  # questions' customers (questions.py)
+    users = users_by_key([*owners.values(), *askers, *(t.last_author_id for t, _ in rows)])
     contexts, authors = {}, {}
     for thread, last in rows:
         order = orders.get(thread.order_id)
-        owner = users.get(owners.get(thread.order_id)) if order is not None else None
+        owner_id = owners.get(thread.order_id) if order is not None else thread.asker_id
+        owner = users.get(owner_id)
         contexts[thread.id] = customer_context(order, owner)
         role = last.author_role if last is not None else None
         authors[thread.id] = last_author(actor, thread.last_author_id, role, users)

@@ -24,6 +24,7 @@ from .common import (
 )
 from .context import CustomerContext, orders_by_key, page_context
 from .deadlines import overdue_condition
+from .questions import product_name
 from .reading import unread_counts
 
 THREAD_FILTERS = ("all", "unread", "disputes", "overdue")
@@ -46,6 +47,8 @@ class ThreadRow:
     context: CustomerContext | None = None
     #: Who wrote the newest entry, for the viewer: "You", a colleague, the customer.
     last_author: str = ""
+    #: A question about a product (no order): the product's name (questions.py).
+    product: str | None = None
 
 
 @dataclass
@@ -276,17 +279,19 @@ def _narrowed(
 def _rows(actor: Actor, found: list[Any]) -> list[ThreadRow]:
     """The page's rows, with their orders, unread counts and, for staff, the customers and
     last authors (three queries)."""
-    orders = orders_by_key([row[0].order_id for row in found])
+    orders = orders_by_key([row[0].order_id for row in found if row[0].order_id is not None])
     counts = unread_counts(actor, [row[0].id for row in found])
     contexts, authors = page_context(actor, found, orders)
     number = ext.hooks.order_number
     rows = []
     for thread, dispute, last, is_overdue in found:
         order = orders.get(thread.order_id)
+        product = None if thread.order_id is not None else product_name(thread.product_key)
         rows.append(
             ThreadRow(
                 thread=thread,
                 order=order,
+                product=product,
                 order_number=number(order) if order is not None else str(thread.order_id),
                 last_message=last,
                 unread=counts.get(thread.id, 0),

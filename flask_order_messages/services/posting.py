@@ -244,14 +244,7 @@ def post_message(
     since (see :mod:`.confirm`; None: not checked).
     """
     files = list(files)
-    try:
-        text = clean_body(body)
-    except ValidationError as exc:
-        if exc.field == "body" and attachments.chosen(files):
-            raise ValidationError(
-                f"{exc.message} Please add a few words to go with your files."
-            ) from None
-        raise
+    text = checked_body(body, files)
     if note and not actor.is_staff:
         raise PermissionError("Only staff can write staff-only notes.")
     uploads = attachments.check_uploads(files)
@@ -260,6 +253,28 @@ def post_message(
     thread = get_or_create_thread(order, lock=True, customer=owner)
     if not note:
         confirm.check_newer(thread, actor, seen_id)  # under the lock: two at once, one asked
+    return post_into(thread, actor, text, note=note, uploads=uploads, order=order)
+
+
+def checked_body(body: Any, files: list[Any]) -> str:
+    """The cleaned body (:func:`.common.clean_body`), its refusal mentioning chosen files."""
+    try:
+        return clean_body(body)
+    except ValidationError as exc:
+        if exc.field == "body" and attachments.chosen(files):
+            raise ValidationError(
+                f"{exc.message} Please add a few words to go with your files."
+            ) from None
+        raise
+
+
+def post_into(
+    thread: Thread, actor: Actor, text: str, *, note: bool, uploads: Any, order: Any
+) -> Message:
+    """Write checked ``text`` into ``thread``, whose row lock the caller holds: the entry,
+    its files, its mail (to the outbox, in the same transaction) -- the one way a message is
+    written, an order's (``order``) or a question's (``order`` None: questions.py) alike.
+    After the commit the mail is sent and ``message-posted`` is signalled."""
     stored: list[str] = []
     try:
         kind = KIND_NOTE if note else KIND_MESSAGE

@@ -81,6 +81,12 @@ def _names(user_ids: set[Any], staff: set[Any]) -> dict[Any, str]:
 def thread_state(order: Any, actor: Actor) -> ThreadState:
     """The thread of ``order`` with ``actor``'s pointer, unread count and the disputes, in
     one query (one row per dispute).  A customer gets nothing for someone else's order."""
+    return state_where(ext.models.Thread.order_id == ext.order_key(order), actor)
+
+
+def state_where(which: Any, actor: Actor) -> ThreadState:
+    """:func:`thread_state` of the thread that meets condition ``which`` (a question's, by
+    its id: ``services/questions.py``), within ``actor``'s scope."""
     models = ext.models
     t, m, d = models.Thread, models.Message, models.Dispute
     rp, on = pointer_join(actor)
@@ -96,7 +102,7 @@ def thread_state(order: Any, actor: Actor) -> ThreadState:
         sa.select(t, last_read, unread, d)
         .outerjoin(rp, on)
         .outerjoin(d, d.thread_id == t.id)
-        .where(t.order_id == ext.order_key(order), customer_scope(actor))
+        .where(which, customer_scope(actor))
         .order_by(d.id)
     )
     rows = session().execute(stmt).all()

@@ -200,6 +200,7 @@ def build_blueprint() -> Blueprint:
         inbound,
         insight,
         presence,
+        questions,
         reopen,
         staff,
         team,
@@ -232,4 +233,5 @@ def build_blueprint() -> Blueprint:
     inbound.register(bp)
     team.register(bp)
     presence.register(bp)
+    questions.register(bp)
     return bp

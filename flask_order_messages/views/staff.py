@@ -51,8 +51,10 @@ def messages() -> str:
         remember_unread_threads(actor, page.unread_total)
     links = {
         row.thread.id: ext.thread_url(row.order, "staff")
-        for row in page.rows
         if row.order is not None
+        else url_for("order_messages.staff_question", thread_id=row.thread.id)
+        for row in page.rows
+        if row.order is not None or row.product is not None
     }
     # Colleagues on the rows' threads now (one query; none while presence is off).
     others = presence.others_by_thread(actor, [row.thread.id for row in page.rows])

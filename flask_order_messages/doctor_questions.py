@@ -1,0 +1,44 @@
+"""The doctor's lines about questions before purchase (``services/questions.py``): the product
+hooks, registered or their defaults, called with the key of a question the shop has."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from .doctor import ERROR, OK, Finding, brief
+from .state import current_order_messages as ext
+
+#: The product hooks and what their default does.
+DEFAULTS = {
+    "product_name": 'default: "Product <key>"',
+    "product_url": "default: no link to the product's page",
+    "product_vendor": "default: questions go to the marketplace's (or the shop's) staff",
+}
+
+
+def check_questions() -> list[Finding]:
+    """One line per product hook: what it answers for a product asked about, else whether
+    it is registered."""
+    t = ext.models.Thread
+    try:
+        key = ext.db.session.execute(
+            sa.select(t.product_key).where(t.product_key.is_not(None)).order_by(t.id.desc())
+        ).scalar()
+    except sa.exc.SQLAlchemyError:  # tables missing or behind: the schema check says so
+        ext.db.session.rollback()
+        key = None
+    out = []
+    for name, default in DEFAULTS.items():
+        check = f"hook {name}"
+        registered = "registered" if ext.has_hook(name) else default
+        if key is None:
+            out.append(Finding(OK, check, f"{registered} (no question asked yet to try it on)."))
+            continue
+        try:
+            answer = ext.hook(name)(key)
+        except Exception as exc:  # noqa: BLE001 - the point is to show it
+            fix = f"Make {name} answer for every product key (see the README's questions)."
+            out.append(Finding(ERROR, check, f"raised {brief(exc)}.", fix))
+            continue
+        out.append(Finding(OK, check, f"{registered}; for product {key!r} gives {answer!r:.80}."))
+    return out

@@ -1,0 +1,91 @@
+"""Mail about questions before purchase (see ``services/questions.py``): a customer's question
+or reply goes to the store's side as an order's would (the staff recipients; in a marketplace,
+the product's vendor's recipients only), a staff answer to the customer who asked.  Written to
+the outbox in the poster's transaction, by :func:`.mail_compose.queue_for_entry`.
+
+These mails carry no reply address: a reply by mail is posted into orders' threads only, so a
+question is answered on its page (the link in the mail)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import render_template, url_for
+
+from .mail_compose import PENDING, _store_recipients, _threading, absolute_url, clean_address
+from .mail_headers import header_text
+from .models import CUSTOMER, KIND_NOTE, STAFF, utcnow
+from .services.vendors import author_name
+from .state import current_order_messages as ext
+
+log = logging.getLogger("flask_order_messages.mail")
+
+
+def _recipients(entry: Any, thread: Any, actor: Any) -> list[tuple[str, str, Any]]:
+    """(email, audience, customer) for an entry of question ``thread``; never its author."""
+    if entry.kind == KIND_NOTE:
+        return []
+    customer, emails = None, []
+    if actor.role != CUSTOMER:
+        customer = ext.db.session.get(ext.user_model, thread.asker_id)
+        email = ext.hooks.user_email(customer) if customer is not None else None
+        emails = [(email, CUSTOMER)] if email else []
+    emails += [(raw, STAFF) for raw in _store_recipients(thread, entry, actor)]
+    author = ext.hooks.user_email(actor.user) if actor.user is not None else None
+    seen = {(author or "").strip().lower()}
+    found = []
+    for raw, audience in emails:
+        address = clean_address(raw)
+        if address is None:
+            if raw:
+                log.warning("order-messages: not mailing %r: not a plain mail address", raw)
+            continue
+        if address.lower() not in seen:
+            seen.add(address.lower())
+            found.append((address, audience, customer))
+    return found
+
+
+def question_link(thread: Any, audience: str) -> str:
+    """The question's page for ``audience``, absolute."""
+    endpoint = "staff_question" if audience == STAFF else "customer_question"
+    return absolute_url(url_for(f"order_messages.{endpoint}", thread_id=thread.id))
+
+
+def queue_for_question(entry: Any, thread: Any, actor: Any) -> list[int]:
+    """Write the outbox rows for a new entry of question ``thread``; returns their ids."""
+    recipients = _recipients(entry, thread, actor)
+    if not recipients:
+        return []
+    from .services.questions import product_name
+
+    product = header_text(product_name(thread.product_key), 80)
+    author = header_text(
+        author_name(actor.user, actor.is_staff) if actor.user is not None else "The store", 80
+    )
+    rows = []
+    for email, audience, customer in recipients:
+        context = {
+            "entry": entry,
+            "product_name": product,
+            "author_name": author,
+            "link": question_link(thread, audience),
+            "audience": audience,
+        }
+        subject = render_template("order_messages/mail/question_subject.txt", **context)
+        row = ext.models.MailOutbox(
+            message_id=entry.id,
+            recipient=email,
+            subject=header_text(subject, 255),
+            body_text=render_template("order_messages/mail/question_entry.txt", **context),
+            body_html=None,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=utcnow(),
+            **_threading(thread, email, audience, customer, reply=False),
+        )
+        ext.db.session.add(row)
+        rows.append(row)
+    ext.db.session.flush()
+    return [row.id for row in rows]
