@@ -22,7 +22,7 @@ from flask_order_messages.models_questions import check_name, question_rules, un
 from flask_order_messages.schema import Migration
 
 revision = "0013"
-down_revision = "0012"  # 0010 and 0011 are other branches' work: re-chained when merged
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
@@ -71,9 +71,10 @@ def _delete_questions(migration: Migration, threads: sa.Table) -> None:
 def _offline(threads: sa.Table, after: bool) -> dict[str, Any]:
     """``--sql`` on SQLite: batch mode cannot reflect the table, so it is handed the threads
     table as it is before this step (``after``: with 0013's rules, else without them and with
-    ``order_id`` NOT NULL) to "move and copy" from.  Online the table is reflected."""
+    ``order_id`` NOT NULL) to "move and copy" from.  Online the table is reflected, without
+    the host's tables its keys point at: a host may make its own tables after ours."""
     if not context.is_offline_mode():
-        return {}
+        return {"reflect_kwargs": {"resolve_fks": False}}
     metadata = sa.MetaData()
     for fk in threads.foreign_keys:  # the tables its keys point at, for the copy's
         fk.column.table.to_metadata(metadata)
