@@ -92,14 +92,20 @@ def _recipients(entry: Any, order: Any, actor: Any, thread: Any) -> list[tuple[s
     nobody, and never to the author."""
     if entry.kind == KIND_NOTE:
         return []
+    customer = None
+    if actor.role != CUSTOMER:
+        customer = ext.db.session.get(ext.user_model, ext.order_owner_id(order))
+    return addressed(entry, thread, actor, customer)
+
+
+def addressed(entry: Any, thread: Any, actor: Any, customer: Any) -> list[tuple[str, str, Any]]:
+    """(email, audience, customer) for ``customer`` (None: not mailed) and the store's side of
+    ``thread``: plain addresses only, each once, never the author's."""
     author_email = None
     if actor.user is not None:
         author_email = (ext.hooks.user_email(actor.user) or "").strip().lower() or None
-    customer, emails = None, []
-    if actor.role != CUSTOMER:
-        customer = ext.db.session.get(ext.user_model, ext.order_owner_id(order))
-        email = ext.hooks.user_email(customer) if customer is not None else None
-        emails = [(email, CUSTOMER)] if email else []
+    email = ext.hooks.user_email(customer) if customer is not None else None
+    emails = [(email, CUSTOMER)] if email else []
     emails += [(raw, STAFF) for raw in _store_recipients(thread, entry, actor)]
     seen: set[str] = set()
     result = []

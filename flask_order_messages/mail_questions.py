@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import render_template, url_for
 
-from .mail_compose import PENDING, _store_recipients, _threading, absolute_url, clean_address
+from .mail_compose import PENDING, _threading, absolute_url, addressed
 from .mail_headers import header_text
 from .models import CUSTOMER, KIND_NOTE, STAFF, utcnow
 from .services.vendors import author_name
@@ -26,25 +26,10 @@ def _recipients(entry: Any, thread: Any, actor: Any) -> list[tuple[str, str, Any
     """(email, audience, customer) for an entry of question ``thread``; never its author."""
     if entry.kind == KIND_NOTE:
         return []
-    customer, emails = None, []
+    customer = None
     if actor.role != CUSTOMER:
         customer = ext.db.session.get(ext.user_model, thread.asker_id)
-        email = ext.hooks.user_email(customer) if customer is not None else None
-        emails = [(email, CUSTOMER)] if email else []
-    emails += [(raw, STAFF) for raw in _store_recipients(thread, entry, actor)]
-    author = ext.hooks.user_email(actor.user) if actor.user is not None else None
-    seen = {(author or "").strip().lower()}
-    found = []
-    for raw, audience in emails:
-        address = clean_address(raw)
-        if address is None:
-            if raw:
-                log.warning("order-messages: not mailing %r: not a plain mail address", raw)
-            continue
-        if address.lower() not in seen:
-            seen.add(address.lower())
-            found.append((address, audience, customer))
-    return found
+    return addressed(entry, thread, actor, customer)
 
 
 def question_link(thread: Any, audience: str) -> str:
