@@ -92,34 +92,36 @@ def buy(page: Any, product: str) -> str:
     return (heading.text_content() or "").removeprefix("Order #")
 
 
-def write(page: Any, number: str, text: str) -> None:
-    """Carol writes on her order ``number``'s Messages tab, from the keyboard."""
-    page.goto(f"/account/orders/{int(number)}?tab=messages")
-    page.get_by_placeholder("Write your message here").focus()
-    page.keyboard.type(text)
+def post(page: Any, text: str) -> Any:
+    """Post ``text`` from the open thread's reply box, reaching Submit from the keyboard; the
+    thread."""
+    box = page.get_by_placeholder("Write your message here")
+    # The text goes in whole (typed key by key beside four pages polling every second, the
+    # last keys once went missing); the way to Submit and the press are the keyboard's.
+    box.fill(text)
+    expect(box).to_have_value(text)
     tab_to(page, "Submit")
-    # Four pages poll the shop every second: the post's answer may take a while on a busy
-    # machine, so wait for the page it leads to (the context's 10 s), then look.
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    expect(page.locator("#order-messages .om-entry.om-mine").last).to_contain_text(text)
-
-
-def answer(page: Any, number: str, text: str) -> Any:
-    """A vendor's staff member answers from the Messages list, from the keyboard; the thread."""
-    page.goto(MESSAGES)
-    page.get_by_role("link", name=f"#{number}", exact=True).click()
-    expect(page.get_by_role("heading", name=f"Order #{number}")).to_be_visible()
-    page.get_by_placeholder("Write your message here").focus()
-    page.keyboard.type(text)
-    tab_to(page, "Submit")
-    # Four pages poll the shop every second: the post's answer may take a while on a busy
-    # machine, so wait for the page it leads to (the context's 10 s), then look.
+    # The post's answer may take a while on a busy machine, so wait for the page it leads to
+    # (the context's 10 s), then look.
     with page.expect_navigation():
         page.keyboard.press("Enter")
     thread = page.locator("#order-messages")
     expect(thread.locator(".om-entry.om-mine").last).to_contain_text(text)
     return thread
+
+
+def write(page: Any, number: str, text: str) -> None:
+    """Carol writes on her order ``number``'s Messages tab."""
+    page.goto(f"/account/orders/{int(number)}?tab=messages")
+    post(page, text)
+
+
+def answer(page: Any, number: str, text: str) -> Any:
+    """A vendor's staff member answers from the Messages list; the thread."""
+    page.goto(MESSAGES)
+    page.get_by_role("link", name=f"#{number}", exact=True).click()
+    expect(page.get_by_role("heading", name=f"Order #{number}")).to_be_visible()
+    return post(page, text)
 
 
 def test_a_customer_two_vendors_and_the_marketplace(browse: Any, shots: Any) -> None:
