@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import tempfile
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -101,6 +102,32 @@ def pytest_configure(config: pytest.Config) -> None:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if url and worker:
         os.environ["TEST_DATABASE_URL"] = _fresh_worker_database(url, worker)
+
+
+_CONNECTED: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+
+
+@sa.event.listens_for(sa.Engine, "engine_connect")
+def _seen_connecting(connection: sa.Connection) -> None:
+    _CONNECTED.add(connection.engine)
+
+
+@pytest.fixture(autouse=True)
+def _idle_server_connections_closed() -> Iterator[None]:
+    """After each test, the idle connections of every server engine it used are closed.
+
+    A test may build an app of its own (the example shop, a host shape, a settings change) and
+    leave its engine to the garbage collector.  A psycopg connection collected unclosed warns
+    (``ResourceWarning``), in whichever later test the collector runs: under
+    ``filterwarnings = error`` that test failed, at random, on PostgreSQL.  Closing what sits
+    idle in each pool at the end of the test that opened it leaves nothing for the collector;
+    a pool stays usable (the next checkout connects again).  SQLite is left alone: an
+    in-memory database lives only as long as its connection."""
+    _CONNECTED.clear()
+    yield
+    for engine in list(_CONNECTED):
+        if engine.dialect.name != "sqlite":
+            engine.pool.dispose()
 
 
 def _fresh_worker_database(url: str, worker: str) -> str:
