@@ -395,6 +395,16 @@ def browser(app: Flask) -> Browser:
     return Browser(app)
 
 
+_SIGNED_CSRF = re.compile(rb'(csrf[-_]token"[^>]*?(?:content|value)=")[^"]*')
+
+
+def answer_bytes(response: Any) -> bytes:
+    """A response's body with its CSRF tokens blanked, to compare two answers byte for byte.
+    Flask-WTF signs the session's one token with the current second, so two pages asked for
+    across a second's tick differ there and nowhere else."""
+    return _SIGNED_CSRF.sub(rb"\1", response.get_data())
+
+
 def text_of(response: Any) -> str:
     """The visible text of an HTML response, tags removed, white space folded."""
     html = response.get_data(as_text=True)

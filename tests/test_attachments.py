@@ -21,7 +21,7 @@ from flask_order_messages.filetypes import clean_filename
 from flask_order_messages.tokens import make_guest_token
 
 from . import committing as services
-from .conftest import db, make_app, make_order
+from .conftest import answer_bytes, db, make_app, make_order
 from .host_pages import PNG, P, db_state, follow, textarea, words
 from .reconfigure import reconfigure
 
@@ -506,7 +506,7 @@ def test_the_owner_opens_their_files_but_not_staff_notes(order, customer, browse
     hidden = browser.get(f"{base}/{files['note']}")
     missing = browser.get(f"{base}/987654")
     assert hidden.status_code == missing.status_code == 404
-    assert hidden.get_data() == missing.get_data()
+    assert answer_bytes(hidden) == answer_bytes(missing)
     # Nor does their page show it.
     own = browser.get(f"/account/orders/{order.id}").get_data(as_text=True)
     assert "courier-report.pdf" not in own and "Photo and receipt" in own
@@ -557,7 +557,7 @@ def test_a_file_missing_from_the_storage_is_the_same_404(app, order, customer, b
     browser.login(customer)
     gone = browser.get(f"{P}/orders/{order.id}/attachments/{files['photo']}")
     missing = browser.get(f"{P}/orders/{order.id}/attachments/987654")
-    assert gone.status_code == 404 and gone.get_data() == missing.get_data()
+    assert gone.status_code == 404 and answer_bytes(gone) == answer_bytes(missing)
 
 
 def test_a_guest_link_opens_the_customers_files_privately(
