@@ -145,3 +145,68 @@ def test_another_vendors_question_is_left_out_of_a_bulk_change(market: Market, b
     assert response.status_code == 400
     assert "cannot be assigned a thread of another vendor" in text_of(response)
     assert thread(acme).assignee_id is None
+
+
+# -- the live question page -------------------------------------------------------------------
+
+
+def entries(browser: Any, path: str, after: int = 0) -> Any:
+    return browser.get(f"{P}/api{path}/entries?after={after}")
+
+
+def test_an_open_question_page_gets_new_entries_live(browser, customer, staff):
+    qid = question_id(ask(browser, customer))
+    shown = page(browser.get(f"{P}/questions/{qid}"))
+    live = f'data-om-live="{P}/api/questions/{qid}/entries"'
+    assert live in shown and 'data-om-poll="' in shown
+    last = int(shown.split('data-om-last="', 1)[1].split('"', 1)[0])
+    assert last > 0
+    staff_page = page(browser.login(staff).get(f"{P}/admin/questions/{qid}"))
+    assert f'data-om-live="{P}/api/admin/questions/{qid}/entries"' in staff_page
+    browser.post(f"{P}/admin/questions/{qid}/messages", {"body": "Yes, top rack."})
+    browser.post(f"{P}/admin/questions/{qid}/messages", {"body": "Supplier said", "kind": "note"})
+    # The customer's page asks for what came after what it shows: the answer, not the note.
+    browser.login(customer)
+    assert services.unread_counts(services.customer_actor(customer), [qid]) == {qid: 1}
+    answer = entries(browser, f"/questions/{qid}", last)
+    assert answer.status_code == 200
+    found = answer.get_json()
+    assert [(e["role"], e["html"]) for e in found["entries"]] == [("staff", "Yes, top rack.")]
+    assert found["last_id"] > last
+    assert found["entries"][0]["author"] == staff.name and not found["entries"][0]["mine"]
+    # Shown means read, as on an order's live thread.
+    assert services.unread_counts(services.customer_actor(customer), [qid]) == {}
+    assert entries(browser, f"/questions/{qid}", found["last_id"]).get_json()["entries"] == []
+    # Staff get the note too.
+    browser.login(staff)
+    notes = entries(browser, f"/admin/questions/{qid}", last).get_json()["entries"]
+    assert [e["note"] for e in notes] == [False, True]
+
+
+def test_a_stranger_gets_the_same_404_as_a_made_up_question(browser, customer, stranger, staff):
+    qid = question_id(ask(browser, customer))
+    made_up = entries(browser.login(stranger), "/questions/987654")
+    assert made_up.status_code == 404 and made_up.get_json() == {"error": "No such question."}
+    theirs = entries(browser, f"/questions/{qid}")
+    assert (theirs.status_code, theirs.get_json()) == (404, made_up.get_json())
+    assert entries(browser, "/questions/x").status_code == 404
+    # An order's thread id is not a question, for its customer or staff.
+    order = make_order(customer)
+    services.post_message(order, services.customer_actor(customer), "Parcel?")
+    order_thread = services.get_thread(order).id
+    assert entries(browser.login(customer), f"/questions/{order_thread}").status_code == 404
+    assert entries(browser.login(staff), f"/admin/questions/{order_thread}").status_code == 404
+    # The staff endpoint is for staff; nobody logged in gets a 401.
+    assert entries(browser.login(customer), f"/admin/questions/{qid}").status_code == 403
+    assert entries(browser.login(None), f"/questions/{qid}").status_code == 401
+    assert entries(browser.login(customer), f"/questions/{qid}", "x").status_code == 400
+
+
+def test_another_vendors_staff_get_the_made_up_questions_404(market: Market, browser):
+    order_messages.product_vendor(lambda key: {"42": "acme", "tent": "bolt"}.get(key))
+    qid = question_id(ask(browser, market.carol))
+    assert entries(browser.login(market.ann), f"/admin/questions/{qid}").status_code == 200
+    refused = entries(browser.login(market.ben), f"/admin/questions/{qid}")
+    made_up = entries(browser, "/admin/questions/987654")
+    assert (refused.status_code, refused.get_json()) == (404, made_up.get_json())
+    assert refused.get_json() == {"error": "No such question."}

@@ -1,6 +1,7 @@
 """Questions before purchase in Chromium: a customer (Carol) asks about a product from its page
 in the example shop, by keyboard; finds the question under "My questions"; the shop's admin
-answers it from the Messages section; Carol sees the answer, then buys the product and links
+answers it from the Messages section; Carol sees the answer; with the question open on both
+sides, each one's next message comes in live; then Carol buys the product and links
 the question to her new order, where the conversation goes on.
 
 Every page visited passes axe-core's WCAG 2.2 A and AA rules; the question, the answer and the
@@ -16,6 +17,7 @@ from playwright.sync_api import expect
 
 from .helpers import page_width
 from .recipes import AXE_TAGS_22, axe_violations
+from .test_live_bell import LIVE_TIMEOUT, mark_document, same_document
 from .test_team_walk import tab_to
 
 MESSAGES = "/order-messages/admin/messages"
@@ -137,6 +139,25 @@ def test_a_customer_asks_staff_answer_and_the_question_joins_an_order(browse, sh
     expect(carol).to_have_url(question_url)
     expect(carol.locator("#order-messages .om-entry").last).to_contain_text(answer)
     check(carol, shots, "her question answered")
+
+    # Both keep the question open: each one's next message comes in live, without a reload.
+    mark_document(carol)
+    mark_document(admin)
+    more = "The lid's handle stays cool, too."
+    type_and_send(admin, "Reply", more, "Submit")
+    mark_document(admin)  # its own post reloaded the admin's page
+    expect(carol.locator("#order-messages .om-entry").last).to_contain_text(
+        more, timeout=LIVE_TIMEOUT
+    )
+    assert same_document(carol)
+    check(carol, shots, "the second answer came in live")
+    thanks = "Great, thank you!"
+    type_and_send(carol, "Reply", thanks, "Submit")
+    expect(admin.locator("#order-messages .om-entry").last).to_contain_text(
+        thanks, timeout=LIVE_TIMEOUT
+    )
+    assert same_document(admin)
+    check(admin, shots, "the customer's thanks came in live")
     carol.goto("/")
     assert unread_messages(carol) == unread_before  # read now
 
