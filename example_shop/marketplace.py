@@ -30,13 +30,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from flask_order_messages.permissions import READ
 
-from .messaging import order_messages, shop_staff_recipients
+from .messaging import order_messages, product_names, shop_staff_recipients
 from .models import Order, Product, User, db
 
 #: The role of a marketplace support member who reads the messages and answers none.
 READ_ONLY = "read-only"
 #: The hooks marketplace mode registers (``staff_recipients`` is swapped, not removed).
-HOOKS = ("order_vendor", "staff_vendor", "vendor_name", "vendor_recipients", "vendors")
+HOOKS = (
+    "order_vendor",
+    "product_vendor",
+    "staff_vendor",
+    "vendor_name",
+    "vendor_recipients",
+    "vendors",
+)
 #: What the vendors' staff are told on the pages that are the marketplace's alone.
 MARKETPLACE_ONLY = "This page is for the marketplace's own staff."
 
@@ -195,6 +202,15 @@ def _order_vendor(order: Order) -> int | None:
     return vendor_of_order(order)
 
 
+def _product_vendor(key: str) -> int | None:
+    """Who sells the product a question is about (its key as text): its vendor's staff answer."""
+    if key not in product_names():  # a made-up key: the marketplace's
+        return None
+    return db.session.scalar(
+        sa.select(ProductVendor.vendor_id).where(ProductVendor.product_id == int(key))
+    )
+
+
 def _staff_vendor(user: User) -> int | None:
     return vendor_of_user(user)
 
@@ -249,6 +265,7 @@ def switch_hooks(on: bool) -> None:
     hooks = order_messages.hooks
     if on:
         order_messages.order_vendor(_order_vendor)
+        order_messages.product_vendor(_product_vendor)
         order_messages.staff_vendor(_staff_vendor)
         order_messages.vendor_name(_vendor_name)
         order_messages.vendor_recipients(_vendor_recipients)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import g, url_for
 
 from flask_order_messages import OrderMessages
 
-from .models import Order, User, db, money
+from .models import Order, Product, User, db, money
 
 order_messages = OrderMessages(
     db=db, order_model=Order, user_model=User, order_customer_key="customer_id"
@@ -56,3 +56,30 @@ def _staff_order_url(order: Order) -> str:
 def _customer_order_url(order: Order) -> str:
     # The extension links customers here from mail and the header: open the Messages tab.
     return url_for("storefront.order", order_id=order.id, tab="messages")
+
+
+# -- questions before purchase (the product page's "Ask a question about this product") ---
+
+
+def product_names() -> dict[str, str]:
+    """{product key as text: name}: the whole (small) catalogue in one statement per request,
+    so a Messages page full of questions asks for it once."""
+    found: dict[str, str] | None = g.get("shop_product_names")
+    if found is None:
+        rows = db.session.execute(db.select(Product.id, Product.name))
+        found = {str(product_id): name for product_id, name in rows}
+        g.shop_product_names = found
+    return found
+
+
+@order_messages.product_name
+def _product_name(key: str) -> str | None:
+    # The extension keeps product keys as text; a product since deleted: its default name.
+    return product_names().get(key)
+
+
+@order_messages.product_url
+def _product_url(key: str) -> str | None:
+    if key not in product_names():
+        return None
+    return url_for("storefront.product", product_id=int(key))

@@ -244,6 +244,11 @@ def queue_for_assignee(entry: Any, order: Any, assignee: Any, actor: Any) -> lis
     address = clean_address(ext.hooks.user_email(assignee))
     if address is None:
         return []
+    if order is None:  # a question about a product: mail_questions.py
+        from .mail_questions import queue_for_question_assignee
+
+        asked = _latest_customer_message(entry.thread_id)
+        return queue_for_question_assignee(entry, address, actor, asked)
     number = header_text(ext.hooks.order_number(order), 80)
     author = header_text(ext.hooks.display_name(actor.user), 80)
     link, order_url, _ = _links(order, STAFF)

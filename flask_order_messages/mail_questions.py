@@ -58,19 +58,46 @@ def queue_for_question(entry: Any, thread: Any, actor: Any) -> list[int]:
             "link": question_link(thread, audience),
             "audience": audience,
         }
-        subject = render_template("order_messages/mail/question_subject.txt", **context)
-        row = ext.models.MailOutbox(
-            message_id=entry.id,
-            recipient=email,
-            subject=header_text(subject, 255),
-            body_text=render_template("order_messages/mail/question_entry.txt", **context),
-            body_html=None,
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=utcnow(),
-            **_threading(thread, email, audience, customer, reply=False),
-        )
-        ext.db.session.add(row)
-        rows.append(row)
+        rows.append(_row(entry, thread, email, audience, customer, context))
     ext.db.session.flush()
     return [row.id for row in rows]
+
+
+def queue_for_question_assignee(entry: Any, address: str, actor: Any, asked: Any) -> list[int]:
+    """The one outbox row telling a staff member at ``address`` that a question was assigned
+    to them (``entry``: the "assigned" event; ``asked``: the customer's latest message, or
+    None), as :func:`.mail_compose.queue_for_assignee` does for an order's thread."""
+    from .services.questions import product_name
+
+    thread: Any = ext.db.session.get(ext.models.Thread, entry.thread_id)
+    context = {
+        "entry": entry,
+        "product_name": header_text(product_name(thread.product_key), 80),
+        "author_name": header_text(ext.hooks.display_name(actor.user), 80),
+        "link": question_link(thread, STAFF),
+        "audience": STAFF,
+        "customer_message": asked,
+    }
+    row = _row(entry, thread, address, STAFF, None, context)
+    ext.db.session.flush()
+    return [row.id]
+
+
+def _row(
+    entry: Any, thread: Any, email: str, audience: str, customer: Any, context: dict[str, Any]
+) -> Any:
+    """One outbox row about ``entry`` of question ``thread``, added to the session."""
+    subject = render_template("order_messages/mail/question_subject.txt", **context)
+    row = ext.models.MailOutbox(
+        message_id=entry.id,
+        recipient=email,
+        subject=header_text(subject, 255),
+        body_text=render_template("order_messages/mail/question_entry.txt", **context),
+        body_html=None,
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=utcnow(),
+        **_threading(thread, email, audience, customer, reply=False),
+    )
+    ext.db.session.add(row)
+    return row

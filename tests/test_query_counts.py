@@ -741,3 +741,52 @@ def test_a_customers_questions_page_and_question_page(app, staff, browser):
     large_one = statements_for(browser, f"{P}/questions/{first}", shows="om-entries")
     same_count(small, large)
     same_count(small_one, large_one)
+
+
+def test_a_live_question_makes_the_same_statements_for_any_length(app, staff, browser):
+    """The live question page's entries (customer and staff): the statements of a 2-message
+    question for a 62-message one, within the order page's budget."""
+    people = customers(1)
+    add_questions(1, people, staff)
+    t = models().Thread
+    thread = session().execute(sa.select(t).order_by(t.id)).scalar()
+    paths = {
+        people[0]: f"{P}/api/questions/{thread.id}/entries?after=0",
+        staff: f"{P}/api/admin/questions/{thread.id}/entries?after=0",
+    }
+    small = {}
+    for user, path in paths.items():
+        browser.login(user)
+        small[user] = statements_for(browser, path, shows='"entries"')
+    for i in range(30):
+        _write(thread, people[0], "customer", f"And {i}?", tick())
+        _write(thread, staff, "staff", f"Yes {i}", tick())
+    db.session.commit()
+    for user, path in paths.items():
+        browser.login(user)
+        large = statements_for(browser, path, shows="Yes 29")
+        same_count(small[user], large)
+        within_budget(small[user], large, budget=STAFF_BUDGET if user is staff else BUDGET)
+
+
+def test_example_shop_product_page(shop):
+    """A product page with the question box: the same statements before and after asking
+    (the form, then the link to the question), within the order page's budget."""
+    from example_shop.models import Product
+    from example_shop.models import db as shop_db
+
+    with shop.app_context():
+        kettle = Product(name="Kettle", price_cents=6900)
+        shop_db.session.add(kettle)
+        shop_db.session.commit()
+        path = f"/products/{kettle.id}"
+    carol = logged_in(shop, "carol@shop.test")
+    before, _ = shop_statements(shop, carol, path, shows='name="product_key"')
+    response = carol.post(
+        f"{P}/product-questions",
+        data={"csrf_token": carol.token, "product_key": path.rsplit("/", 1)[1], "body": "Hot?"},
+    )
+    assert response.status_code == 303
+    after, _ = shop_statements(shop, carol, path, shows="See your question and its answers")
+    same_count(before, after)
+    within_budget(before)

@@ -100,6 +100,15 @@ MATRIX: dict[str, tuple[str, dict[str, tuple[int, int, int, int]]]] = {
         THREAD,
         {"GET": (401, 200, 404, 404), "POST": (405, 405, 405, 405)},
     ),
+    # The live question page's entries: the asker's, and staff's; a made-up id's 404 else.
+    "api_staff_question_entries": (
+        THREAD,
+        {"GET": (401, 403, 403, 200), "POST": (405, 405, 405, 405)},
+    ),
+    "api_customer_question_entries": (
+        THREAD,
+        {"GET": (401, 200, 404, 404), "POST": (405, 405, 405, 405)},
+    ),
     # Staff presence (live pages): a staff page's heartbeat, and the Messages list's refresh.
     "api_staff_presence": (THREAD, {"GET": (405, 405, 405, 405), "POST": (401, 403, 403, 200)}),
     "api_staff_presence_list": (

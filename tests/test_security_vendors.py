@@ -83,6 +83,8 @@ VENDOR_ROUTES = {
     "staff_question_post": QUESTION,
     "staff_question_unread": QUESTION,
     "staff_question_link": QUESTION,
+    "api_staff_question_entries": QUESTION,
+    "api_customer_question_entries": QUESTION,
 }
 
 #: What of Bolt's thread must never reach Ann: its words, its customer, its number.
@@ -277,12 +279,12 @@ def test_another_vendors_question_is_answered_as_a_made_up_one(app, scene, brows
             got = call(browser, method, theirs, extra)
             missing = call(browser, method, made_up, extra)
             where = f"{method} {name} ({mode})"
-            staff_page = name.startswith("staff_")
+            staff_page = name.startswith(("staff_", "api_staff_"))
             assert got.status_code == (403 if mode == "warehouse" and staff_page else 404), where
             assert answer_bytes(got) == answer_bytes(missing), f"{where}: the answers differ"
             no_leak(got, where)
             assert db_state() == before, f"{where} changed something"
-        owner = scene.dan if name.startswith("customer_") else scene.sam
+        owner = scene.dan if name.startswith(("customer_", "api_customer_")) else scene.sam
         if "GET" in methods and mode != "warehouse":
             assert browser.login(owner).get(theirs).status_code == 200, name
     finally:

@@ -114,6 +114,34 @@ def test_each_order_is_its_products_vendors_and_each_vendor_sees_its_own(market:
     assert 'Vendor: <strong dir="auto">Acme Tools</strong>' in thread
 
 
+def test_a_question_on_a_product_page_goes_to_the_products_vendor(market: Any) -> None:
+    """The product page's "Ask a question about this product": a question about Acme's drill
+    is Acme's (Ann answers; Ben gets a made-up id's 404), one about the marketplace's kettle
+    the marketplace's; both named and linked by the shop's product hooks."""
+    carol = logged_in(market, "carol@shop.test")
+    products = market.config["PRODUCTS"]
+    page = carol.get(f"/products/{products['drill']}").text
+    assert "Sold by Acme Tools" in page and 'name="product_key"' in page
+    asked = {}
+    for name in ("drill", "kettle"):
+        response = carol.post(
+            "/order-messages/product-questions",
+            data={"csrf_token": carol.token, "product_key": str(products[name]), "body": "?"},
+        )
+        assert response.status_code == 303
+        asked[name] = response.headers["Location"].rsplit("/", 1)[1]
+    page = carol.get(f"/order-messages/questions/{asked['drill']}").text
+    assert f'Question about <a href="/products/{products["drill"]}" dir="auto">Drill</a>' in page
+    ann, ben, sam = (logged_in(market, f"{n}@shop.test") for n in ("ann", "ben", "sam"))
+    drill_page, kettle_page = (f"/order-messages/admin/questions/{asked[n]}" for n in asked)
+    assert ann.get(drill_page).status_code == 200
+    assert ann.get(kettle_page).status_code == 404
+    assert ben.get(drill_page).status_code == 404
+    assert {sam.get(drill_page).status_code, sam.get(kettle_page).status_code} == {200}
+    listed = ann.get("/order-messages/admin/messages").text
+    assert ">Drill</a>" in listed and ">Kettle</a>" not in listed
+
+
 def test_the_read_only_support_login_reads_and_answers_nothing(market: Any) -> None:
     carol = logged_in(market, "carol@shop.test")
     drill = buy(carol, market, "drill")

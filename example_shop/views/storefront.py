@@ -21,6 +21,14 @@ def home() -> str:
     return render_template("shop/home.html", products=products)
 
 
+@bp.route("/products/<int(max=2147483647):product_id>")
+def product(product_id: int) -> str:
+    """A product's page: what it is, "Buy now", and the extension's "Ask a question about
+    this product" (``order_messages.product_question``)."""
+    product = db.session.get(Product, product_id) or abort(404)
+    return render_template("shop/product.html", product=product)
+
+
 @bp.route("/products/<int(max=2147483647):product_id>/buy", methods=["POST"])
 @login_required
 def buy(product_id: int) -> Response:

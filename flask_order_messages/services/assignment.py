@@ -137,7 +137,8 @@ def view_condition(actor: Actor, view: str) -> Any:
 
 def threads_and_orders(thread_ids: Sequence[int], actor: Actor) -> list[tuple[Thread, Any]]:
     """The threads with these ids that ``actor`` may see, and their orders (two queries), for
-    a bulk change (another vendor's thread id is left out, as a made-up one is)."""
+    a bulk change (another vendor's thread id is left out, as a made-up one is).  A question
+    about a product comes with None for its order: it takes a bulk change as any thread does."""
     if len(thread_ids) > MAX_BULK:
         raise ValidationError(f"Choose at most {MAX_BULK} threads at once.", "thread_id")
     if not thread_ids:
@@ -146,12 +147,16 @@ def threads_and_orders(thread_ids: Sequence[int], actor: Actor) -> list[tuple[Th
     wanted = sa.select(t).where(t.id.in_(set(thread_ids)), thread_scope(actor)).order_by(t.id)
     threads = list(session().execute(wanted).scalars())
     pk = getattr(ext.order_model, ext.order_pk.key)
-    keys = [thread.order_id for thread in threads]
+    keys = [thread.order_id for thread in threads if thread.order_id is not None]
     orders = {
         ext.order_key(o): o
         for o in session().execute(sa.select(ext.order_model).where(pk.in_(keys))).scalars()
     }
-    return [(th, orders[th.order_id]) for th in threads if th.order_id in orders]
+    return [
+        (th, orders.get(th.order_id))
+        for th in threads
+        if th.order_id in orders or (th.order_id is None and th.product_key is not None)
+    ]
 
 
 def _event_text(member: StaffMember | None, actor: Actor) -> str:

@@ -193,6 +193,7 @@ def build_blueprint() -> Blueprint:
     """A fresh blueprint (one per app, so several apps can hold the extension)."""
     from . import (
         api,
+        api_questions,
         canned,
         customer,
         files,
@@ -234,4 +235,5 @@ def build_blueprint() -> Blueprint:
     team.register(bp)
     presence.register(bp)
     questions.register(bp)
+    api_questions.register(bp)
     return bp

@@ -82,11 +82,16 @@ def counts() -> Response:
 
 
 def _entries(order: Any, actor: services.Actor) -> Response:
+    return entries_json(services.thread_view(order, actor), actor)
+
+
+def entries_json(view: Any, actor: services.Actor) -> Response:
+    """The live thread's answer: ``view``'s entries after ``?after=<id>`` (an order's thread
+    or a question's), marked read for ``actor`` when there are any."""
     try:
         after = int(request.args.get("after", "0"))
     except ValueError:
         _fail(400, "'after' must be a message id (a whole number).")
-    view = services.thread_view(order, actor)
     fresh = [e for e in view.entries if e.id > after]
     if fresh and view.thread is not None:
         mark_read_now(actor, [view.thread.id])  # the live thread shows them
@@ -132,14 +137,19 @@ def _attachments_html(entry: Any, view: Any, actor: services.Actor) -> str:
 
 def staff_entries(order_id: str) -> Response:
     """New entries of one thread after ``?after=<id>``, for the live thread; marks them read."""
+    actor = staff_reader()
+    return _entries(_order(order_id, actor), actor)
+
+
+def staff_reader() -> services.Actor:
+    """The logged-in staff member, if they may read threads here: else a JSON 401 or 403."""
     user = _user()
     if not ext.is_staff(user):
         _fail(403, "This endpoint is for store staff.")
     actor = services.staff_actor(user)
     if not services.vendors.takes_part(actor):
         _fail(403, services.vendors.NOT_PARTICIPATING)
-    _may_read(actor)
-    return _entries(_order(order_id, actor), actor)
+    return _may_read(actor)
 
 
 def customer_entries(order_id: str) -> Response:
