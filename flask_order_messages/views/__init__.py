@@ -204,6 +204,7 @@ def build_blueprint() -> Blueprint:
         reopen,
         staff,
         team,
+        webhooks,
     )
 
     bp = _UnitOfWorkBlueprint(
@@ -234,4 +235,5 @@ def build_blueprint() -> Blueprint:
     team.register(bp)
     presence.register(bp)
     questions.register(bp)
+    webhooks.register(bp)
     return bp
