@@ -200,7 +200,8 @@ def test_each_endpoint_gets_the_events_it_asked_for(app, staff, order, as_staff,
     assigned = verified(everything.secret, by_type["thread.assigned"])["data"]
     assert assigned["assignee_id"] == str(staff.id) and assigned["previous_assignee_id"] is None
     status = verified(everything.secret, by_type["thread.status_changed"])["data"]
-    assert (status["status"], status["previous_status"]) == ("closed", "waiting")  # staff wrote last
+    # Staff wrote last: the thread was waiting on the customer.
+    assert (status["status"], status["previous_status"]) == ("closed", "waiting")
     # One event, one webhook-id, the same for both endpoints.
     opened = [r.headers["webhook-id"] for r in receiver.requests if b"dispute.opened" in r.body]
     assert len(opened) == 2 and opened[0] == opened[1]
