@@ -263,6 +263,18 @@ def route_path(rule: Any, order: Any, *, token: str | None = None) -> str:
     return path  # type: ignore[no-any-return]
 
 
+def add_webhook_endpoint() -> None:
+    """A webhook endpoint whose deliveries fail at once, without a connection (a loopback
+    address, refused while ``WEBHOOK_ALLOW_PRIVATE`` is off)."""
+    from flask_order_messages.webhooks.signing import new_secret
+
+    endpoint = current_order_messages.models.WebhookEndpoint(
+        url="http://127.0.0.1:9/hooks", secret=new_secret(), events=" message.posted "
+    )
+    db.session.add(endpoint)
+    db.session.commit()
+
+
 def webhook_endpoint_id_for() -> str:
     """The id of the first webhook endpoint, or a made-up one."""
     ep = current_order_messages.models.WebhookEndpoint
