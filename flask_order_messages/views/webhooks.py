@@ -113,7 +113,7 @@ def delete(endpoint_id: int) -> Page:
         ConfirmForm.from_request().check()
         webhooks.delete_endpoint(actor, endpoint)
         return _to_page("deleted")
-    return render_template("order_messages/webhook_delete.html", endpoint=endpoint), 200
+    return render_template("order_messages/webhook_delete.html", webhook=endpoint), 200
 
 
 def register(bp: Blueprint) -> None:
