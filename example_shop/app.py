@@ -44,6 +44,8 @@ def _defaults() -> dict[str, Any]:
         # A small team's inbox: a thread one staff member read is read for all, and nobody's
         # bell lights up for a colleague's answer (README, "Team inbox: shared read state").
         "ORDER_MESSAGES_READ_STATE": "shared",
+        # Webhooks to a receiver on this machine are fine in the demo (docs/webhooks.md).
+        "ORDER_MESSAGES_WEBHOOK_ALLOW_PRIVATE": True,
         "SHOP_ORDERS_PER_PAGE": 15,
         # No request over 32 MiB is read at all (a reply with files is at most 20 MiB of
         # files, ORDER_MESSAGES_MAX_ATTACHMENTS_TOTAL_BYTES); the extension answers a bigger

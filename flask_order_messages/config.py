@@ -15,6 +15,7 @@ from .config_presence import PRESENCE_DEFAULTS, PresenceSettings, presence_setti
 from .config_targets import RETIRED_KEYS, TARGET_DEFAULTS, TargetSettings, target_settings
 from .config_team import TEAM_DEFAULTS, TeamSettings, team_settings
 from .config_vendors import VENDOR_DEFAULTS, VendorSettings, vendor_settings
+from .config_webhooks import WEBHOOK_DEFAULTS, WebhookSettings, webhook_settings
 
 PREFIX = "ORDER_MESSAGES_"
 
@@ -38,9 +39,8 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_LAYOUT": "order_messages/layout.html",
     # Template that customer pages extend.  Same blocks.
     "CUSTOMER_LAYOUT": "order_messages/layout.html",
-    # The block of ADMIN_LAYOUT that holds a page's main content ("body" in some shops).
+    # The blocks of ADMIN_LAYOUT and CUSTOMER_LAYOUT that hold a page's main content ("body"?).
     "ADMIN_LAYOUT_BLOCK": "content",
-    # The block of CUSTOMER_LAYOUT that holds a page's main content.
     "CUSTOMER_LAYOUT_BLOCK": "content",
     # Name of the host's admin blueprint whose template context processors (a sidebar, the
     # shop's name...) also run on our staff pages; None: only the app-wide ones run.
@@ -62,9 +62,8 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_TIMEOUT": 30,
     # Seconds a guest link in a customer's mail stays valid; 0 turns guest links off.
     "GUEST_LINK_MAX_AGE": 30 * 24 * 3600,
-    # Redis URL for the RQ queue (MAIL_DELIVERY = "rq").
+    # Redis URL and name of the RQ queue (MAIL_DELIVERY = "rq").
     "REDIS_URL": "redis://127.0.0.1:6379/0",
-    # Name of the RQ queue.
     "RQ_QUEUE": "order-messages",
     # Seconds between bell / thread refreshes in the browser; 0 turns polling off.
     "POLL_INTERVAL": 10,
@@ -100,9 +99,8 @@ DEFAULTS: dict[str, Any] = {
     "ATTACHMENT_TYPES": "image/png,image/jpeg,image/gif,image/webp,application/pdf",
     # Largest single file, in bytes (5 MiB).
     "MAX_ATTACHMENT_BYTES": 5 * 1024 * 1024,
-    # Files on one message.
+    # Files on one message, and all of them together, in bytes (20 MiB).
     "MAX_ATTACHMENTS": 5,
-    # All files of one message together, in bytes (20 MiB).
     "MAX_ATTACHMENTS_TOTAL_BYTES": 20 * 1024 * 1024,
     # Folder of the default local storage; relative to the app's instance folder.  None:
     # <instance_path>/order_messages_attachments.
@@ -110,25 +108,25 @@ DEFAULTS: dict[str, Any] = {
     # Replies by mail (validated in config_mail.py).  The domain of per-recipient Reply-To
     # addresses, ``<REPLY_PREFIX>+<token>@<REPLY_DOMAIN>``; None: mails carry no Reply-To.
     "REPLY_DOMAIN": None,
-    # The local part's prefix of reply addresses.
+    # The local part's prefix of reply addresses; the days one stays valid after the mail
+    # that carried it (0: never expires).
     "REPLY_PREFIX": "reply",
-    # Days a reply address stays valid after the mail that carried it; 0: never expires.
     "REPLY_MAX_AGE": 180,
     # The domain in generated Message-IDs; None: REPLY_DOMAIN, else SERVER_NAME, else the
     # sender's domain.
     "MAIL_DOMAIN": None,
     # Shared secret of the HTTP endpoint for inbound mail; None: the endpoint answers 404.
     "INBOUND_SECRET": None,
-    # Response-time insight page for staff.
+    # Response-time insight page for staff, and the days it looks back.
     "INSIGHT_ENABLED": True,
-    # Days the insight page looks back (first responses, messages per day).
     "INSIGHT_DAYS": 30,
 }
 
 # The keys kept beside their validation: fetch-mail's mailbox, response targets, marketplaces,
-# the team inbox's switches, presence and confirm-before-send (config_<name>.py).
+# the team inbox's switches, presence and confirm-before-send, webhooks (config_<name>.py).
 for _more in (IMAP_DEFAULTS, TARGET_DEFAULTS, VENDOR_DEFAULTS, TEAM_DEFAULTS, PRESENCE_DEFAULTS):
     DEFAULTS.update(_more)
+DEFAULTS.update(WEBHOOK_DEFAULTS)
 
 _CHOICES = {"MAIL_DELIVERY": ("sync", "rq", "off"), "READ_STATE": ("personal", "shared")}
 
@@ -191,6 +189,7 @@ class Settings:
     vendors: VendorSettings
     team: TeamSettings
     presence: PresenceSettings
+    webhooks: WebhookSettings
 
 
 def _positive_int(key: str, value: Any, *, allow_zero: bool = False, most: int = 0) -> int:
@@ -397,4 +396,5 @@ def load_settings(config: dict[str, Any]) -> Settings:
         vendors=vendor_settings(get),
         team=team_settings(get),
         presence=presence_settings(get),
+        webhooks=webhook_settings(get),
     )

@@ -228,3 +228,36 @@ class Presence(Row):
     user_id: Mapped[HostKey]
     state: Mapped[str]
     seen_at: Mapped[datetime]
+
+
+class WebhookEndpoint(Row):
+    """A URL that is told of events (models_webhooks.py)."""
+
+    id: Mapped[int]
+    url: Mapped[str]
+    description: Mapped[str]
+    secret: Mapped[str]
+    events: Mapped[str]
+    active: Mapped[bool]
+    disabled_reason: Mapped[str | None]
+    created_by_id: Mapped[HostKey]
+    created_at: Mapped[datetime]
+    event_list: list[str]  # a property of the model class
+
+
+class WebhookDelivery(Row):
+    """One event for one endpoint, and how delivering it went (models_webhooks.py)."""
+
+    id: Mapped[int]
+    endpoint_id: Mapped[int]
+    event: Mapped[str]
+    webhook_id: Mapped[str]
+    payload: Mapped[str]
+    status: Mapped[str]
+    attempts: Mapped[int]
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None]
+    delivered_at: Mapped[datetime | None]

@@ -34,6 +34,7 @@ from .models_questions import question_columns, question_rules
 from .models_targets import MessageTargetColumns, ThreadTargetColumns
 from .models_team import team_inbox_columns, team_inbox_indexes
 from .models_vendors import VendorDispute, VendorThread, vendor_indexes
+from .models_webhooks import build_webhook_models
 
 # Roles of an author, and kinds of thread entries.
 CUSTOMER = "customer"
@@ -88,6 +89,8 @@ class Models:
     ReplyAddress: type[rows.ReplyAddress]
     InboundMail: type[rows.InboundMail]
     Presence: type[rows.Presence]
+    WebhookEndpoint: type[rows.WebhookEndpoint]
+    WebhookDelivery: type[rows.WebhookDelivery]
 
 
 def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Models:
@@ -357,6 +360,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
     ReplyAddress = build_reply_address_model(Base, prefix)
     InboundMail = build_inbound_model(Base, user_model, prefix)
     Presence = build_presence_model(Base, order_model, user_model, prefix)
+    WebhookEndpoint, WebhookDelivery = build_webhook_models(Base, user_model, prefix)
     messages = cast(sa.Table, Message.__table__)
     search.install_sqlite_events(messages)
     search.install_documents(messages, cast(sa.Table, ThreadSearch.__table__))
@@ -376,4 +380,6 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         ReplyAddress=cast("type[rows.ReplyAddress]", ReplyAddress),
         InboundMail=cast("type[rows.InboundMail]", InboundMail),
         Presence=cast("type[rows.Presence]", Presence),
+        WebhookEndpoint=cast("type[rows.WebhookEndpoint]", WebhookEndpoint),
+        WebhookDelivery=cast("type[rows.WebhookDelivery]", WebhookDelivery),
     )

@@ -1,4 +1,4 @@
-"""Staff permissions (X-Cart's "manage conversations", in four): which staff members may read
+"""Staff permissions (X-Cart's "manage conversations", in five): which staff members may read
 messages, answer, manage disputes and manage canned replies.
 
 The host's ``staff_permission(user, permission) -> bool`` hook answers for one staff member
@@ -10,6 +10,7 @@ and one permission of :data:`PERMISSIONS`; without it, every staff member may do
 - ``disputes``: opening, closing and reopening disputes, and their outcomes.
 - ``canned``: the canned replies' pages (list, add, edit, delete).  Inserting one into a reply
   needs ``answer`` only.
+- ``webhooks``: the webhooks page (add, turn off, delete endpoints, send a test, see deliveries).
 
 ``read`` opens the rest: ``answer``, ``disputes`` and ``canned`` each need it as well
 (:func:`needed`), so a staff member without it is refused everything.
@@ -18,7 +19,7 @@ Each page and action of the extension checks through ``views.common.require_staf
 not come through a view (a staff member's reply by mail, which ``receive-mail``,
 ``fetch-mail`` and the inbound hook post) through :func:`require`.  The hook is asked at most
 once per staff member and permission in a request (the answers stay with the request), so a
-page asks it at most four times whatever it shows; outside a request, once per
+page asks it at most five times whatever it shows; outside a request, once per
 :class:`Granted`.  Customers are never asked about: these are staff permissions.
 """
 
@@ -36,8 +37,9 @@ READ = "read"
 ANSWER = "answer"
 DISPUTES = "disputes"
 CANNED = "canned"
+WEBHOOKS = "webhooks"
 #: Every permission the hook is asked about, ``read`` first.
-PERMISSIONS = (READ, ANSWER, DISPUTES, CANNED)
+PERMISSIONS = (READ, ANSWER, DISPUTES, CANNED, WEBHOOKS)
 
 #: What each permission lets a staff member do, in the words of the refusals.
 ALLOWS = {
@@ -45,6 +47,7 @@ ALLOWS = {
     ANSWER: "answer customers, add staff-only notes, assign threads or set their status",
     DISPUTES: "open, close or reopen disputes",
     CANNED: "add, edit or delete canned replies",
+    WEBHOOKS: "manage webhooks",
 }
 #: Under a thread its reader may not answer.
 READ_ONLY_NOTE = "You can read this conversation; answering it needs the “answer” permission."
@@ -134,6 +137,10 @@ class Granted:
     def canned(self) -> bool:
         return self(CANNED)
 
+    @property
+    def webhooks(self) -> bool:
+        return self(WEBHOOKS)
+
 
 #: For whom nobody asks: a customer, on their side of a thread.
 EVERYTHING = Granted(lambda permission: True)
@@ -206,6 +213,17 @@ class PermissionPartials:
         :data:`NOTHING` for anyone else."""
         user = _logged_in()
         return granted(user) if ext.is_staff(user) else NOTHING
+
+    def webhooks_link(self) -> bool:
+        """Whether the logged-in user manages webhooks (the Messages section links there):
+        webhooks on, staff with the permission, and not a marketplace vendor's staff."""
+        from .services.vendors import staff_vendor
+        from .state import current_settings
+
+        user = _logged_in()
+        if not current_settings.webhooks.enabled or not ext.is_staff(user):
+            return False
+        return granted(user).webhooks and staff_vendor(user) is None
 
     @property
     def read_only_note(self) -> str:

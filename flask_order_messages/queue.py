@@ -37,31 +37,44 @@ def get_queue() -> Any:
     return Queue(current_settings.rq_queue, connection=redis)
 
 
-def enqueue(outbox_ids: Iterable[int]) -> int:
-    """Enqueue one delivery job per outbox id.  Returns how many were enqueued; on a Redis
-    failure it logs and returns what it managed (the rest stays pending in the outbox)."""
+def enqueue(outbox_ids: Iterable[int], *, job: Any = None) -> int:
+    """Enqueue one delivery job per outbox id (``job``: :func:`deliver_job`, a mail's, or
+    :func:`deliver_webhook_job`).  Returns how many were enqueued; on a Redis failure it logs
+    and returns what it managed (the rest stays pending in its outbox)."""
     done = 0
     try:
         queue = get_queue()
         for outbox_id in outbox_ids:
-            queue.enqueue(deliver_job, outbox_id, job_timeout=120, result_ttl=3600)
+            queue.enqueue(job or deliver_job, outbox_id, job_timeout=120, result_ttl=3600)
             done += 1
     except Exception as exc:  # noqa: BLE001 - Redis down: the outbox keeps the mail
-        log.warning("order-messages: could not enqueue mail (%s); it stays in the outbox", exc)
+        log.warning("order-messages: could not enqueue (%s); it stays in the outbox", exc)
     return done
+
+
+def _app_context_needed() -> None:
+    if not has_app_context():
+        raise RuntimeError(
+            "order-messages jobs need the Flask app: run the worker with "
+            "'flask order-messages worker', not a bare 'rq worker'."
+        )
 
 
 def deliver_job(outbox_id: int) -> str:
     """The RQ job: deliver one outbox mail.  Needs the app context that
     ``flask order-messages worker`` provides."""
-    if not has_app_context():
-        raise RuntimeError(
-            "order-messages mail jobs need the Flask app: run the worker with "
-            "'flask order-messages worker', not a bare 'rq worker'."
-        )
+    _app_context_needed()
     from .mail import deliver_status
 
     return deliver_status(outbox_id)
+
+
+def deliver_webhook_job(delivery_id: int) -> str:
+    """The RQ job: deliver one webhook (claimed like any other deliverer's)."""
+    _app_context_needed()
+    from .webhooks.delivery import deliver_status
+
+    return deliver_status(delivery_id)
 
 
 def run_worker(*, burst: bool = False) -> bool:

@@ -58,6 +58,8 @@ LATER_TABLES: dict[str, str] = {
     "reply_addresses": "0006",
     "inbound_mails": "0007",
     "presence": "0011",
+    "webhook_endpoints": "0015",
+    "webhook_deliveries": "0015",
 }
 #: Columns that a later script adds, as ``{table key: {column name: revision}}``; the script
 #: that creates a table leaves these out.

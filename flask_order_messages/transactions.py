@@ -46,6 +46,8 @@ FIRST_MESSAGE = "first message"
 MAIL_CLAIM = "mail claim"
 MAIL_OUTCOME = "mail outcome"
 BATCH = "batch"
+WEBHOOK_CLAIM = "webhook claim"
+WEBHOOK_OUTCOME = "webhook outcome"
 EARLY_COMMITS = {
     FIRST_MESSAGE: (
         "Creating a thread: two first messages on one order may race.  The thread row is "
@@ -61,6 +63,14 @@ EARLY_COMMITS = {
     MAIL_OUTCOME: (
         "A delivery's outcome (sent, or failed and when to retry) is committed as soon as "
         "the mail server answered: the mail is gone, whatever happens to the process next."
+    ),
+    WEBHOOK_CLAIM: (
+        "A webhook delivery is claimed like a mail (one conditional UPDATE, committed before "
+        "the POST), so two deliverers never send it twice."
+    ),
+    WEBHOOK_OUTCOME: (
+        "A webhook delivery's outcome is committed as soon as the receiver answered, as a "
+        "mail's is."
     ),
     BATCH: (
         "A long maintenance job (reindex) commits batch by batch: a large shop's job holds no "
@@ -147,6 +157,11 @@ def after_commit(callback: Callable[[], Any]) -> None:
     """Run ``callback`` once the current unit of work is committed (after the callbacks
     handed in before it); never if it is rolled back."""
     _session_object().info.setdefault(_AFTER, []).append(callback)
+
+
+def waiting_callbacks() -> list[Callable[[], Any]]:
+    """What waits for the current unit of work's commit (see :func:`after_commit`), in order."""
+    return list(_session_object().info.get(_AFTER, []))
 
 
 def if_not_saved(callback: Callable[[], Any]) -> None:

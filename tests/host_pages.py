@@ -253,6 +253,7 @@ def route_path(rule: Any, order: Any, *, token: str | None = None) -> str:
         "filename": lambda: "order_messages.css",
         "attachment_id": lambda: attachment_id_for(order.id),
         "thread_id": question_id_for,
+        "endpoint_id": webhook_endpoint_id_for,
     }
     unknown = set(rule.arguments) - set(values)
     assert not unknown, f"{rule.rule}: no test value for {sorted(unknown)}; add one to route_path"
@@ -260,6 +261,25 @@ def route_path(rule: Any, order: Any, *, token: str | None = None) -> str:
     for name in rule.arguments:
         path = re.sub(rf"<(?:[^:>]+:)?{name}>", values[name](), path)
     return path  # type: ignore[no-any-return]
+
+
+def add_webhook_endpoint() -> None:
+    """A webhook endpoint whose deliveries fail at once, without a connection (a loopback
+    address, refused while ``WEBHOOK_ALLOW_PRIVATE`` is off)."""
+    from flask_order_messages.webhooks.signing import new_secret
+
+    endpoint = current_order_messages.models.WebhookEndpoint(
+        url="http://127.0.0.1:9/hooks", secret=new_secret(), events=" message.posted "
+    )
+    db.session.add(endpoint)
+    db.session.commit()
+
+
+def webhook_endpoint_id_for() -> str:
+    """The id of the first webhook endpoint, or a made-up one."""
+    ep = current_order_messages.models.WebhookEndpoint
+    found = db.session.execute(db.select(ep.id).order_by(ep.id)).scalar()
+    return str(found) if found is not None else "987654"
 
 
 def question_id_for() -> str:

@@ -16,7 +16,14 @@ import pytest
 
 from . import committing as services
 from .conftest import answer_bytes
-from .host_pages import P, add_attachment, attachment_id_for, db_state
+from .host_pages import (
+    P,
+    add_attachment,
+    add_webhook_endpoint,
+    attachment_id_for,
+    db_state,
+    webhook_endpoint_id_for,
+)
 from .reconfigure import reconfigure
 
 STAFF = "staff"
@@ -74,8 +81,9 @@ def routes(app, kind: str | None = None, *, static: bool = False):
 def url(rule, order_id: str) -> str:
     """The rule's path for ``order_id``; an attachment id is that order's first attachment's
     (a made-up one when it has none)."""
-    assert rule.arguments <= {"order_id", "attachment_id", "thread_id"}, rule
+    assert rule.arguments <= {"order_id", "attachment_id", "thread_id", "endpoint_id"}, rule
     path = rule.rule.replace("<order_id>", order_id).replace("<thread_id>", MADE_UP)
+    path = path.replace("<int:endpoint_id>", webhook_endpoint_id_for())
     if "attachment_id" in rule.arguments:
         path = re.sub(r"<[^<>]*attachment_id>", attachment_id_for(order_id), path)
     return path
@@ -168,7 +176,7 @@ def test_customers_get_403_on_every_staff_route(app, order, customer, as_custome
     browser.login(customer)
     for endpoint, rule, methods in routes(app, STAFF):
         for method in methods:
-            path = url(rule, str(order.id)) if "order_id" in rule.arguments else rule.rule
+            path = url(rule, str(order.id)) if rule.arguments else rule.rule
             response = call(browser, method, path)
             assert response.status_code == 403, f"{method} {endpoint}"
     assert db_state() == before
@@ -199,11 +207,12 @@ def test_bad_guest_tokens_are_refused_not_500(app, customer, browser, bad):
 def test_staff_reach_every_order(app, order, staff, customer, browser):
     reconfigure(app, POLL_INTERVAL=10)  # live pages: staff presence is on
     add_attachment(order, services.customer_actor(customer))
+    add_webhook_endpoint()
     browser.login(staff)
     for endpoint, rule, methods in routes(app, STAFF):
         if "GET" not in methods:
             continue
-        path = url(rule, str(order.id)) if "order_id" in rule.arguments else rule.rule
+        path = url(rule, str(order.id)) if rule.arguments else rule.rule
         assert browser.get(path).status_code == 200, endpoint
 
 

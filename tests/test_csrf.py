@@ -55,6 +55,12 @@ def _canned_reply(order, customer, staff):
     create_reply(services.staff_actor(staff), "Shipping", "It ships today.")
 
 
+def _webhook_endpoint(order, customer, staff):
+    from .host_pages import add_webhook_endpoint
+
+    add_webhook_endpoint()
+
+
 def _customer_asked(order, customer, staff):
     """The customer asked about a product (questions before purchase); ``order`` has no thread."""
     from flask_order_messages.services import questions
@@ -91,6 +97,13 @@ CASES = {
         "staff", {"title": "Shipping", "body": "It ships tomorrow."}, "?id=1", _canned_reply
     ),
     "staff_canned_delete": Case("staff", {}, "?id=1", _canned_reply),
+    # A new endpoint's answer is the page with its secret (never a redirect that could lose it).
+    "staff_webhooks": Case(
+        "staff", {"url": "https://93.184.216.34/hooks", "events": "message.posted"}, ok=200
+    ),
+    "staff_webhook_switch": Case("staff", {"active": "0"}, setup=_webhook_endpoint),
+    "staff_webhook_test": Case("staff", {}, setup=_webhook_endpoint),
+    "staff_webhook_delete": Case("staff", {}, setup=_webhook_endpoint),
     "staff_assign": Case("staff", {"to_me": "1"}),
     "staff_status": Case("staff", {"status": "closed"}),
     "staff_bulk_assign": Case("staff", {"assignee": "me"}, "?thread_id=1", _customer_wrote),
@@ -127,6 +140,10 @@ def path_of(rule, order) -> str:
         from .host_pages import question_id_for
 
         path = path.replace("<thread_id>", question_id_for())
+    if "<int:endpoint_id>" in path:
+        from .host_pages import webhook_endpoint_id_for
+
+        path = path.replace("<int:endpoint_id>", webhook_endpoint_id_for())
     if "<token>" in path:
         from flask_order_messages.tokens import make_guest_token
 

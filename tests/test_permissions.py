@@ -21,6 +21,7 @@ from flask_order_messages.permissions import (
     PERMISSIONS,
     READ,
     READ_ONLY_NOTE,
+    WEBHOOKS,
 )
 from flask_order_messages.services import canned
 
@@ -59,6 +60,11 @@ GUARDS = {
     "staff_canned_new": CANNED,
     "staff_canned_edit": CANNED,
     "staff_canned_delete": CANNED,
+    # webhooks: the webhooks page and its actions.
+    "staff_webhooks": WEBHOOKS,
+    "staff_webhook_switch": WEBHOOKS,
+    "staff_webhook_test": WEBHOOKS,
+    "staff_webhook_delete": WEBHOOKS,
 }
 
 

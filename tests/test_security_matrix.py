@@ -140,6 +140,18 @@ MATRIX: dict[str, tuple[str, dict[str, tuple[int, int, int, int]]]] = {
         THREAD,
         {"GET": (302, 403, 403, 200), "POST": (302, 403, 403, 404)},
     ),
+    # Webhooks: staff only.  The form data names no URL (POST: 400) and the made-up endpoint
+    # does not exist (404).
+    "staff_webhooks": (THREAD, {"GET": (302, 403, 403, 200), "POST": (302, 403, 403, 400)}),
+    "staff_webhook_switch": (
+        THREAD,
+        {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 404)},
+    ),
+    "staff_webhook_test": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 404)}),
+    "staff_webhook_delete": (
+        THREAD,
+        {"GET": (302, 403, 403, 404), "POST": (302, 403, 403, 404)},
+    ),
     # Reopening the dispute the owner opened and staff closed: staff or that customer.
     "staff_dispute_reopen": (
         CLOSED,

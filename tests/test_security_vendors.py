@@ -48,6 +48,11 @@ VENDOR_ROUTES = {
     "staff_canned_new": LIST,
     "staff_canned_edit": LIST,
     "staff_canned_delete": LIST,
+    # Webhooks are the marketplace's: a vendor's staff member gets a 403 that says so.
+    "staff_webhooks": LIST,
+    "staff_webhook_switch": LIST,
+    "staff_webhook_test": LIST,
+    "staff_webhook_delete": LIST,
     "api_counts": LIST,
     "api_staff_presence_list": LIST,
     "staff_thread": ORDER,

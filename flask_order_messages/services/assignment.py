@@ -22,6 +22,7 @@ from ..models_team import EVENT_ASSIGNED, EVENT_UNASSIGNED
 from ..state import current_order_messages as ext
 from ..state import current_settings, unproxied
 from ..transactions import after_commit
+from ..webhooks import events as webhook_events
 from .common import Actor, session, thread_scope
 from .vendors import author_name, participates, staff_vendor
 
@@ -190,6 +191,7 @@ def _assign(thread: Thread, order: Any, actor: Actor, member: StaffMember | None
         thread, actor, _event_text(member, actor), kind=KIND_NOTE, event=event, locked=True
     )
     outbox_ids = mail.queue_for_assignee(entry, order, member.user, actor) if member else []
+    webhook_events.thread_assigned(thread, order, actor, new_key, previous)
     app = unproxied(current_app)
     assignee = member.user if member is not None else None
 

@@ -22,6 +22,7 @@ from ..models import (
 from ..state import current_order_messages as ext
 from ..state import current_settings, unproxied
 from ..transactions import after_commit
+from ..webhooks import events as webhook_events
 from .common import Actor, clean_reason, clean_text, session
 from .deadlines import respond_by_from
 from .posting import add_entry, get_or_create_thread, get_thread, lock_thread
@@ -39,6 +40,13 @@ OUTCOME_LABELS = {
     "withdrawn": "Withdrawn",
     "expired": "Expired",
     "resolved": "Resolved",
+}
+
+
+#: The webhook event of each way a dispute is opened.
+_WEBHOOK_EVENTS = {
+    EVENT_DISPUTE_OPENED: webhook_events.DISPUTE_OPENED,
+    EVENT_DISPUTE_REOPENED: webhook_events.DISPUTE_REOPENED,
 }
 
 
@@ -80,6 +88,7 @@ def _insert_open_dispute(
         event = add_entry(thread, actor, body, kind=KIND_EVENT, event=event_name, locked=True)
         outbox_ids = mail.queue_for_entry(event, order, actor)
         db.flush()
+        webhook_events.dispute_changed(_WEBHOOK_EVENTS[event_name], dispute, thread, order, actor)
     except IntegrityError:
         db.rollback()
         raise DisputeError("A dispute is already open on this order.") from None
@@ -168,6 +177,7 @@ def close_dispute(
         db.rollback()  # nothing half-closed (see post_message)
         raise
     db.refresh(dispute)
+    webhook_events.dispute_changed(webhook_events.DISPUTE_CLOSED, dispute, thread, order, actor)
     app = unproxied(current_app)
 
     def closed() -> None:

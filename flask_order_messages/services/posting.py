@@ -23,6 +23,7 @@ from ..transactions import (
     has_pending_writes,
     if_not_saved,
 )
+from ..webhooks import events as webhook_events
 from . import attachments, confirm, readers, targets
 from .common import Actor, clean_body, session
 from .context import email_of, users_by_key
@@ -281,6 +282,7 @@ def post_into(
         message = add_entry(thread, actor, text, kind=kind, locked=True)
         stored = attachments.store(message, uploads)
         outbox_ids = mail.queue_for_entry(message, order, actor)
+        webhook_events.message_posted(message, thread, order, actor)
         session().flush()
     except BaseException:
         # Nothing half-saved: if queueing fails (a missing hook, a template error), no

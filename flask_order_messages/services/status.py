@@ -31,6 +31,7 @@ from ..models_team import (
 from ..state import current_order_messages as ext
 from ..state import current_settings, unproxied
 from ..transactions import after_commit
+from ..webhooks import events as webhook_events
 from .common import Actor, session
 
 #: The Messages list's status filter; "active" (open or waiting: not closed) is the default.
@@ -115,6 +116,7 @@ def _set(thread: Thread, order: Any, actor: Actor, status: str) -> bool:
     add_entry(
         thread, actor, _event_text(status, who), kind=KIND_NOTE, event=EVENT_STATUS, locked=True
     )
+    webhook_events.status_changed(thread, order, actor, status, previous)
     app = unproxied(current_app)
 
     def changed() -> None:

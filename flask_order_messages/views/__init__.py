@@ -205,6 +205,7 @@ def build_blueprint() -> Blueprint:
         reopen,
         staff,
         team,
+        webhooks,
     )
 
     bp = _UnitOfWorkBlueprint(
@@ -236,4 +237,5 @@ def build_blueprint() -> Blueprint:
     presence.register(bp)
     questions.register(bp)
     api_questions.register(bp)
+    webhooks.register(bp)
     return bp
