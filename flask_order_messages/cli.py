@@ -11,8 +11,9 @@ cli_group = AppGroup("order-messages", help="Order messages: mail outbox and wor
 
 def _add_mail_commands() -> None:
     from .cli_mail import MAIL_COMMANDS
+    from .cli_tokens import TOKEN_COMMANDS
 
-    for command in MAIL_COMMANDS:
+    for command in (*MAIL_COMMANDS, *TOKEN_COMMANDS):
         cli_group.add_command(command)
 
 

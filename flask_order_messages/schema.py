@@ -58,6 +58,7 @@ LATER_TABLES: dict[str, str] = {
     "reply_addresses": "0006",
     "inbound_mails": "0007",
     "presence": "0011",
+    "access_tokens": "0014",
 }
 #: Columns that a later script adds, as ``{table key: {column name: revision}}``; the script
 #: that creates a table leaves these out.

@@ -253,6 +253,7 @@ def route_path(rule: Any, order: Any, *, token: str | None = None) -> str:
         "filename": lambda: "order_messages.css",
         "attachment_id": lambda: attachment_id_for(order.id),
         "thread_id": question_id_for,
+        "reply_id": canned_reply_id_for,
     }
     unknown = set(rule.arguments) - set(values)
     assert not unknown, f"{rule.rule}: no test value for {sorted(unknown)}; add one to route_path"
@@ -260,6 +261,13 @@ def route_path(rule: Any, order: Any, *, token: str | None = None) -> str:
     for name in rule.arguments:
         path = re.sub(rf"<(?:[^:>]+:)?{name}>", values[name](), path)
     return path  # type: ignore[no-any-return]
+
+
+def canned_reply_id_for() -> str:
+    """The id of the first canned reply, or a made-up one."""
+    c = current_order_messages.models.CannedReply
+    found = db.session.execute(db.select(c.id).order_by(c.id)).scalar()
+    return str(found) if found is not None else "987654"
 
 
 def question_id_for() -> str:
