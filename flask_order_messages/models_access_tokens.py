@@ -25,6 +25,10 @@ def build_access_token_model(base: Any, user_model: Any, table_prefix: str) -> A
 
     class AccessToken(base):  # type: ignore[misc]
         __tablename__ = f"{table_prefix}access_tokens"
+        # Named, so that a migration and create_all() make the very same constraint.
+        __table_args__ = (
+            sa.UniqueConstraint("token_hash", name=f"uq_{table_prefix}access_tokens_token_hash"),
+        )
         id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
         # Whose token: it acts as this user, with their rights, never more.
         user_id: Mapped[Any] = mapped_column(user_type, nullable=False, index=True)
@@ -32,7 +36,7 @@ def build_access_token_model(base: Any, user_model: Any, table_prefix: str) -> A
         # "read" or "write" (access_tokens.SCOPES).
         scope: Mapped[str] = mapped_column(sa.String(8), nullable=False)
         # The hex SHA-256 of the secret: a lookup by it finds the token.
-        token_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+        token_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
         prefix: Mapped[str] = mapped_column(sa.String(16), nullable=False)
         created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
         created_by_id: Mapped[Any] = mapped_column(user_type, nullable=True)
