@@ -11,9 +11,10 @@ cli_group = AppGroup("order-messages", help="Order messages: mail outbox and wor
 
 def _add_mail_commands() -> None:
     from .cli_mail import MAIL_COMMANDS
+    from .cli_tokens import TOKEN_COMMANDS
     from .cli_webhooks import WEBHOOK_COMMANDS
 
-    for command in (*MAIL_COMMANDS, *WEBHOOK_COMMANDS):
+    for command in (*MAIL_COMMANDS, *WEBHOOK_COMMANDS, *TOKEN_COMMANDS):
         cli_group.add_command(command)
 
 

@@ -261,3 +261,17 @@ class WebhookDelivery(Row):
     last_status_code: Mapped[int | None]
     last_error: Mapped[str | None]
     delivered_at: Mapped[datetime | None]
+class AccessToken(Row):
+    """A personal access token of the JSON API (models_access_tokens.py)."""
+
+    id: Mapped[int]
+    user_id: Mapped[HostKey]
+    name: Mapped[str]
+    scope: Mapped[str]
+    token_hash: Mapped[str]
+    prefix: Mapped[str]
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[HostKey]
+    expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

@@ -26,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from . import model_types as rows
 from . import search
 from .dialects.types import BigId, DateTime
+from .models_access_tokens import build_access_token_model
 from .models_drafts import build_draft_model
 from .models_inbound import build_inbound_model
 from .models_mail import build_reply_address_model
@@ -91,6 +92,7 @@ class Models:
     Presence: type[rows.Presence]
     WebhookEndpoint: type[rows.WebhookEndpoint]
     WebhookDelivery: type[rows.WebhookDelivery]
+    AccessToken: type[rows.AccessToken]
 
 
 def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Models:
@@ -361,6 +363,7 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
     InboundMail = build_inbound_model(Base, user_model, prefix)
     Presence = build_presence_model(Base, order_model, user_model, prefix)
     WebhookEndpoint, WebhookDelivery = build_webhook_models(Base, user_model, prefix)
+    AccessToken = build_access_token_model(Base, user_model, prefix)
     messages = cast(sa.Table, Message.__table__)
     search.install_sqlite_events(messages)
     search.install_documents(messages, cast(sa.Table, ThreadSearch.__table__))
@@ -382,4 +385,5 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         Presence=cast("type[rows.Presence]", Presence),
         WebhookEndpoint=cast("type[rows.WebhookEndpoint]", WebhookEndpoint),
         WebhookDelivery=cast("type[rows.WebhookDelivery]", WebhookDelivery),
+        AccessToken=cast("type[rows.AccessToken]", AccessToken),
     )

@@ -35,6 +35,15 @@ POSTING_ENDPOINTS = frozenset(
         "customer_dispute_close",
         "staff_dispute_reopen",
         "customer_dispute_reopen",
+        # The JSON API's (api/): the same limit, whichever way a post comes.
+        "api_staff_post",
+        "api_customer_post",
+        "api_staff_dispute_open",
+        "api_customer_dispute_open",
+        "api_staff_dispute_close",
+        "api_customer_dispute_close",
+        "api_staff_dispute_reopen",
+        "api_customer_dispute_reopen",
     )
 )
 SCOPE = "order-messages-post"
@@ -44,6 +53,12 @@ def poster_key() -> str:
     """Who is posting: ``user:<id>`` for a logged-in user or a guest link's customer."""
     from .state import current_order_messages as ext
 
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        # An API call with a token (checked later, by the view): counted per token.
+        from .access_tokens import hash_secret
+
+        return f"token:{hash_secret(header[7:].strip())[:32]}"
     if getattr(current_user, "is_authenticated", False):
         return f"user:{ext.user_key(current_user)}"
     token = (request.view_args or {}).get("token")
@@ -67,7 +82,10 @@ REFUSED_KEY = "flask_order_messages.refused"
 
 
 def _went_through(response: Any) -> bool:
-    return bool(response.status_code == 303) and not request.environ.get(REFUSED_KEY)
+    """A page's post that went through (303), or the API's (2xx)."""
+    code = response.status_code
+    saved = code == 303 or (200 <= code < 300 and request.endpoint in POSTING_ENDPOINTS)
+    return bool(saved) and not request.environ.get(REFUSED_KEY)
 
 
 def _remember_breach(limit: Any) -> None:

@@ -60,6 +60,7 @@ LATER_TABLES: dict[str, str] = {
     "presence": "0011",
     "webhook_endpoints": "0015",
     "webhook_deliveries": "0015",
+    "access_tokens": "0016",
 }
 #: Columns that a later script adds, as ``{table key: {column name: revision}}``; the script
 #: that creates a table leaves these out.

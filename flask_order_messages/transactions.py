@@ -94,6 +94,11 @@ READ_STATES = {
         "After ORDER_MESSAGES_READ_STATE changed, the first one also carries the read marks "
         "over (services/switching.py)."
     ),
+    "token used": (
+        "A personal access token's last-used time (access_tokens.py), written at most once a "
+        "minute per token before the API request runs, so that its owner sees which tokens "
+        "are still in use, whether the request only read or was refused later."
+    ),
 }
 
 

@@ -254,6 +254,7 @@ def route_path(rule: Any, order: Any, *, token: str | None = None) -> str:
         "attachment_id": lambda: attachment_id_for(order.id),
         "thread_id": question_id_for,
         "endpoint_id": webhook_endpoint_id_for,
+        "reply_id": canned_reply_id_for,
     }
     unknown = set(rule.arguments) - set(values)
     assert not unknown, f"{rule.rule}: no test value for {sorted(unknown)}; add one to route_path"
@@ -279,6 +280,13 @@ def webhook_endpoint_id_for() -> str:
     """The id of the first webhook endpoint, or a made-up one."""
     ep = current_order_messages.models.WebhookEndpoint
     found = db.session.execute(db.select(ep.id).order_by(ep.id)).scalar()
+    return str(found) if found is not None else "987654"
+
+
+def canned_reply_id_for() -> str:
+    """The id of the first canned reply, or a made-up one."""
+    c = current_order_messages.models.CannedReply
+    found = db.session.execute(db.select(c.id).order_by(c.id)).scalar()
     return str(found) if found is not None else "987654"
 
 

@@ -31,6 +31,11 @@ CUSTOMER = "customer"
 ANY_USER = "any user"
 GUEST = "guest link"
 SHARED_SECRET = "mail provider's shared secret"
+#: No login: the API's OpenAPI document (it names routes, never data).
+PUBLIC = "public"
+#: The JSON API's customer routes with no order in the address: the caller's own threads.
+OWN = "own threads"
+OWN_ROUTES = {"api_customer_threads", "api_customer_mark", "api_customer_counts"}
 
 MADE_UP = "987654"
 MALFORMED = ["abc", "-1", "99999999999999999999999", "1.5", "%20", "1e3"]
@@ -47,10 +52,14 @@ def classify(endpoint: str) -> str:
         return QUESTIONS
     if name.startswith(("staff_", "api_staff_")):
         return STAFF
+    if name in OWN_ROUTES:
+        return OWN
     if name.startswith(("customer_", "api_customer_")):
         return CUSTOMER
     if name == "api_counts":
         return ANY_USER
+    if name == "api_openapi":
+        return PUBLIC
     if name.startswith("guest_"):
         return GUEST
     if name == "inbound_mail":
@@ -59,6 +68,14 @@ def classify(endpoint: str) -> str:
         f"Route {endpoint} is in no access class: decide who may use it and add it to "
         "tests/test_access.py."
     )
+
+
+def is_json_api(endpoint: str) -> bool:
+    """Whether ``endpoint`` is one of the JSON API's (api/, Problem Details), rather than the
+    pages' own JSON endpoints (views/api.py, ``{"error": ...}``)."""
+    from flask_order_messages.api import ENDPOINTS
+
+    return endpoint in ENDPOINTS or f"order_messages.{endpoint}" in ENDPOINTS
 
 
 def routes(app, kind: str | None = None, *, static: bool = False):
@@ -81,9 +98,11 @@ def routes(app, kind: str | None = None, *, static: bool = False):
 def url(rule, order_id: str) -> str:
     """The rule's path for ``order_id``; an attachment id is that order's first attachment's
     (a made-up one when it has none)."""
-    assert rule.arguments <= {"order_id", "attachment_id", "thread_id", "endpoint_id"}, rule
+    allowed = {"order_id", "attachment_id", "thread_id", "endpoint_id", "reply_id"}
+    assert rule.arguments <= allowed, rule
     path = rule.rule.replace("<order_id>", order_id).replace("<thread_id>", MADE_UP)
     path = path.replace("<int:endpoint_id>", webhook_endpoint_id_for())
+    path = path.replace("<reply_id>", MADE_UP)
     if "attachment_id" in rule.arguments:
         path = re.sub(r"<[^<>]*attachment_id>", attachment_id_for(order_id), path)
     return path
@@ -143,20 +162,27 @@ def test_the_owner_gets_through_on_the_same_routes(app, order, customer, as_cust
     for endpoint, rule, methods in routes(app, CUSTOMER):
         for method in methods:
             response = call(browser, method, url(rule, str(order.id)))
-            # 200 / 303, or a refusal about the dispute's state (409) - never "not found".
-            assert response.status_code in (200, 303, 409), f"{method} {endpoint}"
+            # 200 / 201 / 303, or a refusal about the dispute's state (409) - never "not
+            # found".
+            assert response.status_code in (200, 201, 303, 409), f"{method} {endpoint}"
 
 
 def test_anonymous_visitors_go_to_login_and_back(app, order, browser):
     before = db_state()
     browser.login(None)
     for endpoint, rule, methods in routes(app):
-        if classify(endpoint) in (GUEST, SHARED_SECRET):  # no login to go to: the matrix
+        if classify(endpoint) in (GUEST, SHARED_SECRET, PUBLIC):  # no login: the matrix
             continue
         path = url(rule, str(order.id))
         for method in methods:
             response = call(browser, method, path)
             where = f"{method} {endpoint}"
+            if is_json_api(endpoint):
+                # The JSON API: a Problem Details 401 (tests/test_api_auth.py).
+                assert response.status_code == 401, where
+                assert response.mimetype == "application/problem+json", where
+                assert response.get_json()["detail"] == "Log in to see your messages.", where
+                continue
             if endpoint.startswith("order_messages.api_"):
                 # Scripts get a JSON 401 rather than a login page.
                 assert response.status_code == 401, where

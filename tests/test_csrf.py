@@ -127,8 +127,15 @@ def post_routes(app) -> dict[str, Any]:
     }
 
 
+def _api_posts(app) -> dict[str, Any]:
+    """The JSON API's POST routes: each is walked by :func:`test_api_posts_need_the_token`."""
+    from .test_access import is_json_api
+
+    return {name: rule for name, rule in post_routes(app).items() if is_json_api(name)}
+
+
 def test_every_post_route_has_a_case(app):
-    missing = sorted(set(post_routes(app)) - set(CASES) - set(NOT_FORMS))
+    missing = sorted(set(post_routes(app)) - set(CASES) - set(NOT_FORMS) - set(_api_posts(app)))
     assert not missing, f"POST routes without a CSRF case in tests/test_csrf.py: {missing}"
 
 
@@ -205,3 +212,23 @@ def test_token_of_another_session_is_refused(app, order, customer, stranger, bro
     )
     assert response.status_code == 400
     assert db_state() == before
+
+
+def test_api_posts_need_the_token_with_a_session(app, order, customer, staff, browser):
+    """Every POST of the JSON API, with the session and no (or a forged) CSRF token: the
+    "csrf" problem, nothing saved.  (With an access token no CSRF token is needed:
+    tests/test_api_auth.py.)"""
+    _customer_dispute(order, customer, staff)
+    routes = _api_posts(app)
+    assert routes
+    for name, rule in sorted(routes.items()):
+        browser.login(staff if name.startswith("api_staff_") else customer)
+        path = path_of(rule, order).replace("<reply_id>", "1")
+        before = db_state()
+        for bad in ({}, {"X-CSRFToken": "forged"}):
+            response = browser.post(
+                path, {"body": "x", "action": "read", "status": "closed"}, csrf=False, headers=bad
+            )
+            assert response.status_code == 400, (name, bad)
+            assert response.get_json()["type"].endswith(":csrf"), name
+            assert db_state() == before, name

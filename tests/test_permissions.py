@@ -28,7 +28,7 @@ from flask_order_messages.services import canned
 from . import committing as services
 from .conftest import make_order, order_messages
 from .host_pages import PNG, P, db_state, page, route_path, rows, thread_section, words
-from .test_access import ANY_USER, STAFF, call, classify, routes
+from .test_access import ANY_USER, STAFF, call, classify, is_json_api, routes
 
 pytestmark = pytest.mark.usefixtures("host_pages")
 
@@ -65,6 +65,25 @@ GUARDS = {
     "staff_webhook_switch": WEBHOOKS,
     "staff_webhook_test": WEBHOOKS,
     "staff_webhook_delete": WEBHOOKS,
+    # The JSON API (api/): the same permission as the page doing the same.
+    "api_staff_threads": READ,
+    "api_staff_thread": READ,
+    "api_staff_thread_read": READ,
+    "api_staff_thread_unread": READ,
+    "api_staff_mark": READ,
+    "api_staff_counts": READ,
+    "api_staff_post": ANSWER,
+    "api_staff_assign": ANSWER,
+    "api_staff_status": ANSWER,
+    "api_staff_bulk_assign": ANSWER,
+    "api_staff_bulk_status": ANSWER,
+    "api_staff_dispute_open": DISPUTES,
+    "api_staff_dispute_close": DISPUTES,
+    "api_staff_dispute_reopen": DISPUTES,
+    "api_staff_canned_list": CANNED,
+    "api_staff_canned_create": CANNED,
+    "api_staff_canned_update": CANNED,
+    "api_staff_canned_delete": CANNED,
 }
 
 
@@ -165,7 +184,10 @@ def test_without_a_permission_every_route_it_guards_is_refused(
         response = call(browser, method, path_of(name, rule, order, scene))
         assert response.status_code == 403, where
         assert db_state() == before, f"{where} was refused but changed the database"
-        if name.startswith("api_"):
+        if is_json_api(name):
+            assert response.mimetype == "application/problem+json", where
+            said = response.get_json()["detail"]
+        elif name.startswith("api_"):
             assert response.mimetype == "application/json", where
             said = response.get_json()["error"]
         else:

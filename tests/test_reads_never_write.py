@@ -47,7 +47,14 @@ SHOW_A_THREAD = {
     "order_messages.api_customer_entries",
 }
 #: The staff pages that count unread threads, and so raise a stale read floor first.
-COUNT_UNREAD = {"order_messages.staff_messages", "order_messages.api_counts"}
+COUNT_UNREAD = {
+    "order_messages.staff_messages",
+    "order_messages.api_counts",
+    # The JSON API's list and counts (api/), as the page and the bell.
+    "order_messages.api_staff_threads",
+    "order_messages.api_staff_counts",
+    "order_messages.api_customer_counts",
+}
 
 
 def written_table(statement: str) -> str | None:

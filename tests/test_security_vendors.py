@@ -90,6 +90,36 @@ VENDOR_ROUTES = {
     "staff_question_link": QUESTION,
     "api_staff_question_entries": QUESTION,
     "api_customer_question_entries": QUESTION,
+    # The JSON API (api/): the same classes as the pages doing the same.
+    "api_openapi": NONE,
+    "api_staff_threads": LIST,
+    "api_staff_mark": LIST,
+    "api_staff_bulk_assign": LIST,
+    "api_staff_bulk_status": LIST,
+    "api_staff_counts": LIST,
+    "api_staff_canned_list": LIST,
+    "api_staff_canned_create": LIST,
+    "api_staff_canned_update": LIST,
+    "api_staff_canned_delete": LIST,
+    "api_customer_threads": LIST,
+    "api_customer_mark": LIST,
+    "api_customer_counts": LIST,
+    "api_staff_thread": ORDER,
+    "api_staff_post": ORDER,
+    "api_staff_thread_read": ORDER,
+    "api_staff_thread_unread": ORDER,
+    "api_staff_dispute_open": ORDER,
+    "api_staff_dispute_close": ORDER,
+    "api_staff_dispute_reopen": ORDER,
+    "api_staff_assign": ORDER,
+    "api_staff_status": ORDER,
+    "api_customer_thread": ORDER,
+    "api_customer_post": ORDER,
+    "api_customer_thread_read": ORDER,
+    "api_customer_thread_unread": ORDER,
+    "api_customer_dispute_open": ORDER,
+    "api_customer_dispute_close": ORDER,
+    "api_customer_dispute_reopen": ORDER,
 }
 
 #: What of Bolt's thread must never reach Ann: its words, its customer, its number.
@@ -193,6 +223,11 @@ THREAD_FORMS = {
     "staff_mark": "?scope=selected",
     "staff_bulk_assign": "",
     "staff_bulk_status": "",
+    # The JSON API's: the ids in "thread_ids".
+    "api_staff_mark": "",
+    "api_staff_bulk_assign": "",
+    "api_staff_bulk_status": "",
+    "api_customer_mark": "",
 }
 
 
@@ -212,11 +247,14 @@ def test_lists_forms_and_counts_show_and_change_nothing_of_another_vendors(
         before = bolt_state(scene)
         if method == "POST" and name in THREAD_FORMS:
             query = THREAD_FORMS[name]
-            got = call(browser, method, path + query, {"thread_id": str(bolt_thread)})
-            missing = call(browser, method, path + query, {"thread_id": str(MADE_UP)})
-            assert (got.status_code, got.headers.get("Location")) == (
+            ids = {"thread_id": str(bolt_thread), "thread_ids": str(bolt_thread)}
+            got = call(browser, method, path + query, ids)
+            ids = {"thread_id": str(MADE_UP), "thread_ids": str(MADE_UP)}
+            missing = call(browser, method, path + query, ids)
+            assert (got.status_code, got.headers.get("Location"), got.get_data()) == (
                 missing.status_code,
                 missing.headers.get("Location"),
+                missing.get_data(),
             ), where
         else:
             got = call(browser, method, path)

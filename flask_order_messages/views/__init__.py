@@ -33,6 +33,10 @@ def _check_csrf() -> None:
     """Every state-changing request carries a valid CSRF token (form field or header)."""
     if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint == INBOUND_ENDPOINT:
         return  # the inbound mail hook proves itself with its shared secret instead
+    from ..api import token_request
+
+    if token_request():
+        return  # an access token is no cookie a foreign page can make the browser send
     token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken")
     try:
         validate_csrf(token)
@@ -43,6 +47,21 @@ def _check_csrf() -> None:
 def _error_layout() -> Any:
     """Staff pages' errors look like the admin, customers' like the storefront."""
     return page_layout(side_of_endpoint(request.endpoint))
+
+
+def _api_aware(handler: Any) -> Any:
+    """``handler`` for the pages; a Problem Details answer for the JSON API's routes."""
+    import functools
+
+    @functools.wraps(handler)
+    def handle(exc: Exception) -> Any:
+        from ..api import problems
+
+        if not problems.wants_problem():
+            return handler(exc)
+        return problems.of_exception(exc)
+
+    return handle
 
 
 def _csrf_error(exc: CSRFError) -> tuple[str, int]:
@@ -148,6 +167,10 @@ def _database_down(exc: Exception) -> Any:
     except Exception:  # noqa: BLE001 - the connection is gone already; it is discarded
         session.remove()
     headers = {"Retry-After": "5"}
+    from ..api.problems import problem_response, wants_problem
+
+    if wants_problem():
+        return problem_response("unavailable", _UNAVAILABLE, headers=headers)
     if (request.endpoint or "").startswith("order_messages.api_"):
         return jsonify(error=_UNAVAILABLE), 503, headers  # scripts get JSON, as for every error
     context = {
@@ -218,10 +241,10 @@ def build_blueprint() -> Blueprint:
     bp.before_request(_check_csrf)
     bp.before_request(mail.send_after_response)
     bp.context_processor(host_blueprint_context)
-    bp.register_error_handler(CSRFError, _csrf_error)
-    bp.register_error_handler(OrderMessagesError, _service_error)
-    bp.register_error_handler(RateLimitExceeded, _rate_limited)
-    bp.register_error_handler(RequestEntityTooLarge, _too_large)
+    bp.register_error_handler(CSRFError, _api_aware(_csrf_error))
+    bp.register_error_handler(OrderMessagesError, _api_aware(_service_error))
+    bp.register_error_handler(RateLimitExceeded, _api_aware(_rate_limited))
+    bp.register_error_handler(RequestEntityTooLarge, _api_aware(_too_large))
     for error in (OperationalError, InterfaceError, PoolTimeoutError):
         bp.register_error_handler(error, _database_down)
     staff.register(bp)
@@ -238,4 +261,7 @@ def build_blueprint() -> Blueprint:
     questions.register(bp)
     api_questions.register(bp)
     webhooks.register(bp)
+    from .. import api as json_api
+
+    json_api.install(bp)
     return bp

@@ -37,7 +37,14 @@ log = logging.getLogger("flask_order_messages")
 
 #: The forms that may carry files: their requests get the size ceiling below.
 UPLOAD_ENDPOINTS = frozenset(
-    "order_messages." + name for name in ("staff_post", "customer_post", "guest_thread")
+    "order_messages." + name
+    for name in (
+        "staff_post",
+        "customer_post",
+        "guest_thread",
+        "api_staff_post",
+        "api_customer_post",
+    )
 )
 #: Headers of every file response.
 _FILE_HEADERS = {

@@ -1,0 +1,89 @@
+"""The team inbox through the API: assign a thread, set its status, one or the ticked ones.
+A feature that is off answers the "feature-off" problem (404), as its pages do."""
+
+from __future__ import annotations
+
+from ..permissions import ANSWER
+from ..services import Actor, assignment, status
+from ..state import current_settings
+from . import auth, schemas
+from .problems import ApiProblem
+from .registry import body_of, route
+from .staff import ORDER, WRITE_ERRORS
+
+
+def _staff_with(feature: bool, what: str) -> Actor:
+    actor = auth.staff(ANSWER, write=True)
+    if not feature:
+        raise ApiProblem("feature-off", f"{what} is turned off in this shop.")
+    return actor
+
+
+@route(
+    "POST",
+    ORDER + "/assign",
+    "api_staff_assign",
+    summary="Assign the thread",
+    tag="team",
+    side="staff",
+    body=schemas.AssignIn,
+    response=schemas.Changed,
+    errors=WRITE_ERRORS,
+)
+def assign(order_id: str) -> schemas.Changed:
+    actor = _staff_with(current_settings.team.assignment, "Assignment")
+    order = auth.staff_order(order_id, actor)
+    changed = assignment.assign(order, actor, body_of(schemas.AssignIn).assignee)
+    return schemas.Changed(changed=int(changed))
+
+
+@route(
+    "POST",
+    ORDER + "/status",
+    "api_staff_status",
+    summary="Set the thread's status",
+    tag="team",
+    side="staff",
+    body=schemas.StatusIn,
+    response=schemas.Changed,
+    errors=WRITE_ERRORS,
+)
+def set_status(order_id: str) -> schemas.Changed:
+    actor = _staff_with(current_settings.team.status, "Thread status")
+    order = auth.staff_order(order_id, actor)
+    changed = status.set_status(order, actor, body_of(schemas.StatusIn).status)
+    return schemas.Changed(changed=int(changed))
+
+
+@route(
+    "POST",
+    "/staff/threads/assign",
+    "api_staff_bulk_assign",
+    summary="Assign many threads",
+    tag="team",
+    side="staff",
+    body=schemas.BulkAssignIn,
+    response=schemas.Changed,
+    errors=(400, 415),
+)
+def bulk_assign() -> schemas.Changed:
+    actor = _staff_with(current_settings.team.assignment, "Assignment")
+    body = body_of(schemas.BulkAssignIn)
+    return schemas.Changed(changed=assignment.assign_threads(actor, body.thread_ids, body.assignee))
+
+
+@route(
+    "POST",
+    "/staff/threads/status",
+    "api_staff_bulk_status",
+    summary="Close or reopen many threads",
+    tag="team",
+    side="staff",
+    body=schemas.BulkStatusIn,
+    response=schemas.Changed,
+    errors=(400, 415),
+)
+def bulk_status() -> schemas.Changed:
+    actor = _staff_with(current_settings.team.status, "Thread status")
+    body = body_of(schemas.BulkStatusIn)
+    return schemas.Changed(changed=status.set_statuses(actor, body.thread_ids, body.status))
