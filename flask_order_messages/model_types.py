@@ -261,6 +261,8 @@ class WebhookDelivery(Row):
     last_status_code: Mapped[int | None]
     last_error: Mapped[str | None]
     delivered_at: Mapped[datetime | None]
+
+
 class AccessToken(Row):
     """A personal access token of the JSON API (models_access_tokens.py)."""
 
