@@ -6,11 +6,8 @@ per test otherwise.  Jinja runs with ``StrictUndefined`` so a typo in a template
 
 from __future__ import annotations
 
-import atexit
 import os
 import re
-import shutil
-import tempfile
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -23,8 +20,11 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import generate_csrf
 from jinja2 import BytecodeCache, StrictUndefined
 from jinja2.bccache import Bucket
+from werkzeug.routing import Rule
 
 from flask_order_messages import OrderMessages, customer_actor, staff_actor
+
+from .tables import empty_tables, schema_present, sqlite_from_template
 
 db = SQLAlchemy()
 
@@ -48,6 +48,29 @@ class _CompiledTemplates(BytecodeCache):
 
 # Every Flask app made in the tests (ours, the example shop, the recipes) uses it.
 Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _CompiledTemplates()}
+
+
+def _build_when_first_used(compile_builder: Any) -> Any:
+    """Werkzeug compiles two URL builders (Python code, through ``ast`` and ``compile``) for
+    every rule an app adds: 45 rules, half of the 60-130 ms it took to make each test's app.
+    A test builds a few URLs: each builder is compiled by Werkzeug's own code the first time
+    its rule builds one, from the same rule, so every URL comes out as before."""
+
+    def lazy(rule: Any, append_unknown: bool = True) -> Any:
+        name = "_build_unknown" if append_unknown else "_build"
+
+        def build(self: Any, *args: Any, **values: Any) -> Any:
+            real = compile_builder(self, append_unknown).__get__(self, None)
+            setattr(self, name, real)
+            return real(*args, **values)
+
+        return build
+
+    return lazy
+
+
+if "_compile_builder" in vars(Rule) and "_build_unknown" in Rule.build.__code__.co_names:
+    Rule._compile_builder = _build_when_first_used(Rule._compile_builder)  # type: ignore[method-assign]
 
 
 class User(db.Model, UserMixin):  # type: ignore[name-defined,misc]
@@ -198,87 +221,15 @@ def fresh_tables() -> None:
     times faster than DDL (it is rebuilt when another test dropped it)."""
     engine = db.engine
     if engine.dialect.name == "sqlite":
-        _sqlite_from_template(engine)
+        sqlite_from_template(db, engine)
         return
     tables = db.metadata.sorted_tables
-    # One query for the whole schema (not one per table): this runs before every test.
-    if {t.name for t in tables} <= set(sa.inspect(engine).get_table_names()):
-        with engine.begin() as conn:
-            _empty_tables(conn, tables)
-        return
+    with engine.begin() as conn:
+        if schema_present(conn, tables):
+            empty_tables(conn, tables)
+            return
     db.drop_all()
     db.create_all()
-
-
-#: {the tables' names: a SQLite file with them made}, one per process.
-_SQLITE_TEMPLATES: dict[tuple[str, ...], str] = {}
-
-
-def _sqlite_from_template(engine: sa.Engine) -> None:
-    """A new SQLite file gets the schema as a copy of a file made once: ``create_all`` writes
-    each table, index and FTS5 table to disk one by one, a fifth of a second per test."""
-    path = engine.url.database
-    if not path or path == ":memory:" or os.path.exists(path):
-        db.create_all()  # not a file of its own that nobody opened yet: no copy
-        return
-    key = tuple(sorted(db.metadata.tables))
-    template = _SQLITE_TEMPLATES.get(key)
-    if template is None:
-        db.create_all()
-        engine.dispose()
-        folder = tempfile.mkdtemp(prefix="order-messages-schema-")
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        template = os.path.join(folder, "schema.sqlite")
-        shutil.copyfile(path, template)
-        _SQLITE_TEMPLATES[key] = template
-        return
-    shutil.copyfile(template, path)
-
-
-def _empty_tables(conn: sa.Connection, tables: list[sa.Table]) -> None:
-    """Empty ``tables`` and restart their ids, so every test sees order #1 first.
-
-    A test writes to a few tables only: DELETE empties the others at no cost, where TRUNCATE
-    (a table made anew) cost 15-40 ms for each table before every test."""
-    names = {t.name for t in tables}
-    if conn.dialect.name == "postgresql":
-        for table in reversed(tables):  # referencing rows first
-            conn.execute(table.delete())
-        # The sequences of these tables' keys that have handed out an id.
-        used = conn.execute(
-            sa.text(
-                "SELECT DISTINCT s.relname FROM pg_class s "
-                "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
-                "JOIN pg_class t ON t.oid = d.refobjid "
-                "JOIN pg_sequences ps ON ps.sequencename = s.relname "
-                "AND ps.schemaname = current_schema() "
-                "WHERE s.relkind = 'S' AND ps.last_value IS NOT NULL "
-                "AND t.relname = ANY(:names)"
-            ),
-            {"names": sorted(names)},
-        ).scalars()
-        for sequence in used:
-            conn.execute(sa.text(f'ALTER SEQUENCE "{sequence}" RESTART'))
-        return
-    if not getattr(conn.dialect, "is_mariadb", False):
-        # MySQL 8 caches these figures for a day; MariaDB reads them live.
-        conn.execute(sa.text("SET SESSION information_schema_stats_expiry = 0"))
-    # Tables whose counter has moved: TRUNCATE restarts it (ALTER TABLE costs more).
-    moved = set(
-        conn.execute(
-            sa.text(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema = DATABASE() AND auto_increment > 1"
-            )
-        ).scalars()
-    )
-    conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 0"))
-    for table in tables:
-        if table.name in moved:
-            conn.execute(sa.text(f"TRUNCATE TABLE `{table.name}`"))
-        else:
-            conn.execute(table.delete())
-    conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 1"))
 
 
 @pytest.fixture
