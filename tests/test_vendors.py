@@ -500,13 +500,13 @@ def test_a_vendors_registered_recipients_are_mailed(market: Market, outbox):
     assert mailed(outbox, "Bicycle bell") == {"bolt-desk@vendors.test"}
 
 
-def test_staff_replies_still_mail_the_customer_only(market: Market, outbox):
+def test_staff_replies_mail_the_customer_and_the_marketplaces_the_vendor(market: Market, outbox):
     services.post_message(market.acme_order, market.actor(market.carol), "Question")
     outbox.clear()
     services.post_message(market.acme_order, market.actor(market.ann), "Answer from Acme")
     services.post_message(market.acme_order, market.actor(market.sam), "Answer from us")
     assert mailed(outbox, "Answer from Acme") == {market.carol.email}
-    assert mailed(outbox, "Answer from us") == {market.carol.email}
+    assert mailed(outbox, "Answer from us") == {market.carol.email, market.ann.email}
     assert "Ann Acme (Acme Tools) wrote" in next(m.body for m in outbox if "Acme" in m.body)
 
 
