@@ -253,6 +253,17 @@ def test_a_customer_two_vendors_and_the_marketplace(browse: Any, shots: Any) -> 
     assert set(row_numbers(admin)) == {"#00027", "#00028", f"#{bolt}"}
     expect(admin.locator(".om-vendor-name")).to_have_text(["Bolt Books"] * 3)
     check(admin, shots, "filtered to bolt")
+    # The response times, narrowed to one vendor with the same control, from the keyboard.
+    admin.goto("/order-messages/admin/insight")
+    vendor = admin.get_by_label("Vendor", exact=True)
+    vendor.focus()
+    admin.keyboard.type("Bolt")
+    admin.keyboard.press("Tab")
+    expect(admin.get_by_role("button", name="Show")).to_be_focused()
+    admin.keyboard.press("Enter")
+    expect(admin).to_have_url(re.compile(r"insight\?vendor=\d+$"))
+    expect(admin.locator(".om-insight .om-hint").first).to_contain_text("vendor: Bolt Books")
+    check(admin, shots, "response times of bolt")
     # ... and every open dispute across vendors: Acme's new one and Bolt's seeded one.
     admin.goto(f"{MESSAGES}?filter=disputes")
     disputed = set(row_numbers(admin))
