@@ -174,11 +174,14 @@ def list_vendors(actor: Any, threads: list[Any], chosen: str) -> ListVendors:
     return ListVendors(True, chosen, choices(), names)
 
 
-def author_name(user: Any, staff: bool) -> str:
-    """``user``'s name beside their entries: in a marketplace, a staff member's followed by
-    whom they work for ("Ann (Acme Tools)", "Sam (Marketplace)"); else the ``display_name``
-    hook's answer as it is."""
-    name = ext.hooks.display_name(user)
+def author_name(user: Any, staff: bool, *, name: str | None = None) -> str:
+    """``user``'s name beside their entries (``name``: the ``display_name`` hook's answer,
+    when the caller has it): in a marketplace, a staff member's followed by whom they work
+    for ("Ann (Acme Tools)", "Sam (Marketplace)"); else the name as it is.  The one rule of
+    authors' labels: the thread, the JSON entries, the mail, the Messages list's last
+    author."""
+    if name is None:
+        name = ext.hooks.display_name(user)
     if not staff or not enabled():
         return name
     return f"{name} ({name_of(staff_vendor(user))})"
