@@ -10,6 +10,9 @@ Each route is put in one class by hand in :data:`VENDOR_ROUTES` (a route added l
 - ``LIST``: no order in the address (the Messages section, bulk forms, counts, insight,
   canned replies).  Ann gets her answer, in which nothing of Bolt's shows; a form naming
   Bolt's thread is answered as one naming a made-up thread, and changes nothing of it.
+- ``CANNED``: the route names a canned reply (``?id=``).  Bolt's reply gets Ann the very
+  same answer as a made-up id (a 404; a 403 in warehouse mode), on GET and on POST, and
+  nothing of Bolt's changes.
 - ``GUEST``: a guest link is a bearer link (the customer's mail): without Bolt's customer's
   token Ann gets what anyone gets with a forged one.
 - ``NONE``: nothing of any order (the stylesheet; the mail provider's hook, which takes a
@@ -35,7 +38,7 @@ from .marketplace import Market, converse
 from .reconfigure import reconfigure
 from .test_access import FORM, routes
 
-ORDER, LIST, GUEST, NONE = "order", "list", "guest", "none"
+ORDER, LIST, GUEST, NONE, CANNED = "order", "list", "guest", "none", "canned"
 #: A route that names a question about a product (tests/test_product_questions.py).
 QUESTION = "question"
 
@@ -47,8 +50,8 @@ VENDOR_ROUTES = {
     "staff_insight": LIST,
     "staff_canned_replies": LIST,
     "staff_canned_new": LIST,
-    "staff_canned_edit": LIST,
-    "staff_canned_delete": LIST,
+    "staff_canned_edit": CANNED,
+    "staff_canned_delete": CANNED,
     "api_counts": LIST,
     "api_staff_presence_list": LIST,
     "staff_thread": ORDER,
@@ -87,7 +90,15 @@ VENDOR_ROUTES = {
 }
 
 #: What of Bolt's thread must never reach Ann: its words, its customer, its number.
-BOLT_WORDS = ("bicycle", "Bent wheel", "Dan Customer", "dan.customer", "#00002", "wheel.png")
+BOLT_WORDS = (
+    "bicycle",
+    "Bent wheel",
+    "Dan Customer",
+    "dan.customer",
+    "#00002",
+    "wheel.png",
+    "Spoke tension",  # Bolt's canned reply
+)
 MADE_UP = 987654
 #: A signed CSRF token (the page's meta tag): it carries the second it was made.
 TOKEN = re.compile(r"[\w-]{20,}\.[\w-]{6}\.[\w-]{20,}")
@@ -115,6 +126,8 @@ def scene(market: Market) -> Market:
     services.post_message(bolt, market.actor(market.dan), "Photo", files=[("wheel.png", PNG)])
     services.post_message(bolt, market.actor(market.ben), "Ordered a new wheel", note=True)
     services.open_dispute(bolt, market.actor(market.dan), "Bent wheel")
+    services.canned.create_reply(market.actor(market.ben), "Spoke tension", "Tighten a bicycle")
+    db.session.commit()
     return market
 
 
@@ -142,6 +155,7 @@ def bolt_state(market: Market) -> tuple[Any, ...]:
         rows(models.ThreadSearch, models.ThreadSearch.thread_id == thread_id),
         rows(models.MailOutbox, models.MailOutbox.message_id.in_(entries)),
         rows(models.Draft, models.Draft.order_id == market.bolt_order.id),
+        rows(models.CannedReply, models.CannedReply.vendor_key == "bolt"),
     )
 
 
@@ -149,6 +163,13 @@ def call(browser, method: str, path: str, data: dict[str, str] | None = None) ->
     if method == "GET":
         return browser.get(path)
     return browser.post(path, {**FORM, **(data or {})})
+
+
+def same_page(got: Any, missing: Any) -> bool:
+    """The two answers are the same page, but for the CSRF token (it carries its second)."""
+    return TOKEN.sub("", got.get_data(as_text=True)) == TOKEN.sub(
+        "", missing.get_data(as_text=True)
+    )
 
 
 def no_leak(response: Any, where: str) -> None:
@@ -174,7 +195,7 @@ def test_another_vendors_order_is_answered_as_a_made_up_one(app, scene, browser,
         staff_page = name.startswith(("staff_", "api_staff_"))
         # In warehouse mode no staff page is a vendor's: a 403 that says so, for any order.
         assert got.status_code == (403 if mode == "warehouse" and staff_page else 404), where
-        assert got.get_data() == missing.get_data(), f"{where}: the answers differ"
+        assert same_page(got, missing), f"{where}: the answers differ"
         no_leak(got, where)
         assert bolt_state(scene) == before, f"{where} changed Bolt's thread"
     # The same address is a real page for the marketplace's staff (or Bolt's customer): the
@@ -245,6 +266,32 @@ def test_the_counts_do_not_move_with_another_vendors_thread(scene, browser):
     assert counts() == first
 
 
+@pytest.mark.parametrize("mode", ["vendors take part", "warehouse"])
+@pytest.mark.parametrize("name", sorted(n for n, kind in VENDOR_ROUTES.items() if kind == CANNED))
+def test_another_vendors_canned_reply_is_answered_as_a_made_up_one(app, scene, browser, name, mode):
+    if mode == "warehouse":
+        reconfigure(app, VENDOR_PARTICIPATION=False)
+    rule, methods = _endpoints(app)[name]
+    model = current_order_messages.models.CannedReply
+    theirs_id = db.session.execute(sa.select(model.id).where(model.vendor_key == "bolt")).scalar()
+    path = route_path(rule, scene.bolt_order)
+    browser.login(scene.ann)
+    for method in methods:
+        where = f"{method} {name} ({mode})"
+        before = bolt_state(scene)
+        data = {"title": "Mine now", "body": "Mine"}
+        got = call(browser, method, f"{path}?id={theirs_id}", data)
+        missing = call(browser, method, f"{path}?id={MADE_UP}", data)
+        assert got.status_code == (403 if mode == "warehouse" else 404), where
+        assert got.status_code == missing.status_code, where
+        assert same_page(got, missing), f"{where}: the answers differ"
+        no_leak(got, where)
+        assert bolt_state(scene) == before, f"{where} changed Bolt's reply"
+    # The same address is a real page for Bolt's staff: the cell above asked for one that is.
+    if mode != "warehouse":
+        assert browser.login(scene.ben).get(f"{path}?id={theirs_id}").status_code == 200
+
+
 @pytest.mark.parametrize("name", sorted(n for n, kind in VENDOR_ROUTES.items() if kind == GUEST))
 def test_guest_links_open_nothing_without_the_customers_token(app, scene, browser, name):
     rule, methods = _endpoints(app)[name]
@@ -288,7 +335,7 @@ def test_another_vendors_question_is_answered_as_a_made_up_one(app, scene, brows
             where = f"{method} {name} ({mode})"
             staff_page = name.startswith("staff_")
             assert got.status_code == (403 if mode == "warehouse" and staff_page else 404), where
-            assert got.get_data() == missing.get_data(), f"{where}: the answers differ"
+            assert same_page(got, missing), f"{where}: the answers differ"
             no_leak(got, where)
             assert db_state() == before, f"{where} changed something"
         owner = scene.dan if name.startswith("customer_") else scene.sam

@@ -588,25 +588,7 @@ def test_a_vendors_staff_reply_by_mail_to_another_vendors_thread_is_refused(mark
     assert len(bodies) == before + 1 and bodies[-1] == "Reply from Ben Bolt"
 
 
-# -- canned replies, commands, doctor ------------------------------------------------------------
-
-
-def test_canned_replies_are_the_marketplaces_to_keep(market: Market, browser):
-    converse(market)
-    services.canned.create_reply(market.actor(market.sam), "Thanks", "Thank you, {customer_name}!")
-    db.session.commit()
-    browser.login(market.ann)
-    listing = page(browser.get(f"{P}/admin/canned-replies"))
-    assert "Thanks" in listing and "New canned reply" not in words(listing)
-    before = db_state()
-    response = browser.post(f"{P}/admin/canned-replies/new", {"title": "Mine", "body": "Hi"})
-    assert response.status_code == 403
-    assert "kept by the marketplace's staff" in words(page(response))
-    assert db_state() == before
-    # They insert them all the same; the reply box offers no link to change them.
-    box = staff_thread(browser, market.acme_order)
-    assert "Thank you, Carol Customer!" in box and "Manage canned replies" not in box
-    assert "Manage canned replies" in staff_thread(browser.login(market.sam), market.acme_order)
+# -- commands, doctor (canned replies: test_vendor_canned.py) ---------------------------------
 
 
 def test_assign_vendors_fills_the_threads_of_an_existing_marketplace(market: Market, app):
