@@ -362,7 +362,7 @@ def seed() -> dict[str, int]:
         _play(script, order, actors)
         _spread_times(order, now)
     for title, body in CANNED_REPLIES:
-        create_reply(actors["admin"], title, body)
+        create_reply(actors["admin"], title, body, shared=True)  # vendors too, in a marketplace
     db.session.commit()  # services only flush: without this the replies were rolled back
     market: dict[str, int] = {}
     if marketplace.enabled():

@@ -23,7 +23,7 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
-from wtforms import Field, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from .errors import OrderMessagesError, ValidationError
@@ -374,10 +374,11 @@ class DisputeReopenForm(_PanelForm):
 
 
 class CannedReplyForm(OrderMessagesForm):
-    """A canned reply's title and text (new or edited)."""
+    """A canned reply's title and text (new or edited); a marketplace's: shared with vendors."""
 
     title = StringField()
     body = TextAreaField()
+    shared = BooleanField()
 
 
 class QuestionForm(_ReturnsForm):

@@ -69,21 +69,12 @@ def absolute_url(url: str) -> str:
 
 
 def _store_recipients(thread: Any, entry: Any, actor: Any) -> list[str]:
-    """Who on the store's side hears of ``entry``: the ``staff_recipients``; in a marketplace,
-    for a vendor's thread, the ``vendor_recipients`` of that vendor (never another's), and
-    the marketplace's too when a dispute opens, closes or reopens (it arbitrates).  A staff
-    member's message or note tells no one on the store's side; their dispute events tell the
-    vendor and the marketplace of a vendor's thread."""
+    """Who on the store's side hears of ``entry``: :func:`.services.vendors.store_recipients`
+    for the thread's vendor (the one rule of who on the store's side is mailed)."""
     from .services import vendors
 
     vendor = thread.vendor_key if thread is not None else None
-    dispute = entry.kind == KIND_EVENT
-    if vendor is None or not vendors.participates():
-        return list(ext.hooks.staff_recipients() or []) if actor.role == CUSTOMER else []
-    if actor.role != CUSTOMER and not dispute:
-        return []
-    found = vendors.recipients(vendor)
-    return found + list(ext.hooks.staff_recipients() or []) if dispute else found
+    return vendors.store_recipients(vendor, actor, dispute=entry.kind == KIND_EVENT)
 
 
 def _recipients(entry: Any, order: Any, actor: Any, thread: Any) -> list[tuple[str, str, Any]]:
@@ -299,7 +290,7 @@ def queue_overdue_notice(dispute: Any, thread: Any, order: Any) -> list[int]:
     subject = render_template("order_messages/mail/subject.txt", **context)
     rows = []
     seen: set[str] = set()
-    for raw in ext.hooks.staff_recipients() or []:
+    for raw in vendors.marketplace_recipients():
         address = clean_address(raw)
         if address is None or address.lower() in seen:
             continue

@@ -172,6 +172,10 @@ class CannedReply(Row):
     created_by_id: Mapped[HostKey]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    #: The vendor whose staff keep it; "" the marketplace's (``models_canned.py``).
+    vendor_key: Mapped[str]
+    #: A marketplace reply offered to vendors' staff too.
+    shared: Mapped[bool]
 
 
 class Draft(Row):

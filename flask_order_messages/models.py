@@ -27,6 +27,7 @@ from . import model_types as rows
 from . import search
 from .dialects.types import BigId, DateTime
 from .models_access_tokens import build_access_token_model
+from .models_canned import CannedOwner, owner_rules
 from .models_drafts import build_draft_model
 from .models_inbound import build_inbound_model
 from .models_mail import build_reply_address_model
@@ -335,12 +336,13 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         def __repr__(self) -> str:
             return f"<Attachment {self.id} message={self.message_id} {self.content_type}>"
 
-    class CannedReply(Base):
+    class CannedReply(CannedOwner, Base):
         """A reusable answer staff insert into the reply box.  The body may hold the
-        placeholders {customer_name}, {order_number} and {staff_name}."""
+        placeholders {customer_name}, {order_number} and {staff_name}.  Its owner: the
+        marketplace or a vendor (``models_canned.py``)."""
 
         __tablename__ = f"{prefix}canned_replies"
-        __table_args__ = (sa.UniqueConstraint("title", name=f"uq_{prefix}canned_replies_title"),)
+        __table_args__ = owner_rules(prefix)
         id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
         title: Mapped[str] = mapped_column(sa.String(120), nullable=False)
         body: Mapped[str] = mapped_column(sa.Text, nullable=False)

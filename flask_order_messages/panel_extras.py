@@ -46,8 +46,6 @@ class PanelExtras:
     #: Canned replies are on for this reply box (``ORDER_MESSAGES_CANNED_REPLIES_ENABLED``).
     canned_enabled: bool = False
     canned: list[CannedLink] = field(default_factory=list)
-    #: The viewer keeps the canned replies (a marketplace vendor's staff only insert them).
-    canned_manage: bool = True
     #: (value, label) of the outcomes staff choose from when closing; empty: no choice.
     outcomes: list[tuple[str, str]] = field(default_factory=list)
     #: The open dispute's respond-by time and whether the store answered (staff only).
@@ -166,7 +164,6 @@ def panel_extras(view: Any, side: str, page: str | None = None) -> PanelExtras:
     if staff:
         extras.notes = settings.notes_enabled
         extras.canned_enabled = settings.canned_replies_enabled
-        extras.canned_manage = actor.vendor is None
         if settings.canned_replies_enabled:
             extras.canned = [
                 CannedLink(c.id, c.title, c.text, canned_href(page, c.id))
@@ -218,7 +215,7 @@ def canned_draft(view: Any, side: str) -> str:
     if not view.actor.is_staff:
         return ""
     try:
-        reply = canned.get_reply(raw)
+        reply = canned.get_reply(raw, view.actor, where=canned.fits(view.order))
     except canned.CannedReplyNotFound:
         return ""
     return canned.fill(reply.body, canned.placeholder_values(view.order, view.actor))

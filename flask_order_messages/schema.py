@@ -33,7 +33,7 @@ from alembic.operations import Operations, ops
 from alembic.script import ScriptDirectory
 
 from . import dialects, search
-from .models_questions import as_first_created
+from .models_canned import as_first_created
 
 #: The tables the first script creates, by the key their name ends with, in creation order.
 #: Until the first release this is the whole initial schema, so a new model table is added
@@ -80,6 +80,7 @@ ADDED_LATER: dict[str, dict[str, str]] = {
     },
     "messages": {"answers_since": "0009", "answers_first": "0009", "answers_due_at": "0009"},
     "disputes": {"overdue_mailed_at": "0012"},
+    "canned_replies": {"vendor_key": "0014", "shared": "0014"},
     "mail_outbox": {
         "message_id_header": "0006",
         "thread_root": "0006",
@@ -202,7 +203,7 @@ class Migration:
             if later & {c.name for c in getattr(item, "columns", ())}:
                 continue
             items.append(item)
-        create.columns = as_first_created(key, items)  # order_id NOT NULL before 0013
+        create.columns = as_first_created(key, items, self.ext.table_prefix)  # as 0001 made it
         self.op.invoke(create)
         for index in sorted(table.indexes, key=lambda i: str(i.name)):
             if index.info.get(DIALECTS_KEY):  # a full-text index: its own script

@@ -10,6 +10,9 @@ Each route is put in one class by hand in :data:`VENDOR_ROUTES` (a route added l
 - ``LIST``: no order in the address (the Messages section, bulk forms, counts, insight,
   canned replies).  Ann gets her answer, in which nothing of Bolt's shows; a form naming
   Bolt's thread is answered as one naming a made-up thread, and changes nothing of it.
+- ``CANNED``: the route names a canned reply (``?id=``).  Bolt's reply gets Ann the very
+  same answer as a made-up id (a 404; a 403 in warehouse mode), on GET and on POST, and
+  nothing of Bolt's changes.
 - ``GUEST``: a guest link is a bearer link (the customer's mail): without Bolt's customer's
   token Ann gets what anyone gets with a forged one.
 - ``NONE``: nothing of any order (the stylesheet; the mail provider's hook, which takes a
@@ -19,6 +22,7 @@ Each route is put in one class by hand in :data:`VENDOR_ROUTES` (a route added l
 from __future__ import annotations
 
 import json
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -34,7 +38,7 @@ from .marketplace import Market, converse
 from .reconfigure import reconfigure
 from .test_access import FORM, routes
 
-ORDER, LIST, GUEST, NONE = "order", "list", "guest", "none"
+ORDER, LIST, GUEST, NONE, CANNED = "order", "list", "guest", "none", "canned"
 #: A route that names a question about a product (tests/test_product_questions.py).
 QUESTION = "question"
 
@@ -46,8 +50,8 @@ VENDOR_ROUTES = {
     "staff_insight": LIST,
     "staff_canned_replies": LIST,
     "staff_canned_new": LIST,
-    "staff_canned_edit": LIST,
-    "staff_canned_delete": LIST,
+    "staff_canned_edit": CANNED,
+    "staff_canned_delete": CANNED,
     # Webhooks are the marketplace's: a vendor's staff member gets a 403 that says so.
     "staff_webhooks": LIST,
     "staff_webhook_switch": LIST,
@@ -123,8 +127,18 @@ VENDOR_ROUTES = {
 }
 
 #: What of Bolt's thread must never reach Ann: its words, its customer, its number.
-BOLT_WORDS = ("bicycle", "Bent wheel", "Dan Customer", "dan.customer", "#00002", "wheel.png")
+BOLT_WORDS = (
+    "bicycle",
+    "Bent wheel",
+    "Dan Customer",
+    "dan.customer",
+    "#00002",
+    "wheel.png",
+    "Spoke tension",  # Bolt's canned reply
+)
 MADE_UP = 987654
+#: A signed CSRF token (the page's meta tag): it carries the second it was made.
+TOKEN = re.compile(r"[\w-]{20,}\.[\w-]{6}\.[\w-]{20,}")
 
 
 def _endpoints(app) -> dict[str, tuple[Any, list[str]]]:
@@ -149,6 +163,8 @@ def scene(market: Market) -> Market:
     services.post_message(bolt, market.actor(market.dan), "Photo", files=[("wheel.png", PNG)])
     services.post_message(bolt, market.actor(market.ben), "Ordered a new wheel", note=True)
     services.open_dispute(bolt, market.actor(market.dan), "Bent wheel")
+    services.canned.create_reply(market.actor(market.ben), "Spoke tension", "Tighten a bicycle")
+    db.session.commit()
     return market
 
 
@@ -176,6 +192,7 @@ def bolt_state(market: Market) -> tuple[Any, ...]:
         rows(models.ThreadSearch, models.ThreadSearch.thread_id == thread_id),
         rows(models.MailOutbox, models.MailOutbox.message_id.in_(entries)),
         rows(models.Draft, models.Draft.order_id == market.bolt_order.id),
+        rows(models.CannedReply, models.CannedReply.vendor_key == "bolt"),
     )
 
 
@@ -264,6 +281,12 @@ def test_lists_forms_and_counts_show_and_change_nothing_of_another_vendors(
         # Searches that would find Bolt's thread (the page echoes a query: none is a leak word).
         for query in ("?q=bicy", "?q=00002", "?q=Dan", "?filter=disputes", "?vendor=bolt"):
             no_leak(browser.get(path + query), f"GET {name}{query}")
+    if name == "staff_insight" and mode != "warehouse":
+        # Bolt's key in the address shows Ann her own figures, the very same page (but for
+        # the CSRF token, which carries the second it was made).
+        own = TOKEN.sub("", browser.get(path).get_data(as_text=True))
+        theirs = TOKEN.sub("", browser.get(path + "?vendor=bolt").get_data(as_text=True))
+        assert theirs == own, "insight ?vendor=bolt"
 
 
 def test_the_counts_do_not_move_with_another_vendors_thread(scene, browser):
@@ -279,6 +302,32 @@ def test_the_counts_do_not_move_with_another_vendors_thread(scene, browser):
     services.post_message(scene.bolt_order, scene.actor(scene.dan), "Any news on the bicycle?")
     services.open_dispute(scene.own_order, scene.actor(scene.carol), "Voucher unused")
     assert counts() == first
+
+
+@pytest.mark.parametrize("mode", ["vendors take part", "warehouse"])
+@pytest.mark.parametrize("name", sorted(n for n, kind in VENDOR_ROUTES.items() if kind == CANNED))
+def test_another_vendors_canned_reply_is_answered_as_a_made_up_one(app, scene, browser, name, mode):
+    if mode == "warehouse":
+        reconfigure(app, VENDOR_PARTICIPATION=False)
+    rule, methods = _endpoints(app)[name]
+    model = current_order_messages.models.CannedReply
+    theirs_id = db.session.execute(sa.select(model.id).where(model.vendor_key == "bolt")).scalar()
+    path = route_path(rule, scene.bolt_order)
+    browser.login(scene.ann)
+    for method in methods:
+        where = f"{method} {name} ({mode})"
+        before = bolt_state(scene)
+        data = {"title": "Mine now", "body": "Mine"}
+        got = call(browser, method, f"{path}?id={theirs_id}", data)
+        missing = call(browser, method, f"{path}?id={MADE_UP}", data)
+        assert got.status_code == (403 if mode == "warehouse" else 404), where
+        assert got.status_code == missing.status_code, where
+        assert answer_bytes(got) == answer_bytes(missing), f"{where}: the answers differ"
+        no_leak(got, where)
+        assert bolt_state(scene) == before, f"{where} changed Bolt's reply"
+    # The same address is a real page for Bolt's staff: the cell above asked for one that is.
+    if mode != "warehouse":
+        assert browser.login(scene.ben).get(f"{path}?id={theirs_id}").status_code == 200
 
 
 @pytest.mark.parametrize("name", sorted(n for n, kind in VENDOR_ROUTES.items() if kind == GUEST))

@@ -8,7 +8,9 @@ notices: a page, a count, a row, a mail."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
+from types import SimpleNamespace
 from urllib.parse import unquote
 
 import pytest
@@ -353,11 +355,40 @@ def test_entries_say_whom_their_staff_author_works_for(market: Market, browser):
     assert authors == ["Carol Customer", "Ann Acme (Acme Tools)", "Sam Support (Marketplace)"]
 
 
-def test_a_shop_without_vendors_labels_nobody(order, customer, staff, browser):
+def last_authors(browser, user) -> dict[str, str]:
+    """{order number: the last author} of ``user``'s Messages list."""
+    html = page(browser.login(user).get(MESSAGES))
+    found = re.findall(
+        r'href="[^"]*/orders/(\d+)[^"]*".*?<span class="om-last-author" dir="auto">([^<]*):</span>',
+        html,
+        re.S,
+    )
+    return {number(SimpleNamespace(id=int(i))): name for i, name in found}
+
+
+def test_the_messages_lists_last_author_is_labelled_as_in_the_thread(market: Market, browser):
+    converse(market)  # Ann answered Acme's, Ben Bolt's, Sam the marketplace's own
+    services.post_message(market.own_order, market.actor(market.carol), "Thanks!")
+    authors = last_authors(browser, market.sam)
+    assert authors[number(market.acme_order)] == "Ann Acme (Acme Tools)"
+    assert authors[number(market.bolt_order)] == "Ben Bolt (Bolt Bikes)"
+    assert authors[number(market.own_order)] == "Carol Customer"  # a customer is no vendor's
+    # The very label the thread shows beside the entry.
+    thread = words(staff_thread(browser.login(market.sam), market.acme_order))
+    assert "Ann Acme (Acme Tools)" in thread
+    services.post_message(market.acme_order, market.actor(market.sam), "The marketplace here.")
+    assert last_authors(browser, market.ann) == {
+        number(market.acme_order): "Sam Support (Marketplace)"
+    }
+    assert last_authors(browser, market.sam)[number(market.acme_order)] == "You"
+
+
+def test_a_shop_without_vendors_labels_nobody(order, customer, staff, staff2, browser):
     services.post_message(order, services.customer_actor(customer), "Hello")
     services.post_message(order, services.staff_actor(staff), "Hi there")
     thread = words(staff_thread(browser.login(staff), order))
     assert "Admin Admin (" not in thread and "Admin Admin" in thread
+    assert last_authors(browser, staff2) == {number(order): "Admin Admin"}
 
 
 # -- arbitration --------------------------------------------------------------------------------
@@ -500,13 +531,13 @@ def test_a_vendors_registered_recipients_are_mailed(market: Market, outbox):
     assert mailed(outbox, "Bicycle bell") == {"bolt-desk@vendors.test"}
 
 
-def test_staff_replies_still_mail_the_customer_only(market: Market, outbox):
+def test_staff_replies_mail_the_customer_and_the_marketplaces_the_vendor(market: Market, outbox):
     services.post_message(market.acme_order, market.actor(market.carol), "Question")
     outbox.clear()
     services.post_message(market.acme_order, market.actor(market.ann), "Answer from Acme")
     services.post_message(market.acme_order, market.actor(market.sam), "Answer from us")
     assert mailed(outbox, "Answer from Acme") == {market.carol.email}
-    assert mailed(outbox, "Answer from us") == {market.carol.email}
+    assert mailed(outbox, "Answer from us") == {market.carol.email, market.ann.email}
     assert "Ann Acme (Acme Tools) wrote" in next(m.body for m in outbox if "Acme" in m.body)
 
 
@@ -557,25 +588,7 @@ def test_a_vendors_staff_reply_by_mail_to_another_vendors_thread_is_refused(mark
     assert len(bodies) == before + 1 and bodies[-1] == "Reply from Ben Bolt"
 
 
-# -- canned replies, commands, doctor ------------------------------------------------------------
-
-
-def test_canned_replies_are_the_marketplaces_to_keep(market: Market, browser):
-    converse(market)
-    services.canned.create_reply(market.actor(market.sam), "Thanks", "Thank you, {customer_name}!")
-    db.session.commit()
-    browser.login(market.ann)
-    listing = page(browser.get(f"{P}/admin/canned-replies"))
-    assert "Thanks" in listing and "New canned reply" not in words(listing)
-    before = db_state()
-    response = browser.post(f"{P}/admin/canned-replies/new", {"title": "Mine", "body": "Hi"})
-    assert response.status_code == 403
-    assert "kept by the marketplace's staff" in words(page(response))
-    assert db_state() == before
-    # They insert them all the same; the reply box offers no link to change them.
-    box = staff_thread(browser, market.acme_order)
-    assert "Thank you, Carol Customer!" in box and "Manage canned replies" not in box
-    assert "Manage canned replies" in staff_thread(browser.login(market.sam), market.acme_order)
+# -- commands, doctor (canned replies: test_vendor_canned.py) ---------------------------------
 
 
 def test_assign_vendors_fills_the_threads_of_an_existing_marketplace(market: Market, app):

@@ -1,5 +1,5 @@
 """Canned replies through the API: list, add, edit, delete, with the rules of their pages
-(the "canned" permission; in a marketplace a vendor's staff may not change them)."""
+(the "canned" permission; in a marketplace each reply has an owner, services/canned.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 from ..permissions import CANNED
 from ..services import Actor, canned
 from ..state import current_settings
-from ..views.canned import _may_manage
 from . import auth, schemas
 from .present import utc
 from .problems import ApiProblem
@@ -21,14 +20,16 @@ def _staff(*, write: bool) -> Actor:
     actor = auth.staff(CANNED, write=write)
     if not current_settings.canned_replies_enabled:
         raise ApiProblem("feature-off", "Canned replies are turned off in this shop.")
-    if write:
-        _may_manage(actor)
     return actor
 
 
 def _out(reply: Any) -> schemas.CannedOut:
     return schemas.CannedOut(
-        id=reply.id, title=reply.title, body=reply.body, updated_at=utc(reply.updated_at)
+        id=reply.id,
+        title=reply.title,
+        body=reply.body,
+        shared=bool(reply.shared),
+        updated_at=utc(reply.updated_at),
     )
 
 
@@ -43,9 +44,10 @@ def _out(reply: Any) -> schemas.CannedOut:
     errors=(404,),
 )
 def replies() -> schemas.CannedList:
-    _staff(write=False)
+    actor = _staff(write=False)
     return schemas.CannedList(
-        replies=[_out(r) for r in canned.list_replies()], placeholders=list(canned.PLACEHOLDERS)
+        replies=[_out(r) for r in canned.list_replies(actor)],
+        placeholders=list(canned.PLACEHOLDERS),
     )
 
 
@@ -64,7 +66,7 @@ def replies() -> schemas.CannedList:
 def create() -> schemas.CannedOut:
     actor = _staff(write=True)
     body = body_of(schemas.CannedIn)
-    return _out(canned.create_reply(actor, body.title, body.body))
+    return _out(canned.create_reply(actor, body.title, body.body, shared=body.shared))
 
 
 @route(
@@ -76,13 +78,13 @@ def create() -> schemas.CannedOut:
     side="staff",
     body=schemas.CannedIn,
     response=schemas.CannedOut,
-    errors=(400, 404, 415),
+    errors=(400, 403, 404, 415),
 )
 def update(reply_id: str) -> schemas.CannedOut:
-    _staff(write=True)
-    reply = canned.get_reply(reply_id)
+    actor = _staff(write=True)
+    reply = canned.get_reply(reply_id, actor)
     body = body_of(schemas.CannedIn)
-    return _out(canned.update_reply(reply, body.title, body.body))
+    return _out(canned.update_reply(reply, actor, body.title, body.body, shared=body.shared))
 
 
 @route(
@@ -93,8 +95,8 @@ def update(reply_id: str) -> schemas.CannedOut:
     tag="canned",
     side="staff",
     status=204,
-    errors=(404,),
+    errors=(403, 404),
 )
 def delete(reply_id: str) -> None:
-    _staff(write=True)
-    canned.delete_reply(canned.get_reply(reply_id))
+    actor = _staff(write=True)
+    canned.delete_reply(canned.get_reply(reply_id, actor), actor)

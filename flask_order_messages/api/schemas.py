@@ -109,6 +109,8 @@ class BulkStatusIn(_In):
 class CannedIn(_In):
     title: str = ""
     body: str = ""
+    #: Marketplace staff only: the vendors' staff see it too (ignored for anyone else).
+    shared: bool = False
 
 
 # -- answers -------------------------------------------------------------------------------
@@ -218,6 +220,7 @@ class CannedOut(_Out):
     id: int
     title: str
     body: str
+    shared: bool
     updated_at: datetime
 
 

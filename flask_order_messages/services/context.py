@@ -12,9 +12,10 @@ import sqlalchemy as sa
 
 from ..errors import MissingHookError
 from ..hooks import STAFF_LABEL
-from ..models import CUSTOMER
+from ..models import CUSTOMER, STAFF
 from ..state import current_order_messages as ext
 from .common import Actor, session
+from .vendors import author_name
 
 #: The last author when it is the viewer.
 YOU = "You"
@@ -84,13 +85,16 @@ def customer_context(order: Any, customer: Any) -> CustomerContext:
 
 
 def last_author(actor: Actor, author_id: Any, role: str | None, users: Mapping[Any, Any]) -> str:
-    """Who wrote a thread's newest entry, as ``actor`` reads it: "You", a colleague's name,
+    """Who wrote a thread's newest entry, as ``actor`` reads it: "You", a colleague's name
+    (in a marketplace with whom they work for, as in the thread: ``vendors.author_name``),
     or the customer's name ("Customer" without one)."""
     if author_id is not None and author_id == actor.id:
         return YOU
     user = users.get(author_id)
     name = _text(ext.hooks.display_name(user)) if user is not None else None
-    return name or (CUSTOMER_LABEL if role == CUSTOMER else STAFF_LABEL)
+    if name is None:
+        return CUSTOMER_LABEL if role == CUSTOMER else STAFF_LABEL
+    return author_name(user, role == STAFF, name=name)
 
 
 def order_context(order: Any) -> CustomerContext:

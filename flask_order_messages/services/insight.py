@@ -195,10 +195,17 @@ def _first_responses(since: datetime, scope: Any) -> Any:
     )
 
 
-def response_insight(now: datetime | None = None, *, actor: Actor | None = None) -> Insight:
+def response_insight(
+    now: datetime | None = None, *, actor: Actor | None = None, where: Any = None
+) -> Insight:
     """The figures of the insight page, as of ``now`` (naive UTC; default: now), over the
-    threads ``actor`` may see (a marketplace vendor's staff: their vendor's; default: all)."""
+    threads ``actor`` may see (a marketplace vendor's staff: their vendor's; default: all),
+    narrowed by ``where``, a condition on Thread (the marketplace's vendor filter:
+    :func:`.vendors.chosen_vendor`)."""
     scope = thread_scope(actor) if actor is not None else sa.true()
+    narrowed = where is not None or (actor is not None and actor.vendor is not None)
+    if where is not None:
+        scope = sa.and_(scope, where)
     settings = current_settings
     now = now or utcnow()
     days = settings.insight_days
@@ -238,7 +245,7 @@ def response_insight(now: datetime | None = None, *, actor: Actor | None = None)
             sa.func.count(sa.case((d.opened_at > one_day, 1))),
             sa.func.count(sa.case((sa.and_(d.opened_at <= one_day, d.opened_at > three_days), 1))),
             sa.func.count(sa.case((d.opened_at <= three_days, 1))),
-        ).where(d.open_thread_id.is_not(None), *_disputes_within(actor))
+        ).where(d.open_thread_id.is_not(None), *_disputes_within(scope, narrowed))
     ).one()
     disputes_by_age = [(label, int(n or 0)) for label, n in zip(DISPUTE_AGES, ages, strict=True)]
 
@@ -280,13 +287,14 @@ def response_insight(now: datetime | None = None, *, actor: Actor | None = None)
     )
 
 
-def _disputes_within(actor: Actor | None) -> list[Any]:
-    """The condition on disputes that keeps a vendor's staff to their threads' (none for
-    anyone who sees every thread: their query stays as it was)."""
-    if actor is None or actor.vendor is None:
+def _disputes_within(scope: Any, narrowed: bool) -> list[Any]:
+    """The condition that keeps the disputes to the threads of ``scope`` when it leaves some
+    out (a vendor's staff, the vendor filter); none for all threads: the query stays as it
+    was."""
+    if not narrowed:
         return []
     t, d = ext.models.Thread, ext.models.Dispute
-    return [d.thread_id.in_(sa.select(t.id).where(thread_scope(actor)))]
+    return [d.thread_id.in_(sa.select(t.id).where(scope))]
 
 
 def format_duration(seconds: float | None) -> str:

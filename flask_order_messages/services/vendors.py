@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 
 from ..errors import NotAllowedError
+from ..models import CUSTOMER
 from ..models_vendors import VENDOR_KEY_LENGTH
 from ..state import current_order_messages as ext
 from ..state import current_settings
@@ -173,11 +174,14 @@ def list_vendors(actor: Any, threads: list[Any], chosen: str) -> ListVendors:
     return ListVendors(True, chosen, choices(), names)
 
 
-def author_name(user: Any, staff: bool) -> str:
-    """``user``'s name beside their entries: in a marketplace, a staff member's followed by
-    whom they work for ("Ann (Acme Tools)", "Sam (Marketplace)"); else the ``display_name``
-    hook's answer as it is."""
-    name = ext.hooks.display_name(user)
+def author_name(user: Any, staff: bool, *, name: str | None = None) -> str:
+    """``user``'s name beside their entries (``name``: the ``display_name`` hook's answer,
+    when the caller has it): in a marketplace, a staff member's followed by whom they work
+    for ("Ann (Acme Tools)", "Sam (Marketplace)"); else the name as it is.  The one rule of
+    authors' labels: the thread, the JSON entries, the mail, the Messages list's last
+    author."""
+    if name is None:
+        name = ext.hooks.display_name(user)
     if not staff or not enabled():
         return name
     return f"{name} ({name_of(staff_vendor(user))})"
@@ -188,6 +192,47 @@ def recipients(key: str) -> list[str]:
     if not participates():
         return []
     return list(ext.hooks.vendor_recipients(key) or [])
+
+
+def marketplace_recipients() -> list[str]:
+    """The ``staff_recipients``: who is mailed for the store (in a marketplace, for the
+    marketplace itself).  In a marketplace an address of a vendor's staff member is left out
+    (a host whose ``staff_recipients`` lists every admin): the marketplace's own threads, its
+    arbitration and its overdue notices are no vendor's mail; a vendor's own come through
+    :func:`recipients`."""
+    found = list(ext.hooks.staff_recipients() or [])
+    if not enabled():
+        return found
+    return [raw for raw in found if not _vendor_staff_address(raw)]
+
+
+def _vendor_staff_address(raw: Any) -> bool:
+    """Whether ``raw`` is the address of a staff member who works for a vendor."""
+    if not isinstance(raw, str) or not raw.strip():
+        return False
+    user = ext.hooks.staff_user_for_email(raw.strip())
+    return user is not None and staff_vendor(user) is not None
+
+
+def store_recipients(vendor: str | None, actor: Any, *, dispute: bool) -> list[str]:
+    """Who on the store's side is mailed about an entry ``actor`` wrote in a thread of
+    ``vendor`` (None: the marketplace's own, or a shop without vendors); ``dispute``: the
+    entry is a dispute opened, closed (with its outcome) or reopened.  The one rule:
+
+    - the marketplace's own threads (and every thread in warehouse mode): a customer's words
+      go to :func:`marketplace_recipients`; staff's tell no one on the store's side;
+    - a vendor's thread: that vendor's :func:`recipients` hear of the customer's words and
+      of the marketplace's staff stepping in (they are the thread's participants), never of
+      their own staff's messages; a dispute event also tells the marketplace, which
+      arbitrates.  Never another vendor's.
+
+    Staff-only notes mail nobody (see ``mail_compose``), and the author is never mailed."""
+    if vendor is None or not participates():
+        return marketplace_recipients() if actor.role == CUSTOMER else []
+    found = []
+    if actor.role == CUSTOMER or dispute or actor.vendor != vendor:
+        found = recipients(vendor)
+    return found + marketplace_recipients() if dispute else found
 
 
 def assign_vendors(*, batch_size: int = 500) -> tuple[int, int]:

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ..errors import NotAllowedError, ValidationError
+from ..errors import ValidationError
 from ..forms import CannedReplyForm, ConfirmForm
 from ..permissions import CANNED
 from ..services import canned
@@ -22,23 +22,11 @@ from ..templating import safe_next
 from .common import require_staff
 
 Page = Response | tuple[str, int]
-#: What a vendor's staff member is told on the forms that change canned replies.
-MANAGED_BY_MARKETPLACE = (
-    "Canned replies are kept by the marketplace's staff. You can insert them into your "
-    "replies; nothing was changed."
-)
 
 
 def _enabled() -> None:
     if not current_settings.canned_replies_enabled:
         abort(404)
-
-
-def _may_manage(actor: Actor) -> None:
-    """In a marketplace the canned replies are the marketplace's: its own staff keep them, a
-    vendor's staff insert them (403 on the forms that change them, saying so)."""
-    if actor.vendor is not None:
-        raise NotAllowedError(MANAGED_BY_MARKETPLACE)
 
 
 def _next() -> str | None:
@@ -52,13 +40,13 @@ def _to_list(**params: Any) -> Response:
     return redirect(url_for("order_messages.staff_canned_replies", **params), code=303)
 
 
-def _list_page(
-    notice: str | None, error: str | None, status: int, *, manage: bool = True
-) -> tuple[str, int]:
+def _list_page(actor: Actor, notice: str | None, error: str | None, status: int) -> tuple[str, int]:
+    replies = canned.list_replies(actor)
     page = render_template(
         "order_messages/canned_list.html",
-        manage=manage,
-        replies=canned.list_replies(),
+        owner=canned.owner_of(actor),
+        kept_by=canned.kept_by(replies, actor),
+        replies=replies,
         placeholders=canned.PLACEHOLDERS,
         notice=notice,
         error=error,
@@ -67,20 +55,23 @@ def _list_page(
     return page, status
 
 
-def _reply_or_page(action: str) -> Any:
-    """The reply named by ``?id=``; else the list: asking which one (a GET without an id) or
-    saying it is gone (404)."""
+def _reply_or_page(actor: Actor, action: str) -> Any:
+    """The reply named by ``?id=`` that ``actor`` sees and whose owner's staff they are (else
+    a 403 saying whose it is); else the list: asking which one (a GET without an id) or saying
+    it is gone (404; another vendor's too)."""
     raw = request.values.get("id")
     if raw in (None, "") and request.method == "GET":
-        return _list_page(f"Choose the canned reply to {action} below.", None, 200)
+        return _list_page(actor, f"Choose the canned reply to {action} below.", None, 200)
     try:
-        return canned.get_reply(raw)
+        reply = canned.get_reply(raw, actor)
     except canned.CannedReplyNotFound as exc:
-        return _list_page(None, exc.message, exc.status_code)
+        return _list_page(actor, None, exc.message, exc.status_code)
+    canned.check_owner(reply, actor)
+    return reply
 
 
 def replies() -> str:
-    """Every canned reply, with links to add, edit and delete."""
+    """The canned replies this staff member sees, with links to add, edit and delete."""
     actor = require_staff(CANNED)
     _enabled()
     notice = None
@@ -88,12 +79,13 @@ def replies() -> str:
         notice = "The canned reply was saved."
     elif request.args.get("deleted"):
         notice = "The canned reply was deleted."
-    return _list_page(notice, None, 200, manage=actor.vendor is None)[0]
+    return _list_page(actor, notice, None, 200)[0]
 
 
-def _form(reply: Any, form: CannedReplyForm, status: int) -> Page:
+def _form(actor: Actor, reply: Any, form: CannedReplyForm, status: int) -> Page:
     page = render_template(
         "order_messages/canned_form.html",
+        may_share=canned.may_share(actor),
         reply=reply,
         form=form,
         placeholders=canned.PLACEHOLDERS,
@@ -107,46 +99,49 @@ def new() -> Page:
     """GET: an empty form.  POST: add the reply; a refused one comes back with its text."""
     actor = require_staff(CANNED)
     _enabled()
-    _may_manage(actor)
     form = CannedReplyForm.from_request()
     if request.method == "GET":
-        return _form(None, form, 200)
+        return _form(actor, None, form, 200)
     try:
-        reply = canned.create_reply(actor, form.title.data or "", form.body.data or "")
+        reply = canned.create_reply(
+            actor, form.title.data or "", form.body.data or "", shared=bool(form.shared.data)
+        )
     except ValidationError as exc:
         form.refuse(exc)
-        return _form(None, form, exc.status_code)
+        return _form(actor, None, form, exc.status_code)
     return _to_list(saved=reply.id)
 
 
 def edit() -> Page:
     """GET: the form with the reply's text.  POST: save the change."""
-    _may_manage(require_staff(CANNED))
+    actor = require_staff(CANNED)
     _enabled()
-    reply = _reply_or_page("edit")
+    reply = _reply_or_page(actor, "edit")
     if isinstance(reply, tuple):
         return reply
     if request.method == "GET":
-        return _form(reply, CannedReplyForm(formdata=None, obj=reply), 200)
+        return _form(actor, reply, CannedReplyForm(formdata=None, obj=reply), 200)
     form = CannedReplyForm.from_request()
     try:
-        canned.update_reply(reply, form.title.data or "", form.body.data or "")
+        canned.update_reply(
+            reply, actor, form.title.data or "", form.body.data or "", shared=bool(form.shared.data)
+        )
     except ValidationError as exc:
         form.refuse(exc)
-        return _form(reply, form, exc.status_code)
+        return _form(actor, reply, form, exc.status_code)
     return _to_list(saved=reply.id)
 
 
 def delete() -> Page:
     """GET: "Delete this canned reply?".  POST: delete it."""
-    _may_manage(require_staff(CANNED))
+    actor = require_staff(CANNED)
     _enabled()
-    reply = _reply_or_page("delete")
+    reply = _reply_or_page(actor, "delete")
     if isinstance(reply, tuple):
         return reply
     if request.method == "POST":
         ConfirmForm.from_request().check()
-        canned.delete_reply(reply)
+        canned.delete_reply(reply, actor)
         return _to_list(deleted=1)
     page = render_template("order_messages/canned_delete.html", reply=reply, next=_next() or "")
     return page, 200

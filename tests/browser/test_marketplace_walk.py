@@ -253,6 +253,34 @@ def test_a_customer_two_vendors_and_the_marketplace(browse: Any, shots: Any) -> 
     assert set(row_numbers(admin)) == {"#00027", "#00028", f"#{bolt}"}
     expect(admin.locator(".om-vendor-name")).to_have_text(["Bolt Books"] * 3)
     check(admin, shots, "filtered to bolt")
+    # The response times, narrowed to one vendor with the same control, from the keyboard.
+    admin.goto("/order-messages/admin/insight")
+    vendor = admin.get_by_label("Vendor", exact=True)
+    vendor.focus()
+    admin.keyboard.type("Bolt")
+    admin.keyboard.press("Tab")
+    expect(admin.get_by_role("button", name="Show")).to_be_focused()
+    admin.keyboard.press("Enter")
+    expect(admin).to_have_url(re.compile(r"insight\?vendor=\d+$"))
+    expect(admin.locator(".om-insight .om-hint").first).to_contain_text("vendor: Bolt Books")
+    check(admin, shots, "response times of bolt")
+    # Canned replies: the marketplace's, shared with vendors, and a box to share a new one.
+    admin.goto("/order-messages/admin/canned-replies")
+    expect(admin.locator(".om-canned-owner").first).to_have_text("Marketplace, shared with vendors")
+    check(admin, shots, "canned replies of the marketplace")
+    admin.goto("/order-messages/admin/canned-replies/new")
+    shared = admin.get_by_label("Shared with vendors")
+    shared.focus()
+    admin.keyboard.press("Space")
+    expect(shared).to_be_checked()
+    check(admin, shots, "a new canned reply to share")
+    # Ann inserts the shared ones, and keeps Acme's own.
+    ann.goto("/order-messages/admin/canned-replies")
+    expect(ann.get_by_role("link", name="New canned reply")).to_be_visible()
+    expect(ann.locator(".om-canned-row").first).to_contain_text("Marketplace")
+    expect(ann.get_by_role("link", name=re.compile("^Edit"))).to_have_count(0)
+    check(ann, shots, "canned replies a vendor sees")
+    ann.goto(f"/admin/orders/{int(acme)}?tab=messages")  # back on the disputed thread
     # ... and every open dispute across vendors: Acme's new one and Bolt's seeded one.
     admin.goto(f"{MESSAGES}?filter=disputes")
     disputed = set(row_numbers(admin))

@@ -2,7 +2,7 @@
 endpoint and event, written in the same transaction as the event).
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2027-03-07
 
 Both tables start empty.
@@ -11,7 +11,7 @@ Both tables start empty.
 from flask_order_messages.schema import Migration
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
