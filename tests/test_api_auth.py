@@ -208,3 +208,29 @@ def test_vendor_staff_token_never_reaches_another_vendors_thread(market, browser
     listed = api.get("/staff/threads").get_json()
     assert str(market.bolt_order.id) not in [t["order_id"] for t in listed["threads"]]
     assert listed["total"] >= 1
+
+
+def test_vendor_staff_token_keeps_to_their_own_canned_replies(market, browser):
+    """The owner rule of canned replies holds through the API: another vendor's reply is a
+    made-up id, the marketplace's unshared one is not listed, its shared one is listed but
+    kept by the marketplace (403, unchanged)."""
+    c = current_order_messages.models.CannedReply
+    bolts = services.canned.create_reply(market.actor(market.ben), "Spokes", "Tighten them")
+    shared = services.canned.create_reply(
+        market.actor(market.sam), "Hello", "Hello from us", shared=True
+    )
+    private = services.canned.create_reply(market.actor(market.sam), "Inside", "Staff only")
+    api = Api(browser.login(None), token=make_token(market.ann, scope="write"))
+    listed = {r["title"] for r in api.get("/staff/canned-replies").get_json()["replies"]}
+    assert listed == {"Hello"}
+    theirs = api.post(f"/staff/canned-replies/{bolts.id}", {"title": "Mine", "body": "Mine"})
+    made_up = api.post("/staff/canned-replies/987654", {"title": "Mine", "body": "Mine"})
+    problem(theirs, "not-found", 404)
+    assert theirs.get_data() == made_up.get_data()
+    problem(api.post(f"/staff/canned-replies/{private.id}/delete"), "not-found", 404)
+    problem(api.post(f"/staff/canned-replies/{shared.id}/delete"), "forbidden", 403)
+    db.session.expire_all()
+    titles = set(db.session.execute(sa.select(c.title)).scalars())
+    assert titles == {"Spokes", "Hello", "Inside"}
+    mine = api.post("/staff/canned-replies/new", {"title": "Drill", "body": "Charge it"})
+    assert mine.status_code == 201 and mine.get_json()["shared"] is False
