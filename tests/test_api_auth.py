@@ -234,3 +234,33 @@ def test_vendor_staff_token_keeps_to_their_own_canned_replies(market, browser):
     assert titles == {"Spokes", "Hello", "Inside"}
     mine = api.post("/staff/canned-replies/new", {"title": "Drill", "body": "Charge it"})
     assert mine.status_code == 201 and mine.get_json()["shared"] is False
+
+
+@pytest.mark.parametrize("set_up", ["before the extension", "after the extension"])
+def test_a_host_with_app_wide_csrf_protect_lets_token_calls_through(tmp_path, set_up):
+    """A host guarding every POST with Flask-WTF's ``CSRFProtect``, set up before our
+    ``init_app`` or after it: a token's write goes through, a session's write without the
+    page's token is still refused, as Problem Details."""
+    from flask_wtf.csrf import CSRFProtect
+
+    from .conftest import Browser, fresh_tables, make_app, make_order
+    from .conftest import User as HostUser
+
+    early = set_up == "before the extension"
+    app = make_app(tmp_path, before_init=CSRFProtect if early else None)
+    if not early:
+        CSRFProtect(app)
+    with app.test_request_context():
+        fresh_tables()
+        customer = HostUser(name="Carol", email="carol@example.test")
+        db.session.add(customer)
+        db.session.commit()
+        order = make_order(customer)
+        api = Api(Browser(app).login(None), token=make_token(customer))
+        got = api.post(f"/orders/{order.id}/messages", {"body": "From my app"})
+        assert got.status_code == 201, got.get_data(as_text=True)
+        session = Api(Browser(app).login(customer))
+        refused = session.post(f"/orders/{order.id}/messages", {"body": "Forged"}, csrf=False)
+        problem(refused, "csrf", 400)
+        db.session.remove()
+        db.engine.dispose()

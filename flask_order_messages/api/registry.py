@@ -14,6 +14,7 @@ from flask import Blueprint, Response, json, request
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
+from ..host_csrf import exempt_from_host_csrf
 from .problems import ApiProblem
 
 #: Where every route of the API lives, under the blueprint's prefix.
@@ -203,3 +204,4 @@ def register(bp: Blueprint) -> None:
 
     for r in ROUTES:
         bp.add_url_rule(r.rule, r.endpoint, _wrapped(r), methods=[r.method])
+    exempt_from_host_csrf(bp, lambda: [r.view for r in ROUTES])

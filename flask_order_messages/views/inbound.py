@@ -22,6 +22,7 @@ from flask import Blueprint, abort, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import get_input_stream
 
+from ..host_csrf import exempt_from_host_csrf
 from ..state import current_settings
 
 ENDPOINT = "inbound_mail"
@@ -75,13 +76,6 @@ def inbound_mail() -> Any:
     return jsonify(body), 202
 
 
-def _exempt_from_host_csrf(state: Any) -> None:
-    """A host's app-wide ``CSRFProtect`` must not ask a mail provider for a CSRF token."""
-    csrf = state.app.extensions.get("csrf")
-    if csrf is not None and hasattr(csrf, "exempt"):
-        csrf.exempt(f"{inbound_mail.__module__}.{inbound_mail.__name__}")
-
-
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/inbound-mail", ENDPOINT, inbound_mail, methods=["POST"])
-    bp.record_once(_exempt_from_host_csrf)
+    exempt_from_host_csrf(bp, lambda: [inbound_mail])
