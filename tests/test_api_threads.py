@@ -9,7 +9,7 @@ from flask_order_messages import commit
 
 from . import committing as services
 from .api_support import Api, problem
-from .conftest import make_order
+from .conftest import db, make_order
 from .host_pages import PNG, db_state
 
 
@@ -209,3 +209,18 @@ def test_newer_entry_is_a_conflict_with_its_id(order, staff, staff2, browser, as
     assert body["entry_id"] == newer.id
     again = admin.post(f"/staff/orders/{order.id}/messages", {"body": "Hi", "seen_id": newer.id})
     assert again.status_code == 201
+
+
+def test_a_question_before_purchase_is_listed_without_an_order(order, as_customer, as_staff_api):
+    """A product's question sits in the list beside the orders' threads: no order, no number
+    (not the text "None"), its product named."""
+    from flask_order_messages.services import questions
+
+    services.post_message(order, as_customer, "About my order")
+    questions.ask("42", as_customer, "Is it dishwasher safe?")
+    db.session.commit()
+    listed = as_staff_api.get("/staff/threads").get_json()["threads"]
+    by_order = {t["order_id"]: t for t in listed}
+    assert by_order[str(order.id)]["order_number"] == f"{order.id:05d}"
+    assert by_order[None]["order_number"] is None
+    assert by_order[None]["product"]
