@@ -61,7 +61,7 @@ def test_add_an_endpoint_see_its_secret_once_and_ping_it(app, staff, browser, re
     payload = Webhook(endpoint.secret).verify(got.body, got.headers)
     assert payload["type"] == "webhook.test" and payload["data"]["endpoint_id"] == endpoint.id
     listed = browser.get(f"{PAGE}?done=test").get_data(as_text=True)
-    assert "A test event was sent" in listed
+    assert "A test event is on its way" in listed
     assert re.search(r"<code>webhook.test</code>.*?Delivered.*?HTTP 200", listed, re.S)
 
 
@@ -87,6 +87,16 @@ def test_no_event_chosen_is_refused(app, staff, browser, private_ok, receiver):
     answer = browser.post(PAGE, {"url": receiver.url()})
     assert answer.status_code == 400 and "Choose at least one event" in answer.get_data(True)
     assert endpoints() == []
+
+
+def test_the_same_address_twice_is_refused(app, staff, browser, private_ok, receiver):
+    browser.login(staff)
+    first = browser.post(PAGE, {"url": receiver.url(), "events": ["message.posted"]})
+    assert first.status_code == 200, first.status_code
+    again = browser.post(PAGE, {"url": receiver.url(), "events": ["dispute.opened"]})
+    assert again.status_code == 400
+    assert "has an endpoint already" in again.get_data(as_text=True)
+    assert [e.url for e in endpoints()] == [receiver.url()]
 
 
 def test_turn_off_on_and_delete(app, staff, browser, receiver, private_ok):

@@ -72,6 +72,12 @@ def create_endpoint(actor: Actor, url: Any, chosen: Any, description: Any = "") 
     """Add an active endpoint with a fresh secret (its ``secret`` is shown once)."""
     check_manager(actor)
     clean_url = urls.check_url(url, allow_private=current_settings.webhooks.allow_private)
+    e = ext.models.WebhookEndpoint
+    if session().execute(sa.select(e.id).where(e.url == clean_url).limit(1)).first():
+        # Each event would go there twice, two deliveries nobody could tell apart.
+        raise ValidationError(
+            "This address has an endpoint already: change or delete that one instead.", "url"
+        )
     names = clean_events(chosen)
     text = ""
     if description not in (None, "") and str(description).strip():

@@ -26,7 +26,7 @@ Page = Response | tuple[str, int]
 DONE = {
     "on": "The endpoint was turned on; its waiting deliveries go out now.",
     "off": "The endpoint was turned off; its deliveries wait until it is turned on again.",
-    "test": "A test event was sent; its status is in the list of deliveries below.",
+    "test": "A test event is on its way; its status is in the list of deliveries below.",
     "deleted": "The endpoint was deleted, with its deliveries.",
 }
 
