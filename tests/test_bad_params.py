@@ -91,6 +91,8 @@ def visitor_for(endpoint: str, people: dict[str, Any]) -> Any:
         "guest link": None,
         "mail provider's shared secret": None,
         "static": None,
+        "own threads": people["owner"],
+        "public": None,
         # Questions before purchase: staff on theirs, the customer on theirs.
         "questions before purchase": people["staff" if "staff_" in endpoint else "owner"],
     }[kind]
@@ -109,7 +111,9 @@ def assert_readable(response: Any, where: str) -> None:
     assert status < 500, f"{where}: {status}\n{response.get_data(as_text=True)[:2000]}"
     if 400 <= status < 500:
         if response.is_json:
-            error = response.get_json().get("error")
+            # The JSON API answers Problem Details (RFC 9457): the words are its ``detail``.
+            said = response.get_json()
+            error = said.get("detail" if response.mimetype.endswith("problem+json") else "error")
             assert isinstance(error, str) and len(error.split()) >= 3, where
         else:
             text = words(response.get_data(as_text=True))

@@ -41,6 +41,9 @@ OUR_TABLES = (
     "reply_addresses",
     "inbound_mails",
     "presence",
+    "webhook_endpoints",
+    "webhook_deliveries",
+    "access_tokens",
 )
 
 
