@@ -193,7 +193,7 @@ def test_create_and_revoke_token_from_the_cli(app, order, customer, browser):
     nobody = runner.invoke(
         args=["order-messages", "create-token", "--user", "999", "--scope", "read"]
     )
-    assert nobody.exit_code != 0 and "no user" in nobody.output
+    assert nobody.exit_code != 0 and "no user" in nobody.stderr
 
 
 def test_vendor_staff_token_never_reaches_another_vendors_thread(market, browser):
