@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from flask import (
     after_this_request,
     current_app,
-    has_app_context,
     has_request_context,
     request,
 )
@@ -38,8 +37,8 @@ from .mail_compose import (
     queue_overdue_notice,
 )
 from .models import rows_changed, utcnow
+from .state import call_when_sent, current_settings
 from .state import current_order_messages as ext
-from .state import current_settings, unproxied
 from .transactions import MAIL_CLAIM, MAIL_OUTCOME, commit_early
 
 __all__ = [
@@ -132,19 +131,7 @@ def send_after_response() -> None:
 
 def _deliver_when_sent(response: Any) -> Any:
     ids = request.environ[_AFTER_RESPONSE]
-    app = unproxied(current_app)
-
-    def deliver_now() -> None:
-        # The WSGI server closes the response after sending it, when the request's app
-        # context is gone (unless one outlives the request, as in tests: use that one).
-        if has_app_context() and unproxied(current_app) is app:
-            _deliver_all(ids)
-            return
-        with app.app_context():
-            _deliver_all(ids)
-
-    response.call_on_close(deliver_now)
-    return response
+    return call_when_sent(response, lambda: _deliver_all(ids))
 
 
 def _deliver_all(ids: list[int]) -> None:

@@ -8,10 +8,11 @@ would close a circle.  ``extension.py`` fills this state at ``init_app``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from werkzeug.local import LocalProxy
 
 from .config import Settings
@@ -61,3 +62,21 @@ def unproxied(proxy: T) -> T:
     """The object behind a werkzeug proxy (``current_app``, ``current_order_messages``): a
     signal's sender must be the app itself, and a thread outlives the context of the proxy."""
     return cast("LocalProxy[T]", proxy)._get_current_object()
+
+
+def call_when_sent(response: Any, work: Callable[[], None]) -> Any:
+    """Run ``work`` once the WSGI server has sent ``response`` (the mail and webhook outboxes'
+    ``"sync"`` delivery: the writer never waits for them), in this request's app.  By then
+    the request's app context is gone, unless one outlives the request, as in tests: that one
+    is used."""
+    app = unproxied(current_app)
+
+    def run() -> None:
+        if has_app_context() and unproxied(current_app) is app:
+            work()
+            return
+        with app.app_context():
+            work()
+
+    response.call_on_close(run)
+    return response

@@ -22,11 +22,11 @@ from datetime import timedelta
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from flask import after_this_request, current_app, has_app_context, has_request_context, request
+from flask import after_this_request, has_request_context, request
 
 from ..models import rows_changed, utcnow
+from ..state import call_when_sent, current_settings
 from ..state import current_order_messages as ext
-from ..state import current_settings, unproxied
 from ..transactions import WEBHOOK_CLAIM, WEBHOOK_OUTCOME, commit_early, waiting_callbacks
 from . import signing, transport
 
@@ -101,17 +101,7 @@ def dispatch(message_ids: Iterable[str]) -> None:
 
 def _deliver_when_sent(response: Any) -> Any:
     ids = request.environ[_AFTER_RESPONSE]
-    app = unproxied(current_app)
-
-    def deliver_now() -> None:
-        if has_app_context() and unproxied(current_app) is app:
-            _deliver_events(ids)
-            return
-        with app.app_context():
-            _deliver_events(ids)
-
-    response.call_on_close(deliver_now)
-    return response
+    return call_when_sent(response, lambda: _deliver_events(ids))
 
 
 def _deliver_events(message_ids: list[str]) -> None:
