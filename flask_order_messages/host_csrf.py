@@ -9,24 +9,26 @@ registration exempts them) or after (the first request does, ahead of its check:
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Blueprint, current_app
 
 
-def _exempt(app: Any, views: Iterable[Callable[..., Any]]) -> None:
-    csrf = app.extensions.get("csrf")
-    if csrf is not None and hasattr(csrf, "exempt"):
-        for view in views:
-            csrf.exempt(f"{view.__module__}.{view.__name__}")
-
-
 def exempt_from_host_csrf(bp: Blueprint, views: Callable[[], Iterable[Callable[..., Any]]]) -> None:
-    """Exempt ``views()`` on ``bp``'s app from a host's ``CSRFProtect``, set up before or after."""
-    bp.record_once(lambda state: _exempt(state.app, views()))
+    """Exempt ``views()`` on ``bp``'s app from a host's ``CSRFProtect``, set up before or after.
+    Each ``CSRFProtect`` is told once (it may serve several apps): after that a request costs
+    one look-up."""
+    told: weakref.WeakSet[Any] = weakref.WeakSet()
 
-    def before_csrf_check() -> None:
-        _exempt(current_app, views())
+    def exempt(app: Any) -> None:
+        csrf = app.extensions.get("csrf")
+        if csrf is None or not hasattr(csrf, "exempt") or csrf in told:
+            return
+        for view in views():
+            csrf.exempt(f"{view.__module__}.{view.__name__}")
+        told.add(csrf)
 
-    bp.before_app_request(before_csrf_check)
+    bp.record_once(lambda state: exempt(state.app))
+    bp.before_app_request(lambda: exempt(current_app))
