@@ -126,8 +126,7 @@ def thread_list(page: ThreadPage, actor: Actor) -> schemas.ThreadList:
             schemas.ThreadSummary(
                 thread_id=t.id,
                 order_id=key_text(t.order_id),
-                # A question before purchase has no order, so no number either.
-                order_number=row.order_number if t.order_id is not None else None,
+                order_number=row.order_number or None,
                 product=row.product,
                 unread=row.unread,
                 last_message_at=utc_or_none(t.last_message_at),

@@ -276,6 +276,14 @@ def _narrowed(
     return [row[:-2] for row in found], int(total or 0), int(unread_total or 0)
 
 
+def _number_of(thread: Any, order: Any, number: Any) -> str:
+    """The row's order number: the host's; the bare key when the order is gone; none ("") for
+    a question before purchase, which has no order."""
+    if order is not None:
+        return str(number(order))
+    return "" if thread.order_id is None else str(thread.order_id)
+
+
 def _rows(actor: Actor, found: list[Any]) -> list[ThreadRow]:
     """The page's rows, with their orders, unread counts and, for staff, the customers and
     last authors (three queries)."""
@@ -292,7 +300,7 @@ def _rows(actor: Actor, found: list[Any]) -> list[ThreadRow]:
                 thread=thread,
                 order=order,
                 product=product,
-                order_number=number(order) if order is not None else str(thread.order_id),
+                order_number=_number_of(thread, order, number),
                 last_message=last,
                 unread=counts.get(thread.id, 0),
                 dispute=dispute,
