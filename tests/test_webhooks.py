@@ -230,11 +230,12 @@ def test_a_500_is_retried_with_back_off_under_the_same_id(app, staff, order, as_
     receiver.answer(500)
     before = utcnow()
     services.post_message(order, as_customer, "Hello?")
+    after = utcnow()
     [row] = rows()
     assert (row.status, row.attempts, row.last_status_code) == ("pending", 1, 500)
     assert row.last_error == "HTTP 500"
-    wait = (row.next_attempt_at - before).total_seconds()
-    assert 30 <= wait <= 34  # WEBHOOK_RETRY_BASE, plus up to 10% jitter
+    # WEBHOOK_RETRY_BASE (30 s) plus up to 10 % jitter, counted from the failed attempt
+    assert before + timedelta(seconds=30) <= row.next_attempt_at <= after + timedelta(seconds=33)
     assert "delivered 0" in cli(app, "deliver-webhooks")  # not due yet
     assert len(receiver.requests) == 1
     assert "delivered 1" in cli(app, "deliver-webhooks", "--now")
@@ -260,10 +261,8 @@ def test_a_timeout_and_a_redirect_fail_then_it_gives_up_and_can_be_revived(
 ):
     add_endpoint(staff, receiver.url())
     receiver.delay = 1.5  # longer than WEBHOOK_TIMEOUT
-    started = time.monotonic()
     services.post_message(order, as_customer, "Slow")
-    assert time.monotonic() - started < 1.5 + 1  # the attempt gave up after the timeout
-    [row] = rows()
+    [row] = rows()  # the attempt gave up after WEBHOOK_TIMEOUT, before the answer came
     assert row.status == "pending" and "timed out" in (row.last_error or "")
     receiver.delay = 0
     receiver.answer(302)  # never followed: a failure (the URL should be updated)
