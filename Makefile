@@ -16,7 +16,7 @@ EXTRAS ?= dev,recipes
 export FLASK_APP := example_shop.app:create_app
 export TEST_DATABASE_URL
 
-.PHONY: demo test venv lint typecheck browser dovecot clean serve seed
+.PHONY: demo test venv lint typecheck browser dovecot clean serve seed messages
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -64,3 +64,17 @@ lint: venv
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache screenshots
+
+## make messages: extract every marked string into the catalogue template, merge it into each
+## language's catalogue, compile them (tests/test_i18n_catalogues.py checks all three are done)
+MESSAGES := flask_order_messages/translations
+messages: venv
+	$(PY) -m babel.messages.frontend extract -F babel.cfg --no-location --sort-output \
+	  --project flask-order-messages --msgid-bugs-address "" \
+	  -k lazy_gettext -k lazy_ngettext:1,2 -k om_gettext -k om_ngettext:1,2 \
+	  -o $(MESSAGES)/order_messages.pot .
+	@for po in $(MESSAGES)/*/LC_MESSAGES/order_messages.po; do [ -e "$$po" ] || continue; \
+	  $(PY) -m babel.messages.frontend update -D order_messages -i $(MESSAGES)/order_messages.pot \
+	    -d $(MESSAGES) -l $$(basename $$(dirname $$(dirname $$po))) --no-fuzzy-matching; done
+	@if ls $(MESSAGES)/*/LC_MESSAGES/order_messages.po >/dev/null 2>&1; then \
+	  $(PY) -m babel.messages.frontend compile -D order_messages -d $(MESSAGES) --statistics; fi

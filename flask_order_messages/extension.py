@@ -84,7 +84,7 @@ class OrderMessages:
         # The full-text index takes its database's form, now that the database is known.
         add_search_index(self.models.Message.__table__, configured_dialect(app.config))
 
-        from . import ratelimit
+        from . import i18n, ratelimit
         from .cli import cli_group
         from .templating import register_template_helpers
         from .views import build_blueprint
@@ -94,6 +94,7 @@ class OrderMessages:
         ratelimit.install(app, blueprint, settings)
         app.cli.add_command(cli_group)
         register_template_helpers(app)
+        i18n.install(app)
         if "mail" not in app.extensions:
             from flask_mail import Mail
 
@@ -228,6 +229,18 @@ class OrderMessages:
         """Register ``func(key) -> vendor key or None``: who sells a product, whose staff
         answer questions about it.  Default: None (the marketplace, or a shop's staff)."""
         self.hooks.register("product_vendor", func)
+        return func
+
+    def user_locale(self, func: Callable[[HostUser], str | None]) -> Callable[..., str | None]:
+        """Register ``func(user) -> locale or None``: the language of the user's pages (when
+        the host has no Flask-Babel of its own) and mails.  Default: ``user.locale``."""
+        self.hooks.register("user_locale", func)
+        return func
+
+    def user_timezone(self, func: Callable[[HostUser], str | None]) -> Callable[..., str | None]:
+        """Register ``func(user) -> IANA zone or None``: where the user's dates are told.
+        Default: ``user.timezone``."""
+        self.hooks.register("user_timezone", func)
         return func
 
     def has_hook(self, name: str) -> bool:

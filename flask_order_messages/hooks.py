@@ -47,6 +47,10 @@ HOOK_PARAMETERS: dict[str, tuple[str, ...]] = {
     "product_name": ("key",),
     "product_url": ("key",),
     "product_vendor": ("key",),
+    # The reader's language and time zone (see i18n.py): pages of a host without Flask-Babel,
+    # and every mail.  None: the request's Accept-Language, or the shop's default.
+    "user_locale": ("user",),
+    "user_timezone": ("user",),
 }
 
 #: What the default ``display_name`` shows for a staff member with no name of any kind.
@@ -258,6 +262,14 @@ class Hooks:
     def product_url(self, key: str) -> str | None:
         """The host's page of the product with key ``key``.  Default: None (no link)."""
         return None
+
+    def user_locale(self, user: HostUser) -> str | None:
+        """The user's language (``de``, ``pt_BR``); default: a ``locale`` attribute, or None."""
+        return _text_key(getattr(user, "locale", None))
+
+    def user_timezone(self, user: HostUser) -> str | None:
+        """The user's IANA time zone; default: a ``timezone`` attribute, or None."""
+        return _text_key(getattr(user, "timezone", None))
 
     def product_vendor(self, key: str) -> object:
         """The key of the vendor who sells the product (a question goes to them), or None
