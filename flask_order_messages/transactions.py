@@ -269,7 +269,8 @@ def writer_turn() -> Iterator[None]:
     if bind.dialect.name != "sqlite":
         yield
         return
-    lock = _turn_lock(str(bind.url))
+    engine = bind.engine  # a Connection's or an Engine's own
+    lock = _turn_lock(str(engine.url))
     if not lock.acquire(timeout=TURN_TIMEOUT):
         raise WaitTimeoutError(f"no turn to write to SQLite within {TURN_TIMEOUT:g} s")
     try:
