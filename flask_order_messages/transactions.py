@@ -273,21 +273,26 @@ def writer_turn() -> Iterator[None]:
     lock = _turn_lock(str(engine.url))
     if not lock.acquire(timeout=TURN_TIMEOUT):
         raise WaitTimeoutError(f"no turn to write to SQLite within {TURN_TIMEOUT:g} s")
+    began = False
     try:
-        _begin_immediate(db)
+        began = _begin_immediate(db)
         yield
     except BaseException:
-        db.rollback()  # SQLite's write lock is released with the turn, not at teardown
+        if began:  # the write lock this turn took goes with the turn, not at teardown
+            db.rollback()
         raise
     finally:
         lock.release()
 
 
-def _begin_immediate(db: Session) -> None:
+def _begin_immediate(db: Session) -> bool:
+    """``BEGIN IMMEDIATE`` unless the driver is in a transaction already; whether it was."""
     connection = db.connection()
     driver = connection.connection.dbapi_connection
-    if driver is not None and not getattr(driver, "in_transaction", True):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if driver is None or getattr(driver, "in_transaction", True):
+        return False
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return True
 
 
 # -- the commits that cannot wait --------------------------------------------------------------
