@@ -246,7 +246,7 @@ class MarkForm(OrderMessagesForm):
     action = StringField(validators=[_one_of("action", ("read", "unread"))])
     scope = StringField(validators=[_one_of("scope", ("selected", "all"))])
     thread_id = ThreadIdsField()
-    q = HiddenField()
+    q = HiddenField(filters=[_without_controls], validators=[_short_search])
     filter = HiddenField()
     page = HiddenField()
     view = HiddenField()
@@ -264,11 +264,13 @@ class MarkForm(OrderMessagesForm):
         return list(self.thread_id.data or []) if self.scope.data == "selected" else None
 
     def list_params(self, marked: int | None = None, done: str = "") -> dict[str, str]:
-        """The list's own query (search, filter, page, view, status) to go back to, as sent;
+        """The list's own query (search, filter, page, view, status) to go back to, those of
+        its values the list takes (``forms_list``);
         with ``marked`` (how many threads were changed) the list says what was done: ``done``
         (one of ``BULK_DONE``), else the mark's action."""
-        names = ("q", "filter", "page", "view", "status", "due", "vendor")
-        params = {name: self[name].data for name in names if self[name].data}
+        from .forms_list import LIST_PARAMS, bounded_list_params
+
+        params = bounded_list_params({name: self[name].data for name in LIST_PARAMS})
         if marked is not None:
             params.update(marked=done or self.action.data, count=str(marked))
         return dict(params)

@@ -7,6 +7,14 @@ never gets past the login anyway).  Only posts that went through (a 303) count, 
 empty message or a stale form costs nothing.  The person over the limit gets a 429 page that
 keeps their text and lets them send it again once the minute is over.
 
+Exact under parallelism: a post takes its place in the count *before* it runs (Flask-Limiter's
+``hit``, one atomic step in the storage: a lock in memory, a script in Redis), so of N posts
+sent at once exactly the limit go through, in one process or many.  (Testing first and
+counting after the response, as ``deduct_when`` does, let every post that arrived before the
+first one finished through.)  A post that did not go through gives its place back
+(:func:`_give_back`), where the strategy can: the fixed window (Flask-Limiter's default)
+always; a moving or sliding window cannot take one entry back, so there a refused post counts.
+
 If the host set up a Flask-Limiter ``Limiter`` before ``OrderMessages``, its storage and
 strategy are used and its own limits keep applying to our routes; otherwise the extension
 makes its own ``Limiter`` with ``ORDER_MESSAGES_RATE_LIMIT_STORAGE``, which adds no limit to
@@ -15,12 +23,15 @@ any other route.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Blueprint, Flask, g, request
 from flask_login import current_user
 
 from .config import Settings
+
+log = logging.getLogger(__name__)
 
 #: Every endpoint that adds an entry to a thread.
 POSTING_ENDPOINTS = frozenset(
@@ -124,13 +135,50 @@ def install(app: Flask, bp: Blueprint, settings: Settings) -> Any | None:
         key_func=poster_key,
         methods=["POST"],
         exempt_when=_not_posting,
-        deduct_when=_went_through,
         on_breach=_remember_breach,
         error_message="You're sending messages quickly — please wait a minute.",
         # The host's own default limits keep applying to these routes too.
         override_defaults=False,
     )(bp)
+
+    @app.after_request
+    def give_back(response: Any) -> Any:
+        if not _went_through(response) and request.endpoint in POSTING_ENDPOINTS:
+            _give_back(limiter)
+        return response
+
     return limiter
+
+
+def _give_back(limiter: Any) -> None:
+    """Take back the places this request's post took in the count (it did not go through)."""
+    try:
+        counted = [lim for lim in limiter.current_limits or () if SCOPE in lim.request_args]
+        for lim in counted:
+            _uncount(limiter.limiter, lim.limit, lim.request_args)
+    except Exception:  # noqa: BLE001 - the storage is down: the post was not saved anyway
+        log.warning("order-messages: could not give back a refused post's place", exc_info=True)
+
+
+#: Redis: one less, unless the window ended meanwhile (the key is gone: nothing to give back).
+_REDIS_DECREMENT = """
+if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end
+return 0
+"""
+
+
+def _uncount(strategy: Any, item: Any, args: list[str]) -> None:
+    """One less in ``item``'s fixed-window counter for ``args``; nothing for other strategies."""
+    from limits.strategies import FixedWindowRateLimiter
+
+    if not isinstance(strategy, FixedWindowRateLimiter):
+        return
+    storage, key = strategy.storage, item.key_for(*args)
+    if hasattr(storage, "decr"):  # memory, memcached
+        storage.decr(key)
+    elif hasattr(storage, "get_connection") and hasattr(storage, "prefixed_key"):  # Redis
+        connection = storage.get_connection()
+        connection.register_script(_REDIS_DECREMENT)(keys=[storage.prefixed_key(key)])
 
 
 def seconds_to_wait() -> int:
@@ -164,29 +212,43 @@ def _limits_for_mail() -> tuple[Any, list[Any]] | None:
     return limiter, parse_many(current_settings.post_rate_limit)
 
 
-def may_post(user_key: Any) -> bool:
-    """Whether the person with this user key may post now, counted in the very bucket the
-    web routes count them in (``user:<key>`` under :data:`SCOPE`): a reply by mail (see
-    ``inbound.pipeline``) asks first, and :func:`count_post` counts it once it went through.
-    True while the limit is off or its storage cannot be read (as on the web)."""
+def _mail_args(limiter: Any, user_key: Any) -> list[str]:
+    # The very arguments Flask-Limiter counts a web post of ``user:<key>`` under.
+    prefix = getattr(limiter, "_key_prefix", "") or ""
+    return [*([prefix] if prefix else []), f"user:{user_key}", SCOPE]
+
+
+def take_place(user_key: Any) -> bool:
+    """Count a post (a reply by mail, see ``inbound.pipeline``) by the person with this user
+    key in the very bucket the web routes count them in, before it is posted: True when it is
+    within the limit.  Atomic, as on the web: of several at once, exactly the limit get True.
+    A post refused here takes no place; one that is not saved afterwards gives its place back
+    (:func:`give_back_place`).  True while the limit is off or its storage cannot be reached."""
     found = _limits_for_mail()
     if found is None:
         return True
     limiter, items = found
+    args = _mail_args(limiter, user_key)
     try:
-        return all(limiter.limiter.test(item, f"user:{user_key}", SCOPE) for item in items)
+        taken = [item for item in items if limiter.limiter.hit(item, *args)]
     except Exception:  # noqa: BLE001 - the storage is down: never refuse to post
         return True
+    if len(taken) == len(items):
+        return True
+    for item in items:  # every item was hit, those over the limit too
+        _uncount(limiter.limiter, item, args)
+    return False
 
 
-def count_post(user_key: Any) -> None:
-    """Count one post that went through (a reply by mail) against the person's limit."""
+def give_back_place(user_key: Any) -> None:
+    """Give back the place :func:`take_place` took for a post that was not saved."""
     found = _limits_for_mail()
     if found is None:
         return
     limiter, items = found
+    args = _mail_args(limiter, user_key)
     for item in items:
         try:
-            limiter.limiter.hit(item, f"user:{user_key}", SCOPE)
-        except Exception:  # noqa: BLE001 - the storage is down: the post is saved already
+            _uncount(limiter.limiter, item, args)
+        except Exception:  # noqa: BLE001 - the storage is down
             return

@@ -21,6 +21,8 @@ from . import host_input, page_reads, services
 from .layouts import page_layout
 from .partials_questions import QuestionPartials
 from .permissions import PermissionPartials, of_actor, staff_who_cannot_read, staff_who_reads
+from .safe_paths import MAX_NEXT_LENGTH as MAX_NEXT_LENGTH
+from .safe_paths import safe_next as safe_next
 from .services import drafts, vendors
 from .services.attachments import format_size
 from .services.drafts import DRAFT_PARAM, Kept
@@ -70,15 +72,6 @@ def excerpt(text: str | None, length: int = 120) -> str:
     """One line of a message, for lists and the bell."""
     flat = " ".join((text or "").split())
     return flat if len(flat) <= length else flat[: length - 1] + "…"
-
-
-def safe_next(raw: str | None) -> str | None:
-    """A same-site path to return to after a POST, or None (never another host)."""
-    if not isinstance(raw, str) or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
-        return None
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
-        return None  # a CR/LF would split the Location header; a NUL has no place in a path
-    return raw
 
 
 @dataclass(frozen=True)

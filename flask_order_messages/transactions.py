@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -28,6 +29,7 @@ from typing import Any, TypeVar
 
 from flask import request
 from sqlalchemy import event
+from sqlalchemy.exc import TimeoutError as WaitTimeoutError
 from sqlalchemy.orm import Session
 
 from .state import current_order_messages as ext
@@ -222,16 +224,75 @@ def unit_of_work() -> Iterator[None]:
 def committed(view: F) -> F:
     """A view that ends its request's unit of work: a POST (or any other write method) is
     committed once, after the view returned its response; a GET, HEAD or OPTIONS request
-    commits nothing (reads never write)."""
+    commits nothing (reads never write).  On SQLite a write waits for its turn first
+    (:func:`writer_turn`)."""
 
     @functools.wraps(view)
     def run(*args: Any, **kwargs: Any) -> Any:
-        response = view(*args, **kwargs)
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return view(*args, **kwargs)
+        with writer_turn():
+            response = view(*args, **kwargs)
             commit()
         return response
 
     return run  # type: ignore[return-value]
+
+
+# -- SQLite: one writer at a time, in turn -----------------------------------------------------
+
+#: How long a write waits for its turn on SQLite before the request gets the 503 page.
+TURN_TIMEOUT = 120.0
+_TURNS: dict[str, threading.RLock] = {}
+_TURNS_GUARD = threading.Lock()
+
+
+def _turn_lock(url: str) -> threading.RLock:
+    with _TURNS_GUARD:
+        return _TURNS.setdefault(url, threading.RLock())
+
+
+@contextmanager
+def writer_turn() -> Iterator[None]:
+    """``with writer_turn(): ...``: on SQLite, write in turn.  SQLite takes one writer at a
+    time and lets the others poll for the lock (the driver's busy timeout, 5 s by default), so
+    under many parallel posts the unlucky ones failed with "database is locked".  Here the
+    extension's writes of one process queue on a lock of their own (one per database file),
+    and the writer whose turn it is takes SQLite's write lock at once (``BEGIN IMMEDIATE``, as
+    SQLAlchemy's pysqlite notes describe), so it never finds the lock taken halfway through:
+    only one writer per process ever polls.  Nothing of the host's engine is changed: no
+    event, no isolation level; the ``BEGIN IMMEDIATE`` is issued only when the driver holds no
+    transaction yet (a host whose engine begins its own transactions keeps them).  Other
+    databases: nothing to do (they lock rows)."""
+    db = _session_object()
+    bind = db.get_bind()
+    if bind.dialect.name != "sqlite":
+        yield
+        return
+    engine = bind.engine  # a Connection's or an Engine's own
+    lock = _turn_lock(str(engine.url))
+    if not lock.acquire(timeout=TURN_TIMEOUT):
+        raise WaitTimeoutError(f"no turn to write to SQLite within {TURN_TIMEOUT:g} s")
+    began = False
+    try:
+        began = _begin_immediate(db)
+        yield
+    except BaseException:
+        if began:  # the write lock this turn took goes with the turn, not at teardown
+            db.rollback()
+        raise
+    finally:
+        lock.release()
+
+
+def _begin_immediate(db: Session) -> bool:
+    """``BEGIN IMMEDIATE`` unless the driver is in a transaction already; whether it was."""
+    connection = db.connection()
+    driver = connection.connection.dbapi_connection
+    if driver is None or getattr(driver, "in_transaction", True):
+        return False
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return True
 
 
 # -- the commits that cannot wait --------------------------------------------------------------
@@ -260,8 +321,9 @@ def read_state(what: str) -> Iterator[None]:
     _commit_then_run(db, keep_loaded=True)  # ends a transaction that only read
     token = current_read_state.set(what)
     try:
-        yield
-        _commit_then_run(db, keep_loaded=True)
+        with writer_turn():
+            yield
+            _commit_then_run(db, keep_loaded=True)
     except BaseException:
         db.rollback()
         raise

@@ -32,7 +32,10 @@ def counting(engine=None) -> Iterator[list[str]]:
     engine = engine if engine is not None else db.engine
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
+        # SQLite's BEGIN IMMEDIATE (transactions.writer_turn) is transaction control, as the
+        # driver's own implicit BEGIN that is never counted.
+        if statement != "BEGIN IMMEDIATE":
+            statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", before)
     try:

@@ -46,7 +46,7 @@ from ..model_types import InboundMail
 from ..models import CUSTOMER, STAFF, utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings
-from ..transactions import after_commit, rollback, unit_of_work
+from ..transactions import if_not_saved, rollback, unit_of_work
 from . import replies
 
 log = logging.getLogger("flask_order_messages.inbound")
@@ -276,20 +276,30 @@ def _post(record: InboundMail, mail: Any, recipients: list[str]) -> None:
         raise Refused(f"no '{exc.permission}' permission", permissions.MAIL_REFUSED) from None
     if not (mail.text or "").strip():
         raise Refused("empty reply", replies.EMPTY)
-    from ..ratelimit import count_post, may_post
+    from ..ratelimit import give_back_place, take_place
 
-    if not may_post(actor.id):
+    # The place is taken before posting (exact when several replies come at once), and given
+    # back once if the message is not saved after all.
+    if not take_place(actor.id):
         raise Deferred("over the posting rate limit")
+    given: list[bool] = []
+
+    def give_back() -> None:
+        if not given:
+            given.append(True)
+            give_back_place(actor.id)
+
+    if_not_saved(give_back)
     files, left_out = _acceptable_files(mail.attachments or [])
     try:
         message = post_message(order, actor, mail.text, files=files)
     except ValidationError as exc:
+        give_back()
         raise Refused(f"not posted: {exc.message}", exc.message) from None
     record.outcome, record.posted_id = POSTED, message.id
     if left_out:
         record.reason = _kept("files left out: " + " ".join(left_out))
         replies.explain(record, replies.files_left_out(left_out), subject=replies.FILES_SUBJECT)
-    after_commit(lambda: count_post(actor.id))
 
 
 def _target(record: InboundMail, mail: Any, recipients: list[str]) -> Any:
