@@ -18,6 +18,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
+from openapi_spec_validator import validate
 from schemathesis import GenerationMode
 
 from .api_fuzz_support import DOC, Scene, examples, fuzz_app, seed
@@ -28,8 +29,19 @@ ACTORS = ("staff", "carol", "anonymous")
 
 @pytest.fixture
 def scene(tmp_path: Any) -> Any:
+    """The seeded app, once its document is found valid OpenAPI 3.1 (links included)."""
     with fuzz_app(tmp_path) as app:
+        validate(app.test_client().get(DOC).get_json())
+        calls = [0]
+        wsgi = app.wsgi_app
+
+        def counted(environ: Any, start_response: Any) -> Any:
+            calls[0] += 1
+            return wsgi(environ, start_response)
+
+        app.wsgi_app = counted  # type: ignore[method-assign]
         yield app, seed()
+        print(f"{calls[0]} calls")  # shown with -s (make fuzz) or -rP
 
 
 def settings(count: int) -> hypothesis.settings:
