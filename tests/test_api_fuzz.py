@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from openapi_spec_validator import validate
 from schemathesis import GenerationMode
 
-from .api_fuzz_support import DOC, Scene, examples, fuzz_app, seed
+from .api_fuzz_support import DOC, Scene, examples, fuzz_app, reseed, seed
 
 SUPPRESSED = list(HealthCheck)
 ACTORS = ("staff", "carol", "anonymous")
@@ -138,7 +138,9 @@ def test_every_operation_as_each_actor(scene: Any, actor: str) -> None:
     assert len(operations) > 25
     for operation in operations:
         try:
-            _fuzz(operation, actor, seeded, checks if actor == "carol" else [], examples())
+            # Anonymous calls are all answered 401 before any parsing: half as many.
+            count = examples() if actor != "anonymous" else max(examples() // 2, 5)
+            _fuzz(operation, actor, seeded, checks if actor == "carol" else [], count)
         except BaseException as exc:  # every operation's failures, not only the first's
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
@@ -156,6 +158,9 @@ def test_chains_of_operations_along_the_links(scene: Any, actor: str) -> None:
     calls: list[tuple[str, int]] = []
 
     class Chains(schema.as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            reseed(seeded)  # every scenario from the same state (see reseed)
+
         def after_call(self, response: Any, case: Any) -> None:
             super().after_call(response, case)
             calls.append((case.operation.label, response.status_code))
