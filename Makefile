@@ -13,10 +13,12 @@ CONSTRAINTS ?=
 # The extras installed: the recipes' Flask-Security-Too and Flask-Admin need newer releases
 # than the oldest Flask we support, so that leg installs "dev" alone.
 EXTRAS ?= dev,recipes
+# Examples per API operation and actor for `make fuzz` (CI's `make test` runs 10).
+FUZZ_EXAMPLES ?= 200
 export FLASK_APP := example_shop.app:create_app
 export TEST_DATABASE_URL
 
-.PHONY: demo test venv lint typecheck browser dovecot clean serve seed messages
+.PHONY: demo test fuzz venv lint typecheck browser dovecot clean serve seed messages
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +40,12 @@ demo: venv
 ## WORKERS processes; on a server database each process gets its own database (test_gw0...)
 test: venv browser dovecot
 	$(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+## make fuzz: Schemathesis against the JSON API with FUZZ_EXAMPLES (200) examples per
+## operation and actor, and 200 chains of calls along the document's links, instead of CI's 10
+## (tests/test_api_fuzz.py; SQLite unless TEST_DATABASE_URL is set)
+fuzz: venv
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -n $(WORKERS) tests/test_api_fuzz.py $(PYTEST_ARGS)
 
 ## Debian's Chromium for the browser tests (installed when missing and we may install it).
 browser:

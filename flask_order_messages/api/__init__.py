@@ -19,12 +19,32 @@ from flask import Blueprint, request
 from .problems import ApiProblem, problem_response, wants_problem
 from .registry import ENDPOINTS, register
 
-__all__ = ["ENDPOINTS", "install", "register", "token_request", "wants_problem"]
+__all__ = [
+    "ENDPOINTS",
+    "anonymous_request",
+    "install",
+    "register",
+    "token_request",
+    "wants_problem",
+]
 
 
 def token_request() -> bool:
     """Whether this request is an API route called with a token (no CSRF: no session)."""
     return request.endpoint in ENDPOINTS and "Authorization" in request.headers
+
+
+def anonymous_request() -> bool:
+    """Whether this request is an API route called with neither a token nor a logged-in
+    session: no session to protect from a foreign page, so no CSRF check; the route itself
+    answers "unauthenticated" (401), the problem the caller has to solve first."""
+    from flask_login import current_user
+
+    return (
+        request.endpoint in ENDPOINTS
+        and "Authorization" not in request.headers
+        and not getattr(current_user, "is_authenticated", False)
+    )
 
 
 def _problem(exc: ApiProblem) -> Any:

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from .links import links_of
 from .problems import MIMETYPE, PROBLEMS, TYPE_BASE
 from .registry import ROUTES, Route
 from .schemas import Problem
@@ -62,6 +63,8 @@ def _problem_responses(route: Route) -> dict[str, Any]:
     codes = set(route.errors)
     if route.side != "anyone":
         codes |= COMMON_ERRORS
+    if route.write:
+        codes.add(400)  # "csrf": a session's write without its CSRF token
     out = {}
     for code in sorted(codes):
         slugs = [slug for slug, (status, _) in PROBLEMS.items() if status == code]
@@ -111,6 +114,8 @@ def _operation(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
         ok["content"] = {"application/json": {"schema": refs[(route.response, "serialization")]}}
     elif route.status != 204:  # the document itself
         ok["content"] = {"application/json": {"schema": {"type": "object"}}}
+    if links := links_of(route.endpoint):
+        ok["links"] = links
     op["responses"] = {str(route.status): ok, **_problem_responses(route)}
     if route.side == "anyone":
         op["security"] = []

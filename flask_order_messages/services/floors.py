@@ -158,7 +158,12 @@ def list_marked_unread(actor: Actor, thread_ids: Iterable[int] | None) -> None:
         session().execute(sa.update(f).where(f.user_id == key).values(floor_id=0))
         _remember(actor, 0)
         return
-    _list(actor, sa.select(_user(actor), t.id).where(t.id.in_(list(thread_ids))))
+    # Only threads they may see, as when the floor rises: a customer who names another's
+    # thread (or a vendor's staff another vendor's) leaves no row behind for it.
+    _list(
+        actor,
+        sa.select(_user(actor), t.id).where(t.id.in_(list(thread_ids)), thread_scope(actor)),
+    )
 
 
 def _horizon() -> int:

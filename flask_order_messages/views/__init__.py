@@ -33,10 +33,12 @@ def _check_csrf() -> None:
     """Every state-changing request carries a valid CSRF token (form field or header)."""
     if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint == INBOUND_ENDPOINT:
         return  # the inbound mail hook proves itself with its shared secret instead
-    from ..api import token_request
+    from ..api import anonymous_request, token_request
 
     if token_request():
         return  # an access token is no cookie a foreign page can make the browser send
+    if anonymous_request():
+        return  # nobody logged in: the API route answers 401 before anything is written
     token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken")
     try:
         validate_csrf(token)
