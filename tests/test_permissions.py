@@ -65,6 +65,9 @@ GUARDS = {
     "staff_webhook_switch": WEBHOOKS,
     "staff_webhook_test": WEBHOOKS,
     "staff_webhook_delete": WEBHOOKS,
+    # read: one's own access tokens (a token never does more than its staff member may).
+    "staff_tokens": READ,
+    "staff_token_revoke": READ,
     # The JSON API (api/): the same permission as the page doing the same.
     "api_staff_threads": READ,
     "api_staff_thread": READ,

@@ -152,6 +152,10 @@ MATRIX: dict[str, tuple[str, dict[str, tuple[int, int, int, int]]]] = {
         THREAD,
         {"GET": (302, 403, 403, 404), "POST": (302, 403, 403, 404)},
     ),
+    # Personal access tokens: staff only, their own.  The form data names no scope (POST: 400)
+    # and no token id (revoke: the 404 of a made-up one).
+    "staff_tokens": (THREAD, {"GET": (302, 403, 403, 200), "POST": (302, 403, 403, 400)}),
+    "staff_token_revoke": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 404)}),
     # Reopening the dispute the owner opened and staff closed: staff or that customer.
     "staff_dispute_reopen": (
         CLOSED,
