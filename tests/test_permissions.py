@@ -87,6 +87,15 @@ GUARDS = {
     "api_staff_canned_create": CANNED,
     "api_staff_canned_update": CANNED,
     "api_staff_canned_delete": CANNED,
+    "api_staff_attachment": READ,
+    "api_staff_webhooks": WEBHOOKS,
+    "api_staff_webhook_create": WEBHOOKS,
+    "api_staff_webhook": WEBHOOKS,
+    "api_staff_webhook_update": WEBHOOKS,
+    "api_staff_webhook_active": WEBHOOKS,
+    "api_staff_webhook_delete": WEBHOOKS,
+    "api_staff_webhook_deliveries": WEBHOOKS,
+    "api_staff_webhook_test": WEBHOOKS,
 }
 
 

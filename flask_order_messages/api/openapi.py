@@ -19,6 +19,7 @@ COMMON_ERRORS = {401, 403, 503}
 DESCRIPTIONS = {
     200: "Done.",
     201: "Created.",
+    202: "Accepted: it is sent after the commit.",
     204: "Done; nothing to answer.",
 }
 FORMS = ("application/x-www-form-urlencoded",)
@@ -109,6 +110,8 @@ def _operation(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": DESCRIPTIONS.get(route.status, "Done.")}
     if route.response is not None:
         ok["content"] = {"application/json": {"schema": refs[(route.response, "serialization")]}}
+    elif route.binary:  # a file, as it was uploaded
+        ok["content"] = {"*/*": {"schema": {"type": "string", "contentMediaType": "*/*"}}}
     elif route.status != 204:  # the document itself
         ok["content"] = {"application/json": {"schema": {"type": "object"}}}
     op["responses"] = {str(route.status): ok, **_problem_responses(route)}
@@ -159,5 +162,8 @@ def document(prefix: str) -> dict[str, Any]:
                 },
             },
         },
-        "tags": [{"name": name} for name in ("staff", "customer", "team", "canned", "meta")],
+        "tags": [
+            {"name": name}
+            for name in ("staff", "customer", "team", "canned", "questions", "webhooks", "meta")
+        ],
     }
