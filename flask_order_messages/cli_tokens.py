@@ -7,7 +7,9 @@ import click
 
 
 @click.command("create-token")
-@click.option("--user", "user_key", required=True, help="The user's key (staff or customer).")
+@click.option(
+    "--user", "user_key", required=True, help="The user's key or email address (staff or customer)."
+)
 @click.option(
     "--scope", type=click.Choice(["read", "write"]), required=True, help="What it may do."
 )
@@ -41,7 +43,7 @@ def create_token(user_key: str, scope: str, days: int | None, name: str) -> None
 
 
 @click.command("revoke-token")
-@click.option("--user", "user_key", required=True, help="The token's user's key.")
+@click.option("--user", "user_key", required=True, help="The token's user's key or email address.")
 @click.option("--id", "token_id", required=True, help="The token's id.")
 def revoke_token(user_key: str, token_id: str) -> None:
     """Revoke one of a user's personal access tokens."""
@@ -60,8 +62,18 @@ def revoke_token(user_key: str, token_id: str) -> None:
 
 
 def _user(raw: str) -> object:
+    """The user named by ``raw``: their key, or (with an ``@``) their email address, found
+    as the reply addresses find staff (the ``email`` column, any case)."""
     from .state import current_order_messages as ext
 
+    if "@" in raw:
+        found = ext.user_by_email(raw)
+        if found is None:
+            raise click.ClickException(
+                f"No one user has the email address {raw!r} (the user model's 'email' column; "
+                f"two users sharing it count as none). {HOW_TO_FIND}"
+            )
+        return found
     key: object = raw
     try:
         python_type = ext.user_pk.type.python_type
@@ -70,8 +82,19 @@ def _user(raw: str) -> object:
         pass
     user = ext.db.session.get(ext.user_model, key)
     if user is None:
-        raise click.ClickException(f"There is no user with the key {raw!r}.")
+        raise click.ClickException(
+            f"There is no user with the key {raw!r}: --user takes the primary key of "
+            f"{ext.user_model.__name__} ({ext.user_pk.key}) or an email address. {HOW_TO_FIND}"
+        )
     return user
+
+
+#: Where a user's key is found, for the error of a user that is not.
+HOW_TO_FIND = (
+    "Find the key with e.g. `flask shell` and "
+    "`User.query.filter_by(email=...).one().id`, or make the token on the staff page "
+    "Messages → Access tokens."
+)
 
 
 TOKEN_COMMANDS = (create_token, revoke_token)

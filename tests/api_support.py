@@ -35,7 +35,10 @@ class Api:
     def get(self, path: str, **query: Any) -> Any:
         headers = self._headers(False, False)
         self.browser._fresh_user()
-        return self.browser.client.get(API + path, query_string=query, headers=headers)
+        # Buffered: a file's answer is read and closed at once.
+        return self.browser.client.get(
+            API + path, query_string=query, headers=headers, buffered=True
+        )
 
     def post(self, path: str, json: Any = None, *, csrf: bool = True, **kw: Any) -> Any:
         headers = self._headers(True, csrf)

@@ -65,6 +65,9 @@ GUARDS = {
     "staff_webhook_switch": WEBHOOKS,
     "staff_webhook_test": WEBHOOKS,
     "staff_webhook_delete": WEBHOOKS,
+    # read: one's own access tokens (a token never does more than its staff member may).
+    "staff_tokens": READ,
+    "staff_token_revoke": READ,
     # The JSON API (api/): the same permission as the page doing the same.
     "api_staff_threads": READ,
     "api_staff_thread": READ,
@@ -84,6 +87,15 @@ GUARDS = {
     "api_staff_canned_create": CANNED,
     "api_staff_canned_update": CANNED,
     "api_staff_canned_delete": CANNED,
+    "api_staff_attachment": READ,
+    "api_staff_webhooks": WEBHOOKS,
+    "api_staff_webhook_create": WEBHOOKS,
+    "api_staff_webhook": WEBHOOKS,
+    "api_staff_webhook_update": WEBHOOKS,
+    "api_staff_webhook_active": WEBHOOKS,
+    "api_staff_webhook_delete": WEBHOOKS,
+    "api_staff_webhook_deliveries": WEBHOOKS,
+    "api_staff_webhook_test": WEBHOOKS,
 }
 
 

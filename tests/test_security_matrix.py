@@ -152,6 +152,10 @@ MATRIX: dict[str, tuple[str, dict[str, tuple[int, int, int, int]]]] = {
         THREAD,
         {"GET": (302, 403, 403, 404), "POST": (302, 403, 403, 404)},
     ),
+    # Personal access tokens: staff only, their own.  The form data names no scope (POST: 400)
+    # and no token id (revoke: the 404 of a made-up one).
+    "staff_tokens": (THREAD, {"GET": (302, 403, 403, 200), "POST": (302, 403, 403, 400)}),
+    "staff_token_revoke": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 404)}),
     # Reopening the dispute the owner opened and staff closed: staff or that customer.
     "staff_dispute_reopen": (
         CLOSED,
@@ -229,6 +233,45 @@ MATRIX: dict[str, tuple[str, dict[str, tuple[int, int, int, int]]]] = {
         CLOSED,
         {"GET": (405, 405, 405, 405), "POST": (401, 200, 404, 404)},
     ),
+    # Questions before purchase through the JSON API (the owner asked about "kettle"): the
+    # asker's and staff's; anyone else the made-up id's 404.  Staff may not ask (403); the
+    # owner's order has a thread already, so linking is refused (409).
+    "api_customer_questions": (THREAD, {"GET": (401, 200, 200, 200), "POST": (405,) * 4}),
+    "api_customer_question_ask": (THREAD, {"GET": (405,) * 4, "POST": (401, 201, 201, 403)}),
+    "api_customer_question": (THREAD, {"GET": (401, 200, 404, 404), "POST": (405,) * 4}),
+    "api_customer_question_post": (
+        THREAD,
+        {"GET": (405,) * 4, "POST": (401, 201, 404, 404)},
+    ),
+    "api_customer_question_read": (
+        THREAD,
+        {"GET": (405,) * 4, "POST": (401, 200, 404, 404)},
+    ),
+    "api_customer_question_link": (
+        THREAD,
+        {"GET": (405,) * 4, "POST": (401, 409, 404, 404)},
+    ),
+    "api_staff_question": (THREAD, {"GET": (401, 403, 403, 200), "POST": (405,) * 4}),
+    "api_staff_question_post": (THREAD, {"GET": (405,) * 4, "POST": (401, 403, 403, 201)}),
+    "api_staff_question_read": (THREAD, {"GET": (405,) * 4, "POST": (401, 403, 403, 200)}),
+    "api_staff_question_unread": (THREAD, {"GET": (405,) * 4, "POST": (401, 403, 403, 200)}),
+    "api_staff_question_link": (THREAD, {"GET": (405,) * 4, "POST": (401, 403, 403, 409)}),
+    # Webhooks through the JSON API: staff only; no URL in the form (400), the made-up
+    # endpoint (404).
+    "api_staff_webhooks": (THREAD, {"GET": (401, 403, 403, 200), "POST": (405,) * 4}),
+    "api_staff_webhook_create": (THREAD, {"GET": (405,) * 4, "POST": (401, 403, 403, 400)}),
+    "api_staff_webhook": (THREAD, {"GET": (401, 403, 403, 404), "POST": (405,) * 4}),
+    "api_staff_webhook_update": (THREAD, {"GET": (405,) * 4, "POST": (401, 403, 403, 404)}),
+    "api_staff_webhook_active": (THREAD, {"GET": (405,) * 4, "POST": (401, 403, 403, 404)}),
+    "api_staff_webhook_delete": (THREAD, {"GET": (405,) * 4, "POST": (401, 403, 403, 404)}),
+    "api_staff_webhook_deliveries": (
+        THREAD,
+        {"GET": (401, 403, 403, 404), "POST": (405,) * 4},
+    ),
+    "api_staff_webhook_test": (THREAD, {"GET": (405,) * 4, "POST": (401, 403, 403, 404)}),
+    # Attachment files through the JSON API: as the pages' file routes.
+    "api_staff_attachment": (THREAD, {"GET": (401, 403, 403, 200), "POST": (405,) * 4}),
+    "api_customer_attachment": (THREAD, {"GET": (401, 200, 404, 404), "POST": (405,) * 4}),
     # The extension's stylesheet and script.
     "static": (THREAD, {"GET": (200, 200, 200, 200), "POST": (405, 405, 405, 405)}),
 }

@@ -20,6 +20,7 @@ COMMON_ERRORS = {401, 403, 503}
 DESCRIPTIONS = {
     200: "Done.",
     201: "Created.",
+    202: "Accepted: it is sent after the commit.",
     204: "Done; nothing to answer.",
 }
 FORMS = ("application/x-www-form-urlencoded",)
@@ -112,6 +113,8 @@ def _operation(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": DESCRIPTIONS.get(route.status, "Done.")}
     if route.response is not None:
         ok["content"] = {"application/json": {"schema": refs[(route.response, "serialization")]}}
+    elif route.binary:  # a file, as it was uploaded
+        ok["content"] = {"*/*": {"schema": {"type": "string", "contentMediaType": "*/*"}}}
     elif route.status != 204:  # the document itself
         ok["content"] = {"application/json": {"schema": {"type": "object"}}}
     if links := links_of(route.endpoint):
@@ -164,5 +167,8 @@ def document(prefix: str) -> dict[str, Any]:
                 },
             },
         },
-        "tags": [{"name": name} for name in ("staff", "customer", "team", "canned", "meta")],
+        "tags": [
+            {"name": name}
+            for name in ("staff", "customer", "team", "canned", "questions", "webhooks", "meta")
+        ],
     }

@@ -44,10 +44,11 @@ def dispute(d: Any) -> schemas.DisputeOut:
 def _attachments(entry: Any, order: Any, actor: Actor) -> list[schemas.AttachmentOut]:
     if not current_settings.attachments_enabled or order is None:
         return []
+    # The API's own file routes: they take a token as well as the session.
     endpoint = (
-        "order_messages.staff_attachment"
+        "order_messages.api_staff_attachment"
         if actor.is_staff
-        else ("order_messages.customer_attachment")
+        else "order_messages.api_customer_attachment"
     )
     key = ext.order_key(order)
     return [

@@ -45,6 +45,8 @@ class Route:
     #: Files may come along (multipart/form-data).
     files: bool = False
     path_params: tuple[str, ...] = field(default=())
+    #: It answers a file (any media type), not JSON.
+    binary: bool = False
 
 
 ROUTES: list[Route] = []
@@ -69,6 +71,7 @@ def route(
     status: int = 200,
     errors: tuple[int, ...] = (),
     files: bool = False,
+    binary: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare ``view`` as the operation ``method rule`` (rule relative to :data:`BASE`)."""
 
@@ -94,6 +97,7 @@ def route(
                 write=method != "GET",
                 files=files,
                 path_params=params,
+                binary=binary,
             )
         )
         ENDPOINTS.add(_endpoint(endpoint))
@@ -200,7 +204,16 @@ def _wrapped(route_: Route) -> Callable[..., Any]:
 
 def register(bp: Blueprint) -> None:
     """Every declared route on ``bp`` (``committed`` around each, as for every view)."""
-    from . import canned, customer, meta, staff, team  # noqa: F401 - they declare the routes
+    from . import (  # noqa: F401 - they declare the routes
+        canned,
+        customer,
+        files,
+        meta,
+        questions,
+        staff,
+        team,
+        webhooks,
+    )
 
     for r in ROUTES:
         bp.add_url_rule(r.rule, r.endpoint, _wrapped(r), methods=[r.method])

@@ -68,20 +68,32 @@ def clean_events(raw: Any) -> list[str]:
     return [name for name in events.EVENTS if name in chosen]
 
 
-def create_endpoint(actor: Actor, url: Any, chosen: Any, description: Any = "") -> WebhookEndpoint:
-    """Add an active endpoint with a fresh secret (its ``secret`` is shown once)."""
-    check_manager(actor)
+def _clean_url(url: Any, other_than: int | None = None) -> str:
     clean_url = urls.check_url(url, allow_private=current_settings.webhooks.allow_private)
     e = ext.models.WebhookEndpoint
-    if session().execute(sa.select(e.id).where(e.url == clean_url).limit(1)).first():
+    taken = sa.select(e.id).where(e.url == clean_url)
+    if other_than is not None:
+        taken = taken.where(e.id != other_than)
+    if session().execute(taken.limit(1)).first():
         # Each event would go there twice, two deliveries nobody could tell apart.
         raise ValidationError(
             "This address has an endpoint already: change or delete that one instead.", "url"
         )
+    return clean_url
+
+
+def _clean_description(description: Any) -> str:
+    if description in (None, "") or not str(description).strip():
+        return ""
+    return clean_text(description, field="description", label="The description", max_length=200)
+
+
+def create_endpoint(actor: Actor, url: Any, chosen: Any, description: Any = "") -> WebhookEndpoint:
+    """Add an active endpoint with a fresh secret (its ``secret`` is shown once)."""
+    check_manager(actor)
+    clean_url = _clean_url(url)
     names = clean_events(chosen)
-    text = ""
-    if description not in (None, "") and str(description).strip():
-        text = clean_text(description, field="description", label="The description", max_length=200)
+    text = _clean_description(description)
     endpoint = ext.models.WebhookEndpoint(
         url=clean_url,
         description=text,
@@ -93,6 +105,35 @@ def create_endpoint(actor: Actor, url: Any, chosen: Any, description: Any = "") 
     session().add(endpoint)
     session().flush()
     return endpoint
+
+
+def update_endpoint(
+    actor: Actor,
+    endpoint: WebhookEndpoint,
+    *,
+    url: Any = None,
+    chosen: Any = None,
+    description: Any = None,
+) -> None:
+    """Change an endpoint's URL, events or description (None: left as it is); every field is
+    checked before any is changed.  Its secret and its deliveries stay."""
+    check_manager(actor)
+    clean_url = _clean_url(url, other_than=endpoint.id) if url is not None else endpoint.url
+    names = clean_events(chosen) if chosen is not None else endpoint.event_list
+    text = _clean_description(description) if description is not None else endpoint.description
+    endpoint.url = clean_url
+    endpoint.events = f" {' '.join(names)} "
+    endpoint.description = text
+    session().flush()
+
+
+def deliveries_of(endpoint: WebhookEndpoint, limit: int, before: int = 0) -> list[WebhookDelivery]:
+    """``endpoint``'s deliveries, newest first, older than the id ``before`` (0: the newest)."""
+    d = ext.models.WebhookDelivery
+    stmt = sa.select(d).where(d.endpoint_id == endpoint.id)
+    if before:
+        stmt = stmt.where(d.id < before)
+    return list(session().execute(stmt.order_by(d.id.desc()).limit(limit)).scalars())
 
 
 def set_active(actor: Actor, endpoint: WebhookEndpoint, active: bool) -> None:

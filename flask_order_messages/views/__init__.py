@@ -230,6 +230,7 @@ def build_blueprint() -> Blueprint:
         reopen,
         staff,
         team,
+        tokens,
         webhooks,
     )
 
@@ -263,6 +264,7 @@ def build_blueprint() -> Blueprint:
     questions.register(bp)
     api_questions.register(bp)
     webhooks.register(bp)
+    tokens.register(bp)
     from .. import api as json_api
 
     json_api.install(bp)

@@ -82,8 +82,15 @@ def _send(order: Any, attachment_id: int, *, staff: bool, headers: dict[str, str
     if not current_settings.attachments_enabled:
         abort(404)
     attachment = attachment_for(order, attachment_id, staff=staff)
-    if attachment is None:
+    response = send_attachment(attachment, headers) if attachment is not None else None
+    if response is None:
         abort(404)
+    return response
+
+
+def send_attachment(attachment: Any, headers: dict[str, str]) -> Response | None:
+    """The file of ``attachment`` (one the caller may read), with the headers every file
+    gets and ``headers``; None when it is missing from the storage (logged)."""
     try:
         stream = current_storage().open(attachment.storage_key)
     except FileNotFoundError:
@@ -92,7 +99,7 @@ def _send(order: Any, attachment_id: int, *, staff: bool, headers: dict[str, str
             attachment.id,
             attachment.storage_key,
         )
-        abort(404)
+        return None
     response = send_file(
         stream,
         mimetype=attachment.content_type,
@@ -142,7 +149,7 @@ def guest_attachment(token: str, attachment_id: int) -> Response:
 
 
 #: Ids beyond a 64-bit integer can name no attachment: a 404 from the URL map, not a 500.
-_ID = "<int(min=1, max=9223372036854775807):attachment_id>"
+_ID = "<int(min=1, max=9223372036854775807):attachment_id>"  # the API's too (api/files.py)
 
 
 def register(bp: Blueprint) -> None:
