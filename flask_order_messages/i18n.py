@@ -187,10 +187,14 @@ def format_datetime(value: datetime | None, with_time: bool = True) -> str:
         return f"{day}, {value:%H:%M}" if with_time else day
     locale = get_locale()
     tz = get_timezone()
-    if with_time:
-        return babel_dates.format_datetime(_aware(value), "medium", tzinfo=tz, locale=locale)
     local = _aware(value).astimezone(tz)
-    return babel_dates.format_date(local.date(), "medium", locale=locale)
+    day = babel_dates.format_date(local.date(), "medium", locale=locale)
+    if not with_time:
+        return day
+    # The medium date with the short time (no seconds), joined the locale's way.
+    time = babel_dates.format_time(local, "short", tzinfo=tz, locale=locale)
+    pattern = babel_dates.get_datetime_format("medium", locale=locale)
+    return str(pattern).replace("{1}", day).replace("{0}", time)
 
 
 def iso_datetime(value: datetime | None) -> str:

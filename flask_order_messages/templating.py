@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, render_template, request, url_for
@@ -17,7 +16,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from . import host_input, page_reads, services
+from . import host_input, page_reads, services, template_i18n
 from .layouts import page_layout
 from .partials_questions import QuestionPartials
 from .permissions import PermissionPartials, of_actor, staff_who_cannot_read, staff_who_reads
@@ -26,11 +25,11 @@ from .safe_paths import safe_next as safe_next
 from .services import drafts, vendors
 from .services.attachments import format_size
 from .services.drafts import DRAFT_PARAM, Kept
-from .services.insight import format_duration
 from .services.targets import response_due
 from .services.thread_view import ThreadView
 from .state import current_order_messages as ext
 from .state import current_settings
+from .template_i18n import format_date as format_date  # the live JSON's dates (views/api.py)
 
 _URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
@@ -58,14 +57,6 @@ def message_html(text: str | None) -> Markup:
         pos = end
     out.append(str(escape(text[pos:])))
     return Markup("".join(out).replace("\n", "<br>\n"))
-
-
-def format_date(value: datetime | None, with_time: bool = True) -> str:
-    """``Aug 29, 2018, 14:05`` (UTC) - the reference product's date style."""
-    if value is None:
-        return ""
-    day = f"{value:%b} {value.day}, {value.year}"
-    return f"{day}, {value:%H:%M}" if with_time else day
 
 
 def excerpt(text: str | None, length: int = 120) -> str:
@@ -382,11 +373,10 @@ class PartialHelpers(PermissionPartials, QuestionPartials):
 def register_template_helpers(app: Flask) -> None:
     """Add the filters and the ``order_messages`` global to the app's Jinja environment."""
     app.jinja_env.filters["om_text"] = message_html
-    app.jinja_env.filters["om_date"] = format_date
     app.jinja_env.filters["om_excerpt"] = excerpt
     app.jinja_env.filters["om_outcome"] = services.outcome_label
     app.jinja_env.filters["om_filesize"] = format_size
-    app.jinja_env.filters["om_duration"] = format_duration
     app.jinja_env.filters["om_bell_label"] = services.bell_label
     app.jinja_env.filters["om_response_due"] = response_due
     app.jinja_env.globals["order_messages"] = PartialHelpers()
+    template_i18n.register(app)  # om_date, om_duration, om_markup

@@ -2,6 +2,12 @@
 (function () {
   "use strict";
 
+  // The script has no words of its own: the page gives them, translated, in a JSON
+  // data-om-strings attribute of the element the script works on.
+  function strings(el) {
+    try { return JSON.parse(el.getAttribute("data-om-strings") || "{}"); } catch (e) { return {}; }
+  }
+
   function onReady(fn) {
     if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn);
   }
@@ -87,6 +93,7 @@
     var list = thread.querySelector("[data-om-entries]");
     if (!every || !list) return;
     var url = thread.getAttribute("data-om-live");
+    var words = strings(thread);
     function tick() {
       if (document.hidden) return;
       var last = thread.getAttribute("data-om-last");
@@ -101,12 +108,13 @@
             li.setAttribute("data-om-id", e.id);
             var when = document.createElement("time");
             when.textContent = e.date;
+            if (e.iso) when.setAttribute("datetime", e.iso);
             if (e.kind === "event") {
               // The same markup as the server's _entry.html, so it looks the same.
               li.className = "om-entry om-event om-event-" + String(e.event || "").replace(/_/g, "-");
               var text = document.createElement("span");
               text.className = "om-event-text";
-              text.textContent = e.event_text || ((e.event === "dispute_opened" ? "Dispute opened by " : "Dispute closed by ") + e.author);
+              text.textContent = e.event_text || e.event || "";
               li.appendChild(text);
               li.appendChild(document.createTextNode(" "));
               li.appendChild(when);
@@ -119,7 +127,7 @@
               who.textContent = e.author;
               var role = document.createElement("span");
               role.className = "om-role";
-              role.textContent = e.note ? "Staff-only note" : (e.role === "staff" ? "Staff" : "Customer");
+              role.textContent = (e.note ? words.staff_note : (e.role === "staff" ? words.staff : words.customer)) || "";
               meta.appendChild(who);
               meta.appendChild(document.createTextNode(" "));
               meta.appendChild(role);
@@ -275,28 +283,24 @@
   }
 
   // File inputs: refuse too many or too large files before anything is sent (the server checks
-  // again), so the typed text never goes to a "too large" page.
-  function sizeText(bytes) {
-    if (bytes < 1024) return bytes + " bytes";
-    var units = ["KB", "MB", "GB"], value = bytes / 1024, i = 0;
-    while (value >= 1024 && i < units.length - 1) { value /= 1024; i++; }
-    return (value < 10 ? String(Math.round(value * 10) / 10) : String(Math.round(value))) + " " + units[i];
-  }
+  // again), so the typed text never goes to a "too large" page.  The sentences come from the
+  // page, the limits in them already written; "{name}" is the file's name.
   function wireFiles(input) {
     var box = input.closest(".om-files");
     var error = box && box.querySelector("[data-om-files-error]");
+    var words = box ? strings(box) : {};
     var maxFiles = parseInt(input.getAttribute("data-om-max-files"), 10);
     var maxBytes = parseInt(input.getAttribute("data-om-max-bytes"), 10);
     var maxTotal = parseInt(input.getAttribute("data-om-max-total"), 10);
     input.addEventListener("change", function () {
       var files = Array.prototype.slice.call(input.files || []);
       var problem = "", total = 0;
-      if (files.length > maxFiles) problem = "You chose " + files.length + " files; a message can carry at most " + maxFiles + ".";
+      if (files.length > maxFiles) problem = words.too_many || "!";
       files.forEach(function (f) {
         total += f.size;
-        if (!problem && f.size > maxBytes) problem = "“" + f.name + "” is too large (" + sizeText(f.size) + "); each file can be up to " + sizeText(maxBytes) + ".";
+        if (!problem && f.size > maxBytes) problem = (words.too_large || "!").split("{name}").join(f.name);
       });
-      if (!problem && total > maxTotal) problem = "These files come to " + sizeText(total) + " together; one message can carry up to " + sizeText(maxTotal) + ".";
+      if (!problem && total > maxTotal) problem = words.too_much || "!";
       input.setCustomValidity(problem);
       if (error) {
         error.textContent = problem;
