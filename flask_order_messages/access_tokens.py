@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .errors import OrderMessagesError, ValidationError
+from .i18n import gettext as _
 from .model_types import AccessToken
 from .models import utcnow
 from .state import current_order_messages as ext
@@ -72,7 +73,9 @@ def _model() -> type[AccessToken]:
 
 def _checked_scope(scope: Any) -> str:
     if scope not in SCOPES:
-        raise ValidationError(f"Unknown scope {scope!r}; use one of: read, write.", "scope")
+        raise ValidationError(
+            _("Unknown scope %(scope)s; use one of: read, write.", scope=repr(scope)), "scope"
+        )
     return str(scope)
 
 
@@ -84,14 +87,22 @@ def _checked_days(days: Any) -> int:
     except (TypeError, ValueError):
         value = 0
     if not 1 <= value <= MAX_DAYS or isinstance(days, bool):
-        raise ValidationError(f"A token lasts from 1 to {MAX_DAYS:,} days.", "days")
+        raise ValidationError(
+            _("A token lasts from 1 to %(max_days)s days.", max_days=format(MAX_DAYS, ",")), "days"
+        )
     return value
 
 
 def _checked_name(name: Any) -> str:
     text = " ".join(str(name or "").split())
     if len(text) > MAX_NAME_LENGTH:
-        raise ValidationError(f"A token's name can be up to {MAX_NAME_LENGTH} characters.", "name")
+        raise ValidationError(
+            _(
+                "A token's name can be up to %(max_name_length)s characters.",
+                max_name_length=MAX_NAME_LENGTH,
+            ),
+            "name",
+        )
     return text
 
 

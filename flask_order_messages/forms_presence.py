@@ -12,6 +12,7 @@ from wtforms.validators import StopValidation
 
 from .errors import ValidationError
 from .forms import OrderMessagesForm, ThreadIdsField
+from .i18n import gettext as _
 from .services.presence import STATES
 
 #: Most rows the Messages list asks presence for at once.
@@ -39,7 +40,7 @@ class PresenceForm(OrderMessagesForm):
             return cls(formdata=request.form)
         payload = request.get_json(silent=True)
         if not isinstance(payload, dict):
-            raise ValidationError('Send a JSON object such as {"state": "viewing"}.', "state")
+            raise ValidationError(_('Send a JSON object such as {"state": "viewing"}.'), "state")
         state = payload.get("state", "")
         # Whatever else came is not looked at; a state that is no text is refused as unknown.
         value = state if isinstance(state, str) else type(state).__name__

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import NotAllowedError, OrderMessagesError, ValidationError
+from ..i18n import gettext as _
 from ..model_types import CannedReply
 from ..models_canned import MARKETPLACE
 from ..state import current_order_messages as ext
@@ -104,8 +105,11 @@ def check_owner(reply: CannedReply, actor: Actor) -> None:
     if actor.vendor is None:
         whose = f"{vendors.name_of(reply.vendor_key)}'s"
     raise NotAllowedError(
-        f"This canned reply is kept by {whose} staff. You can insert it into your replies; "
-        "nothing was changed."
+        _(
+            "This canned reply is kept by %(whose)s staff. You can insert it into your "
+            "replies; nothing was changed.",
+            whose=whose,
+        )
     )
 
 
@@ -136,7 +140,11 @@ def _clean(title: Any, body: Any, owner: str, *, keep_id: int | None = None) -> 
     if unknown:
         known = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
         raise ValidationError(
-            f"The reply uses an unknown placeholder {{{unknown[0]}}}. You can use {known}.",
+            _(
+                "The reply uses an unknown placeholder {%(placeholder)s}. You can use %(known)s.",
+                placeholder=unknown[0],
+                known=known,
+            ),
             "body",
         )
     c = _model()

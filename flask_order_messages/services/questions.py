@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import search
 from ..errors import DisputeError, NotAllowedError, ValidationError
+from ..i18n import gettext as _
 from ..model_types import Message, Thread
 from ..models import KIND_EVENT
 from ..models_questions import PRODUCT_KEY_LENGTH
@@ -178,7 +179,7 @@ def ask(product_key: Any, actor: Actor, body: Any) -> Message:
     (its vendor from ``product_vendor``), else the message added to it.  Checked first: a bad
     key or body raises :class:`ValidationError` and nothing is saved."""
     if actor.is_staff:
-        raise NotAllowedError("Questions about products are asked by customers.")
+        raise NotAllowedError(_("Questions about products are asked by customers."))
     key = product_key_of(product_key)
     text = clean_body(body)
     thread = question_of(key, actor) or _new_question(key, actor)
@@ -190,7 +191,7 @@ def post_question(thread: Thread, actor: Actor, body: Any, *, note: bool = False
     (:func:`get_question`)."""
     text = clean_body(body)
     if note and not actor.is_staff:
-        raise NotAllowedError("Only staff can write staff-only notes.")
+        raise NotAllowedError(_("Only staff can write staff-only notes."))
     return _post(thread, actor, text, note=note)
 
 
@@ -198,7 +199,7 @@ def _post(thread: Thread, actor: Actor, text: str, *, note: bool) -> Message:
     lock_thread(thread)
     session().refresh(thread)
     if thread.order_id is not None:  # linked meanwhile: its order's thread now
-        raise DisputeError("This question was linked to an order meanwhile: reply there.")
+        raise DisputeError(_("This question was linked to an order meanwhile: reply there."))
     return post_into(thread, actor, text, note=note, uploads=[], order=None)
 
 
@@ -245,7 +246,7 @@ def link_to_order(thread: Thread, actor: Actor, order: Any) -> Message:
     lock_thread(thread)
     session().refresh(thread)
     if thread.order_id is not None:
-        raise DisputeError("This question is linked to an order already.")
+        raise DisputeError(_("This question is linked to an order already."))
     if ext.order_owner_id(order) != thread.asker_id:
         raise NotAllowedError(NOT_THEIR_ORDER)
     number = str(ext.hooks.order_number(order))

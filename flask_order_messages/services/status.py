@@ -18,6 +18,7 @@ from flask import current_app
 
 from .. import signals
 from ..errors import FeatureOffError, ValidationError
+from ..i18n import gettext as _
 from ..model_types import Thread
 from ..models import KIND_MESSAGE, KIND_NOTE, utcnow
 from ..models_team import (
@@ -80,13 +81,18 @@ def _event_text(status: str, who: str) -> str:
 def _checked(actor: Actor, status: Any) -> str:
     if not current_settings.team.status:
         raise FeatureOffError(
-            "Thread statuses are turned off in this shop (ORDER_MESSAGES_STATUS_ENABLED)."
+            _("Thread statuses are turned off in this shop (ORDER_MESSAGES_STATUS_ENABLED).")
         )
     if not actor.is_staff:
         raise PermissionError("Only staff can set a thread's status.")
     if status not in STATUSES:
         raise ValidationError(
-            f"Unknown status {status!r}; use one of: {', '.join(STATUSES)}.", "status"
+            _(
+                "Unknown status %(status)s; use one of: %(choices)s.",
+                status=repr(status),
+                choices=", ".join(STATUSES),
+            ),
+            "status",
         )
     return str(status)
 

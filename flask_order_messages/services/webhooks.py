@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import NotAllowedError, OrderMessagesError, ValidationError
+from ..i18n import gettext as _
 from ..model_types import WebhookDelivery, WebhookEndpoint
 from ..state import current_order_messages as ext
 from ..state import current_settings
@@ -62,9 +63,11 @@ def clean_events(raw: Any) -> list[str]:
     chosen = set(raw or ())
     unknown = chosen - events.EVENTS.keys()
     if unknown:
-        raise ValidationError(f"Unknown event {sorted(unknown)[0]!r}.", "events")
+        raise ValidationError(
+            _("Unknown event %(event)s.", event=repr(sorted(unknown)[0])), "events"
+        )
     if not chosen:
-        raise ValidationError("Choose at least one event to send.", "events")
+        raise ValidationError(_("Choose at least one event to send."), "events")
     return [name for name in events.EVENTS if name in chosen]
 
 
@@ -76,7 +79,7 @@ def create_endpoint(actor: Actor, url: Any, chosen: Any, description: Any = "") 
     if session().execute(sa.select(e.id).where(e.url == clean_url).limit(1)).first():
         # Each event would go there twice, two deliveries nobody could tell apart.
         raise ValidationError(
-            "This address has an endpoint already: change or delete that one instead.", "url"
+            _("This address has an endpoint already: change or delete that one instead."), "url"
         )
     names = clean_events(chosen)
     text = ""

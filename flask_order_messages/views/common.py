@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from werkzeug.wsgi import LimitedStream
 
 from ..errors import NotAllowedError, OrderMessagesError
+from ..i18n import gettext as _
 from ..page_reads import mark_shown
 from ..permissions import require as require_permission
 from ..services import Actor, customer_actor, drafts, order_context, staff_actor, vendors
@@ -39,7 +40,7 @@ def require_staff(permission: str) -> Actor:
     while vendors take no part in messages: see ``services/vendors.py``)."""
     user = logged_in_user()
     if not ext.is_staff(user):
-        abort(403, description="This page is for store staff.")
+        abort(403, description=_("This page is for store staff."))
     actor = staff_actor(user)
     if not vendors.takes_part(actor):
         raise NotAllowedError(vendors.NOT_PARTICIPATING)
@@ -154,8 +155,10 @@ def check_notes_enabled() -> None:
 
     if not current_settings.notes_enabled:
         raise ValidationError(
-            "Staff-only notes are turned off in this shop, so nothing was sent. "
-            "Use Submit to send your text to the customer.",
+            _(
+                "Staff-only notes are turned off in this shop, so nothing was sent. "
+                "Use Submit to send your text to the customer."
+            ),
             "body",
         )
 
