@@ -131,10 +131,10 @@ def kept_by(replies: list[CannedReply], actor: Actor) -> dict[int, str]:
 
 
 def _clean(title: Any, body: Any, owner: str, *, keep_id: int | None = None) -> tuple[str, str]:
-    text_title = clean_text(title, field="title", label="The title", max_length=MAX_TITLE_LENGTH)
+    text_title = clean_text(title, field="title", label=_("The title"), max_length=MAX_TITLE_LENGTH)
     text_title = " ".join(text_title.split())  # one line
     text_body = clean_text(
-        body, field="body", label="The reply", max_length=current_settings.max_body_length
+        body, field="body", label=_("The reply"), max_length=current_settings.max_body_length
     )
     unknown = sorted({m.group(1) for m in _PLACEHOLDER.finditer(text_body)} - set(PLACEHOLDERS))
     if unknown:
@@ -159,7 +159,10 @@ def _clean(title: Any, body: Any, owner: str, *, keep_id: int | None = None) -> 
 
 
 def _clash_message(title: str) -> str:
-    return f"There is already a canned reply called “{title}”. Please choose another title."
+    return _(
+        "There is already a canned reply called “%(title)s”. Please choose another title.",
+        title=title,
+    )
 
 
 def _flush(title: str) -> None:

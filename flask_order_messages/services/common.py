@@ -81,14 +81,14 @@ def clean_text(raw: Any, *, field: str, label: str, max_length: int) -> str:
 def clean_body(raw: Any) -> str:
     """A message body, checked against ``ORDER_MESSAGES_MAX_BODY_LENGTH``."""
     return clean_text(
-        raw, field="body", label="Your message", max_length=current_settings.max_body_length
+        raw, field="body", label=_("Your message"), max_length=current_settings.max_body_length
     )
 
 
 def clean_reason(raw: Any) -> str:
     """A dispute reason, checked against ``ORDER_MESSAGES_MAX_REASON_LENGTH``."""
     return clean_text(
-        raw, field="reason", label="The reason", max_length=current_settings.max_reason_length
+        raw, field="reason", label=_("The reason"), max_length=current_settings.max_reason_length
     )
 
 

@@ -147,7 +147,7 @@ def close_dispute(
         raise ValidationError(_("A customer can only withdraw their own dispute."), "outcome")
     note_text = None
     if note not in (None, ""):
-        note_text = clean_text(note, field="note", label="The note", max_length=2000)
+        note_text = clean_text(note, field="note", label=_("The note"), max_length=2000)
     d = ext.models.Dispute
     db = session()
     now = utcnow()
@@ -262,7 +262,7 @@ def reopen_dispute(order: Any, actor: Actor, note: Any = None) -> Dispute:
     check_arbitration(actor)
     note_text = None
     if note not in (None, "") and str(note).strip():
-        note_text = clean_text(note, field="note", label="The note", max_length=2000)
+        note_text = clean_text(note, field="note", label=_("The note"), max_length=2000)
     thread = get_thread(order)
     if thread is None:
         raise DisputeError(_("There is no closed dispute on this order to reopen."))

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from ..errors import NotAllowedError, OrderMessagesError, ValidationError
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from ..model_types import WebhookDelivery, WebhookEndpoint
 from ..state import current_order_messages as ext
 from ..state import current_settings
@@ -21,7 +22,7 @@ from ..webhooks.delivery import after_commit
 from .common import Actor, clean_text, session
 
 #: What a vendor's staff member is told on the webhook pages.
-MANAGED_BY_MARKETPLACE = (
+MANAGED_BY_MARKETPLACE = lazy_gettext(
     "Webhooks are managed by the marketplace's staff: an endpoint receives every vendor's "
     "events. Nothing was changed."
 )
@@ -84,7 +85,9 @@ def create_endpoint(actor: Actor, url: Any, chosen: Any, description: Any = "") 
     names = clean_events(chosen)
     text = ""
     if description not in (None, "") and str(description).strip():
-        text = clean_text(description, field="description", label="The description", max_length=200)
+        text = clean_text(
+            description, field="description", label=_("The description"), max_length=200
+        )
     endpoint = ext.models.WebhookEndpoint(
         url=clean_url,
         description=text,

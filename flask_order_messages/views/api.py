@@ -148,7 +148,7 @@ def staff_reader() -> services.Actor:
         _fail(403, "This endpoint is for store staff.")
     actor = services.staff_actor(user)
     if not services.vendors.takes_part(actor):
-        _fail(403, services.vendors.NOT_PARTICIPATING)
+        _fail(403, str(services.vendors.NOT_PARTICIPATING))
     return _may_read(actor)
 
 

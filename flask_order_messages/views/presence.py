@@ -26,7 +26,7 @@ def _staff() -> services.Actor:
         _fail(403, "This endpoint is for store staff.")
     actor = services.staff_actor(user)
     if not services.vendors.takes_part(actor):
-        _fail(403, services.vendors.NOT_PARTICIPATING)
+        _fail(403, str(services.vendors.NOT_PARTICIPATING))
     _may_read(actor)
     if not presence.enabled():
         _fail(404, "Presence is turned off in this shop.")
