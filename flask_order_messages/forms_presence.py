@@ -24,7 +24,9 @@ def _state(form: Any, field: Field) -> None:
     if field.data in (None, ""):
         field.data = STATES[0]
     elif field.data not in STATES:
-        raise StopValidation(f"A heartbeat's state is one of: {', '.join(STATES)}.")
+        raise StopValidation(
+            _("A heartbeat's state is one of: %(states)s.", states=", ".join(STATES))
+        )
 
 
 class PresenceForm(OrderMessagesForm):
@@ -49,7 +51,9 @@ class PresenceForm(OrderMessagesForm):
 
 def _few_threads(form: Any, field: Field) -> None:
     if len(field.data or []) > MAX_PRESENCE_THREADS:
-        raise StopValidation(f"Ask for at most {MAX_PRESENCE_THREADS} threads at once.")
+        raise StopValidation(
+            _("Ask for at most %(limit)s threads at once.", limit=MAX_PRESENCE_THREADS)
+        )
 
 
 class PresenceQuery(OrderMessagesForm):
