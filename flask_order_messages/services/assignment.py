@@ -169,10 +169,10 @@ def threads_and_orders(thread_ids: Sequence[int], actor: Actor) -> list[tuple[Th
 def _event_text(member: StaffMember | None, actor: Actor) -> str:
     who = author_name(actor.user, staff=True)
     if member is None:
-        return f"Unassigned by {who}"
+        return _("Unassigned by %(name)s", name=who)
     if member.key == actor.id:
-        return f"{who} assigned this thread to themselves"
-    return f"Assigned to {member.name} by {who}"
+        return _("%(name)s assigned this thread to themselves", name=who)
+    return _("Assigned to %(assignee)s by %(name)s", assignee=member.name, name=who)
 
 
 def _assign(thread: Thread, order: Any, actor: Actor, member: StaffMember | None) -> bool:

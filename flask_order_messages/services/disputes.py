@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import mail, signals
 from ..errors import DisputeError, ValidationError
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from ..model_types import Dispute, Thread
 from ..models import (
     EVENT_DISPUTE_CLOSED,
@@ -36,11 +37,11 @@ OUTCOMES = ("resolved_for_customer", "resolved_for_store", "withdrawn", "expired
 STAFF_OUTCOMES = ("resolved_for_customer", "resolved_for_store", "withdrawn", "expired")
 #: Each outcome in words.
 OUTCOME_LABELS = {
-    "resolved_for_customer": "Resolved for the customer",
-    "resolved_for_store": "Resolved for the store",
-    "withdrawn": "Withdrawn",
-    "expired": "Expired",
-    "resolved": "Resolved",
+    "resolved_for_customer": lazy_gettext("Resolved for the customer"),
+    "resolved_for_store": lazy_gettext("Resolved for the store"),
+    "withdrawn": lazy_gettext("Withdrawn"),
+    "expired": lazy_gettext("Expired"),
+    "resolved": lazy_gettext("Resolved"),
 }
 
 
@@ -193,7 +194,7 @@ def outcome_label(outcome: str | None) -> str:
     """An outcome in words (``"Resolved for the customer"``); "" for None."""
     if outcome is None:
         return ""
-    return OUTCOME_LABELS.get(outcome, outcome.replace("_", " ").capitalize())
+    return str(OUTCOME_LABELS.get(outcome, outcome.replace("_", " ").capitalize()))
 
 
 def closed_event_body(outcome: str, actor: Actor, note: str | None) -> str:
@@ -202,11 +203,11 @@ def closed_event_body(outcome: str, actor: Actor, note: str | None) -> str:
     A plain "resolved" close keeps the note alone (or "Resolved."), and a customer's
     withdrawal reads "Withdrawn by the customer."."""
     if outcome == "resolved":
-        return note or "Resolved."
+        return note or _("Resolved.")
     if outcome == "withdrawn" and not actor.is_staff:
-        sentence = "Withdrawn by the customer."
+        sentence = _("Withdrawn by the customer.")
     else:
-        sentence = f"Outcome: {outcome_label(outcome).lower()}."
+        sentence = _("Outcome: %(outcome)s.", outcome=outcome_label(outcome).lower())
     return f"{sentence}\n{note}" if note else sentence
 
 

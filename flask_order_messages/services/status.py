@@ -67,15 +67,15 @@ def status_condition(status: str) -> Any:
 
 def status_label(status: str | None) -> str:
     """A status in words ("Waiting on customer")."""
-    return STATUS_LABELS.get(status or STATUS_OPEN, str(status))
+    return str(STATUS_LABELS.get(status or STATUS_OPEN, str(status)))
 
 
 def _event_text(status: str, who: str) -> str:
     if status == STATUS_CLOSED:
-        return f"Closed by {who}"
+        return _("Closed by %(name)s", name=who)
     if status == STATUS_OPEN:
-        return f"Reopened by {who}"
-    return f"Set to waiting on customer by {who}"
+        return _("Reopened by %(name)s", name=who)
+    return _("Set to waiting on customer by %(name)s", name=who)
 
 
 def _checked(actor: Actor, status: Any) -> str:
