@@ -60,3 +60,11 @@ def writing_for(reader: tuple[str, str]) -> Iterator[dict[str, str]]:
     locale, tz = reader
     with for_reader(locale, tz):
         yield {"locale": locale, "timezone": tz}
+
+
+@contextmanager
+def in_shop_language() -> Iterator[None]:
+    """Write text that is stored and shown to everyone (an event's words in a thread) in the
+    shop's language, whoever's request writes it."""
+    with for_reader(default_reader()[0], None):
+        yield

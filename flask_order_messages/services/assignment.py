@@ -17,6 +17,7 @@ from flask import current_app, has_request_context, request
 from .. import mail, signals
 from ..errors import FeatureOffError, ValidationError
 from ..i18n import gettext as _
+from ..mail_reader import in_shop_language
 from ..model_types import Thread
 from ..models import KIND_NOTE
 from ..models_team import EVENT_ASSIGNED, EVENT_UNASSIGNED
@@ -166,6 +167,7 @@ def threads_and_orders(thread_ids: Sequence[int], actor: Actor) -> list[tuple[Th
     ]
 
 
+@in_shop_language()  # kept, and shown to everyone: the shop's language
 def _event_text(member: StaffMember | None, actor: Actor) -> str:
     who = author_name(actor.user, staff=True)
     if member is None:

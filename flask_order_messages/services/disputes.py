@@ -12,6 +12,7 @@ from .. import mail, signals
 from ..errors import DisputeError, ValidationError
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext
+from ..mail_reader import in_shop_language
 from ..model_types import Dispute, Thread
 from ..models import (
     EVENT_DISPUTE_CLOSED,
@@ -197,6 +198,7 @@ def outcome_label(outcome: str | None) -> str:
     return str(OUTCOME_LABELS.get(outcome, outcome.replace("_", " ").capitalize()))
 
 
+@in_shop_language()  # kept, and shown to everyone: the shop's language
 def closed_event_body(outcome: str, actor: Actor, note: str | None) -> str:
     """The text of a "dispute closed" event: the outcome in words, then the note.
 

@@ -286,5 +286,8 @@ def link_to_order(thread: Thread, actor: Actor, order: Any) -> Message:
 
 
 def _linked_entry(thread: Thread, actor: Actor, number: str) -> Message:
-    body = f"Linked to order #{number}"
+    from ..mail_reader import in_shop_language
+
+    with in_shop_language():  # kept, and shown to everyone
+        body = _("Linked to order #%(number)s", number=number)
     return add_entry(thread, actor, body, kind=KIND_EVENT, event=EVENT_LINKED, locked=True)

@@ -19,6 +19,7 @@ from flask import current_app
 from .. import signals
 from ..errors import FeatureOffError, ValidationError
 from ..i18n import gettext as _
+from ..mail_reader import in_shop_language
 from ..model_types import Thread
 from ..models import KIND_MESSAGE, KIND_NOTE, utcnow
 from ..models_team import (
@@ -70,6 +71,7 @@ def status_label(status: str | None) -> str:
     return str(STATUS_LABELS.get(status or STATUS_OPEN, str(status)))
 
 
+@in_shop_language()  # kept, and shown to everyone: the shop's language
 def _event_text(status: str, who: str) -> str:
     if status == STATUS_CLOSED:
         return _("Closed by %(name)s", name=who)
