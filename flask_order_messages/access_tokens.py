@@ -144,7 +144,7 @@ def get_token(raw_id: Any, user_key: Any) -> AccessToken:
     if text.isascii() and text.isdigit() and len(text) < 10:
         token = ext.db.session.get(_model(), int(text))
     if token is None or token.user_id != user_key:
-        raise TokenNotFound("There is no such token (it may have been deleted).")
+        raise TokenNotFound(_("There is no such token (it may have been deleted)."))
     return token
 
 
@@ -173,18 +173,18 @@ def _looks_like_one(secret: str) -> bool:
 def authenticate(secret: str, now: datetime | None = None) -> AccessToken:
     """The live token with this secret; :class:`TokenRefused` saying why otherwise."""
     if not _looks_like_one(secret):
-        raise TokenRefused("malformed", "This is not an access token of this shop.")
+        raise TokenRefused("malformed", _("This is not an access token of this shop."))
     digest = hash_secret(secret)
     t = _model()
     token = ext.db.session.execute(sa.select(t).where(t.token_hash == digest)).scalar()
     # The lookup is by hash; compare again in constant time all the same.
     if token is None or not hmac.compare_digest(token.token_hash, digest):
-        raise TokenRefused("unknown", "This access token is not known here.")
+        raise TokenRefused("unknown", _("This access token is not known here."))
     state = state_of(token, now)
     if state == "revoked":
-        raise TokenRefused("revoked", "This access token was revoked.")
+        raise TokenRefused("revoked", _("This access token was revoked."))
     if state == "expired":
-        raise TokenRefused("expired", "This access token has expired: make a new one.")
+        raise TokenRefused("expired", _("This access token has expired: make a new one."))
     return token
 
 

@@ -89,7 +89,7 @@ def get_reply(raw_id: Any, actor: Actor, *, where: Any = None) -> CannedReply:
         reply = session().execute(stmt if where is None else stmt.where(where)).scalar()
     if reply is None:
         raise CannedReplyNotFound(
-            "This canned reply does not exist (any more). It may have been deleted."
+            _("This canned reply does not exist (any more). It may have been deleted.")
         )
     return reply
 

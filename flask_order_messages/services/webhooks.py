@@ -55,7 +55,7 @@ def get_endpoint(raw_id: Any) -> WebhookEndpoint:
         endpoint_id = 0
     found = session().get(ext.models.WebhookEndpoint, endpoint_id) if endpoint_id > 0 else None
     if found is None:
-        raise EndpointNotFound("This webhook endpoint does not exist (any more).")
+        raise EndpointNotFound(_("This webhook endpoint does not exist (any more)."))
     return found
 
 

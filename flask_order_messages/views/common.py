@@ -178,7 +178,9 @@ def with_files_hint(exc: OrderMessagesError, files: list[Any]) -> OrderMessagesE
     from ..services.attachments import chosen
 
     if chosen(files):
-        exc.message = f"{exc.message} Nothing was sent: please choose your files again."
+        exc.message = _(
+            "%(refusal)s Nothing was sent: please choose your files again.", refusal=exc.message
+        )
     return exc
 
 
@@ -279,7 +281,7 @@ def close_outcomes(side: str) -> list[tuple[str, str]]:
 
 def _display_name_of(user_id: Any) -> str:
     user = ext.db.session.get(ext.user_model, user_id) if user_id is not None else None
-    return ext.hooks.display_name(user) if user is not None else "Someone"
+    return ext.hooks.display_name(user) if user is not None else _("Someone")
 
 
 def limit_this_request(limit: int) -> None:

@@ -77,8 +77,13 @@ def resolve(host: str, port: int, *, allow_private: bool) -> list[str]:
         refused = [a for a in addresses if not is_public(a)]
         if refused:
             raise UnsafeAddress(
-                f"{host} is (or resolves to) {refused[0]}, an address in a private, loopback "
-                "or reserved range; set ORDER_MESSAGES_WEBHOOK_ALLOW_PRIVATE to allow it."
+                _(
+                    "%(host)s is (or resolves to) %(address)s, an address in a private, "
+                    "loopback or reserved range; set ORDER_MESSAGES_WEBHOOK_ALLOW_PRIVATE to "
+                    "allow it.",
+                    host=host,
+                    address=refused[0],
+                )
             )
     return addresses
 
