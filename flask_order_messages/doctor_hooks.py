@@ -11,6 +11,7 @@ from flask import current_app
 from .doctor import ERROR, OK, WARNING, Finding, Subjects, brief, is_staff
 from .errors import MissingHookError
 from .i18n import gettext as _
+from .i18n import ngettext
 from .state import current_order_messages as ext
 from .state import current_settings
 
@@ -241,7 +242,9 @@ def _recipients() -> list[Finding]:
         ]
     return [
         Finding(
-            OK, "hook staff_recipients", _("mails %(count)s address(es).", count=len(addresses))
+            OK,
+            "hook staff_recipients",
+            ngettext("mails %(num)d address.", "mails %(num)d addresses.", len(addresses)),
         )
     ]
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from .doctor import ERROR, OK, WARNING, Finding, Subjects, brief
 from .i18n import gettext as _
+from .i18n import ngettext
 from .state import current_order_messages as ext
 from .state import current_settings
 
@@ -147,7 +148,9 @@ def check_vendors(subjects: Subjects) -> list[Finding]:
     else:
         out.append(
             Finding(
-                OK, "hook vendors", _("lists %(count)s vendor(s).", count=len(list(names or [])))
+                OK,
+                "hook vendors",
+                ngettext("lists %(num)d vendor.", "lists %(num)d vendors.", len(list(names or []))),
             )
         )
     if vendor is not None:
