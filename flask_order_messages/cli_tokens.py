@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import click
 
+from .i18n import gettext as _
+
 
 @click.command("create-token")
 @click.option(
@@ -33,13 +35,25 @@ def create_token(user_key: str, scope: str, days: int | None, name: str) -> None
             expires = made.token.expires_at
     except ValidationError as exc:
         raise click.ClickException(exc.message) from None
-    side = "staff member" if ext.is_staff(user) else "customer"
+    until = f"{expires:%Y-%m-%d %H:%M}"
+    if ext.is_staff(user):
+        said = _(
+            "A %(scope)s token for staff member %(user)s, until %(until)s UTC. Copy it now: it "
+            "is not shown again.",
+            scope=scope,
+            user=user_key,
+            until=until,
+        )
+    else:
+        said = _(
+            "A %(scope)s token for customer %(user)s, until %(until)s UTC. Copy it now: it is "
+            "not shown again.",
+            scope=scope,
+            user=user_key,
+            until=until,
+        )
     click.echo(made.secret)
-    click.echo(
-        f"A {scope} token for {side} {user_key}, until {expires:%Y-%m-%d %H:%M} UTC. "
-        "Copy it now: it is not shown again.",
-        err=True,
-    )
+    click.echo(said, err=True)
 
 
 @click.command("revoke-token")
@@ -58,7 +72,7 @@ def revoke_token(user_key: str, token_id: str) -> None:
             changed = revoke(get_token(token_id, ext.user_key(user)))
     except TokenNotFound as exc:
         raise click.ClickException(exc.message) from None
-    click.echo("Revoked." if changed else "It was revoked already.")
+    click.echo(_("Revoked.") if changed else _("It was revoked already."))
 
 
 def _user(raw: str) -> object:
@@ -70,8 +84,12 @@ def _user(raw: str) -> object:
         found = ext.user_by_email(raw)
         if found is None:
             raise click.ClickException(
-                f"No one user has the email address {raw!r} (the user model's 'email' column; "
-                f"two users sharing it count as none). {HOW_TO_FIND}"
+                _(
+                    "No one user has the email address %(address)s (the user model's 'email' "
+                    "column; two users sharing it count as none). %(how)s",
+                    address=repr(raw),
+                    how=_how_to_find(),
+                )
             )
         return found
     key: object = raw
@@ -83,18 +101,25 @@ def _user(raw: str) -> object:
     user = ext.db.session.get(ext.user_model, key)
     if user is None:
         raise click.ClickException(
-            f"There is no user with the key {raw!r}: --user takes the primary key of "
-            f"{ext.user_model.__name__} ({ext.user_pk.key}) or an email address. {HOW_TO_FIND}"
+            _(
+                "There is no user with the key %(key)s: --user takes the primary key of "
+                "%(model)s (%(column)s) or an email address. %(how)s",
+                key=repr(raw),
+                model=ext.user_model.__name__,
+                column=ext.user_pk.key,
+                how=_how_to_find(),
+            )
         )
     return user
 
 
 #: Where a user's key is found, for the error of a user that is not.
-HOW_TO_FIND = (
-    "Find the key with e.g. `flask shell` and "
-    "`User.query.filter_by(email=...).one().id`, or make the token on the staff page "
-    "Messages → Access tokens."
-)
+def _how_to_find() -> str:
+    return _(
+        "Find the key with e.g. `flask shell` and "
+        "`User.query.filter_by(email=...).one().id`, or make the token on the staff page "
+        "Messages → Access tokens."
+    )
 
 
 TOKEN_COMMANDS = (create_token, revoke_token)

@@ -30,6 +30,7 @@ from flask import Blueprint, Flask, g, request
 from flask_login import current_user
 
 from .config import Settings
+from .i18n import gettext
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def install(app: Flask, bp: Blueprint, settings: Settings) -> Any | None:
         methods=["POST"],
         exempt_when=_not_posting,
         on_breach=_remember_breach,
-        error_message="You're sending messages quickly — please wait a minute.",
+        error_message=_quickly,
         # The host's own default limits keep applying to these routes too.
         override_defaults=False,
     )(bp)
@@ -252,3 +253,8 @@ def give_back_place(user_key: Any) -> None:
             _uncount(limiter.limiter, item, args)
         except Exception:  # noqa: BLE001 - the storage is down
             return
+
+
+def _quickly() -> str:
+    """The limit's words, in the language of the request that met it."""
+    return gettext("You're sending messages quickly — please wait a minute.")
