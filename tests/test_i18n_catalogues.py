@@ -31,6 +31,8 @@ KEYWORDS = {
     "lazy_ngettext": (1, 2),
     "om_gettext": None,
     "om_ngettext": (1, 2),
+    "om_markup": None,
+    "om_nmarkup": (1, 2),
 }
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
 
