@@ -1,7 +1,7 @@
 """Messages → Webhooks in Chromium on the example shop, by keyboard alone: add an endpoint
 for a real receiver on this machine, copy its secret (shown once), send a test and see it
-delivered, rotate its secret, turn the endpoint off, delete it.  axe-core checks each state of the page
-(WCAG 2.2 A and AA)."""
+delivered, rotate its secret, turn the endpoint off, delete it.  axe-core checks each state of
+the page (WCAG 2.2 A and AA)."""
 
 from __future__ import annotations
 
