@@ -9,6 +9,7 @@ mapped or instantiated; keep each in step with its model in ``models.py``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -241,12 +242,17 @@ class WebhookEndpoint(Row):
     url: Mapped[str]
     description: Mapped[str]
     secret: Mapped[str]
+    previous_secret: Mapped[str | None]
+    previous_secret_until: Mapped[datetime | None]
     events: Mapped[str]
     active: Mapped[bool]
     disabled_reason: Mapped[str | None]
     created_by_id: Mapped[HostKey]
     created_at: Mapped[datetime]
     event_list: list[str]  # a property of the model class
+    # Methods of the model class: the secrets signing at a time, the grace period's end.
+    signing_secrets: Callable[[datetime], list[str]]
+    rotating_until: Callable[[datetime], datetime | None]
 
 
 class WebhookDelivery(Row):

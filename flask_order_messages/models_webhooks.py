@@ -28,6 +28,10 @@ def build_webhook_models(base: Any, user_model: Any, prefix: str) -> tuple[Any, 
         url: Mapped[str] = mapped_column(sa.String(2000), nullable=False)
         description: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
         secret: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+        # After a rotation, the secret before it, and until when deliveries are signed with it
+        # as well (services/webhooks.rotate_secret); NULL otherwise.
+        previous_secret: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
+        previous_secret_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
         # The event types it receives, each between spaces: " message.posted dispute.opened ".
         events: Mapped[str] = mapped_column(sa.String(500), nullable=False)
         active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
@@ -39,6 +43,19 @@ def build_webhook_models(base: Any, user_model: Any, prefix: str) -> tuple[Any, 
         @property
         def event_list(self) -> list[str]:
             return self.events.split()
+
+        def signing_secrets(self, now: datetime) -> list[str]:
+            """The secrets deliveries are signed with at ``now``: the current one, and the
+            previous one while its grace period after a rotation lasts."""
+            until = self.previous_secret_until
+            if self.previous_secret and until is not None and now < until:
+                return [self.secret, self.previous_secret]
+            return [self.secret]
+
+        def rotating_until(self, now: datetime) -> datetime | None:
+            """The end of the previous secret's grace period, or None when it is over."""
+            until = self.previous_secret_until
+            return until if self.previous_secret and until is not None and now < until else None
 
         def __repr__(self) -> str:
             return f"<WebhookEndpoint {self.id} {self.url!r}>"

@@ -81,6 +81,7 @@ ADDED_LATER: dict[str, dict[str, str]] = {
     "messages": {"answers_since": "0009", "answers_first": "0009", "answers_due_at": "0009"},
     "disputes": {"overdue_mailed_at": "0012"},
     "canned_replies": {"vendor_key": "0014", "shared": "0014"},
+    "webhook_endpoints": {"previous_secret": "0018", "previous_secret_until": "0018"},
     "mail_outbox": {
         **dict.fromkeys(
             ("message_id_header", "thread_root", "reply_to", "recipient_role", "recipient_key"),

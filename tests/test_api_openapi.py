@@ -231,6 +231,7 @@ def test_a_walk_through_every_route_gets_documented_answers(
         ("api_staff_webhook_update", {"description": "CRM"}, {}),
         ("api_staff_webhook_active", {"active": False}, {}),
         ("api_staff_webhook_test", None, {}),
+        ("api_staff_webhook_rotate", None, {}),
         ("api_staff_webhook_deliveries", None, {"limit": 5}),
         ("api_staff_webhook_delete", None, {}),
     ]:

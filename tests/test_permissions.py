@@ -65,6 +65,7 @@ GUARDS = {
     "staff_webhook_switch": WEBHOOKS,
     "staff_webhook_test": WEBHOOKS,
     "staff_webhook_delete": WEBHOOKS,
+    "staff_webhook_rotate": WEBHOOKS,
     # read: one's own access tokens (a token never does more than its staff member may).
     "staff_tokens": READ,
     "staff_token_revoke": READ,
@@ -96,6 +97,7 @@ GUARDS = {
     "api_staff_webhook_delete": WEBHOOKS,
     "api_staff_webhook_deliveries": WEBHOOKS,
     "api_staff_webhook_test": WEBHOOKS,
+    "api_staff_webhook_rotate": WEBHOOKS,
 }
 
 

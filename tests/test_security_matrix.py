@@ -148,6 +148,7 @@ MATRIX: dict[str, tuple[str, dict[str, tuple[int, int, int, int]]]] = {
         {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 404)},
     ),
     "staff_webhook_test": (THREAD, {"GET": (405, 405, 405, 405), "POST": (302, 403, 403, 404)}),
+    "staff_webhook_rotate": (THREAD, {"GET": (405,) * 4, "POST": (302, 403, 403, 404)}),
     "staff_webhook_delete": (
         THREAD,
         {"GET": (302, 403, 403, 404), "POST": (302, 403, 403, 404)},
@@ -269,6 +270,7 @@ MATRIX: dict[str, tuple[str, dict[str, tuple[int, int, int, int]]]] = {
         {"GET": (401, 403, 403, 404), "POST": (405,) * 4},
     ),
     "api_staff_webhook_test": (THREAD, {"GET": (405,) * 4, "POST": (401, 403, 403, 404)}),
+    "api_staff_webhook_rotate": (THREAD, {"GET": (405,) * 4, "POST": (401, 403, 403, 404)}),
     # Attachment files through the JSON API: as the pages' file routes.
     "api_staff_attachment": (THREAD, {"GET": (401, 403, 403, 200), "POST": (405,) * 4}),
     "api_customer_attachment": (THREAD, {"GET": (401, 200, 404, 404), "POST": (405,) * 4}),

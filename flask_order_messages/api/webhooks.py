@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..models import utcnow
 from ..permissions import WEBHOOKS
 from ..services import Actor, webhooks
 from ..state import current_settings
@@ -57,7 +58,7 @@ def out(endpoint: Any) -> WebhookOut:
         active=endpoint.active,
         disabled_reason=endpoint.disabled_reason,
         created_at=utc(endpoint.created_at),
-        previous_secret_until=utc_or_none(getattr(endpoint, "previous_secret_until", None)),
+        previous_secret_until=utc_or_none(endpoint.rotating_until(utcnow())),
     )
 
 
@@ -212,3 +213,20 @@ def deliveries(endpoint_id: int) -> DeliveryList:
 def test(endpoint_id: int) -> DeliveryOut:
     actor = _manager(write=True)
     return delivery_out(webhooks.send_test(actor, _endpoint(endpoint_id)))
+
+
+@route(
+    "POST",
+    ONE + "/rotate",
+    "api_staff_webhook_rotate",
+    summary="A new signing secret (in this answer only); the previous one signs too for a day",
+    tag="webhooks",
+    side="staff",
+    response=WebhookSecret,
+    errors=(404,),
+)
+def rotate(endpoint_id: int) -> WebhookSecret:
+    actor = _manager(write=True)
+    found = _endpoint(endpoint_id)
+    secret = webhooks.rotate_secret(actor, found)
+    return WebhookSecret(endpoint=out(found), secret=secret)

@@ -7,6 +7,7 @@ once, when it is added.  Services flush, never commit.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from ..errors import NotAllowedError, OrderMessagesError, ValidationError
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext
 from ..model_types import WebhookDelivery, WebhookEndpoint
+from ..models import utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings
 from ..webhooks import events, signing, urls
@@ -28,6 +30,8 @@ MANAGED_BY_MARKETPLACE = lazy_gettext(
 )
 #: Deliveries the page lists.
 RECENT = 50
+#: How long a rotated secret still signs deliveries, beside the new one.
+ROTATION_GRACE = timedelta(hours=24)
 
 
 class EndpointNotFound(OrderMessagesError):
@@ -129,6 +133,18 @@ def update_endpoint(
     endpoint.events = f" {' '.join(names)} "
     endpoint.description = text
     session().flush()
+
+
+def rotate_secret(actor: Actor, endpoint: WebhookEndpoint) -> str:
+    """Give ``endpoint`` a new secret (returned: shown once).  For :data:`ROTATION_GRACE`
+    deliveries are signed with the previous secret as well, so its receiver can move to the
+    new one meanwhile; a second rotation within it drops the secret before the previous one."""
+    check_manager(actor)
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_until = utcnow() + ROTATION_GRACE
+    endpoint.secret = signing.new_secret()
+    session().flush()
+    return endpoint.secret
 
 
 def deliveries_of(endpoint: WebhookEndpoint, limit: int, before: int = 0) -> list[WebhookDelivery]:

@@ -15,6 +15,7 @@ from ..errors import ValidationError
 from ..forms import ConfirmForm
 from ..forms_webhooks import WebhookEndpointForm
 from ..i18n import lazy_gettext
+from ..models import utcnow
 from ..permissions import WEBHOOKS
 from ..services import webhooks
 from ..services.common import Actor
@@ -44,10 +45,19 @@ def _manager() -> Actor:
     return actor
 
 
-def _page(form: Any, *, created: Any = None, notice: str | None = None, status: int = 200) -> Page:
+def _page(
+    form: Any,
+    *,
+    created: Any = None,
+    rotated: Any = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> Page:
     page = render_template(
         "order_messages/webhooks.html",
         endpoints=webhooks.list_endpoints(),
+        rotated=rotated,
+        now=utcnow(),
         deliveries=webhooks.recent_deliveries(),
         events=EVENTS,
         form=form,
@@ -80,9 +90,7 @@ def page() -> Page:
     except ValidationError as exc:
         form.refuse(exc)
         return _page(form, status=exc.status_code)
-    return _page(
-        WebhookEndpointForm(formdata=None, data={"events": list(EVENTS)}), created=endpoint
-    )
+    return _page(_empty_form(), created=endpoint)
 
 
 def _endpoint(endpoint_id: int) -> Any:
@@ -110,6 +118,16 @@ def test(endpoint_id: int) -> Response:
     return _to_page("test")
 
 
+def rotate(endpoint_id: int) -> Page:
+    """POST: a new signing secret, shown once on the answer; the previous one still signs
+    deliveries for a day (Standard Webhooks' rotation: two signatures meanwhile)."""
+    actor = _manager()
+    ConfirmForm.from_request().check()
+    endpoint = _endpoint(endpoint_id)
+    webhooks.rotate_secret(actor, endpoint)
+    return _page(_empty_form(), rotated=endpoint)
+
+
 def delete(endpoint_id: int) -> Page:
     """GET: "Delete this endpoint?".  POST: delete it."""
     actor = _manager()
@@ -128,6 +146,9 @@ def register(bp: Blueprint) -> None:
     )
     bp.add_url_rule(
         "/admin/webhooks/<int:endpoint_id>/test", "staff_webhook_test", test, methods=["POST"]
+    )
+    bp.add_url_rule(
+        "/admin/webhooks/<int:endpoint_id>/rotate", "staff_webhook_rotate", rotate, methods=["POST"]
     )
     bp.add_url_rule(
         "/admin/webhooks/<int:endpoint_id>/delete",

@@ -189,7 +189,8 @@ def retry_delay(attempts: int, retry_after: int | None = None) -> float:
 
 def _send(row: Any, endpoint: Any) -> transport.Answer:
     body = row.payload.encode("utf-8")
-    headers = signing.headers(endpoint.secret, row.webhook_id, int(time.time()), body)
+    secrets = endpoint.signing_secrets(utcnow())
+    headers = signing.headers(secrets, row.webhook_id, int(time.time()), body)
     settings = current_settings.webhooks
     return transport.post(
         endpoint.url,

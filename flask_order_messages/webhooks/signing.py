@@ -4,7 +4,9 @@ Each endpoint has its own secret: 32 random bytes, base64, prefixed ``whsec_``. 
 carries three headers: ``webhook-id`` (the event's id, the same on every retry and for every
 endpoint), ``webhook-timestamp`` (integer Unix seconds of this attempt) and
 ``webhook-signature``: ``v1,`` then the base64 HMAC-SHA256, keyed with the secret's bytes, of
-``{webhook-id}.{webhook-timestamp}.{body}`` -- the body exactly as sent.
+``{webhook-id}.{webhook-timestamp}.{body}`` -- the body exactly as sent.  While an endpoint's
+secret is being rotated, the header carries one such signature per secret, space-separated
+(the new secret's first): receivers move to the new secret within the grace period.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 
 SECRET_PREFIX = "whsec_"
 #: Random bytes in a new secret (the spec asks for 24 to 64).
@@ -52,12 +55,18 @@ def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode("ascii")
 
 
-def headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    """The headers of one attempt."""
+def headers(
+    secret: str | Sequence[str], message_id: str, timestamp: int, body: bytes
+) -> dict[str, str]:
+    """The headers of one attempt.  Several secrets (during a rotation: the new one, then the
+    previous one) give several signatures, space-separated, as the spec allows: a receiver
+    that knows either secret verifies the delivery."""
+    secrets_ = [secret] if isinstance(secret, str) else list(secret)
+    signed = " ".join(signature(s, message_id, timestamp, body) for s in secrets_)
     return {
         "Content-Type": "application/json",
         "User-Agent": "flask-order-messages-webhooks/1",
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(secret, message_id, timestamp, body),
+        "webhook-signature": signed,
     }

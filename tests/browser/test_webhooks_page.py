@@ -1,7 +1,7 @@
 """Messages → Webhooks in Chromium on the example shop, by keyboard alone: add an endpoint
 for a real receiver on this machine, copy its secret (shown once), send a test and see it
-delivered, turn the endpoint off, delete it.  axe-core checks each state of the page
-(WCAG 2.2 A and AA)."""
+delivered, rotate its secret, turn the endpoint off, delete it.  axe-core checks each state of
+the page (WCAG 2.2 A and AA)."""
 
 from __future__ import annotations
 
@@ -79,6 +79,16 @@ def test_webhooks_page_by_keyboard(browse, shots, receiver):
     expect(delivered).to_contain_text("HTTP 200")
     accessible(page)
     shots.take(page, "test delivered")
+
+    # Rotate its secret, by keyboard: the new one shown once; both sign for a day.
+    tab_to(page, page.get_by_role("button", name=f"Rotate secret of {receiver.url()}"))
+    page.keyboard.press("Enter")
+    new_field = page.get_by_label("New signing secret")
+    expect(new_field).to_have_value(re.compile(r"^whsec_[A-Za-z0-9+/]{43}=$"))
+    assert new_field.input_value() != secret
+    expect(row).to_contain_text("Previous secret signs too until")
+    accessible(page)
+    shots.take(page, "secret rotated")
 
     # Turn it off, then delete it (a confirm step).
     tab_to(page, page.get_by_role("button", name=f"Turn off {receiver.url()}"))
