@@ -215,9 +215,11 @@ def outbox_for(address: str) -> list[Any]:
 
 
 def local_time(value: datetime, zone: str, locale: str) -> str:
-    aware = value.replace(tzinfo=timezone.utc)
-    tz = babel_dates.get_timezone(zone)
-    return babel_dates.format_datetime(aware, "medium", tzinfo=tz, locale=locale)
+    """The pages' form: the medium date and the short time (no seconds) in ``zone``."""
+    local = value.replace(tzinfo=timezone.utc).astimezone(babel_dates.get_timezone(zone))
+    day = babel_dates.format_date(local.date(), "medium", locale=locale)
+    time = babel_dates.format_time(local, "short", locale=locale)
+    return str(babel_dates.get_datetime_format("medium", locale=locale)).format(time, day)
 
 
 def test_each_mail_is_in_its_recipients_language_and_time_zone(mail_app: Flask) -> None:

@@ -117,7 +117,7 @@ def test_rotate_on_the_page(app, staff, browser, receiver, held):
     assert new != old and "New signing secret" in page and "signed with both" in page
     assert endpoint_row(eid).secret == new
     later = browser.get(f"{P}/admin/webhooks").get_data(as_text=True)
-    assert new not in later and "Previous secret signs too until" in later
+    assert new not in later and "The previous secret signs too until" in later
     got = ping(Api(browser.login(staff)), eid, receiver)
     Webhook(old).verify(got.body, got.headers)
     Webhook(new).verify(got.body, got.headers)

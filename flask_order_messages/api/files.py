@@ -11,6 +11,8 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from ..permissions import READ
 from ..services.attachments import attachment_for
 from ..state import current_settings
@@ -21,12 +23,12 @@ from .registry import route
 
 #: Nobody in between may keep a file; the caller's own cache may, but must ask again.
 HEADERS = {"Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie"}
-GONE = "No such attachment."
+GONE = lazy_gettext("No such attachment.")
 
 
 def _file(order: Any, attachment_id: int, *, staff: bool) -> Response:
     if not current_settings.attachments_enabled:
-        raise ApiProblem("feature-off", "Attachments are turned off in this shop.")
+        raise ApiProblem("feature-off", _("Attachments are turned off in this shop."))
     attachment = attachment_for(order, attachment_id, staff=staff)
     response = send_attachment(attachment, HEADERS) if attachment is not None else None
     if response is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import NotAllowedError
+from ..i18n import gettext as _
 from ..permissions import ANSWER, READ
 from ..services import Actor, mark_threads, questions
 from ..services.thread_view import thread_view
@@ -36,7 +37,7 @@ ERRORS = (400, 404, 409, 415)
 def _question(thread_id: str, actor: Actor) -> Any:
     thread = questions.get_question(thread_id, actor)
     if thread is None:
-        raise ApiProblem("not-found", "No such question.")
+        raise ApiProblem("not-found", _("No such question."))
     return thread
 
 
@@ -65,9 +66,9 @@ def _post(thread: Any, actor: Actor) -> QuestionPosted:
     body = body_of(QuestionMessageIn)
     note = body.kind == "note"
     if note and not actor.is_staff:
-        raise ApiProblem("validation", "Only staff can write staff-only notes.", field="kind")
+        raise ApiProblem("validation", _("Only staff can write staff-only notes."), field="kind")
     if body.kind not in ("message", "note"):
-        raise ApiProblem("validation", "kind: 'message' or 'note'.", field="kind")
+        raise ApiProblem("validation", _("kind: 'message' or 'note'."), field="kind")
     if note:
         check_notes_enabled()
     message = questions.post_question(thread, actor, body.body, note=note)
@@ -84,7 +85,7 @@ def _link(thread: Any, actor: Actor) -> Linked:
     order = ext.get_order(body_of(LinkIn).order_id)
     allowed = [key for key, _ in questions.orders_to_link(thread, actor)]
     if order is None or ext.order_key(order) not in allowed:
-        raise ApiProblem("not-found", "No such order.", field="order_id")
+        raise ApiProblem("not-found", _("No such order."), field="order_id")
     entry = questions.link_to_order(thread, actor, order)
     return Linked(order_id=str(ext.order_key(order)), entry=present.posted(entry, order, actor))
 
@@ -133,7 +134,7 @@ def mine() -> QuestionList:
 def ask() -> QuestionPosted:
     actor = auth.customer(write=True)
     if ext.is_staff(actor.user):  # as on the page: the partial offers staff no form either
-        raise NotAllowedError("Questions about products are asked by customers.")
+        raise NotAllowedError(_("Questions about products are asked by customers."))
     body = body_of(AskIn)
     message = questions.ask(body.product_key, actor, body.body)
     return QuestionPosted(thread_id=message.thread_id, entry=present.posted(message, None, actor))

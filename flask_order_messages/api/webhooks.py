@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..i18n import gettext as _
 from ..models import utcnow
 from ..permissions import WEBHOOKS
 from ..services import Actor, webhooks
@@ -37,7 +38,7 @@ WRITE_ERRORS = (400, 404, 415)
 def _manager(*, write: bool = False) -> Actor:
     actor = auth.staff(WEBHOOKS, write=write)
     if not current_settings.webhooks.enabled:
-        raise ApiProblem("feature-off", "Webhooks are turned off in this shop.")
+        raise ApiProblem("feature-off", _("Webhooks are turned off in this shop."))
     webhooks.check_manager(actor)
     return actor
 
@@ -89,7 +90,7 @@ def delivery_out(d: Any) -> DeliveryOut:
 )
 def endpoints() -> WebhookList:
     _manager()
-    return WebhookList(endpoints=[out(e) for e in webhooks.list_endpoints()], events=dict(EVENTS))
+    return WebhookList(endpoints=[out(e) for e in webhooks.list_endpoints()], events={name: str(words) for name, words in EVENTS.items()})
 
 
 @route(

@@ -14,13 +14,14 @@ from werkzeug.wrappers import Response
 from .. import access_tokens
 from ..errors import ValidationError
 from ..forms_tokens import RevokeTokenForm, TokenForm
+from ..i18n import lazy_gettext
 from ..models import utcnow
 from ..permissions import READ
 from ..services.common import Actor
 from .common import require_staff
 
 Page = Response | tuple[str, int]
-DONE = {"revoked": "The token was revoked: it opens nothing any more."}
+DONE = {"revoked": lazy_gettext("The token was revoked: it opens nothing any more.")}
 
 
 def _page(actor: Actor, form: Any, *, made: Any = None, notice: str | None = None) -> Page:
