@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .errors import OrderMessagesError, ValidationError
+from .i18n import gettext as _
 from .model_types import AccessToken
 from .models import utcnow
 from .state import current_order_messages as ext
@@ -72,7 +73,9 @@ def _model() -> type[AccessToken]:
 
 def _checked_scope(scope: Any) -> str:
     if scope not in SCOPES:
-        raise ValidationError(f"Unknown scope {scope!r}; use one of: read, write.", "scope")
+        raise ValidationError(
+            _("Unknown scope %(scope)s; use one of: read, write.", scope=repr(scope)), "scope"
+        )
     return str(scope)
 
 
@@ -84,14 +87,22 @@ def _checked_days(days: Any) -> int:
     except (TypeError, ValueError):
         value = 0
     if not 1 <= value <= MAX_DAYS or isinstance(days, bool):
-        raise ValidationError(f"A token lasts from 1 to {MAX_DAYS:,} days.", "days")
+        raise ValidationError(
+            _("A token lasts from 1 to %(max_days)s days.", max_days=format(MAX_DAYS, ",")), "days"
+        )
     return value
 
 
 def _checked_name(name: Any) -> str:
     text = " ".join(str(name or "").split())
     if len(text) > MAX_NAME_LENGTH:
-        raise ValidationError(f"A token's name can be up to {MAX_NAME_LENGTH} characters.", "name")
+        raise ValidationError(
+            _(
+                "A token's name can be up to %(max_name_length)s characters.",
+                max_name_length=MAX_NAME_LENGTH,
+            ),
+            "name",
+        )
     return text
 
 
@@ -133,7 +144,7 @@ def get_token(raw_id: Any, user_key: Any) -> AccessToken:
     if text.isascii() and text.isdigit() and len(text) < 10:
         token = ext.db.session.get(_model(), int(text))
     if token is None or token.user_id != user_key:
-        raise TokenNotFound("There is no such token (it may have been deleted).")
+        raise TokenNotFound(_("There is no such token (it may have been deleted)."))
     return token
 
 
@@ -162,18 +173,18 @@ def _looks_like_one(secret: str) -> bool:
 def authenticate(secret: str, now: datetime | None = None) -> AccessToken:
     """The live token with this secret; :class:`TokenRefused` saying why otherwise."""
     if not _looks_like_one(secret):
-        raise TokenRefused("malformed", "This is not an access token of this shop.")
+        raise TokenRefused("malformed", _("This is not an access token of this shop."))
     digest = hash_secret(secret)
     t = _model()
     token = ext.db.session.execute(sa.select(t).where(t.token_hash == digest)).scalar()
     # The lookup is by hash; compare again in constant time all the same.
     if token is None or not hmac.compare_digest(token.token_hash, digest):
-        raise TokenRefused("unknown", "This access token is not known here.")
+        raise TokenRefused("unknown", _("This access token is not known here."))
     state = state_of(token, now)
     if state == "revoked":
-        raise TokenRefused("revoked", "This access token was revoked.")
+        raise TokenRefused("revoked", _("This access token was revoked."))
     if state == "expired":
-        raise TokenRefused("expired", "This access token has expired: make a new one.")
+        raise TokenRefused("expired", _("This access token has expired: make a new one."))
     return token
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from .i18n import gettext as _
+from .i18n import ngettext
+
 cli_group = AppGroup("order-messages", help="Order messages: mail outbox and workers.")
 
 
@@ -29,11 +32,17 @@ def worker(burst: bool) -> None:
     except ImportError as exc:
         # RQ and redis come with the optional extra only.
         raise click.ClickException(
-            f"The worker needs RQ ({exc}): pip install 'flask-order-messages[queue]'."
+            _(
+                "The worker needs RQ (%(error)s): pip install 'flask-order-messages[queue]'.",
+                error=exc,
+            )
         ) from exc
     except Exception as exc:  # noqa: BLE001 - tell the operator, not a traceback
         raise click.ClickException(
-            f"Cannot run the worker: {exc}. Is Redis running at ORDER_MESSAGES_REDIS_URL?"
+            _(
+                "Cannot run the worker: %(error)s. Is Redis running at ORDER_MESSAGES_REDIS_URL?",
+                error=exc,
+            )
         ) from exc
 
 
@@ -56,8 +65,10 @@ def expire_disputes(days: int | None, dry_run: bool) -> None:
     wait = days if days is not None else current_settings.dispute_expire_days
     if not wait:
         click.echo(
-            "Disputes never expire here: ORDER_MESSAGES_DISPUTE_EXPIRE_DAYS is 0. "
-            "Pass --days N to expire those quiet for N days anyway."
+            _(
+                "Disputes never expire here: ORDER_MESSAGES_DISPUTE_EXPIRE_DAYS is 0. "
+                "Pass --days N to expire those quiet for N days anyway."
+            )
         )
         return
     due = deadlines.expirable_disputes(wait)
@@ -66,12 +77,22 @@ def expire_disputes(days: int | None, dry_run: bool) -> None:
     def label(dispute: Dispute) -> str:
         thread = ext.db.session.get(ext.models.Thread, dispute.thread_id)
         order = ext.get_order(thread.order_id) if thread is not None else None
-        return f"#{number(order)}" if order is not None else f"thread {dispute.thread_id}"
+        if order is not None:
+            return _("order #%(number)s", number=number(order))
+        return _("thread %(id)s", id=dispute.thread_id)
 
     if dry_run:
-        click.echo(f"{len(due)} open dispute(s) quiet for {wait} days or more would expire:")
+        click.echo(
+            ngettext(
+                "%(num)d open dispute quiet for %(days)d days or more would expire:",
+                "%(num)d open disputes quiet for %(days)d days or more would expire:",
+                len(due),
+                days=wait,
+            )
+        )
         for dispute in due:
-            click.echo(f"  order {label(dispute)}, opened {dispute.opened_at:%Y-%m-%d %H:%M} UTC")
+            opened = f"{dispute.opened_at:%Y-%m-%d %H:%M}"
+            click.echo("  " + _("%(what)s, opened %(when)s UTC", what=label(dispute), when=opened))
         return
     from flask import current_app
 
@@ -80,9 +101,16 @@ def expire_disputes(days: int | None, dry_run: bool) -> None:
     # The mails link to the order pages: URLs need a request (SERVER_NAME makes them right).
     with current_app.test_request_context("/"), unit_of_work():
         closed = expire_disputes(wait)  # each dispute's mail and signal follow the commit
-    click.echo(f"Expired {len(closed)} dispute(s) quiet for {wait} days or more.")
+    click.echo(
+        ngettext(
+            "Expired %(num)d dispute quiet for %(days)d days or more.",
+            "Expired %(num)d disputes quiet for %(days)d days or more.",
+            len(closed),
+            days=wait,
+        )
+    )
     for dispute in closed:
-        click.echo(f"  order {label(dispute)}")
+        click.echo(f"  {label(dispute)}")
 
 
 @cli_group.command("clean-attachments")
@@ -110,8 +138,19 @@ def clean_attachments(older_than: int, dry_run: bool) -> None:
         storage = current_storage()
         for key in orphans:
             storage.delete(key)
-    verb = "Would remove" if dry_run else "Removed"
-    click.echo(f"{verb} {len(orphans)} attachment file(s) that no message names.")
+    if dry_run:
+        said = ngettext(
+            "Would remove %(num)d attachment file that no message names.",
+            "Would remove %(num)d attachment files that no message names.",
+            len(orphans),
+        )
+    else:
+        said = ngettext(
+            "Removed %(num)d attachment file that no message names.",
+            "Removed %(num)d attachment files that no message names.",
+            len(orphans),
+        )
+    click.echo(said)
 
 
 @cli_group.command("reset-read-floors")
@@ -124,7 +163,7 @@ def reset_read_floors() -> None:
 
     with unit_of_work():
         count = floors.reset_all()
-    click.echo(f"Reset {count} read floor(s).")
+    click.echo(ngettext("Reset %(num)d read floor.", "Reset %(num)d read floors.", count))
 
 
 @cli_group.command("carry-read-state")
@@ -140,9 +179,15 @@ def carry_read_state() -> None:
     count = switching.carry_over_now()
     switching.analyze_pointers()
     if current_settings.read_state == "shared":
-        click.echo("Carried the staff's read marks over to the team's shared ones.")
+        click.echo(_("Carried the staff's read marks over to the team's shared ones."))
     else:
-        click.echo(f"Carried the team's read marks over to {count} staff member(s).")
+        click.echo(
+            ngettext(
+                "Carried the team's read marks over to %(num)d staff member.",
+                "Carried the team's read marks over to %(num)d staff members.",
+                count,
+            )
+        )
 
 
 @cli_group.command("reindex")
@@ -157,7 +202,13 @@ def reindex(batch_size: int) -> None:
 
     with unit_of_work():
         count = index_order_numbers(batch_size=batch_size)
-    click.echo(f"Indexed the order numbers and customers of {count} thread(s).")
+    click.echo(
+        ngettext(
+            "Indexed the order number and customer of %(num)d thread.",
+            "Indexed the order numbers and customers of %(num)d threads.",
+            count,
+        )
+    )
 
 
 @cli_group.command("assign-vendors")
@@ -172,12 +223,21 @@ def assign_vendors(batch_size: int) -> None:
 
     if not vendors.enabled():
         raise click.ClickException(
-            "This shop has no vendors: register the order_vendor hook first (see the README's "
-            "Marketplaces)."
+            _(
+                "This shop has no vendors: register the order_vendor hook first (see the "
+                "README's Marketplaces)."
+            )
         )
     with unit_of_work():
         looked, changed = vendors.assign_vendors(batch_size=batch_size)
-    click.echo(f"Looked at {looked} thread(s); {changed} changed vendor.")
+    click.echo(
+        ngettext(
+            "Looked at %(num)d thread; %(changed)d changed vendor.",
+            "Looked at %(num)d threads; %(changed)d changed vendor.",
+            looked,
+            changed=changed,
+        )
+    )
 
 
 @cli_group.command("notify-overdue")
@@ -193,7 +253,13 @@ def notify_overdue() -> None:
     # The mails link to the order pages: URLs need a request (SERVER_NAME makes them right).
     with current_app.test_request_context("/"), unit_of_work():
         told = deadlines.tell_marketplace_of_overdue()  # the mails go after the commit
-    click.echo(f"Told the marketplace of {len(told)} overdue dispute(s).")
+    click.echo(
+        ngettext(
+            "Told the marketplace of %(num)d overdue dispute.",
+            "Told the marketplace of %(num)d overdue disputes.",
+            len(told),
+        )
+    )
 
 
 _LABELS = {"ok": ("ok", "green"), "warning": ("WARN", "yellow"), "error": ("ERROR", "red")}
@@ -240,7 +306,14 @@ def doctor(order_key: str | None, user_key: str | None) -> None:
             click.echo(f"{'':6} {line}")
     errors = sum(f.level == "error" for f in findings)
     warnings = sum(f.level == "warning" for f in findings)
-    click.echo(f"\n{errors} error(s), {warnings} warning(s).")
+    click.echo(
+        "\n"
+        + _(
+            "%(errors)s, %(warnings)s.",
+            errors=ngettext("%(num)d error", "%(num)d errors", errors),
+            warnings=ngettext("%(num)d warning", "%(num)d warnings", warnings),
+        )
+    )
     if errors:
         raise SystemExit(1)
 

@@ -11,8 +11,11 @@ import time
 import click
 from flask.cli import with_appcontext
 
+from .i18n import gettext as _
+from .i18n import lazy_gettext, ngettext
+
 #: Why a mail was marked suppressed: Flask-Mail had nowhere to send it.
-NO_MAIL_SERVER = (
+NO_MAIL_SERVER = lazy_gettext(
     "MAIL_SUPPRESS_SEND is on (no MAIL_SERVER, or TESTING); these mails went nowhere and are "
     "not sent again."
 )
@@ -42,15 +45,31 @@ def send_mail(now: bool, retry_failed: bool) -> None:
     next_retry = mail.next_retry_at() if waiting else None
     if next_retry is not None:
         click.echo(
-            f"{waiting} mail(s) wait for their retry time (the next at {next_retry:%H:%M:%S} "
-            "UTC); 'send-mail --now' sends them now."
+            ngettext(
+                "%(num)d mail waits for its retry time (at %(when)s UTC); 'send-mail --now' "
+                "sends it now.",
+                "%(num)d mails wait for their retry time (the next at %(when)s UTC); "
+                "'send-mail --now' sends them now.",
+                waiting,
+                when=f"{next_retry:%H:%M:%S}",
+            )
         )
     if report.suppressed:
-        click.echo(f"{report.suppressed} mail(s) not delivered: {NO_MAIL_SERVER}")
+        click.echo(
+            ngettext(
+                "%(num)d mail not delivered: %(why)s",
+                "%(num)d mails not delivered: %(why)s",
+                report.suppressed,
+                why=NO_MAIL_SERVER,
+            )
+        )
     if report.failed:
         click.echo(
-            f"Last error: {mail.latest_error()}\nThe mails stay in the outbox and are retried. "
-            "Check MAIL_SERVER / MAIL_PORT and that the mail server is up.",
+            _(
+                "Last error: %(error)s\nThe mails stay in the outbox and are retried. Check "
+                "MAIL_SERVER / MAIL_PORT and that the mail server is up.",
+                error=mail.latest_error(),
+            ),
             err=True,
         )
 
@@ -83,7 +102,7 @@ def mail_status(latest: int) -> None:
         if counts[mail.PENDING]:
             click.echo(f"next retry: {mail.next_retry_at():%Y-%m-%d %H:%M:%S} UTC")
         if counts[mail.FAILED]:
-            click.echo("Failed mails are not retried; 'send-mail --retry-failed' revives them.")
+            click.echo(_("Failed mails are not retried; 'send-mail --retry-failed' revives them."))
     _inbound_status(latest)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import click
 
+from .i18n import gettext as _
+
 
 @click.command("create-token")
 @click.option("--user", "user_key", required=True, help="The user's key (staff or customer).")
@@ -31,13 +33,25 @@ def create_token(user_key: str, scope: str, days: int | None, name: str) -> None
             expires = made.token.expires_at
     except ValidationError as exc:
         raise click.ClickException(exc.message) from None
-    side = "staff member" if ext.is_staff(user) else "customer"
+    until = f"{expires:%Y-%m-%d %H:%M}"
+    if ext.is_staff(user):
+        said = _(
+            "A %(scope)s token for staff member %(user)s, until %(until)s UTC. Copy it now: it "
+            "is not shown again.",
+            scope=scope,
+            user=user_key,
+            until=until,
+        )
+    else:
+        said = _(
+            "A %(scope)s token for customer %(user)s, until %(until)s UTC. Copy it now: it is "
+            "not shown again.",
+            scope=scope,
+            user=user_key,
+            until=until,
+        )
     click.echo(made.secret)
-    click.echo(
-        f"A {scope} token for {side} {user_key}, until {expires:%Y-%m-%d %H:%M} UTC. "
-        "Copy it now: it is not shown again.",
-        err=True,
-    )
+    click.echo(said, err=True)
 
 
 @click.command("revoke-token")
@@ -56,7 +70,7 @@ def revoke_token(user_key: str, token_id: str) -> None:
             changed = revoke(get_token(token_id, ext.user_key(user)))
     except TokenNotFound as exc:
         raise click.ClickException(exc.message) from None
-    click.echo("Revoked." if changed else "It was revoked already.")
+    click.echo(_("Revoked.") if changed else _("It was revoked already."))
 
 
 def _user(raw: str) -> object:
@@ -70,7 +84,7 @@ def _user(raw: str) -> object:
         pass
     user = ext.db.session.get(ext.user_model, key)
     if user is None:
-        raise click.ClickException(f"There is no user with the key {raw!r}.")
+        raise click.ClickException(_("There is no user with the key %(key)s.", key=repr(raw)))
     return user
 
 

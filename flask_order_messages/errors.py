@@ -8,15 +8,17 @@ class OrderMessagesError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: object) -> None:
+        # ``message`` may be lazy text (a module's constant): it is fixed here, in the
+        # language of the request that meets the error.
+        super().__init__(str(message))
+        self.message = str(message)
 
 
 class ValidationError(OrderMessagesError):
     """Input was refused (empty or too long text, a bad parameter).  Nothing was saved."""
 
-    def __init__(self, message: str, field: str = "body") -> None:
+    def __init__(self, message: object, field: str = "body") -> None:
         super().__init__(message)
         self.field = field
 
@@ -42,7 +44,7 @@ class NewerEntryError(OrderMessagesError):
     status_code = 409
     field = "confirm"
 
-    def __init__(self, message: str, entry_id: int) -> None:
+    def __init__(self, message: object, entry_id: int) -> None:
         super().__init__(message)
         self.entry_id = entry_id
 

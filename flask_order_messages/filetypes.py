@@ -11,6 +11,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .i18n import gettext
+
 #: How many leading bytes :func:`sniff` looks at.
 HEAD_BYTES = 4096
 
@@ -77,13 +79,26 @@ def sniff(head: bytes) -> FileType | None:
 def describe(content_types: tuple[str, ...]) -> str:
     """``"PNG, JPEG, GIF or WebP images, or PDF documents"``-like words for an error."""
     images = [KNOWN_TYPES[t].label.split()[0] for t in content_types if t.startswith("image/")]
-    others = [KNOWN_TYPES[t].label + "s" for t in content_types if not t.startswith("image/")]
+    others = [_plural(t) for t in content_types if not t.startswith("image/")]
     parts = []
     if images:
-        names = images[0] if len(images) == 1 else ", ".join(images[:-1]) + " or " + images[-1]
-        parts.append(f"{names} images")
+        names = images[0]
+        if len(images) > 1:
+            names = gettext("%(names)s or %(last)s", names=", ".join(images[:-1]), last=images[-1])
+        parts.append(gettext("%(names)s images", names=names))
     parts.extend(others)
-    return ", or ".join(parts) if len(parts) <= 2 else ", ".join(parts[:-1]) + ", or " + parts[-1]
+    if len(parts) == 1:
+        return parts[0]
+    return gettext("%(kinds)s, or %(last)s", kinds=", ".join(parts[:-1]), last=parts[-1])
+
+
+def _plural(content_type: str) -> str:
+    """Files of a type that is not an image, in words ("PDF documents")."""
+    if content_type == "application/pdf":
+        return gettext("PDF documents")
+    if content_type == "text/plain":
+        return gettext("text files")
+    return KNOWN_TYPES[content_type].label + "s"
 
 
 def extension_of(name: str) -> str:

@@ -27,6 +27,7 @@ from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from .errors import OrderMessagesError, ValidationError
+from .i18n import gettext as _
 from .services.assignment import VIEWS
 from .services.listing import THREAD_FILTERS
 from .services.status import STATUS_FILTERS
@@ -110,7 +111,12 @@ def _one_of(name: str, choices: Sequence[str]) -> Callable[[Any, Field], None]:
             field.data = choices[0]
         elif field.data not in choices:
             raise StopValidation(
-                f"Unknown {name} {field.data!r}; use one of: {', '.join(choices)}."
+                _(
+                    "Unknown %(name)s %(data)s; use one of: %(choices)s.",
+                    name=name,
+                    data=repr(field.data),
+                    choices=", ".join(choices),
+                )
             )
 
     return check
@@ -127,8 +133,12 @@ def _without_controls(text: Any) -> Any:
 def _short_search(form: Any, field: Field) -> None:
     if len(field.data or "") > MAX_QUERY_LENGTH:
         raise StopValidation(
-            f"This search is too long: {len(field.data):,} characters, at most "
-            f"{MAX_QUERY_LENGTH} are taken. Search for a few words or an order number."
+            _(
+                "This search is too long: %(length)s characters, at most %(limit)s are taken. "
+                "Search for a few words or an order number.",
+                length=format(len(field.data), ","),
+                limit=MAX_QUERY_LENGTH,
+            )
         )
 
 
@@ -139,7 +149,7 @@ def _whole_number(name: str) -> Callable[[Any, Field], None]:
         if field.data in (None, ""):
             return
         if not str(field.data).isdigit() or int(field.data) > MAX_ID:
-            raise StopValidation(f"The {name} must be a whole number.")
+            raise StopValidation(_("The %(name)s must be a whole number.", name=name))
 
     return check
 
@@ -157,13 +167,13 @@ class PageField(Field):  # type: ignore[misc]
             self.data = int(valuelist[0])
         except (TypeError, ValueError):
             self.data = 1
-            raise ValueError("The page must be a whole number.") from None
+            raise ValueError(_("The page must be a whole number.")) from None
 
     def pre_validate(self, form: Any) -> None:
         if self.process_errors or self.data is None:
             return
         if not 1 <= self.data <= MAX_PAGE:
-            raise StopValidation("The page must be between 1 and 1,000,000.")
+            raise StopValidation(_("The page must be between 1 and 1,000,000."))
 
     def _value(self) -> str:
         return str(self.data or 1)
@@ -184,7 +194,7 @@ class ThreadIdsField(Field):  # type: ignore[misc]
         if getattr(form, "scope", None) is not None and form.scope.data != "selected":
             return  # "all" takes no ids; whatever came along is not looked at
         if any(not 1 <= i <= MAX_ID for i in self.data or []):
-            raise StopValidation("Thread ids must be whole numbers.")
+            raise StopValidation(_("Thread ids must be whole numbers."))
 
 
 # -- the Messages section -------------------------------------------------------------------

@@ -12,6 +12,7 @@ from wtforms.validators import StopValidation
 
 from .errors import ValidationError
 from .forms import OrderMessagesForm, ThreadIdsField
+from .i18n import gettext as _
 from .services.presence import STATES
 
 #: Most rows the Messages list asks presence for at once.
@@ -23,7 +24,9 @@ def _state(form: Any, field: Field) -> None:
     if field.data in (None, ""):
         field.data = STATES[0]
     elif field.data not in STATES:
-        raise StopValidation(f"A heartbeat's state is one of: {', '.join(STATES)}.")
+        raise StopValidation(
+            _("A heartbeat's state is one of: %(states)s.", states=", ".join(STATES))
+        )
 
 
 class PresenceForm(OrderMessagesForm):
@@ -39,7 +42,7 @@ class PresenceForm(OrderMessagesForm):
             return cls(formdata=request.form)
         payload = request.get_json(silent=True)
         if not isinstance(payload, dict):
-            raise ValidationError('Send a JSON object such as {"state": "viewing"}.', "state")
+            raise ValidationError(_('Send a JSON object such as {"state": "viewing"}.'), "state")
         state = payload.get("state", "")
         # Whatever else came is not looked at; a state that is no text is refused as unknown.
         value = state if isinstance(state, str) else type(state).__name__
@@ -48,7 +51,9 @@ class PresenceForm(OrderMessagesForm):
 
 def _few_threads(form: Any, field: Field) -> None:
     if len(field.data or []) > MAX_PRESENCE_THREADS:
-        raise StopValidation(f"Ask for at most {MAX_PRESENCE_THREADS} threads at once.")
+        raise StopValidation(
+            _("Ask for at most %(limit)s threads at once.", limit=MAX_PRESENCE_THREADS)
+        )
 
 
 class PresenceQuery(OrderMessagesForm):

@@ -8,6 +8,7 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import StopValidation
 
 from .forms import MAX_ID, MarkForm, ThreadIdsField, _one_of
+from .i18n import gettext as _
 
 
 class TickedIdsField(ThreadIdsField):
@@ -15,9 +16,9 @@ class TickedIdsField(ThreadIdsField):
 
     def pre_validate(self, form: Any) -> None:
         if not self.data:
-            raise StopValidation("Tick the threads to change first.")
+            raise StopValidation(_("Tick the threads to change first."))
         if any(not 1 <= i <= MAX_ID for i in self.data):
-            raise StopValidation("Thread ids must be whole numbers.")
+            raise StopValidation(_("Thread ids must be whole numbers."))
 
 
 class BulkAssignForm(MarkForm):

@@ -18,6 +18,7 @@ from flask import has_request_context, url_for
 from flask_login import current_user
 
 from .errors import MissingHookError
+from .i18n import lazy_gettext
 
 #: A user of the host's user model (its class is the host's, unknown here).
 HostUser = Any
@@ -54,16 +55,16 @@ HOOK_PARAMETERS: dict[str, tuple[str, ...]] = {
 }
 
 #: What the default ``display_name`` shows for a staff member with no name of any kind.
-STAFF_LABEL = "Store staff"
+STAFF_LABEL = lazy_gettext("Store staff")
 #: ... and for a customer with neither a name nor an email.
-CUSTOMER_LABEL = "Customer"
+CUSTOMER_LABEL = lazy_gettext("Customer")
 #: Attributes the default ``display_name`` takes a name from, in this order (then
 #: ``first_name`` + ``last_name``, then ``username``).
 NAME_ATTRIBUTES = ("name", "full_name", "display_name")
 #: How many users (the first, by key) the default ``staff_members`` asks the staff check about.
 STAFF_SCAN = 1000
 #: What the default ``vendor_name`` calls the marketplace itself (its own staff's label).
-MARKETPLACE_LABEL = "Marketplace"
+MARKETPLACE_LABEL = lazy_gettext("Marketplace")
 #: How many vendors the default ``vendors`` lists (those that have threads, by key).
 VENDOR_SCAN = 500
 _ADDRESS = re.compile(r"\S+@\S+")
@@ -162,11 +163,11 @@ class Hooks:
         if name:
             return name
         if self._keys.is_staff(user) or self._seen_by_another_customer(user):
-            return STAFF_LABEL
+            return str(STAFF_LABEL)
         # A customer's address is known to the staff who read it (the only others who see a
         # customer's messages) and to the customer.
         email = getattr(user, "email", None)
-        return email.strip() if isinstance(email, str) and email.strip() else CUSTOMER_LABEL
+        return email.strip() if isinstance(email, str) and email.strip() else str(CUSTOMER_LABEL)
 
     def _seen_by_another_customer(self, user: HostUser) -> bool:
         """Whether a logged-in customer other than ``user`` is looking: in their thread,
@@ -234,7 +235,7 @@ class Hooks:
     def vendor_name(self, key: str | None) -> str:
         """A vendor's name, for its key as text; ``None`` asks for the marketplace's own
         name.  Default: the key itself, and "Marketplace"."""
-        return MARKETPLACE_LABEL if key is None else key
+        return str(MARKETPLACE_LABEL) if key is None else key
 
     def vendor_recipients(self, key: str) -> list[str]:
         """Who is mailed about vendor ``key``'s threads.  Default: the addresses of the

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template, request
 
 from .hooks import thread_link
+from .i18n import format_datetime, lazy_gettext
 from .mail_headers import (
     header_text,
     mail_domain,
@@ -22,6 +23,7 @@ from .mail_headers import (
     thread_id_headers,
     thread_root_id,
 )
+from .mail_reader import reader_at, reader_of, writing_for
 from .models import CUSTOMER, KIND_EVENT, KIND_MESSAGE, KIND_NOTE, STAFF, utcnow
 from .services.vendors import author_name
 from .state import current_order_messages as ext
@@ -173,9 +175,7 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
     # One printable line each, in the subject and the body alike (a NUL from a hook would be
     # refused by PostgreSQL with the whole post).
     number = header_text(ext.hooks.order_number(order), 80)
-    author = header_text(
-        author_name(actor.user, actor.is_staff) if actor.user is not None else "The store", 80
-    )
+    author = store_or(author_name(actor.user, actor.is_staff) if actor.user is not None else None)
     links: dict[str, tuple[str, str, bool]] = {}
     rows = []
     for email, audience, customer in recipients:
@@ -196,6 +196,12 @@ def queue_for_entry(entry: Any, order: Any, actor: Any) -> list[int]:
     return [row.id for row in rows]
 
 
+def store_or(name: str | None) -> Any:
+    """The author's name for a mail's subject and body, one printable line; "The store" (in
+    each recipient's language, when rendered) for an entry no person wrote."""
+    return lazy_gettext("The store") if name is None else header_text(name, 80)
+
+
 def _entry_mail(
     entry: Any,
     thread: Any,
@@ -205,18 +211,25 @@ def _entry_mail(
     context: dict[str, Any],
     *,
     reply: bool = True,
+    reader: tuple[str, str] | None = None,
 ) -> Any:
     """One outbox row about ``entry`` for ``email``, added to the session: the new-entry
-    templates rendered with ``context``, the thread's ids and (``reply``) the reply address."""
+    templates rendered with ``context`` in the recipient's language and time zone (``reader``,
+    else found for the address), the thread's ids and (``reply``) the reply address."""
+    with writing_for(reader or reader_at(email, audience, customer)) as written:
+        subject = render_template("order_messages/mail/subject.txt", **context)
+        body_text = render_template("order_messages/mail/new_entry.txt", **context)
+        body_html = render_template("order_messages/mail/new_entry.html", **context)
     row = ext.models.MailOutbox(
         message_id=entry.id,
         recipient=email,
-        subject=header_text(render_template("order_messages/mail/subject.txt", **context), 255),
-        body_text=render_template("order_messages/mail/new_entry.txt", **context),
-        body_html=render_template("order_messages/mail/new_entry.html", **context),
+        subject=header_text(subject, 255),
+        body_text=body_text,
+        body_html=body_html,
         status=PENDING,
         attempts=0,
         next_attempt_at=utcnow(),
+        **written,
         **_threading(thread, email, audience, customer, reply=reply),
     )
     ext.db.session.add(row)
@@ -254,7 +267,8 @@ def queue_for_assignee(entry: Any, order: Any, assignee: Any, actor: Any) -> lis
         "customer_message": _latest_customer_message(entry.thread_id),
     }
     thread = ext.db.session.get(ext.models.Thread, entry.thread_id)
-    row = _entry_mail(entry, thread, address, STAFF, None, context, reply=False)
+    reader = reader_of(assignee)
+    row = _entry_mail(entry, thread, address, STAFF, None, context, reply=False, reader=reader)
     ext.db.session.flush()
     return [row.id]
 
@@ -275,7 +289,6 @@ def queue_overdue_notice(dispute: Any, thread: Any, order: Any) -> list[int]:
     ``staff_recipients``) that the vendor of ``thread`` let the open ``dispute`` pass its
     respond-by time unanswered, inside the caller's transaction; their ids."""
     from .services import vendors
-    from .services.deadlines import short_time
 
     if not current_settings.mail_enabled:
         return []
@@ -283,11 +296,9 @@ def queue_overdue_notice(dispute: Any, thread: Any, order: Any) -> list[int]:
     context = {
         "order_number": header_text(ext.hooks.order_number(order), 80),
         "vendor_name": header_text(vendors.name_of(thread.vendor_key), 80),
-        "respond_by": short_time(dispute.respond_by),
         "reason": dispute.reason,
         "link": link,
     }
-    subject = render_template("order_messages/mail/subject.txt", **context)
     rows = []
     seen: set[str] = set()
     for raw in vendors.marketplace_recipients():
@@ -295,12 +306,18 @@ def queue_overdue_notice(dispute: Any, thread: Any, order: Any) -> list[int]:
         if address is None or address.lower() in seen:
             continue
         seen.add(address.lower())
+        with writing_for(reader_at(address, STAFF)) as written:
+            context["respond_by"] = format_datetime(dispute.respond_by)
+            subject = render_template("order_messages/mail/subject.txt", **context)
+            body_text = render_template("order_messages/mail/dispute_overdue.txt", **context)
+            body_html = render_template("order_messages/mail/dispute_overdue.html", **context)
         row = ext.models.MailOutbox(
             message_id=None,
             recipient=address,
             subject=header_text(subject, 255),
-            body_text=render_template("order_messages/mail/dispute_overdue.txt", **context),
-            body_html=render_template("order_messages/mail/dispute_overdue.html", **context),
+            body_text=body_text,
+            body_html=body_html,
+            **written,
             status=PENDING,
             attempts=0,
             next_attempt_at=utcnow(),

@@ -13,8 +13,9 @@ from typing import Any
 
 from flask import render_template, url_for
 
-from .mail_compose import PENDING, _threading, absolute_url, addressed
+from .mail_compose import PENDING, _threading, absolute_url, addressed, store_or
 from .mail_headers import header_text
+from .mail_reader import reader_at, reader_of, writing_for
 from .models import CUSTOMER, KIND_NOTE, STAFF, utcnow
 from .services.vendors import author_name
 from .state import current_order_messages as ext
@@ -46,9 +47,7 @@ def queue_for_question(entry: Any, thread: Any, actor: Any) -> list[int]:
     from .services.questions import product_name
 
     product = header_text(product_name(thread.product_key), 80)
-    author = header_text(
-        author_name(actor.user, actor.is_staff) if actor.user is not None else "The store", 80
-    )
+    author = store_or(author_name(actor.user, actor.is_staff) if actor.user is not None else None)
     rows = []
     for email, audience, customer in recipients:
         context = {
@@ -78,22 +77,33 @@ def queue_for_question_assignee(entry: Any, address: str, actor: Any, asked: Any
         "audience": STAFF,
         "customer_message": asked,
     }
-    row = _row(entry, thread, address, STAFF, None, context)
+    assignee = ext.hooks.staff_user_for_email(address) or ext.user_by_email(address)
+    row = _row(entry, thread, address, STAFF, None, context, reader=reader_of(assignee))
     ext.db.session.flush()
     return [row.id]
 
 
 def _row(
-    entry: Any, thread: Any, email: str, audience: str, customer: Any, context: dict[str, Any]
+    entry: Any,
+    thread: Any,
+    email: str,
+    audience: str,
+    customer: Any,
+    context: dict[str, Any],
+    reader: tuple[str, str] | None = None,
 ) -> Any:
-    """One outbox row about ``entry`` of question ``thread``, added to the session."""
-    subject = render_template("order_messages/mail/question_subject.txt", **context)
+    """One outbox row about ``entry`` of question ``thread``, added to the session, written
+    in its recipient's language and time zone (``reader``, else found for the address)."""
+    with writing_for(reader or reader_at(email, audience, customer)) as written:
+        subject = render_template("order_messages/mail/question_subject.txt", **context)
+        body_text = render_template("order_messages/mail/question_entry.txt", **context)
     row = ext.models.MailOutbox(
         message_id=entry.id,
         recipient=email,
         subject=header_text(subject, 255),
-        body_text=render_template("order_messages/mail/question_entry.txt", **context),
+        body_text=body_text,
         body_html=None,
+        **written,
         status=PENDING,
         attempts=0,
         next_attempt_at=utcnow(),

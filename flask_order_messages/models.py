@@ -306,6 +306,9 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         reply_to: Mapped[str | None] = mapped_column(sa.String(320), nullable=True)
         recipient_role: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
         recipient_key: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
+        # The language and time zone it was written in (0017; NULL on rows written before).
+        locale: Mapped[str | None] = mapped_column(sa.String(35), nullable=True)
+        timezone: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
 
     class Attachment(Base):
         """A file on a message.  The bytes live in the attachment storage under

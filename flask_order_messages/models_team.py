@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .dialects.types import DateTime
+from .i18n import lazy_gettext
 
 #: A thread's statuses: waiting for the store, waiting for the customer, done.
 STATUS_OPEN = "open"
@@ -22,9 +23,9 @@ STATUS_CLOSED = "closed"
 STATUSES = (STATUS_OPEN, STATUS_WAITING, STATUS_CLOSED)
 #: Each status in words.
 STATUS_LABELS = {
-    STATUS_OPEN: "Open",
-    STATUS_WAITING: "Waiting on customer",
-    STATUS_CLOSED: "Closed",
+    STATUS_OPEN: lazy_gettext("Open"),
+    STATUS_WAITING: lazy_gettext("Waiting on customer"),
+    STATUS_CLOSED: lazy_gettext("Closed"),
 }
 #: The ``event`` of the staff-only entries that record an assignment or a status set by hand.
 EVENT_ASSIGNED = "assigned"

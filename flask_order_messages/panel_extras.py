@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import request
 
 from . import services
+from .i18n import gettext as _
 from .models import utcnow
 from .services import canned, confirm, deadlines, presence, vendors
 from .services.disputes import may_reopen
@@ -100,8 +101,8 @@ class TeamPanel:
     def label(self) -> str:
         """The group's accessible name."""
         if not self.statuses:
-            return "Assignment"
-        return "Assignment and status" if self.assignment else "Status"
+            return _("Assignment")
+        return _("Assignment and status") if self.assignment else _("Status")
 
 
 def team_panel(view: Any) -> TeamPanel | None:
@@ -242,13 +243,13 @@ def event_text(entry: Any, view: Any) -> str | None:
         return None
     who = view.name_of(entry.author_id)
     if entry.event == "dispute_opened":
-        return f"Dispute opened by {who}"
+        return _("Dispute opened by %(name)s", name=who)
     if entry.event == "dispute_reopened":
-        return f"Dispute reopened by {who}"
+        return _("Dispute reopened by %(name)s", name=who)
     if entry.event == "question_linked":
-        return f"Question linked to an order by {who}"
+        return _("Question linked to an order by %(name)s", name=who)
     if entry.event == "dispute_closed":
         if entry.author_id is None:
-            return "Dispute closed automatically"
-        return f"Dispute closed by {who}"
+            return _("Dispute closed automatically")
+        return _("Dispute closed by %(name)s", name=who)
     return str(entry.event)

@@ -31,6 +31,7 @@ from typing import Any
 from flask import has_request_context, request
 
 from .errors import NotAllowedError
+from .i18n import lazy_gettext
 from .state import current_order_messages as ext
 
 READ = "read"
@@ -41,18 +42,36 @@ WEBHOOKS = "webhooks"
 #: Every permission the hook is asked about, ``read`` first.
 PERMISSIONS = (READ, ANSWER, DISPUTES, CANNED, WEBHOOKS)
 
-#: What each permission lets a staff member do, in the words of the refusals.
+#: The refusal for each permission: what it lets a staff member do (whole sentences).
 ALLOWS = {
-    READ: "read customers' messages",
-    ANSWER: "answer customers, add staff-only notes, assign threads or set their status",
-    DISPUTES: "open, close or reopen disputes",
-    CANNED: "add, edit or delete canned replies",
-    WEBHOOKS: "manage webhooks",
+    READ: lazy_gettext(
+        "Your account cannot read customers' messages: it lacks the “read” permission for "
+        "messages. Ask the shop's administrator if you need it."
+    ),
+    ANSWER: lazy_gettext(
+        "Your account cannot answer customers, add staff-only notes, assign threads or set "
+        "their status: it lacks the “answer” permission for messages. Ask the shop's "
+        "administrator if you need it."
+    ),
+    DISPUTES: lazy_gettext(
+        "Your account cannot open, close or reopen disputes: it lacks the “disputes” "
+        "permission for messages. Ask the shop's administrator if you need it."
+    ),
+    CANNED: lazy_gettext(
+        "Your account cannot add, edit or delete canned replies: it lacks the “canned” "
+        "permission for messages. Ask the shop's administrator if you need it."
+    ),
+    WEBHOOKS: lazy_gettext(
+        "Your account cannot manage webhooks: it lacks the “webhooks” permission for "
+        "messages. Ask the shop's administrator if you need it."
+    ),
 }
 #: Under a thread its reader may not answer.
-READ_ONLY_NOTE = "You can read this conversation; answering it needs the “answer” permission."
+READ_ONLY_NOTE = lazy_gettext(
+    "You can read this conversation; answering it needs the “answer” permission."
+)
 #: The answer to a staff member's reply by mail without the ``answer`` permission.
-MAIL_REFUSED = (
+MAIL_REFUSED = lazy_gettext(
     "Your account may not answer customers (it lacks the “answer” permission for messages), "
     "so your mail was not added to the conversation."
 )
@@ -63,10 +82,7 @@ _ANSWERS = "flask_order_messages.permissions"
 
 def refusal(permission: str) -> str:
     """The sentence a staff member without ``permission`` gets (a page, a form, JSON)."""
-    return (
-        f"Your account cannot {ALLOWS[permission]}: it lacks the “{permission}” permission "
-        "for messages. Ask the shop's administrator if you need it."
-    )
+    return str(ALLOWS[permission])
 
 
 class PermissionDenied(NotAllowedError):
@@ -228,4 +244,4 @@ class PermissionPartials:
     @property
     def read_only_note(self) -> str:
         """The line under a thread its staff reader may not answer."""
-        return READ_ONLY_NOTE
+        return str(READ_ONLY_NOTE)

@@ -21,6 +21,7 @@ from flask import Blueprint, Flask, g, request
 from flask_login import current_user
 
 from .config import Settings
+from .i18n import gettext
 
 #: Every endpoint that adds an entry to a thread.
 POSTING_ENDPOINTS = frozenset(
@@ -126,7 +127,7 @@ def install(app: Flask, bp: Blueprint, settings: Settings) -> Any | None:
         exempt_when=_not_posting,
         deduct_when=_went_through,
         on_breach=_remember_breach,
-        error_message="You're sending messages quickly — please wait a minute.",
+        error_message=_quickly,
         # The host's own default limits keep applying to these routes too.
         override_defaults=False,
     )(bp)
@@ -190,3 +191,8 @@ def count_post(user_key: Any) -> None:
             limiter.limiter.hit(item, f"user:{user_key}", SCOPE)
         except Exception:  # noqa: BLE001 - the storage is down: the post is saved already
             return
+
+
+def _quickly() -> str:
+    """The limit's words, in the language of the request that met it."""
+    return gettext("You're sending messages quickly — please wait a minute.")

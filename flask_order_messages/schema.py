@@ -87,6 +87,8 @@ ADDED_LATER: dict[str, dict[str, str]] = {
         "reply_to": "0006",
         "recipient_role": "0006",
         "recipient_key": "0006",
+        "locale": "0017",
+        "timezone": "0017",
     },
 }
 #: Where the scripts live, as an Alembic package resource.

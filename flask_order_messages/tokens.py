@@ -18,6 +18,7 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .errors import OrderMessagesError
+from .i18n import gettext as _
 from .state import current_order_messages as ext
 from .state import current_settings
 
@@ -84,7 +85,7 @@ def load_guest_order(token: str) -> Any:
         payload = _serializer().loads(token, max_age=max_age)
     except SignatureExpired:
         raise GuestLinkExpired(
-            "This link has expired. Log in to read and answer the messages about your order."
+            _("This link has expired. Log in to read and answer the messages about your order.")
         ) from None
     except BadSignature:
         raise GuestLinkError(

@@ -756,12 +756,12 @@ def test_clean_attachments_removes_files_whose_rows_are_gone(app, order, as_cust
     # Files written in the last day are spared by default (an upload is stored before its row
     # commits); --older-than 0 takes them too.
     result = clean()
-    assert result.exit_code == 0 and "Removed 0 attachment file(s)" in result.output
+    assert result.exit_code == 0 and "Removed 0 attachment files" in result.output
     result = clean("--older-than", "0", "--dry-run")
-    assert result.exit_code == 0 and "Would remove 2 attachment file(s)" in result.output
+    assert result.exit_code == 0 and "Would remove 2 attachment files" in result.output
     assert len(stored_files(app)) == 3
     result = clean("--older-than", "0")
-    assert result.exit_code == 0 and "Removed 2 attachment file(s)" in result.output
+    assert result.exit_code == 0 and "Removed 2 attachment files" in result.output
     assert [p.name for p in stored_files(app)] == [kept.storage_key]
 
 

@@ -131,7 +131,7 @@ def test_reindex_picks_up_a_changed_name(app, staff, customer, as_staff):
     assert found(as_staff, "smith") == []  # the document keeps what the thread was made with
     result = app.test_cli_runner().invoke(args=["order-messages", "reindex"])
     assert result.exit_code == 0, result.output
-    assert "Indexed the order numbers and customers of 1 thread(s)." in result.output
+    assert "Indexed the order number and customer of 1 thread." in result.output
     assert found(as_staff, "smith") == [carol]
     assert found(as_staff, "carol.smith@example.test") == [carol]
     assert found(as_staff, "carol customer") == [carol]  # the old name stays findable

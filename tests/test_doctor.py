@@ -120,7 +120,7 @@ def test_a_healthy_host_passes(tmp_path):
         "hook product_vendor: default: questions go to the marketplace's (or the shop's) staff",
     ):
         assert report.has("ok", line), line
-    assert report.text.endswith("0 error(s), 0 warning(s).")
+    assert report.text.endswith("0 errors, 0 warnings.")
 
 
 def test_missing_hooks_are_errors_with_the_way_to_register_them(tmp_path):
@@ -203,7 +203,7 @@ def test_a_retired_key_is_a_warning_with_its_fix(tmp_path):
         "ORDER_MESSAGES_NEXT_RESPONSE_TARGET, counted in business hours. fix: Remove "
         "ORDER_MESSAGES_RESPONSE_TARGET_HOURS from your configuration.",
     ), report.text
-    assert report.text.endswith("0 error(s), 1 warning(s).")
+    assert report.text.endswith("0 errors, 1 warning.")
 
 
 def test_with_mail_off_no_sender_is_needed(tmp_path):
@@ -305,7 +305,7 @@ def test_memory_rate_limit_storage_is_a_warning_with_its_fix(tmp_path):
         "(gunicorn -w 4, uWSGI processes) each worker counts alone",
     )
     assert "fix: Point ORDER_MESSAGES_RATE_LIMIT_STORAGE" in report.text
-    assert report.text.endswith("0 error(s), 1 warning(s).")
+    assert report.text.endswith("0 errors, 1 warning.")
 
 
 def test_without_server_name_mail_links_cannot_be_built(tmp_path):

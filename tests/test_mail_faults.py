@@ -66,7 +66,7 @@ def test_smtp_down_while_ten_messages_are_posted_then_each_is_mailed_exactly_onc
     smtp.start()
     waiting = cli(app, "send-mail").output  # the retries are not due yet
     assert "sent 0," in waiting
-    assert "10 mail(s) wait for their retry time" in waiting and "send-mail --now" in waiting
+    assert "10 mails wait for their retry time" in waiting and "send-mail --now" in waiting
     assert smtp.received == []
     result = cli(app, "send-mail", "--now")
     assert "sent 10, failed 0" in result.output

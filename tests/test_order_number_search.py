@@ -74,7 +74,7 @@ def test_reindex_makes_older_threads_findable_by_their_number(tmp_path):
 
         result = h.app.test_cli_runner().invoke(args=["order-messages", "reindex"])
         assert result.exit_code == 0, result.output
-        assert "Indexed the order numbers and customers of 1 thread(s)." in result.output
+        assert "Indexed the order number and customer of 1 thread." in result.output
         assert found(h, staff_actor(staff), token(order)) == [order.id]
         # Idempotent, and the old number and the thread's words still find it too.
         assert services.index_order_numbers(batch_size=1) == 1

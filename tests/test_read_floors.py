@@ -191,7 +191,7 @@ def test_reset_read_floors_after_an_import_that_committed_late(app, staff, custo
     assert services.unread_thread_count(as_staff) == 0  # missed: under the floor, not listed
 
     result = app.test_cli_runner().invoke(args=["order-messages", "reset-read-floors"])
-    assert result.exit_code == 0 and "Reset 1 read floor(s)." in result.output
+    assert result.exit_code == 0 and "Reset 1 read floor." in result.output
     assert services.unread_thread_count(as_staff) == 1
     services.refresh_read_floor(as_staff)  # stale now: raised again, the thread listed
     assert floor_of(as_staff) > 0

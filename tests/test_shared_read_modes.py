@@ -121,7 +121,7 @@ def test_the_cli_carries_the_marks_over_at_once(app, staff, staff2, customer):
     reconfigure(app, READ_STATE="personal")
     result = runner.invoke(args=["order-messages", "carry-read-state"])
     assert result.exit_code == 0, result.output
-    assert "Carried the team's read marks over to 2 staff member(s)." in result.output
+    assert "Carried the team's read marks over to 2 staff members." in result.output
     assert bell(ann) == bell(bob) == 0
 
 

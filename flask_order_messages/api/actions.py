@@ -8,6 +8,7 @@ from typing import Any
 from flask import request
 
 from .. import services
+from ..i18n import gettext as _
 from ..services import Actor, vendors
 from ..state import current_settings
 from ..views.common import check_notes_enabled, close_outcomes
@@ -32,7 +33,7 @@ def post(order: Any, actor: Actor, body: schemas.MessageIn) -> schemas.Posted:
     """A message (or, staff, a staff-only note) with its files."""
     note = body.kind == "note"
     if note and not actor.is_staff:
-        raise ApiProblem("validation", "Only staff can write staff-only notes.", field="kind")
+        raise ApiProblem("validation", _("Only staff can write staff-only notes."), field="kind")
     if note:
         check_notes_enabled()
     seen = body.seen_id if actor.is_staff else None
@@ -75,7 +76,7 @@ def dispute_reopen(
     order: Any, actor: Actor, body: schemas.DisputeReopenIn
 ) -> schemas.DisputeChanged:
     if not current_settings.dispute_outcomes_enabled:
-        raise ApiProblem("feature-off", "Reopening disputes is turned off in this shop.")
+        raise ApiProblem("feature-off", _("Reopening disputes is turned off in this shop."))
     vendors.check_arbitration(actor)
     dispute = services.reopen_dispute(order, actor, body.note)
     return schemas.DisputeChanged(dispute=present.dispute(dispute))

@@ -14,6 +14,8 @@ from flask_login import current_user
 
 from .. import access_tokens
 from ..errors import NotAllowedError
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from ..model_types import AccessToken
 from ..permissions import require as require_permission
 from ..services import Actor, customer_actor, staff_actor, vendors
@@ -21,8 +23,8 @@ from ..state import current_order_messages as ext
 from ..transactions import has_pending_writes, read_state
 from .problems import ApiProblem
 
-LOG_IN = "Log in to see your messages."
-STAFF_ONLY = "This endpoint is for store staff."
+LOG_IN = lazy_gettext("Log in to see your messages.")
+STAFF_ONLY = lazy_gettext("This endpoint is for store staff.")
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,9 @@ def bearer() -> str | None:
     header = request.headers.get("Authorization")
     if header is None:
         return None
-    scheme, _, secret = header.partition(" ")
+    scheme, _sep, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise ApiProblem("invalid-token", "Send the token as 'Authorization: Bearer <token>'.")
+        raise ApiProblem("invalid-token", _("Send the token as 'Authorization: Bearer <token>'."))
     return secret.strip()
 
 
@@ -47,11 +49,11 @@ def _by_token(secret: str, write: bool) -> Caller:
     token = access_tokens.authenticate(secret)  # TokenRefused: the "invalid-token" problem
     user = access_tokens.user_of(token)
     if user is None:
-        raise ApiProblem("invalid-token", "This access token's user no longer exists.")
+        raise ApiProblem("invalid-token", _("This access token's user no longer exists."))
     if write and token.scope != access_tokens.WRITE:
         raise ApiProblem(
             "token-scope",
-            "This token may only read: changes need a token with the 'write' scope.",
+            _("This token may only read: changes need a token with the 'write' scope."),
             scope=token.scope,
         )
     if access_tokens.due_for_touch(token) and not has_pending_writes():
@@ -96,7 +98,7 @@ def staff_order(raw_key: str, actor: Actor) -> Any:
     one (the same problem, word for word)."""
     order = ext.get_order(raw_key)
     if order is None or not vendors.may_see_order(order, actor):
-        raise ApiProblem("not-found", "No such order.")
+        raise ApiProblem("not-found", _("No such order."))
     return order
 
 
@@ -104,5 +106,5 @@ def own_order(raw_key: str, actor: Actor) -> Any:
     """The order if ``actor`` owns it; else the very same problem as for a missing order."""
     order = ext.get_order(raw_key)
     if order is None or ext.order_owner_id(order) != actor.id:
-        raise ApiProblem("not-found", "No such order.")
+        raise ApiProblem("not-found", _("No such order."))
     return order

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..i18n import gettext as _
 from ..permissions import CANNED
 from ..services import Actor, canned
 from ..state import current_settings
@@ -19,7 +20,7 @@ BASE = "/staff/canned-replies"
 def _staff(*, write: bool) -> Actor:
     actor = auth.staff(CANNED, write=write)
     if not current_settings.canned_replies_enabled:
-        raise ApiProblem("feature-off", "Canned replies are turned off in this shop.")
+        raise ApiProblem("feature-off", _("Canned replies are turned off in this shop."))
     return actor
 
 

@@ -10,31 +10,34 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, json, request
+from flask_babel.speaklater import LazyString
 
 from ..errors import DisputeError, FeatureOffError, NewerEntryError, OrderMessagesError
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 
 MIMETYPE = "application/problem+json"
 #: Every ``type`` is this and a slug: stable, and the same in every shop.
 TYPE_BASE = "urn:flask-order-messages:problem:"
 
-#: slug: (status, title).
-PROBLEMS: dict[str, tuple[int, str]] = {
-    "unauthenticated": (401, "Authentication required"),
-    "invalid-token": (401, "Access token refused"),
-    "forbidden": (403, "Not allowed"),
-    "permission-missing": (403, "Permission missing"),
-    "token-scope": (403, "Token scope too narrow"),
-    "csrf": (400, "CSRF token missing or invalid"),
-    "not-found": (404, "Not found"),
-    "feature-off": (404, "Feature turned off"),
-    "validation": (400, "Invalid request"),
-    "unsupported-media-type": (415, "Unsupported media type"),
-    "dispute-state": (409, "Dispute state conflict"),
-    "newer-entry": (409, "Newer entry not seen"),
-    "conflict": (409, "Conflict"),
-    "too-large": (413, "Request too large"),
-    "rate-limited": (429, "Too many posts"),
-    "unavailable": (503, "Database unavailable"),
+#: slug: (status, title).  The title is in the reader's language; the ``type`` stays English.
+PROBLEMS: dict[str, tuple[int, LazyString]] = {
+    "unauthenticated": (401, lazy_gettext("Authentication required")),
+    "invalid-token": (401, lazy_gettext("Access token refused")),
+    "forbidden": (403, lazy_gettext("Not allowed")),
+    "permission-missing": (403, lazy_gettext("Permission missing")),
+    "token-scope": (403, lazy_gettext("Token scope too narrow")),
+    "csrf": (400, lazy_gettext("CSRF token missing or invalid")),
+    "not-found": (404, lazy_gettext("Not found")),
+    "feature-off": (404, lazy_gettext("Feature turned off")),
+    "validation": (400, lazy_gettext("Invalid request")),
+    "unsupported-media-type": (415, lazy_gettext("Unsupported media type")),
+    "dispute-state": (409, lazy_gettext("Dispute state conflict")),
+    "newer-entry": (409, lazy_gettext("Newer entry not seen")),
+    "conflict": (409, lazy_gettext("Conflict")),
+    "too-large": (413, lazy_gettext("Request too large")),
+    "rate-limited": (429, lazy_gettext("Too many posts")),
+    "unavailable": (503, lazy_gettext("Database unavailable")),
 }
 
 
@@ -45,23 +48,23 @@ def type_uri(slug: str) -> str:
 class ApiProblem(Exception):
     """Raised by the API's own checks: answered as the problem ``slug`` (see :data:`PROBLEMS`)."""
 
-    def __init__(self, slug: str, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
+    def __init__(self, slug: str, detail: object, **extra: Any) -> None:
+        super().__init__(str(detail))
         self.slug = slug
-        self.detail = detail
+        self.detail = str(detail)
         self.extra = extra
 
 
 def problem_response(
-    slug: str, detail: str, *, status: int | None = None, headers: Any = None, **extra: Any
+    slug: str, detail: object, *, status: int | None = None, headers: Any = None, **extra: Any
 ) -> Response:
     """The problem ``slug`` as a response (``extra``: members such as ``field``)."""
     code, title = PROBLEMS[slug]
     body: dict[str, Any] = {
         "type": type_uri(slug),
-        "title": title,
+        "title": str(title),
         "status": status or code,
-        "detail": detail,
+        "detail": str(detail),
     }
     body.update({k: v for k, v in extra.items() if v is not None})
     response = Response(json.dumps(body), status=status or code, mimetype=MIMETYPE)
@@ -114,8 +117,10 @@ def of_exception(exc: Exception) -> Response:
     if isinstance(exc, CSRFError):
         return problem_response(
             "csrf",
-            "A write with the session needs the page's CSRF token (the X-CSRFToken header); "
-            "or call with an access token. Nothing was saved.",
+            _(
+                "A write with the session needs the page's CSRF token (the X-CSRFToken "
+                "header); or call with an access token. Nothing was saved."
+            ),
         )
     if isinstance(exc, RateLimitExceeded):
         from ..ratelimit import seconds_to_wait
@@ -123,9 +128,9 @@ def of_exception(exc: Exception) -> Response:
         wait = seconds_to_wait()
         return problem_response(
             "rate-limited",
-            "You're sending messages quickly — please wait a minute, then send it again.",
+            _("You're sending messages quickly — please wait a minute, then send it again."),
             headers={"Retry-After": str(wait)},
         )
     if isinstance(exc, RequestEntityTooLarge):
-        return problem_response("too-large", "What you sent is far too large to be a message.")
+        return problem_response("too-large", _("What you sent is far too large to be a message."))
     raise exc

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
 from ..host_csrf import exempt_from_host_csrf
+from ..i18n import gettext as _
 from .problems import ApiProblem
 
 #: Where every route of the API lives, under the blueprint's prefix.
@@ -158,7 +159,7 @@ def body_of(model: type[M]) -> M:
     if mimetype == "application/json":
         raw = request.get_json(silent=True)
         if not isinstance(raw, dict):
-            raise ApiProblem("validation", "The body must be a JSON object.", field="body")
+            raise ApiProblem("validation", _("The body must be a JSON object."), field="body")
     elif mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raw = _form_data(model)
     elif not mimetype and not request.content_length:
@@ -166,7 +167,7 @@ def body_of(model: type[M]) -> M:
     else:
         raise ApiProblem(
             "unsupported-media-type",
-            f"Send JSON (application/json) or a form, not {mimetype!r}.",
+            _("Send JSON (application/json) or a form, not %(type)s.", type=repr(mimetype)),
         )
     try:
         return model.model_validate(raw)

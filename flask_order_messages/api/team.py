@@ -3,6 +3,7 @@ A feature that is off answers the "feature-off" problem (404), as its pages do."
 
 from __future__ import annotations
 
+from ..i18n import lazy_gettext
 from ..permissions import ANSWER
 from ..services import Actor, assignment, status
 from ..state import current_settings
@@ -11,11 +12,15 @@ from .problems import ApiProblem
 from .registry import body_of, route
 from .staff import ORDER, WRITE_ERRORS
 
+ASSIGNMENT_OFF = lazy_gettext("Assignment is turned off in this shop.")
+STATUS_OFF = lazy_gettext("Thread status is turned off in this shop.")
 
-def _staff_with(feature: bool, what: str) -> Actor:
+
+def _staff_with(feature: bool, off: object) -> Actor:
+    """The staff member, if the feature is on; else the "feature-off" problem saying ``off``."""
     actor = auth.staff(ANSWER, write=True)
     if not feature:
-        raise ApiProblem("feature-off", f"{what} is turned off in this shop.")
+        raise ApiProblem("feature-off", off)
     return actor
 
 
@@ -31,7 +36,7 @@ def _staff_with(feature: bool, what: str) -> Actor:
     errors=WRITE_ERRORS,
 )
 def assign(order_id: str) -> schemas.Changed:
-    actor = _staff_with(current_settings.team.assignment, "Assignment")
+    actor = _staff_with(current_settings.team.assignment, ASSIGNMENT_OFF)
     order = auth.staff_order(order_id, actor)
     changed = assignment.assign(order, actor, body_of(schemas.AssignIn).assignee)
     return schemas.Changed(changed=int(changed))
@@ -49,7 +54,7 @@ def assign(order_id: str) -> schemas.Changed:
     errors=WRITE_ERRORS,
 )
 def set_status(order_id: str) -> schemas.Changed:
-    actor = _staff_with(current_settings.team.status, "Thread status")
+    actor = _staff_with(current_settings.team.status, STATUS_OFF)
     order = auth.staff_order(order_id, actor)
     changed = status.set_status(order, actor, body_of(schemas.StatusIn).status)
     return schemas.Changed(changed=int(changed))
@@ -67,7 +72,7 @@ def set_status(order_id: str) -> schemas.Changed:
     errors=(400, 415),
 )
 def bulk_assign() -> schemas.Changed:
-    actor = _staff_with(current_settings.team.assignment, "Assignment")
+    actor = _staff_with(current_settings.team.assignment, ASSIGNMENT_OFF)
     body = body_of(schemas.BulkAssignIn)
     return schemas.Changed(changed=assignment.assign_threads(actor, body.thread_ids, body.assignee))
 
@@ -84,6 +89,6 @@ def bulk_assign() -> schemas.Changed:
     errors=(400, 415),
 )
 def bulk_status() -> schemas.Changed:
-    actor = _staff_with(current_settings.team.status, "Thread status")
+    actor = _staff_with(current_settings.team.status, STATUS_OFF)
     body = body_of(schemas.BulkStatusIn)
     return schemas.Changed(changed=status.set_statuses(actor, body.thread_ids, body.status))

@@ -86,7 +86,7 @@ class Refused(Exception):
     """The mail is refused: ``reason`` is recorded, ``explanation`` (if any) is what the one
     short reply to the sender says."""
 
-    def __init__(self, reason: str, explanation: str | None = None) -> None:
+    def __init__(self, reason: str, explanation: object = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.explanation = explanation

@@ -15,8 +15,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel.speaklater import LazyString
 
+from ..i18n import gettext, lazy_gettext
 from ..mail_compose import AUTO_ANSWER
+from ..mail_reader import reader_at, writing_for
 from ..model_types import InboundMail
 from ..models import utcnow
 from ..state import current_order_messages as ext
@@ -25,26 +28,27 @@ from ..transactions import after_commit
 
 #: At most one answer per sender in this time.
 QUIET = timedelta(hours=1)
-SUBJECT = "Your mail was not added to the conversation"
-FILES_SUBJECT = "Some files of your mail were not added to the conversation"
+# The answers' words are lazy: each is written in its recipient's language (:func:`explain`).
+SUBJECT = lazy_gettext("Your mail was not added to the conversation")
+FILES_SUBJECT = lazy_gettext("Some files of your mail were not added to the conversation")
 
-TOO_LARGE = (
+TOO_LARGE = lazy_gettext(
     "Your mail was too large to be a reply, so it was not added to the conversation. "
     "Please send your files from the shop's order page."
 )
-MISMATCH = (
+MISMATCH = lazy_gettext(
     "Your mail came from another address than the one our mail was sent to, so it was not "
     "added to the conversation. Please reply from that address, or write on the shop's "
     "order page."
 )
-EXPIRED = (
+EXPIRED = lazy_gettext(
     "The address you replied to has expired, so your mail was not added to the conversation. "
     "Please write on the shop's order page, or reply to a newer mail from us."
 )
-NOT_ALLOWED = (
+NOT_ALLOWED = lazy_gettext(
     "You can no longer write in this conversation by mail, so your mail was not added to it."
 )
-EMPTY = (
+EMPTY = lazy_gettext(
     "We found no new text in your mail (only the earlier messages it quoted), so nothing was "
     "added to the conversation. Please write your answer above the quoted text."
 )
@@ -67,12 +71,17 @@ ROBOTS = frozenset(
 )
 
 
-def files_left_out(notes: list[str]) -> str:
-    """The answer to a posted reply whose files (some or all) were left out."""
-    return (
-        "Your reply was added to the conversation, but not all of its files: "
-        + " ".join(notes)
-        + " You can add files on the shop's order page."
+def files_left_out(notes: list[str]) -> Any:
+    """The answer to a posted reply whose files (some or all) were left out (lazy, like the
+    others: written in its recipient's language; ``notes`` are as they were made)."""
+    return LazyString(_files_left_out, notes)
+
+
+def _files_left_out(notes: list[str]) -> str:
+    return gettext(
+        "Your reply was added to the conversation, but not all of its files: %(notes)s "
+        "You can add files on the shop's order page.",
+        notes=" ".join(notes),
     )
 
 
@@ -101,7 +110,7 @@ def _answered_lately(address: str) -> bool:
     return ext.db.session.execute(stmt.limit(1)).first() is not None
 
 
-def explain(record: InboundMail, explanation: str, *, subject: str = SUBJECT) -> bool:
+def explain(record: InboundMail, explanation: object, *, subject: object = SUBJECT) -> bool:
     """Write the short answer for ``record`` (a mail just refused, or posted without some of
     its files) to the outbox, unless its sender should not get one; it goes out after the
     commit.  True when written."""
@@ -110,14 +119,17 @@ def explain(record: InboundMail, explanation: str, *, subject: str = SUBJECT) ->
         return False
     if _answered_lately(address):
         return False
+    with writing_for(reader_at(address)) as written:
+        words = str(explanation)
+        body_text = render_template("order_messages/mail/inbound_refused.txt", explanation=words)
+        title = str(subject)
     row: Any = ext.models.MailOutbox(
         message_id=None,
         recipient=address,
-        subject=subject,
-        body_text=render_template(
-            "order_messages/mail/inbound_refused.txt", explanation=explanation
-        ),
+        subject=title,
+        body_text=body_text,
         body_html=None,
+        **written,
         recipient_role=AUTO_ANSWER,
         status="pending",
         attempts=0,

@@ -16,6 +16,8 @@ from flask import current_app, has_request_context, request
 
 from .. import mail, signals
 from ..errors import FeatureOffError, ValidationError
+from ..i18n import gettext as _
+from ..mail_reader import in_shop_language
 from ..model_types import Thread
 from ..models import KIND_NOTE
 from ..models_team import EVENT_ASSIGNED, EVENT_UNASSIGNED
@@ -98,15 +100,18 @@ def member_for(value: Any, actor: Actor) -> StaffMember | None:
     for member in staff_members():
         if member.value == wanted:
             return member
-    raise ValidationError("Choose one of the staff members listed.", "assignee")
+    raise ValidationError(_("Choose one of the staff members listed."), "assignee")
 
 
 def _check_vendor(thread: Thread, member: StaffMember | None) -> None:
     """Refuse an assignee who may not see ``thread`` (another vendor's staff member)."""
     if member is not None and member not in members_for(thread.vendor_key):
         raise ValidationError(
-            f"{member.name} cannot be assigned a thread of another vendor: choose someone "
-            "who works for its vendor, or the marketplace's staff.",
+            _(
+                "%(name)s cannot be assigned a thread of another vendor: choose someone who "
+                "works for its vendor, or the marketplace's staff.",
+                name=member.name,
+            ),
             "assignee",
         )
 
@@ -141,7 +146,9 @@ def threads_and_orders(thread_ids: Sequence[int], actor: Actor) -> list[tuple[Th
     a bulk change (another vendor's thread id is left out, as a made-up one is).  A question
     about a product comes with None for its order: it takes a bulk change as any thread does."""
     if len(thread_ids) > MAX_BULK:
-        raise ValidationError(f"Choose at most {MAX_BULK} threads at once.", "thread_id")
+        raise ValidationError(
+            _("Choose at most %(max_bulk)s threads at once.", max_bulk=MAX_BULK), "thread_id"
+        )
     if not thread_ids:
         return []
     t = ext.models.Thread
@@ -160,13 +167,14 @@ def threads_and_orders(thread_ids: Sequence[int], actor: Actor) -> list[tuple[Th
     ]
 
 
+@in_shop_language()  # kept, and shown to everyone: the shop's language
 def _event_text(member: StaffMember | None, actor: Actor) -> str:
     who = author_name(actor.user, staff=True)
     if member is None:
-        return f"Unassigned by {who}"
+        return _("Unassigned by %(name)s", name=who)
     if member.key == actor.id:
-        return f"{who} assigned this thread to themselves"
-    return f"Assigned to {member.name} by {who}"
+        return _("%(name)s assigned this thread to themselves", name=who)
+    return _("Assigned to %(assignee)s by %(name)s", assignee=member.name, name=who)
 
 
 def _assign(thread: Thread, order: Any, actor: Actor, member: StaffMember | None) -> bool:
@@ -209,7 +217,7 @@ def _assign(thread: Thread, order: Any, actor: Actor, member: StaffMember | None
 def _staff_only(actor: Actor) -> None:
     if not current_settings.team.assignment:
         raise FeatureOffError(
-            "Assigning threads is turned off in this shop (ORDER_MESSAGES_ASSIGNMENT_ENABLED)."
+            _("Assigning threads is turned off in this shop (ORDER_MESSAGES_ASSIGNMENT_ENABLED).")
         )
     if not actor.is_staff:
         raise PermissionError("Only staff can assign threads.")
@@ -234,6 +242,6 @@ def assign_threads(actor: Actor, thread_ids: Sequence[int], assignee: Any) -> in
     _staff_only(actor)
     member = member_for(assignee, actor)
     found = threads_and_orders(thread_ids, actor)
-    for thread, _ in found:  # all of them first: nothing changes when one is refused
+    for thread, _member in found:  # all of them first: nothing changes when one is refused
         _check_vendor(thread, member)
     return sum(_assign(thread, order, actor, member) for thread, order in found)

@@ -27,6 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import ValidationError
 from ..filetypes import HEAD_BYTES, KNOWN_TYPES, clean_filename, describe, extension_of, sniff
+from ..i18n import gettext as _
 from ..model_types import Attachment, Message
 from ..models import KIND_NOTE
 from ..state import current_order_messages as ext
@@ -98,11 +99,14 @@ def check_uploads(files: Iterable[Any]) -> list[Upload]:
     if not found:
         return []
     if not settings.attachments_enabled:
-        raise ValidationError("This shop does not take attachments on messages.", FIELD)
+        raise ValidationError(_("This shop does not take attachments on messages."), FIELD)
     if len(found) > settings.max_attachments:
         raise ValidationError(
-            f"You chose {len(found)} files; a message can carry at most "
-            f"{settings.max_attachments}.",
+            _(
+                "You chose %(count)s files; a message can carry at most %(max_attachments)s.",
+                count=len(found),
+                max_attachments=settings.max_attachments,
+            ),
             FIELD,
         )
     allowed = settings.attachment_types
@@ -112,11 +116,15 @@ def check_uploads(files: Iterable[Any]) -> list[Upload]:
         name = clean_filename(raw_name)
         size = _size(stream)
         if size == 0:
-            raise ValidationError(f"“{name}” is empty.", FIELD)
+            raise ValidationError(_("“%(name)s” is empty.", name=name), FIELD)
         if size > settings.max_attachment_bytes:
             raise ValidationError(
-                f"“{name}” is too large ({format_size(size)}); each file can be up to "
-                f"{format_size(settings.max_attachment_bytes)}.",
+                _(
+                    "“%(name)s” is too large (%(size)s); each file can be up to %(limit)s.",
+                    name=name,
+                    size=format_size(size),
+                    limit=format_size(settings.max_attachment_bytes),
+                ),
                 FIELD,
             )
         head = stream.read(HEAD_BYTES)
@@ -125,8 +133,13 @@ def check_uploads(files: Iterable[Any]) -> list[Upload]:
         if file_type is None or file_type.content_type not in allowed:
             what = f" It is a {file_type.label}." if file_type is not None else ""
             raise ValidationError(
-                f"“{name}” is not a kind of file this shop takes.{what} You can attach "
-                f"{describe(allowed)}.",
+                _(
+                    "“%(name)s” is not a kind of file this shop takes.%(what)s You can attach "
+                    "%(kinds)s.",
+                    name=name,
+                    what=what,
+                    kinds=describe(allowed),
+                ),
                 FIELD,
             )
         ext_ = extension_of(name)
@@ -134,16 +147,24 @@ def check_uploads(files: Iterable[Any]) -> list[Upload]:
             name = f"{name}.{file_type.extensions[0]}"
         elif ext_ not in file_type.extensions:
             raise ValidationError(
-                f"“{name}” is named like a .{ext_} file, but its content is a "
-                f"{file_type.label}. Please attach it under a name that says what it is.",
+                _(
+                    "“%(name)s” is named like a .%(ext)s file, but its content is a %(label)s. "
+                    "Please attach it under a name that says what it is.",
+                    name=name,
+                    ext=ext_,
+                    label=file_type.label,
+                ),
                 FIELD,
             )
         total += size
         uploads.append(Upload(name, file_type.content_type, size, stream))
     if total > settings.max_attachments_total_bytes:
         raise ValidationError(
-            f"These files come to {format_size(total)} together; one message can carry up "
-            f"to {format_size(settings.max_attachments_total_bytes)}.",
+            _(
+                "These files come to %(size)s together; one message can carry up to %(limit)s.",
+                size=format_size(total),
+                limit=format_size(settings.max_attachments_total_bytes),
+            ),
             FIELD,
         )
     return uploads

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..i18n import gettext, ngettext
 from ..state import current_settings
 from . import reading
 from .common import Actor, customer_scope, session
@@ -53,5 +54,12 @@ def bell_label(counts: dict[str, Any]) -> str:
     if not overdue:
         return label
     if overdue > BELL_MAX:
-        return f"{label}, more than {BELL_MAX} replies overdue"
-    return f"{label}, {overdue} {'reply' if overdue == 1 else 'replies'} overdue"
+        return gettext(
+            "%(label)s, more than %(limit)d replies overdue", label=label, limit=BELL_MAX
+        )
+    return ngettext(
+        "%(label)s, %(num)d reply overdue",
+        "%(label)s, %(num)d replies overdue",
+        overdue,
+        label=label,
+    )

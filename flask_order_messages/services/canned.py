@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import NotAllowedError, OrderMessagesError, ValidationError
+from ..i18n import gettext as _
 from ..model_types import CannedReply
 from ..models_canned import MARKETPLACE
 from ..state import current_order_messages as ext
@@ -88,7 +89,7 @@ def get_reply(raw_id: Any, actor: Actor, *, where: Any = None) -> CannedReply:
         reply = session().execute(stmt if where is None else stmt.where(where)).scalar()
     if reply is None:
         raise CannedReplyNotFound(
-            "This canned reply does not exist (any more). It may have been deleted."
+            _("This canned reply does not exist (any more). It may have been deleted.")
         )
     return reply
 
@@ -104,8 +105,11 @@ def check_owner(reply: CannedReply, actor: Actor) -> None:
     if actor.vendor is None:
         whose = f"{vendors.name_of(reply.vendor_key)}'s"
     raise NotAllowedError(
-        f"This canned reply is kept by {whose} staff. You can insert it into your replies; "
-        "nothing was changed."
+        _(
+            "This canned reply is kept by %(whose)s staff. You can insert it into your "
+            "replies; nothing was changed.",
+            whose=whose,
+        )
     )
 
 
@@ -127,16 +131,20 @@ def kept_by(replies: list[CannedReply], actor: Actor) -> dict[int, str]:
 
 
 def _clean(title: Any, body: Any, owner: str, *, keep_id: int | None = None) -> tuple[str, str]:
-    text_title = clean_text(title, field="title", label="The title", max_length=MAX_TITLE_LENGTH)
+    text_title = clean_text(title, field="title", label=_("The title"), max_length=MAX_TITLE_LENGTH)
     text_title = " ".join(text_title.split())  # one line
     text_body = clean_text(
-        body, field="body", label="The reply", max_length=current_settings.max_body_length
+        body, field="body", label=_("The reply"), max_length=current_settings.max_body_length
     )
     unknown = sorted({m.group(1) for m in _PLACEHOLDER.finditer(text_body)} - set(PLACEHOLDERS))
     if unknown:
         known = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
         raise ValidationError(
-            f"The reply uses an unknown placeholder {{{unknown[0]}}}. You can use {known}.",
+            _(
+                "The reply uses an unknown placeholder {%(placeholder)s}. You can use %(known)s.",
+                placeholder=unknown[0],
+                known=known,
+            ),
             "body",
         )
     c = _model()
@@ -151,7 +159,10 @@ def _clean(title: Any, body: Any, owner: str, *, keep_id: int | None = None) -> 
 
 
 def _clash_message(title: str) -> str:
-    return f"There is already a canned reply called “{title}”. Please choose another title."
+    return _(
+        "There is already a canned reply called “%(title)s”. Please choose another title.",
+        title=title,
+    )
 
 
 def _flush(title: str) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import scoped_session
 from .. import dialects
 from ..dialects import Dialect
 from ..errors import ValidationError
+from ..i18n import gettext as _
 from ..models import CUSTOMER, KIND_NOTE, STAFF
 from ..state import current_order_messages as ext
 from ..state import current_settings
@@ -60,13 +61,19 @@ def clean_text(raw: Any, *, field: str, label: str, max_length: int) -> str:
     if raw is None:
         raw = ""
     if not isinstance(raw, str):
-        raise ValidationError(f"{label} must be text.", field)
+        raise ValidationError(_("%(label)s must be text.", label=label), field)
     text = _strip_controls(raw.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if not text:
-        raise ValidationError(f"{label} cannot be empty.", field)
+        raise ValidationError(_("%(label)s cannot be empty.", label=label), field)
     if len(text) > max_length:
         raise ValidationError(
-            f"{label} is too long: {len(text):,} characters, the limit is {max_length:,}.", field
+            _(
+                "%(label)s is too long: %(length)s characters, the limit is %(max_length)s.",
+                label=label,
+                length=format(len(text), ","),
+                max_length=format(max_length, ","),
+            ),
+            field,
         )
     return text
 
@@ -74,14 +81,14 @@ def clean_text(raw: Any, *, field: str, label: str, max_length: int) -> str:
 def clean_body(raw: Any) -> str:
     """A message body, checked against ``ORDER_MESSAGES_MAX_BODY_LENGTH``."""
     return clean_text(
-        raw, field="body", label="Your message", max_length=current_settings.max_body_length
+        raw, field="body", label=_("Your message"), max_length=current_settings.max_body_length
     )
 
 
 def clean_reason(raw: Any) -> str:
     """A dispute reason, checked against ``ORDER_MESSAGES_MAX_REASON_LENGTH``."""
     return clean_text(
-        raw, field="reason", label="The reason", max_length=current_settings.max_reason_length
+        raw, field="reason", label=_("The reason"), max_length=current_settings.max_reason_length
     )
 
 

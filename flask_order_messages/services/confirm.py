@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import NewerEntryError
+from ..i18n import lazy_gettext
 from ..model_types import Message, Thread
 from ..models import KIND_MESSAGE, KIND_NOTE
 from ..state import current_order_messages as ext
@@ -25,14 +26,19 @@ from .common import Actor, session
 
 #: What the writer is asked, by the newer entry's kind.
 PROMPTS = {
-    KIND_MESSAGE: "A new message from {name} arrived while you were writing. Send yours anyway?",
-    KIND_NOTE: "A new staff-only note from {name} arrived while you were writing. "
-    "Send yours anyway?",
+    KIND_MESSAGE: lazy_gettext(
+        "A new message from %(name)s arrived while you were writing. Send yours anyway?"
+    ),
+    KIND_NOTE: lazy_gettext(
+        "A new staff-only note from %(name)s arrived while you were writing. Send yours anyway?"
+    ),
 }
 #: Said beside the kept text.
-KEPT_HINT = "Nothing was sent yet: your text is below, to edit first or to send as it is."
+KEPT_HINT = lazy_gettext(
+    "Nothing was sent yet: your text is below, to edit first or to send as it is."
+)
 #: Who wrote it, when the author is unknown or gone.
-SOMEONE = "Someone"
+SOMEONE = lazy_gettext("Someone")
 
 
 def enabled() -> bool:
@@ -50,7 +56,7 @@ def asks(entry: Message, actor: Actor) -> bool:
 
 def prompt(entry: Message, name: str) -> str:
     """The question for the writer, naming who wrote ``entry``."""
-    return PROMPTS[entry.kind].format(name=name or SOMEONE)
+    return str(PROMPTS[entry.kind]) % {"name": name or str(SOMEONE)}
 
 
 def newer_entry(thread: Thread | None, actor: Actor, seen_id: int | None) -> Message | None:
@@ -93,4 +99,4 @@ def check_newer(thread: Thread | None, actor: Actor, seen_id: int | None) -> Non
 def _name_of(user_id: Any) -> str:
     """The author's name by the host's ``display_name`` hook."""
     user = session().get(ext.user_model, user_id) if user_id is not None else None
-    return ext.hooks.display_name(user) if user is not None else SOMEONE
+    return ext.hooks.display_name(user) if user is not None else str(SOMEONE)

@@ -12,15 +12,16 @@ import sqlalchemy as sa
 
 from ..errors import MissingHookError
 from ..hooks import STAFF_LABEL
+from ..i18n import lazy_gettext
 from ..models import CUSTOMER, STAFF
 from ..state import current_order_messages as ext
 from .common import Actor, session
 from .vendors import author_name
 
 #: The last author when it is the viewer.
-YOU = "You"
+YOU = lazy_gettext("You")
 #: The last author when the customer has no name to show (or is gone).
-CUSTOMER_LABEL = "Customer"
+CUSTOMER_LABEL = lazy_gettext("Customer")
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,11 @@ def last_author(actor: Actor, author_id: Any, role: str | None, users: Mapping[A
     (in a marketplace with whom they work for, as in the thread: ``vendors.author_name``),
     or the customer's name ("Customer" without one)."""
     if author_id is not None and author_id == actor.id:
-        return YOU
+        return str(YOU)
     user = users.get(author_id)
     name = _text(ext.hooks.display_name(user)) if user is not None else None
     if name is None:
-        return CUSTOMER_LABEL if role == CUSTOMER else STAFF_LABEL
+        return str(CUSTOMER_LABEL if role == CUSTOMER else STAFF_LABEL)
     return author_name(user, role == STAFF, name=name)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..i18n import ngettext
 from ..model_types import Dispute
 from ..models import KIND_MESSAGE, STAFF, utcnow
 from ..state import current_order_messages as ext
@@ -145,7 +146,7 @@ def expire_disputes(days: int | None = None, *, now: datetime | None = None) -> 
                     order,
                     system,
                     outcome="expired",
-                    note=f"Closed automatically: nobody wrote in this thread for {days} days.",
+                    note=_expired_note(days),
                 )
             )
         except DisputeError:
@@ -197,3 +198,15 @@ def tell_marketplace_of_overdue(now: datetime | None = None) -> list[Dispute]:
         told.append(dispute)
     after_commit(lambda: mail.dispatch(outbox_ids))
     return told
+
+
+def _expired_note(days: int) -> str:
+    """The note of a dispute closed for quiet, in the shop's language (it is kept)."""
+    from ..mail_reader import in_shop_language
+
+    with in_shop_language():
+        return ngettext(
+            "Closed automatically: nobody wrote in this thread for %(num)d day.",
+            "Closed automatically: nobody wrote in this thread for %(num)d days.",
+            days,
+        )

@@ -10,6 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import mail, signals
 from ..errors import DisputeError, ValidationError
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
+from ..mail_reader import in_shop_language
 from ..model_types import Dispute, Thread
 from ..models import (
     EVENT_DISPUTE_CLOSED,
@@ -35,11 +38,11 @@ OUTCOMES = ("resolved_for_customer", "resolved_for_store", "withdrawn", "expired
 STAFF_OUTCOMES = ("resolved_for_customer", "resolved_for_store", "withdrawn", "expired")
 #: Each outcome in words.
 OUTCOME_LABELS = {
-    "resolved_for_customer": "Resolved for the customer",
-    "resolved_for_store": "Resolved for the store",
-    "withdrawn": "Withdrawn",
-    "expired": "Expired",
-    "resolved": "Resolved",
+    "resolved_for_customer": lazy_gettext("Resolved for the customer"),
+    "resolved_for_store": lazy_gettext("Resolved for the store"),
+    "withdrawn": lazy_gettext("Withdrawn"),
+    "expired": lazy_gettext("Expired"),
+    "resolved": lazy_gettext("Resolved"),
 }
 
 
@@ -91,7 +94,7 @@ def _insert_open_dispute(
         webhook_events.dispute_changed(_WEBHOOK_EVENTS[event_name], dispute, thread, order, actor)
     except IntegrityError:
         db.rollback()
-        raise DisputeError("A dispute is already open on this order.") from None
+        raise DisputeError(_("A dispute is already open on this order.")) from None
     except Exception:
         db.rollback()  # nothing half-opened (see post_message)
         raise
@@ -111,7 +114,7 @@ def open_dispute(order: Any, actor: Actor, reason: Any) -> Dispute:
     thread = get_or_create_thread(order)
     lock_thread(thread)
     if open_dispute_of(order) is not None:
-        raise DisputeError("A dispute is already open on this order.")
+        raise DisputeError(_("A dispute is already open on this order."))
     dispute, outbox_ids = _insert_open_dispute(
         order, thread, actor, reason=text, body=text, event_name=EVENT_DISPUTE_OPENED
     )
@@ -136,17 +139,17 @@ def close_dispute(
     check_arbitration(actor)
     dispute = open_dispute_of(order)
     if dispute is None:
-        raise DisputeError("There is no open dispute on this order.")
+        raise DisputeError(_("There is no open dispute on this order."))
     if not actor.is_staff and dispute.opened_by_id != actor.id:
-        raise DisputeError("Only the store can close a dispute it opened.")
+        raise DisputeError(_("Only the store can close a dispute it opened."))
     outcome = outcome or ("resolved" if actor.is_staff else "withdrawn")
     if outcome not in OUTCOMES:
-        raise ValidationError(f"Unknown outcome {outcome!r}.", "outcome")
+        raise ValidationError(_("Unknown outcome %(outcome)s.", outcome=repr(outcome)), "outcome")
     if not actor.is_staff and outcome != "withdrawn":
-        raise ValidationError("A customer can only withdraw their own dispute.", "outcome")
+        raise ValidationError(_("A customer can only withdraw their own dispute."), "outcome")
     note_text = None
     if note not in (None, ""):
-        note_text = clean_text(note, field="note", label="The note", max_length=2000)
+        note_text = clean_text(note, field="note", label=_("The note"), max_length=2000)
     d = ext.models.Dispute
     db = session()
     now = utcnow()
@@ -165,7 +168,7 @@ def close_dispute(
         .execution_options(synchronize_session=False)
     )
     if rows_changed(result) != 1:  # nothing was written
-        raise DisputeError("This dispute was closed already.")
+        raise DisputeError(_("This dispute was closed already."))
     thread = get_thread(order)
     assert thread is not None  # the dispute found above is in it
     body = closed_event_body(outcome, actor, note_text)
@@ -192,20 +195,21 @@ def outcome_label(outcome: str | None) -> str:
     """An outcome in words (``"Resolved for the customer"``); "" for None."""
     if outcome is None:
         return ""
-    return OUTCOME_LABELS.get(outcome, outcome.replace("_", " ").capitalize())
+    return str(OUTCOME_LABELS.get(outcome, outcome.replace("_", " ").capitalize()))
 
 
+@in_shop_language()  # kept, and shown to everyone: the shop's language
 def closed_event_body(outcome: str, actor: Actor, note: str | None) -> str:
     """The text of a "dispute closed" event: the outcome in words, then the note.
 
     A plain "resolved" close keeps the note alone (or "Resolved."), and a customer's
     withdrawal reads "Withdrawn by the customer."."""
     if outcome == "resolved":
-        return note or "Resolved."
+        return note or _("Resolved.")
     if outcome == "withdrawn" and not actor.is_staff:
-        sentence = "Withdrawn by the customer."
+        sentence = _("Withdrawn by the customer.")
     else:
-        sentence = f"Outcome: {outcome_label(outcome).lower()}."
+        sentence = _("Outcome: %(outcome)s.", outcome=outcome_label(outcome).lower())
     return f"{sentence}\n{note}" if note else sentence
 
 
@@ -257,22 +261,24 @@ def reopen_dispute(order: Any, actor: Actor, note: Any = None) -> Dispute:
     when reopening is turned off; :class:`ValidationError` for a too long note.
     """
     if not current_settings.dispute_outcomes_enabled:
-        raise DisputeError("Reopening disputes is turned off in this shop.")
+        raise DisputeError(_("Reopening disputes is turned off in this shop."))
     check_arbitration(actor)
     note_text = None
     if note not in (None, "") and str(note).strip():
-        note_text = clean_text(note, field="note", label="The note", max_length=2000)
+        note_text = clean_text(note, field="note", label=_("The note"), max_length=2000)
     thread = get_thread(order)
     if thread is None:
-        raise DisputeError("There is no closed dispute on this order to reopen.")
+        raise DisputeError(_("There is no closed dispute on this order to reopen."))
     lock_thread(thread)
     if open_dispute_of(order) is not None:
-        raise DisputeError("A dispute is already open on this order.")
+        raise DisputeError(_("A dispute is already open on this order."))
     previous = last_dispute_of(thread)
     if previous is None:
-        raise DisputeError("There is no closed dispute on this order to reopen.")
+        raise DisputeError(_("There is no closed dispute on this order to reopen."))
     if not may_reopen(previous, actor):
-        raise DisputeError("Only the store or the customer who opened this dispute can reopen it.")
+        raise DisputeError(
+            _("Only the store or the customer who opened this dispute can reopen it.")
+        )
     dispute, outbox_ids = _insert_open_dispute(
         order,
         thread,

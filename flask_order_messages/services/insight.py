@@ -30,6 +30,7 @@ from sqlalchemy.orm import aliased
 
 from ..business_time import DAY_NAMES, BusinessCalendar
 from ..config_targets import TargetSettings
+from ..i18n import gettext, lazy_gettext
 from ..models import CUSTOMER, KIND_MESSAGE, STAFF, utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings
@@ -37,7 +38,11 @@ from .common import Actor, database, session, thread_scope
 from .targets import TargetReport, overdue_reply_count_stmt, target_report
 
 #: The age groups of open disputes.
-DISPUTE_AGES = ("Less than 1 day", "1–3 days", "More than 3 days")
+DISPUTE_AGES = (
+    lazy_gettext("Less than 1 day"),
+    lazy_gettext("1–3 days"),
+    lazy_gettext("More than 3 days"),
+)
 
 
 @dataclass(frozen=True)
@@ -83,9 +88,11 @@ def calendar_words(calendar: BusinessCalendar) -> str:
     closes = "24:00" if calendar.closes is None else f"{calendar.closes:%H:%M}"
     span = f"{calendar.opens:%H:%M}–{closes}"
     if span == "00:00–24:00":
-        span = "all day"
+        span = gettext("all day")
     text = f"{span}, {_days_in_words(calendar.days)} ({calendar.zone.key})"
-    return f"{text}, holidays excluded" if calendar.holiday is not None else text
+    if calendar.holiday is None:
+        return text
+    return gettext("%(hours)s, holidays excluded", hours=text)
 
 
 def target_terms(targets: TargetSettings) -> TargetTerms:
@@ -247,7 +254,9 @@ def response_insight(
             sa.func.count(sa.case((d.opened_at <= three_days, 1))),
         ).where(d.open_thread_id.is_not(None), *_disputes_within(scope, narrowed))
     ).one()
-    disputes_by_age = [(label, int(n or 0)) for label, n in zip(DISPUTE_AGES, ages, strict=True)]
+    disputes_by_age = [
+        (str(label), int(n or 0)) for label, n in zip(DISPUTE_AGES, ages, strict=True)
+    ]
 
     # 4. Messages per day and side.
     t, m = ext.models.Thread, ext.models.Message

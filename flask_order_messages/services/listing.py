@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from .. import search
 from ..errors import ValidationError
+from ..i18n import gettext as _
 from ..model_types import Dispute, Message, Thread
 from ..state import current_order_messages as ext
 from ..state import current_settings
@@ -152,7 +153,14 @@ def _thread_filter(filter: Any) -> str:
         return THREAD_FILTERS[0]
     if filter not in THREAD_FILTERS:
         choices = ", ".join(THREAD_FILTERS)
-        raise ValidationError(f"Unknown filter {filter!r}; use one of: {choices}.", "filter")
+        raise ValidationError(
+            _(
+                "Unknown filter %(filter)s; use one of: %(choices)s.",
+                filter=repr(filter),
+                choices=choices,
+            ),
+            "filter",
+        )
     return str(filter)
 
 

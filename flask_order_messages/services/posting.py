@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import mail, search, signals
 from ..errors import ValidationError
+from ..i18n import gettext as _
 from ..model_types import Message, Thread
 from ..models import KIND_MESSAGE, KIND_NOTE, utcnow
 from ..state import current_order_messages as ext
@@ -264,7 +265,7 @@ def checked_body(body: Any, files: list[Any]) -> str:
     except ValidationError as exc:
         if exc.field == "body" and attachments.chosen(files):
             raise ValidationError(
-                f"{exc.message} Please add a few words to go with your files."
+                _("%(message)s Please add a few words to go with your files.", message=exc.message)
             ) from None
         raise
 

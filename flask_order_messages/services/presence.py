@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..i18n import gettext, lazy_gettext, ngettext
 from ..models import utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings
@@ -41,10 +42,8 @@ MIN_EXPIRY_SECONDS = 5
 TYPING_SECONDS = 20
 #: Rows this old (their page never said "gone") are deleted by the next goodbye.
 SWEEP_AFTER = timedelta(hours=1)
-#: The words, by state: one person, several.
-VERBS = {REPLYING: ("is replying", "are replying"), VIEWING: ("is viewing", "are viewing")}
 #: A person whose user row is gone.
-SOMEONE = "Someone"
+SOMEONE = lazy_gettext("Someone")
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ def _people(rows: Iterable[Any]) -> list[Present]:
     """(user key, state, user or None) rows as people: replying first, then by name."""
     display = ext.hooks.display_name
     people = [
-        Present(key, display(user) if user is not None else SOMEONE, state)
+        Present(key, display(user) if user is not None else str(SOMEONE), state)
         for key, state, user in rows
     ]
     return sorted(people, key=lambda x: (x.state != REPLYING, x.name.casefold(), str(x.user_id)))
@@ -145,18 +144,32 @@ def others_by_thread(actor: Actor, thread_ids: Iterable[int]) -> dict[int, list[
 
 
 def _names(names: list[str]) -> str:
+    """``Ann``, ``Ann and Bob``, ``Ann, Bob and Cy``."""
     if len(names) == 1:
         return names[0]
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+    return gettext("%(names)s and %(last)s", names=", ".join(names[:-1]), last=names[-1])
 
 
 def describe(people: list[Present]) -> str:
     """The presence line: "Ann is replying; Bob and Cy are viewing" ("" for nobody)."""
+    replying = [x.name for x in people if x.state == REPLYING]
+    viewing = [x.name for x in people if x.state == VIEWING]
     parts = []
-    for state, (one, several) in VERBS.items():
-        names = [x.name for x in people if x.state == state]
-        if names:
-            parts.append(f"{_names(names)} {one if len(names) == 1 else several}")
+    if replying:
+        parts.append(
+            ngettext(
+                "%(names)s is replying",
+                "%(names)s are replying",
+                len(replying),
+                names=_names(replying),
+            )
+        )
+    if viewing:
+        parts.append(
+            ngettext(
+                "%(names)s is viewing", "%(names)s are viewing", len(viewing), names=_names(viewing)
+            )
+        )
     return "; ".join(parts)
 
 

@@ -25,6 +25,8 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import search
 from ..errors import DisputeError, NotAllowedError, ValidationError
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from ..model_types import Message, Thread
 from ..models import KIND_EVENT
 from ..models_questions import PRODUCT_KEY_LENGTH
@@ -39,18 +41,29 @@ from .thread_view import ThreadState, state_where
 
 #: The entry that records a question linked to an order.
 EVENT_LINKED = "question_linked"
+
+
 #: A product key the extension cannot keep.
-BAD_KEY = (
-    "This product cannot take questions: its key must be 1 to {limit} characters of text "
-    "without control characters."
-)
+def bad_key() -> str:
+    return _(
+        "This product cannot take questions: its key must be 1 to %(limit)s characters of "
+        "text without control characters.",
+        limit=PRODUCT_KEY_LENGTH,
+    )
+
+
 #: An order that has a conversation already.
-ORDER_HAS_THREAD = (
-    "Order #{number} has a conversation already, so this question was not linked to it: the "
-    "two are never merged. Answer the question here, or mention the order in a reply."
-)
+def order_has_thread(number: str) -> str:
+    return _(
+        "Order #%(number)s has a conversation already, so this question was not linked to "
+        "it: the two are never merged. Answer the question here, or mention the order in a "
+        "reply.",
+        number=number,
+    )
+
+
 #: Staff only ever link a question to one of its customer's orders.
-NOT_THEIR_ORDER = "That order is not this customer's, so the question was not linked."
+NOT_THEIR_ORDER = lazy_gettext("That order is not this customer's, so the question was not linked.")
 #: How many of the customer's orders the "Link to order" list offers (newest first).
 LINK_CHOICES = 50
 
@@ -60,11 +73,11 @@ def product_key_of(value: Any) -> str:
     :data:`PRODUCT_KEY_LENGTH` characters, no control characters.  Else a
     :class:`ValidationError` (a key cut short or cleaned could name another product)."""
     if isinstance(value, bool) or not isinstance(value, (str, int, uuid.UUID)):
-        raise ValidationError(BAD_KEY.format(limit=PRODUCT_KEY_LENGTH), "product_key")
+        raise ValidationError(bad_key(), "product_key")
     key = str(value)
     controls = any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in key)
     if not key or len(key) > PRODUCT_KEY_LENGTH or controls or not key.strip():
-        raise ValidationError(BAD_KEY.format(limit=PRODUCT_KEY_LENGTH), "product_key")
+        raise ValidationError(bad_key(), "product_key")
     return key
 
 
@@ -178,7 +191,7 @@ def ask(product_key: Any, actor: Actor, body: Any) -> Message:
     (its vendor from ``product_vendor``), else the message added to it.  Checked first: a bad
     key or body raises :class:`ValidationError` and nothing is saved."""
     if actor.is_staff:
-        raise NotAllowedError("Questions about products are asked by customers.")
+        raise NotAllowedError(_("Questions about products are asked by customers."))
     key = product_key_of(product_key)
     text = clean_body(body)
     thread = question_of(key, actor) or _new_question(key, actor)
@@ -190,7 +203,7 @@ def post_question(thread: Thread, actor: Actor, body: Any, *, note: bool = False
     (:func:`get_question`)."""
     text = clean_body(body)
     if note and not actor.is_staff:
-        raise NotAllowedError("Only staff can write staff-only notes.")
+        raise NotAllowedError(_("Only staff can write staff-only notes."))
     return _post(thread, actor, text, note=note)
 
 
@@ -198,7 +211,7 @@ def _post(thread: Thread, actor: Actor, text: str, *, note: bool) -> Message:
     lock_thread(thread)
     session().refresh(thread)
     if thread.order_id is not None:  # linked meanwhile: its order's thread now
-        raise DisputeError("This question was linked to an order meanwhile: reply there.")
+        raise DisputeError(_("This question was linked to an order meanwhile: reply there."))
     return post_into(thread, actor, text, note=note, uploads=[], order=None)
 
 
@@ -241,16 +254,16 @@ def _index(thread: Thread, customer: Any) -> None:
 def link_to_order(thread: Thread, actor: Actor, order: Any) -> Message:
     """Make question ``thread`` the thread of ``order``, one of its customer's orders, and
     record it in the thread.  Refused (nothing changed) when the order has a thread already:
-    :data:`ORDER_HAS_THREAD`."""
+    :func:`order_has_thread`."""
     lock_thread(thread)
     session().refresh(thread)
     if thread.order_id is not None:
-        raise DisputeError("This question is linked to an order already.")
+        raise DisputeError(_("This question is linked to an order already."))
     if ext.order_owner_id(order) != thread.asker_id:
         raise NotAllowedError(NOT_THEIR_ORDER)
     number = str(ext.hooks.order_number(order))
     if get_thread(order) is not None:
-        raise DisputeError(ORDER_HAS_THREAD.format(number=number))
+        raise DisputeError(order_has_thread(number))
     t = ext.models.Thread
     values = {"order_id": ext.order_key(order), "asker_id": None}
     if vendors.enabled():
@@ -265,7 +278,7 @@ def link_to_order(thread: Thread, actor: Actor, order: Any) -> Message:
         session().flush()
     except IntegrityError:  # its thread was made meanwhile: the unique key on order_id
         session().rollback()
-        raise DisputeError(ORDER_HAS_THREAD.format(number=number)) from None
+        raise DisputeError(order_has_thread(number)) from None
     index_order_number(thread.id, order)
     entry = _linked_entry(thread, actor, number)
     session().expire(thread)
@@ -273,5 +286,8 @@ def link_to_order(thread: Thread, actor: Actor, order: Any) -> Message:
 
 
 def _linked_entry(thread: Thread, actor: Actor, number: str) -> Message:
-    body = f"Linked to order #{number}"
+    from ..mail_reader import in_shop_language
+
+    with in_shop_language():  # kept, and shown to everyone
+        body = _("Linked to order #%(number)s", number=number)
     return add_entry(thread, actor, body, kind=KIND_EVENT, event=EVENT_LINKED, locked=True)

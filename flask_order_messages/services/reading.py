@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import signals
+from ..i18n import ngettext
 from ..models import utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings, unproxied
@@ -274,6 +275,18 @@ def bell_label(counts: dict[str, int]) -> str:
     1 open dispute"; unread counts threads): the page draws it, and the counts endpoint sends
     it for the live bell, so that both say the same."""
     unread, disputes = counts.get("unread_threads", 0), counts.get("open_disputes", 0)
-    label = f"Messages: {unread} unread, {disputes} open dispute{'s' if disputes != 1 else ''}"
     overdue = counts.get("overdue_disputes", 0)
-    return f"{label}, {overdue} overdue" if overdue else label
+    if overdue:
+        return ngettext(
+            "Messages: %(unread)d unread, %(num)d open dispute, %(overdue)d overdue",
+            "Messages: %(unread)d unread, %(num)d open disputes, %(overdue)d overdue",
+            disputes,
+            unread=unread,
+            overdue=overdue,
+        )
+    return ngettext(
+        "Messages: %(unread)d unread, %(num)d open dispute",
+        "Messages: %(unread)d unread, %(num)d open disputes",
+        disputes,
+        unread=unread,
+    )

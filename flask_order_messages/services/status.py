@@ -18,6 +18,8 @@ from flask import current_app
 
 from .. import signals
 from ..errors import FeatureOffError, ValidationError
+from ..i18n import gettext as _
+from ..mail_reader import in_shop_language
 from ..model_types import Thread
 from ..models import KIND_MESSAGE, KIND_NOTE, utcnow
 from ..models_team import (
@@ -66,27 +68,33 @@ def status_condition(status: str) -> Any:
 
 def status_label(status: str | None) -> str:
     """A status in words ("Waiting on customer")."""
-    return STATUS_LABELS.get(status or STATUS_OPEN, str(status))
+    return str(STATUS_LABELS.get(status or STATUS_OPEN, str(status)))
 
 
+@in_shop_language()  # kept, and shown to everyone: the shop's language
 def _event_text(status: str, who: str) -> str:
     if status == STATUS_CLOSED:
-        return f"Closed by {who}"
+        return _("Closed by %(name)s", name=who)
     if status == STATUS_OPEN:
-        return f"Reopened by {who}"
-    return f"Set to waiting on customer by {who}"
+        return _("Reopened by %(name)s", name=who)
+    return _("Set to waiting on customer by %(name)s", name=who)
 
 
 def _checked(actor: Actor, status: Any) -> str:
     if not current_settings.team.status:
         raise FeatureOffError(
-            "Thread statuses are turned off in this shop (ORDER_MESSAGES_STATUS_ENABLED)."
+            _("Thread statuses are turned off in this shop (ORDER_MESSAGES_STATUS_ENABLED).")
         )
     if not actor.is_staff:
         raise PermissionError("Only staff can set a thread's status.")
     if status not in STATUSES:
         raise ValidationError(
-            f"Unknown status {status!r}; use one of: {', '.join(STATUSES)}.", "status"
+            _(
+                "Unknown status %(status)s; use one of: %(choices)s.",
+                status=repr(status),
+                choices=", ".join(STATUSES),
+            ),
+            "status",
         )
     return str(status)
 

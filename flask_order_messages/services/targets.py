@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..config_targets import TargetSettings
+from ..i18n import gettext
 from ..model_types import Thread
 from ..models import CUSTOMER, KIND_MESSAGE, STAFF, utcnow
 from ..models_team import STATUS_CLOSED
@@ -138,8 +139,8 @@ class ResponseDue:
 
         left = (self.due_at - self.now).total_seconds()
         if self.overdue:
-            return f"Overdue by {format_duration(-left)}"
-        return f"Reply due in {format_duration(left)}"
+            return gettext("Overdue by %(time)s", time=format_duration(-left))
+        return gettext("Reply due in %(time)s", time=format_duration(left))
 
 
 def response_due(thread: Any, now: datetime | None = None) -> ResponseDue | None:

@@ -26,18 +26,19 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 
 from ..errors import NotAllowedError
+from ..i18n import lazy_gettext
 from ..models import CUSTOMER
 from ..models_vendors import VENDOR_KEY_LENGTH
 from ..state import current_order_messages as ext
 from ..state import current_settings
 
 #: What vendor staff are told when they try to open, close or reopen a dispute.
-ARBITRATION_REFUSED = (
+ARBITRATION_REFUSED = lazy_gettext(
     "Disputes are opened and closed by the customer and the marketplace's staff; you can "
     "answer in them. Nothing was changed."
 )
 #: What vendor staff are told on the staff pages while vendor participation is off.
-NOT_PARTICIPATING = (
+NOT_PARTICIPATING = lazy_gettext(
     "Messages about orders are answered by the marketplace's staff in this shop, so there is "
     "nothing here for a vendor's staff."
 )

@@ -12,6 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import NotAllowedError, OrderMessagesError, ValidationError
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from ..model_types import WebhookDelivery, WebhookEndpoint
 from ..state import current_order_messages as ext
 from ..state import current_settings
@@ -20,7 +22,7 @@ from ..webhooks.delivery import after_commit
 from .common import Actor, clean_text, session
 
 #: What a vendor's staff member is told on the webhook pages.
-MANAGED_BY_MARKETPLACE = (
+MANAGED_BY_MARKETPLACE = lazy_gettext(
     "Webhooks are managed by the marketplace's staff: an endpoint receives every vendor's "
     "events. Nothing was changed."
 )
@@ -53,7 +55,7 @@ def get_endpoint(raw_id: Any) -> WebhookEndpoint:
         endpoint_id = 0
     found = session().get(ext.models.WebhookEndpoint, endpoint_id) if endpoint_id > 0 else None
     if found is None:
-        raise EndpointNotFound("This webhook endpoint does not exist (any more).")
+        raise EndpointNotFound(_("This webhook endpoint does not exist (any more)."))
     return found
 
 
@@ -62,9 +64,11 @@ def clean_events(raw: Any) -> list[str]:
     chosen = set(raw or ())
     unknown = chosen - events.EVENTS.keys()
     if unknown:
-        raise ValidationError(f"Unknown event {sorted(unknown)[0]!r}.", "events")
+        raise ValidationError(
+            _("Unknown event %(event)s.", event=repr(sorted(unknown)[0])), "events"
+        )
     if not chosen:
-        raise ValidationError("Choose at least one event to send.", "events")
+        raise ValidationError(_("Choose at least one event to send."), "events")
     return [name for name in events.EVENTS if name in chosen]
 
 
@@ -76,12 +80,14 @@ def create_endpoint(actor: Actor, url: Any, chosen: Any, description: Any = "") 
     if session().execute(sa.select(e.id).where(e.url == clean_url).limit(1)).first():
         # Each event would go there twice, two deliveries nobody could tell apart.
         raise ValidationError(
-            "This address has an endpoint already: change or delete that one instead.", "url"
+            _("This address has an endpoint already: change or delete that one instead."), "url"
         )
     names = clean_events(chosen)
     text = ""
     if description not in (None, "") and str(description).strip():
-        text = clean_text(description, field="description", label="The description", max_length=200)
+        text = clean_text(
+            description, field="description", label=_("The description"), max_length=200
+        )
     endpoint = ext.models.WebhookEndpoint(
         url=clean_url,
         description=text,

@@ -17,6 +17,8 @@ from wtforms.validators import ValidationError as CSRFValidationError
 
 from .. import mail
 from ..errors import OrderMessagesError
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from ..layouts import host_blueprint_context, page_layout, side_of_endpoint
 from ..state import current_order_messages, current_settings
 from ..templating import safe_next
@@ -69,9 +71,11 @@ def _csrf_error(exc: CSRFError) -> tuple[str, int]:
         render_template(
             "order_messages/error.html",
             layout=_error_layout(),
-            title="Please try again",
-            message="This form has expired or lacks its security token. Nothing was saved. "
-            "Reload the page and send it again.",
+            title=_("Please try again"),
+            message=_(
+                "This form has expired or lacks its security token. Nothing was saved. "
+                "Reload the page and send it again."
+            ),
             draft=request.form.get("body") or request.form.get("reason") or "",
         ),
         400,
@@ -84,7 +88,7 @@ def _service_error(exc: OrderMessagesError) -> tuple[str, int]:
             "order_messages/error.html",
             layout=_error_layout(),
             # A refused page address or filter is no failed save.
-            title="Not saved" if request.method == "POST" else "This page cannot be shown",
+            title=_("Not saved") if request.method == "POST" else _("This page cannot be shown"),
             message=exc.message,
             draft=_draft(),
         ),
@@ -107,9 +111,11 @@ def _rate_limited(exc: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:
     page = render_template(
         "order_messages/rate_limited.html",
         layout=_error_layout(),
-        title="Please wait a moment",
-        message="You're sending messages quickly — please wait a minute, then send it again. "
-        "Nothing was lost: your text is below.",
+        title=_("Please wait a moment"),
+        message=_(
+            "You're sending messages quickly — please wait a minute, then send it again. "
+            "Nothing was lost: your text is below."
+        ),
         field=field,
         draft=request.form.get(field, "") if field else "",
         action=request.path,
@@ -124,14 +130,17 @@ def _size_limits() -> str:
     from ..services.attachments import format_size
 
     settings = current_settings
-    text = f"A message can be up to {settings.max_body_length:,} characters"
+    length = format(settings.max_body_length, ",")
     if not settings.attachments_enabled:
-        return text + "."
-    return (
-        f"{text}, with at most {settings.max_attachments} files of up to "
-        f"{format_size(settings.max_attachment_bytes)} each "
-        f"({format_size(settings.max_attachments_total_bytes)} in all). "
-        "Go back and send your text again, with smaller or fewer files."
+        return _("A message can be up to %(length)s characters.", length=length)
+    return _(
+        "A message can be up to %(length)s characters, with at most %(count)s files of up to "
+        "%(size)s each (%(total)s in all). Go back and send your text again, with smaller or "
+        "fewer files.",
+        length=length,
+        count=settings.max_attachments,
+        size=format_size(settings.max_attachment_bytes),
+        total=format_size(settings.max_attachments_total_bytes),
     )
 
 
@@ -140,16 +149,18 @@ def _too_large(exc: RequestEntityTooLarge) -> tuple[str, int]:
         render_template(
             "order_messages/error.html",
             layout=_error_layout(),
-            title="Not saved",
-            message="What you sent is far too long to be a message. Nothing was saved. "
-            + _size_limits(),
+            title=_("Not saved"),
+            message=_(
+                "What you sent is far too long to be a message. Nothing was saved. %(limits)s",
+                limits=_size_limits(),
+            ),
             draft="",
         ),
         413,
     )
 
 
-_UNAVAILABLE = (
+_UNAVAILABLE = lazy_gettext(
     "The shop could not reach its database just now, so nothing was saved. "
     "Please try again in a moment."
 )
@@ -172,9 +183,13 @@ def _database_down(exc: Exception) -> Any:
     if wants_problem():
         return problem_response("unavailable", _UNAVAILABLE, headers=headers)
     if (request.endpoint or "").startswith("order_messages.api_"):
-        return jsonify(error=_UNAVAILABLE), 503, headers  # scripts get JSON, as for every error
+        return (
+            jsonify(error=str(_UNAVAILABLE)),
+            503,
+            headers,
+        )  # scripts get JSON, as for every error
     context = {
-        "title": "Please try again in a moment",
+        "title": _("Please try again in a moment"),
         "message": _UNAVAILABLE,
         "draft": _draft(),
         # A GET is tried again where it was; a POST goes back to the page its form was on.

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import current_user
 
 from .. import services
+from ..i18n import gettext as _
 from ..models import KIND_NOTE
 from ..page_reads import mark_read_now
 from ..panel_extras import event_text
@@ -40,7 +41,7 @@ def _fail(status: int, message: str) -> NoReturn:
 def _user() -> Any:
     """The logged-in user; a script gets a 401, not a redirect to the login page."""
     if not getattr(current_user, "is_authenticated", False):
-        _fail(401, "Log in to see your messages.")
+        _fail(401, _("Log in to see your messages."))
     return current_user._get_current_object()
 
 
@@ -49,13 +50,13 @@ def _order(order_id: str, actor: services.Actor) -> Any:
     vendor's), or the same JSON 404 either way."""
     order = ext.get_order(order_id)
     if order is None:
-        _fail(404, "No such order.")
+        _fail(404, _("No such order."))
     if actor.is_staff:
         seen = services.vendors.may_see_order(order, actor)
     else:
         seen = ext.order_owner_id(order) == actor.id
     if not seen:
-        _fail(404, "No such order.")
+        _fail(404, _("No such order."))
     return order
 
 
@@ -145,10 +146,10 @@ def staff_reader() -> services.Actor:
     """The logged-in staff member, if they may read threads here: else a JSON 401 or 403."""
     user = _user()
     if not ext.is_staff(user):
-        _fail(403, "This endpoint is for store staff.")
+        _fail(403, _("This endpoint is for store staff."))
     actor = services.staff_actor(user)
     if not services.vendors.takes_part(actor):
-        _fail(403, services.vendors.NOT_PARTICIPATING)
+        _fail(403, str(services.vendors.NOT_PARTICIPATING))
     return _may_read(actor)
 
 

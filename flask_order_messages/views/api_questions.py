@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from .. import services
+from ..i18n import gettext as _
 from ..services import questions
 from ..services.thread_view import thread_view
 from .api import _fail, _user, entries_json, staff_reader
@@ -16,7 +17,7 @@ from .api import _fail, _user, entries_json, staff_reader
 def _question_entries(thread_id: str, actor: services.Actor) -> Response:
     thread = questions.get_question(thread_id, actor)
     if thread is None:
-        _fail(404, "No such question.")
+        _fail(404, _("No such question."))
     state = questions.question_state(thread, actor)
     return entries_json(thread_view(None, actor, state=state), actor)
 

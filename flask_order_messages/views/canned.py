@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import ValidationError
 from ..forms import CannedReplyForm, ConfirmForm
+from ..i18n import gettext as _
 from ..permissions import CANNED
 from ..services import canned
 from ..services.common import Actor
@@ -61,7 +62,9 @@ def _reply_or_page(actor: Actor, action: str) -> Any:
     it is gone (404; another vendor's too)."""
     raw = request.values.get("id")
     if raw in (None, "") and request.method == "GET":
-        return _list_page(actor, f"Choose the canned reply to {action} below.", None, 200)
+        return _list_page(
+            actor, _("Choose the canned reply to %(action)s below.", action=action), None, 200
+        )
     try:
         reply = canned.get_reply(raw, actor)
     except canned.CannedReplyNotFound as exc:
@@ -76,9 +79,9 @@ def replies() -> str:
     _enabled()
     notice = None
     if request.args.get("saved"):
-        notice = "The canned reply was saved."
+        notice = _("The canned reply was saved.")
     elif request.args.get("deleted"):
-        notice = "The canned reply was deleted."
+        notice = _("The canned reply was deleted.")
     return _list_page(actor, notice, None, 200)[0]
 
 

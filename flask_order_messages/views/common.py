@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from werkzeug.wsgi import LimitedStream
 
 from ..errors import NotAllowedError, OrderMessagesError
+from ..i18n import gettext as _
 from ..page_reads import mark_shown
 from ..permissions import require as require_permission
 from ..services import Actor, customer_actor, drafts, order_context, staff_actor, vendors
@@ -39,7 +40,7 @@ def require_staff(permission: str) -> Actor:
     while vendors take no part in messages: see ``services/vendors.py``)."""
     user = logged_in_user()
     if not ext.is_staff(user):
-        abort(403, description="This page is for store staff.")
+        abort(403, description=_("This page is for store staff."))
     actor = staff_actor(user)
     if not vendors.takes_part(actor):
         raise NotAllowedError(vendors.NOT_PARTICIPATING)
@@ -154,8 +155,10 @@ def check_notes_enabled() -> None:
 
     if not current_settings.notes_enabled:
         raise ValidationError(
-            "Staff-only notes are turned off in this shop, so nothing was sent. "
-            "Use Submit to send your text to the customer.",
+            _(
+                "Staff-only notes are turned off in this shop, so nothing was sent. "
+                "Use Submit to send your text to the customer."
+            ),
             "body",
         )
 
@@ -175,7 +178,9 @@ def with_files_hint(exc: OrderMessagesError, files: list[Any]) -> OrderMessagesE
     from ..services.attachments import chosen
 
     if chosen(files):
-        exc.message = f"{exc.message} Nothing was sent: please choose your files again."
+        exc.message = _(
+            "%(refusal)s Nothing was sent: please choose your files again.", refusal=exc.message
+        )
     return exc
 
 
@@ -276,7 +281,7 @@ def close_outcomes(side: str) -> list[tuple[str, str]]:
 
 def _display_name_of(user_id: Any) -> str:
     user = ext.db.session.get(ext.user_model, user_id) if user_id is not None else None
-    return ext.hooks.display_name(user) if user is not None else "Someone"
+    return ext.hooks.display_name(user) if user is not None else _("Someone")
 
 
 def limit_this_request(limit: int) -> None:

@@ -18,6 +18,7 @@ from .. import services
 from ..errors import OrderMessagesError
 from ..forms import GuestReplyForm
 from ..hooks import thread_link
+from ..i18n import gettext as _
 from ..page_reads import mark_shown
 from ..state import current_order_messages as ext
 from ..tokens import GuestLinkError, GuestLinkExpired, load_guest_order
@@ -47,7 +48,8 @@ def _login_url() -> str | None:
 
 
 def _refused(exc: GuestLinkError) -> Page:
-    title = "This link has expired" if isinstance(exc, GuestLinkExpired) else "Link not valid"
+    expired = isinstance(exc, GuestLinkExpired)
+    title = _("This link has expired") if expired else _("Link not valid")
     page = render_template(
         "order_messages/guest_link_error.html",
         title=title,

@@ -9,6 +9,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .. import services
 from ..errors import ValidationError
 from ..forms_presence import PresenceForm, PresenceQuery
+from ..i18n import gettext as _
 from ..services import presence
 from ..state import current_order_messages as ext
 from .api import _fail, _json, _may_read, _order, _user
@@ -23,20 +24,20 @@ def _staff() -> services.Actor:
     read, as the staff entries endpoint answers), while presence is on (404 when it is off)."""
     user = _user()
     if not ext.is_staff(user):
-        _fail(403, "This endpoint is for store staff.")
+        _fail(403, _("This endpoint is for store staff."))
     actor = services.staff_actor(user)
     if not services.vendors.takes_part(actor):
-        _fail(403, services.vendors.NOT_PARTICIPATING)
+        _fail(403, str(services.vendors.NOT_PARTICIPATING))
     _may_read(actor)
     if not presence.enabled():
-        _fail(404, "Presence is turned off in this shop.")
+        _fail(404, _("Presence is turned off in this shop."))
     return actor
 
 
 def _checked(form: PresenceForm | PresenceQuery) -> None:
     if not form.validate():
         error = form.first_error()
-        _fail(400, error.message if error else "Refused.")
+        _fail(400, error.message if error else _("Refused."))
 
 
 def heartbeat(order_id: str) -> Response:
@@ -45,7 +46,7 @@ def heartbeat(order_id: str) -> Response:
     for "gone"."""
     actor = _staff()
     order = _order(order_id, actor)
-    too_large = "A heartbeat is a few bytes of JSON."
+    too_large = _("A heartbeat is a few bytes of JSON.")
     if (request.content_length or 0) > MAX_HEARTBEAT_BYTES:
         _fail(413, too_large)
     try:

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from .. import services
 from ..errors import NotAllowedError, OrderMessagesError
 from ..forms import ConfirmForm, LinkOrderForm, MessageForm, QuestionForm
+from ..i18n import gettext as _
 from ..page_reads import mark_read_now
 from ..permissions import ANSWER, READ, of_actor
 from ..services import questions
@@ -113,7 +114,7 @@ def customer_ask() -> Response:
     """ "Ask a question about this product" (the host's product page): the question's page."""
     actor = require_customer()
     if ext.is_staff(actor.user):  # the partial offers staff no form either
-        raise NotAllowedError("Questions about products are asked by customers.")
+        raise NotAllowedError(_("Questions about products are asked by customers."))
     form = QuestionForm.from_request()
     message = questions.ask(form.product_key.data, actor, form.body.data or "")
     target = url_for("order_messages.customer_question", thread_id=message.thread_id)

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from ..errors import ValidationError
 from ..forms import ConfirmForm
 from ..forms_webhooks import WebhookEndpointForm
+from ..i18n import lazy_gettext
 from ..permissions import WEBHOOKS
 from ..services import webhooks
 from ..services.common import Actor
@@ -24,10 +25,14 @@ from .common import require_staff
 Page = Response | tuple[str, int]
 #: The notice after each action (``?done=...``).
 DONE = {
-    "on": "The endpoint was turned on; its waiting deliveries go out now.",
-    "off": "The endpoint was turned off; its deliveries wait until it is turned on again.",
-    "test": "A test event is on its way; its status is in the list of deliveries below.",
-    "deleted": "The endpoint was deleted, with its deliveries.",
+    "on": lazy_gettext("The endpoint was turned on; its waiting deliveries go out now."),
+    "off": lazy_gettext(
+        "The endpoint was turned off; its deliveries wait until it is turned on again."
+    ),
+    "test": lazy_gettext(
+        "A test event is on its way; its status is in the list of deliveries below."
+    ),
+    "deleted": lazy_gettext("The endpoint was deleted, with its deliveries."),
 }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..dialects.types import DateTime
+from ..i18n import lazy_gettext
 from ..models import utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings
@@ -37,12 +38,12 @@ STATUS_CHANGED = "thread.status_changed"
 TEST = "webhook.test"
 #: The events an endpoint can ask for, with their words on the staff page.
 EVENTS = {
-    MESSAGE_POSTED: "A message or staff-only note is posted",
-    DISPUTE_OPENED: "A dispute is opened",
-    DISPUTE_CLOSED: "A dispute is closed",
-    DISPUTE_REOPENED: "A closed dispute is reopened",
-    THREAD_ASSIGNED: "A thread is assigned or unassigned",
-    STATUS_CHANGED: "Staff set a thread's status",
+    MESSAGE_POSTED: lazy_gettext("A message or staff-only note is posted"),
+    DISPUTE_OPENED: lazy_gettext("A dispute is opened"),
+    DISPUTE_CLOSED: lazy_gettext("A dispute is closed"),
+    DISPUTE_REOPENED: lazy_gettext("A closed dispute is reopened"),
+    THREAD_ASSIGNED: lazy_gettext("A thread is assigned or unassigned"),
+    STATUS_CHANGED: lazy_gettext("Staff set a thread's status"),
 }
 
 

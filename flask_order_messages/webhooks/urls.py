@@ -15,6 +15,7 @@ import socket
 from urllib.parse import SplitResult, urlsplit
 
 from ..errors import ValidationError
+from ..i18n import gettext as _
 
 MAX_URL_LENGTH = 2000
 
@@ -26,32 +27,34 @@ class UnsafeAddress(Exception):
 def split(raw: object) -> SplitResult:
     """The URL's parts, checked; raises :class:`ValidationError` saying what is wrong."""
     if not isinstance(raw, str) or not raw.strip():
-        raise ValidationError("Enter the URL to send events to.", "url")
+        raise ValidationError(_("Enter the URL to send events to."), "url")
     url = raw.strip()
     if len(url) > MAX_URL_LENGTH or any(ch.isspace() or ord(ch) < 32 for ch in url):
-        raise ValidationError("This is not a URL the shop can send events to.", "url")
+        raise ValidationError(_("This is not a URL the shop can send events to."), "url")
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
         raise ValidationError(
-            "This URL has a port that is not a number from 1 to 65535.", "url"
+            _("This URL has a port that is not a number from 1 to 65535."), "url"
         ) from None
     if parts.scheme not in ("http", "https"):
-        raise ValidationError("The URL must start with https:// (or http://).", "url")
+        raise ValidationError(_("The URL must start with https:// (or http://)."), "url")
     if not parts.hostname:
-        raise ValidationError("The URL must name a host, e.g. https://example.com/hooks.", "url")
+        raise ValidationError(_("The URL must name a host, e.g. https://example.com/hooks."), "url")
     if parts.username is not None or parts.password is not None:
         raise ValidationError(
-            "Leave the user name and password out of the URL: deliveries are signed, "
-            "the receiver checks the signature instead.",
+            _(
+                "Leave the user name and password out of the URL: deliveries are signed, "
+                "the receiver checks the signature instead."
+            ),
             "url",
         )
     if parts.fragment or url.endswith("#"):
-        raise ValidationError("Leave the #fragment out of the URL: it is never sent.", "url")
+        raise ValidationError(_("Leave the #fragment out of the URL: it is never sent."), "url")
     if port == 0:
         raise ValidationError(
-            "This URL has a port that is not a number from 1 to 65535.", "url"
+            _("This URL has a port that is not a number from 1 to 65535."), "url"
         ) from None
     return parts
 
@@ -74,8 +77,13 @@ def resolve(host: str, port: int, *, allow_private: bool) -> list[str]:
         refused = [a for a in addresses if not is_public(a)]
         if refused:
             raise UnsafeAddress(
-                f"{host} is (or resolves to) {refused[0]}, an address in a private, loopback "
-                "or reserved range; set ORDER_MESSAGES_WEBHOOK_ALLOW_PRIVATE to allow it."
+                _(
+                    "%(host)s is (or resolves to) %(address)s, an address in a private, "
+                    "loopback or reserved range; set ORDER_MESSAGES_WEBHOOK_ALLOW_PRIVATE to "
+                    "allow it.",
+                    host=host,
+                    address=refused[0],
+                )
             )
     return addresses
 
@@ -93,5 +101,7 @@ def check_url(raw: object, *, allow_private: bool) -> str:
     except UnsafeAddress as exc:
         raise ValidationError(str(exc), "url") from None
     except OSError:
-        raise ValidationError(f"The host {parts.hostname} could not be found.", "url") from None
+        raise ValidationError(
+            _("The host %(hostname)s could not be found.", hostname=parts.hostname), "url"
+        ) from None
     return url
