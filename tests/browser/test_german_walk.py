@@ -51,6 +51,14 @@ OUR_TEXT = """(data) => {
 }"""
 
 WORD = re.compile(r"[A-Za-zÄÖÜäöüß]{4,}")
+#: What is not prose: placeholders, markup, code, option names, addresses, settings.
+NOT_PROSE = re.compile(
+    r"%\(\w+\)[sdif]|<code>.*?</code>|`[^`]*`|<[^>]+>|--?[\w-]+|\S+[/=.]\S+|\b[A-Z_]{3,}\b"
+)
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in WORD.findall(NOT_PROSE.sub(" ", text or ""))}
 
 
 def _catalogue_words() -> tuple[set[str], set[str]]:
@@ -66,11 +74,9 @@ def _catalogue_words() -> tuple[set[str], set[str]]:
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for text in ids:
-            # Placeholders (%(name)s) and markup are not words a reader sees.
-            text = re.sub(r"%\(\w+\)[sdif]|<[^>]+>", " ", text)
-            english.update(w.lower() for w in WORD.findall(text))
+            english.update(_words(text))
         for text in strings:
-            german.update(w.lower() for w in WORD.findall(text or ""))
+            german.update(_words(text))
     return english - german, german
 
 
