@@ -5,6 +5,8 @@ fields, and a customer's token never reaches another customer's threads."""
 
 from __future__ import annotations
 
+import re
+
 from flask_order_messages.api.links import LINKS
 from flask_order_messages.api.registry import BASE, ROUTES
 
@@ -20,7 +22,7 @@ def _write_paths(order_id: str) -> dict[str, str]:
     for route in ROUTES:
         if route.method == "POST":
             path = route.rule.removeprefix(BASE).replace("<order_id>", order_id)
-            paths[route.endpoint] = path.replace("<reply_id>", "1")
+            paths[route.endpoint] = re.sub(r"<[^>]+>", "1", path)  # any other id
     return paths
 
 
