@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from .. import services
 from ..forms import ConfirmForm, MarkForm, MessagesQuery
-from ..notices import BULK_DONE, bulk_notice
+from ..notices import bulk_notice
 from ..page_reads import remember_unread_threads
 from ..permissions import ANSWER, DISPUTES, READ
 from ..services import presence, vendors
@@ -64,9 +64,7 @@ def messages() -> str:
         "order_messages/staff_messages.html",
         page=page,
         links=links,
-        marked=marked,
-        bulk_done=BULK_DONE,
-        # The same notice as one sentence in the reader's language, for the template to show.
+        # What a bulk change did, one sentence in the reader's language ("3 threads closed.").
         marked_text=bulk_notice(*marked) if marked else "",
         team=list_team(page, form, actor),
         market=vendors.list_vendors(actor, [row.thread for row in page.rows], vendor),
