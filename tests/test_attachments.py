@@ -237,7 +237,7 @@ def test_a_disallowed_type_is_refused_with_the_text_kept(app, order, customer, b
         "See the log\nattached",
         (PNG, "ok.png"),
         (b"plain words, a text file\n", "notes.txt"),
-        says="“notes.txt” is not a kind of file this shop takes. It is a text file. You can "
+        says="“notes.txt” is not a kind of file this shop takes (it is a text file). You can "
         "attach PNG, JPEG, GIF or WebP images, or PDF documents.",
     )
     assert textarea(html) == "See the log\nattached"
@@ -253,7 +253,7 @@ def test_html_dressed_as_an_image_is_refused(app, order, customer, browser):
         f"{P}/orders/{order.id}/messages",
         "Totally a photo",
         (HTML, "photo.png"),
-        says="“photo.png” is not a kind of file this shop takes. It is a text file. You can attach",
+        says="“photo.png” is not a kind of file this shop takes (it is a text file). You can attach",
     )
 
 

@@ -18,7 +18,7 @@ from .test_attachments import post_files
 pytestmark = pytest.mark.usefixtures("host_pages")
 
 TEXT_FILE = (b"plain words, a text file\n", "notes.txt")
-NOT_TAKEN = "“notes.txt” is not a kind of file this shop takes."
+NOT_TAKEN = "“notes.txt” is not a kind of file this shop takes (it is a text file)."
 
 
 def _query(app, query: str) -> MessagesQuery:

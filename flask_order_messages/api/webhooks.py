@@ -90,7 +90,10 @@ def delivery_out(d: Any) -> DeliveryOut:
 )
 def endpoints() -> WebhookList:
     _manager()
-    return WebhookList(endpoints=[out(e) for e in webhooks.list_endpoints()], events={name: str(words) for name, words in EVENTS.items()})
+    return WebhookList(
+        endpoints=[out(e) for e in webhooks.list_endpoints()],
+        events={name: str(words) for name, words in EVENTS.items()},
+    )
 
 
 @route(

@@ -131,17 +131,21 @@ def check_uploads(files: Iterable[Any]) -> list[Upload]:
         stream.seek(0)
         file_type = sniff(head)
         if file_type is None or file_type.content_type not in allowed:
-            what = f" It is a {file_type.label}." if file_type is not None else ""
-            raise ValidationError(
-                _(
-                    "“%(name)s” is not a kind of file this shop takes.%(what)s You can attach "
-                    "%(kinds)s.",
+            if file_type is None:
+                refusal = _(
+                    "“%(name)s” is not a kind of file this shop takes. You can attach %(kinds)s.",
                     name=name,
-                    what=what,
                     kinds=describe(allowed),
-                ),
-                FIELD,
-            )
+                )
+            else:
+                refusal = _(
+                    "“%(name)s” is not a kind of file this shop takes (it is a %(label)s). You "
+                    "can attach %(kinds)s.",
+                    name=name,
+                    label=file_type.label,
+                    kinds=describe(allowed),
+                )
+            raise ValidationError(refusal, FIELD)
         ext_ = extension_of(name)
         if not ext_:
             name = f"{name}.{file_type.extensions[0]}"

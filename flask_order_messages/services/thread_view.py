@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from ..i18n import gettext as _
 from ..model_types import Dispute, Message, Thread
 from ..models import STAFF
 from ..state import current_order_messages as ext
@@ -50,7 +51,7 @@ class ThreadView:
     names: dict[Any, str] = field(default_factory=dict)
 
     def name_of(self, user_id: Any) -> str:
-        return self.names.get(user_id, "Someone")
+        return self.names.get(user_id) or _("Someone")
 
     def folded(self) -> tuple[list[Message], list[Message], list[Message]]:
         """(head, folded middle, tail) of the entries.  A long thread folds its middle, but

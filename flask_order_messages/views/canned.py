@@ -62,9 +62,12 @@ def _reply_or_page(actor: Actor, action: str) -> Any:
     it is gone (404; another vendor's too)."""
     raw = request.values.get("id")
     if raw in (None, "") and request.method == "GET":
-        return _list_page(
-            actor, _("Choose the canned reply to %(action)s below.", action=action), None, 200
+        ask = (
+            _("Choose the canned reply to edit below.")
+            if action == "edit"
+            else _("Choose the canned reply to delete below.")
         )
+        return _list_page(actor, ask, None, 200)
     try:
         reply = canned.get_reply(raw, actor)
     except canned.CannedReplyNotFound as exc:
