@@ -298,7 +298,7 @@ def test_an_oversized_file_is_refused_with_the_text_kept(app, order, customer, b
         "Big photo",
         (PNG, "small.png"),
         (PNG + b"\x00" * 2200, "big.png"),
-        says="“big.png” is too large (2.2 KB); each file can be up to 1,000 bytes.",
+        says="“big.png” is too large (2.2 kB); each file can be up to 1,000 bytes.",
     )
     assert textarea(html) == "Big photo"
     assert 'data-om-max-bytes="1000"' in html  # the script refuses it before sending, too
@@ -319,7 +319,7 @@ def test_too_many_files_and_too_much_in_all_are_refused(app, order, customer, br
         "Two big ones",
         (PDF + b" " * 1600, "a.pdf"),
         (PDF + b" " * 1600, "b.pdf"),
-        says="These files come to 3.3 KB together; one message can carry up to 2.9 KB.",
+        says="These files come to 3.3 kB together; one message can carry up to 2.9 kB.",
     )
     assert textarea(html) == "Two big ones"
 

@@ -23,8 +23,10 @@ from itertools import islice
 from typing import Any, BinaryIO
 
 import sqlalchemy as sa
+from babel.units import format_unit
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import i18n
 from ..errors import ValidationError
 from ..filetypes import HEAD_BYTES, KNOWN_TYPES, clean_filename, describe, extension_of, sniff
 from ..i18n import gettext as _
@@ -52,16 +54,18 @@ class Upload:
 
 
 def format_size(size: int) -> str:
-    """``"820 bytes"``, ``"14 KB"``, ``"5 MB"``, ``"2.5 MB"`` (1 KB = 1024 bytes)."""
+    """``"820 bytes"``, ``"14 kB"``, ``"5 MB"``, ``"2.5 MB"`` (1 kB = 1024 bytes), in the
+    reader's language (``2,5 Mo``)."""
+    locale = i18n.locale_name()
     if size < 1024:
-        return f"{size:,} bytes"
-    value, unit = size / 1024, "KB"
-    for bigger in ("MB", "GB"):
+        return str(format_unit(size, "digital-byte", length="long", locale=locale))
+    value, unit = size / 1024, "digital-kilobyte"
+    for bigger in ("digital-megabyte", "digital-gigabyte"):
         if value < 1024:
             break
         value, unit = value / 1024, bigger
-    text = f"{value:.1f}".removesuffix(".0") if value < 10 else f"{value:,.0f}"
-    return f"{text} {unit}"
+    pattern = "#,##0.#" if value < 10 else "#,##0"
+    return str(format_unit(value, unit, length="short", format=pattern, locale=locale))
 
 
 def _parts(item: Any) -> tuple[str, BinaryIO] | None:
