@@ -247,7 +247,7 @@ def test_the_page_shows_the_figures_and_the_chart(app, staff, browser, recent):
     html = response.get_data(as_text=True)
     text = words(html)
     assert "Response times" in text
-    assert re.search(r'data-om-figure="median">1 h 30 min<', html)
+    assert re.search(r'data-om-figure="median">1 hour 30 minutes<', html)
     assert "in clock time (nights and weekends count), over 2 answered threads." in text
     assert re.search(r'data-om-figure="disputes-2">1<', html)
     # The chart: inline SVG with a title and a description, no script, no outside file.

@@ -36,7 +36,8 @@ def test_row_shows_order_link_latest_message_date_and_new_label(
         "#00001 Carol Customer carol.customer@example.test "
         "New 1 Carol Customer: Great, and the invoice?"
     )
-    assert row.text.endswith("Aug 29, 2018, 14:05")
+    # Babel's medium date and short time, for English in UTC (the reader's zone by default).
+    assert row.text.endswith("Aug 29, 2018, 2:05 PM")  # row text: whitespace made plain
     assert "Where is my parcel?" not in row.text  # only the latest message
     # The order number links to the host's staff order page, Messages tab open, thread in view.
     assert row.href == f"/admin/orders/{order.id}?tab=messages#order-messages"

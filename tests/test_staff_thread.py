@@ -59,8 +59,8 @@ def test_thread_is_oldest_first_with_authors_and_roles(
     html = thread_section(staff_order_page(browser.login(staff), order))
     assert entry_bodies(html) == ["first", "second", "third"]
     text = words(html)
-    assert re.search(r"Carol Customer Customer \w+ \d+, \d{4}, \d\d:\d\d first", text)
-    assert re.search(r"Admin Admin Staff \w+ \d+, \d{4}, \d\d:\d\d second", text)
+    assert re.search(r"Carol Customer Customer \w+ \d+, \d{4}, \d{1,2}:\d\d\s[AP]M first", text)
+    assert re.search(r"Admin Admin Staff \w+ \d+, \d{4}, \d{1,2}:\d\d\s[AP]M second", text)
     assert "Write your message here" in html
     assert '<button type="submit" class="om-button om-primary">Submit</button>' in html
 
