@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .i18n import gettext as _
 from .state import current_order_messages as ext
 
 OK, WARNING, ERROR = "ok", "warning", "error"
@@ -186,7 +187,7 @@ def check_read_state() -> list[Finding]:
 
     check = "read state"
     if current_settings.read_state != readers.SHARED:
-        return [Finding(OK, check, "personal: each staff member keeps their own unread marks.")]
+        return [Finding(OK, check, _("personal: each staff member keeps their own unread marks."))]
     team = readers.host_team_key()
     pk = getattr(ext.user_model, ext.user_pk.key)
     taken = ext.db.session.execute(sa.select(pk).where(pk == team).limit(1)).first()
@@ -195,17 +196,26 @@ def check_read_state() -> list[Finding]:
             Finding(
                 ERROR,
                 check,
-                f"shared, but user {team!r} has the key the staff's marks are kept under: "
-                "their marks and the team's are the same.",
-                "Give that user another key, or set ORDER_MESSAGES_READ_STATE = 'personal'.",
+                _(
+                    "shared, but user %(team)s has the key the staff's marks are kept under: "
+                    "their marks and the team's are the same.",
+                    team=repr(team),
+                ),
+                _("Give that user another key, or set ORDER_MESSAGES_READ_STATE = 'personal'."),
             )
         ]
-    return [Finding(OK, check, f"shared: the staff's marks are kept under {team!r}, nobody's key.")]
+    return [
+        Finding(
+            OK,
+            check,
+            _("shared: the staff's marks are kept under %(team)s, nobody's key.", team=repr(team)),
+        )
+    ]
 
 
 def run_checks(subjects: Subjects) -> list[Finding]:
     """Every check, in the order the report shows them."""
-    from . import doctor_hooks, doctor_questions, doctor_setup, doctor_vendors
+    from . import doctor_hooks, doctor_layouts, doctor_questions, doctor_setup, doctor_vendors
 
     try:
         return [
@@ -214,7 +224,7 @@ def run_checks(subjects: Subjects) -> list[Finding]:
             *doctor_questions.check_questions(),
             *doctor_setup.check_mail_sender(),
             *doctor_setup.check_mail_urls(subjects),
-            *doctor_setup.check_layouts(),
+            *doctor_layouts.check_layouts(),
             *doctor_setup.check_schema(),
             *doctor_setup.check_rate_limit(),
             *check_read_state(),

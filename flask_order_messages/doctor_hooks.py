@@ -10,6 +10,8 @@ from flask import current_app
 
 from .doctor import ERROR, OK, WARNING, Finding, Subjects, brief, is_staff
 from .errors import MissingHookError
+from .i18n import gettext as _
+from .i18n import ngettext
 from .state import current_order_messages as ext
 from .state import current_settings
 
@@ -23,21 +25,36 @@ def _call(name: str, hook: Callable[..., object], *args: Any) -> tuple[Any, Find
         return None, Finding(
             ERROR,
             check,
-            "is not registered, and the extension needs it.",
-            f"Register it: @order_messages.{name} on a function (see the README's hooks table).",
+            _("is not registered, and the extension needs it."),
+            _(
+                "Register it: @order_messages.%(name)s on a function (see the README's hooks "
+                "table).",
+                name=name,
+            ),
         )
     except Exception as exc:  # noqa: BLE001 - the point is to show it
         return None, Finding(
             ERROR,
             check,
-            f"raised {brief(exc)}.",
-            f"Make {name} answer for every user and order; see the README's hooks table.",
+            _("raised %(brief)s.", brief=brief(exc)),
+            _(
+                "Make %(name)s answer for every user and order; see the README's hooks table.",
+                name=name,
+            ),
         )
 
 
 def _typed(name: str, value: Any, wanted: str, fix: str) -> Finding:
     return Finding(
-        ERROR, f"hook {name}", f"returned {type(value).__name__} {value!r:.60}, not {wanted}.", fix
+        ERROR,
+        f"hook {name}",
+        _(
+            "returned %(name)s %(value)s, not %(wanted)s.",
+            name=type(value).__name__,
+            value=format(repr(value), ".60"),
+            wanted=wanted,
+        ),
+        fix,
     )
 
 
@@ -48,9 +65,11 @@ def _staff_check(subjects: Subjects) -> list[Finding]:
             Finding(
                 ERROR,
                 check,
-                "is not registered: nobody can open the staff pages.",
-                "Register it: @order_messages.staff_check def is_staff(user): return "
-                "user.is_admin (whatever your shop calls it).",
+                _("is not registered: nobody can open the staff pages."),
+                _(
+                    "Register it: @order_messages.staff_check def is_staff(user): return "
+                    "user.is_admin (whatever your shop calls it)."
+                ),
             )
         ]
     if subjects.staff is None:
@@ -58,9 +77,11 @@ def _staff_check(subjects: Subjects) -> list[Finding]:
             Finding(
                 WARNING,
                 check,
-                "admits none of the users looked at, so no staff member could be checked.",
-                "Pass --user KEY of a staff member; if they are not admitted either, "
-                "fix the staff check.",
+                _("admits none of the users looked at, so no staff member could be checked."),
+                _(
+                    "Pass --user KEY of a staff member; if they are not admitted either, "
+                    "fix the staff check."
+                ),
             )
         ]
     answer, problem = _call("staff_check", ext.hooks.staff_check, subjects.staff)
@@ -72,8 +93,8 @@ def _staff_check(subjects: Subjects) -> list[Finding]:
             Finding(
                 WARNING,
                 check,
-                f"returned {type(answer).__name__}, not True or False.",
-                "Return a bool (wrap the test in bool(...)).",
+                _("returned %(name)s, not True or False.", name=type(answer).__name__),
+                _("Return a bool (wrap the test in bool(...))."),
             )
         )
     if subjects.customer is not None and is_staff(subjects.customer):
@@ -81,13 +102,20 @@ def _staff_check(subjects: Subjects) -> list[Finding]:
             Finding(
                 WARNING,
                 check,
-                f"admits the order's customer "
-                f"{ext.user_key(subjects.customer)!r} as staff: they see every "
-                "thread.",
-                "Check that staff_check admits only store staff.",
+                _(
+                    "admits the order's customer %(user_key)s as staff: they see every thread.",
+                    user_key=repr(ext.user_key(subjects.customer)),
+                ),
+                _("Check that staff_check admits only store staff."),
             )
         )
-    out.append(Finding(OK, check, f"admits staff member {ext.user_key(subjects.staff)!r}."))
+    out.append(
+        Finding(
+            OK,
+            check,
+            _("admits staff member %(user_key)s.", user_key=repr(ext.user_key(subjects.staff))),
+        )
+    )
     return out
 
 
@@ -97,7 +125,7 @@ def _permissions(subjects: Subjects) -> list[Finding]:
 
     check = "hook staff_permission"
     if not ext.has_hook("staff_permission"):
-        return [Finding(OK, check, "not registered: every staff member may do everything.")]
+        return [Finding(OK, check, _("not registered: every staff member may do everything."))]
     if subjects.staff is None:
         return []  # the staff check's finding says why there is nobody to ask about
     allowed = []
@@ -135,7 +163,7 @@ def _names(subjects: Subjects) -> list[Finding]:
                     "display_name",
                     name,
                     "a non-empty str",
-                    "Return the name to show beside the user's messages.",
+                    _("Return the name to show beside the user's messages."),
                 )
             ]
         shown.append(f"{role} as {name!r}")
@@ -155,35 +183,38 @@ def _emails(subjects: Subjects) -> list[Finding]:
         if problem is not None:
             return [problem]
         if email is not None and not isinstance(email, str):
-            return [_typed("user_email", email, "a str or None", "Return the address or None.")]
+            return [_typed("user_email", email, "a str or None", _("Return the address or None."))]
         if clean_address(email) is None and role == "customer":
             out.append(
                 Finding(
                     WARNING,
                     "hook user_email",
-                    f"gives the customer no usable address ({email!r}): they get "
-                    "no mail when staff answer.",
-                    "Return the customer's plain address (name@example.com).",
+                    _(
+                        "gives the customer no usable address (%(email)s): they get no mail "
+                        "when staff answer.",
+                        email=repr(email),
+                    ),
+                    _("Return the customer's plain address (name@example.com)."),
                 )
             )
-    return out or [Finding(OK, "hook user_email", "gives usable addresses.")]
+    return out or [Finding(OK, "hook user_email", _("gives usable addresses."))]
 
 
 def _recipients() -> list[Finding]:
     from .mail import clean_address
 
     if not current_settings.mail_enabled:
-        return [Finding(OK, "hook staff_recipients", "not needed: mail is off.")]
+        return [Finding(OK, "hook staff_recipients", _("not needed: mail is off."))]
     value, problem = _call("staff_recipients", ext.hooks.staff_recipients)
     if problem is not None:
-        return [replace_text(problem, " Every customer message fails while it is missing.")]
+        return [replace_text(problem, _(" Every customer message fails while it is missing."))]
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         return [
             _typed(
                 "staff_recipients",
                 value,
                 "a list of addresses",
-                "Return a list such as ['orders@shop.example'].",
+                _("Return a list such as ['orders@shop.example']."),
             )
         ]
     addresses = list(value)
@@ -193,8 +224,11 @@ def _recipients() -> list[Finding]:
             Finding(
                 WARNING,
                 "hook staff_recipients",
-                f"returned addresses that cannot be mailed: {bad!r:.100}.",
-                "Return plain addresses only.",
+                _(
+                    "returned addresses that cannot be mailed: %(bad)s.",
+                    bad=format(repr(bad), ".100"),
+                ),
+                _("Return plain addresses only."),
             )
         ]
     if not addresses:
@@ -202,11 +236,17 @@ def _recipients() -> list[Finding]:
             Finding(
                 WARNING,
                 "hook staff_recipients",
-                "returned no address: no one on staff is mailed about customers' messages.",
-                "Return the staff addresses to notify (a shared inbox will do).",
+                _("returned no address: no one on staff is mailed about customers' messages."),
+                _("Return the staff addresses to notify (a shared inbox will do)."),
             )
         ]
-    return [Finding(OK, "hook staff_recipients", f"mails {len(addresses)} address(es).")]
+    return [
+        Finding(
+            OK,
+            "hook staff_recipients",
+            ngettext("mails %(num)d address.", "mails %(num)d addresses.", len(addresses)),
+        )
+    ]
 
 
 def replace_text(finding: Finding, more: str) -> Finding:
@@ -224,8 +264,12 @@ def _order_hooks(order: Any) -> list[Finding]:
             Finding(
                 WARNING,
                 "hook order_number",
-                f"returned {type(number).__name__} {number!r:.40}, not str.",
-                "Return the number as text: str(...).",
+                _(
+                    "returned %(name)s %(number)s, not str.",
+                    name=type(number).__name__,
+                    number=format(repr(number), ".40"),
+                ),
+                _("Return the number as text: str(...)."),
             )
         )
     elif number.startswith("#"):
@@ -234,12 +278,18 @@ def _order_hooks(order: Any) -> list[Finding]:
             Finding(
                 WARNING,
                 "hook order_number",
-                f"returns {number!r:.40}, and our pages show it as '#{number:.40}'.",
-                "Return the number without '#': our pages and mails add it.",
+                _(
+                    "returns %(number)s, and our pages show it as '#%(number2)s'.",
+                    number=format(repr(number), ".40"),
+                    number2=format(number, ".40"),
+                ),
+                _("Return the number without '#': our pages and mails add it."),
             )
         )
     else:
-        out.append(Finding(OK, "hook order_number", f"shows the order as #{number}."))
+        out.append(
+            Finding(OK, "hook order_number", _("shows the order as #%(number)s.", number=number))
+        )
     # In a request, as the pages call them; outside one is check_mail_urls's business.
     with current_app.test_request_context("/"):
         for name, hook in (
@@ -252,9 +302,9 @@ def _order_hooks(order: Any) -> list[Finding]:
                     name,
                     url,
                     "a str",
-                    "Return the page's URL, e.g. url_for('admin.order', id=order.id).",
+                    _("Return the page's URL, e.g. url_for('admin.order', id=order.id)."),
                 )
-            out.append(problem or Finding(OK, f"hook {name}", f"gives {url}."))
+            out.append(problem or Finding(OK, f"hook {name}", _("gives %(url)s.", url=url)))
     return out
 
 
@@ -268,8 +318,8 @@ def check_hooks(subjects: Subjects) -> list[Finding]:
             Finding(
                 WARNING,
                 "hooks",
-                "the shop has no order yet: the order hooks were not called.",
-                "Run the doctor again once an order exists, or pass --order KEY.",
+                _("the shop has no order yet: the order hooks were not called."),
+                _("Run the doctor again once an order exists, or pass --order KEY."),
             ),
         ]
     if subjects.customer is None:
@@ -277,9 +327,12 @@ def check_hooks(subjects: Subjects) -> list[Finding]:
             Finding(
                 ERROR,
                 "order owner",
-                f"the order's {ext.order_customer_key} "
-                f"({ext.order_owner_id(subjects.order)!r}) names no user.",
-                "Pass order_customer_key= the order column that holds the customer's user key.",
+                _(
+                    "the order's %(order_customer_key)s (%(order_owner_id)s) names no user.",
+                    order_customer_key=ext.order_customer_key,
+                    order_owner_id=repr(ext.order_owner_id(subjects.order)),
+                ),
+                _("Pass order_customer_key= the order column that holds the customer's user key."),
             )
         )
     return out + _order_hooks(subjects.order)

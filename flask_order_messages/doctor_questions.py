@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from .doctor import ERROR, OK, Finding, brief
+from .i18n import gettext as _
 from .state import current_order_messages as ext
 
 #: The product hooks and what their default does.
@@ -32,13 +33,33 @@ def check_questions() -> list[Finding]:
         check = f"hook {name}"
         registered = "registered" if ext.has_hook(name) else default
         if key is None:
-            out.append(Finding(OK, check, f"{registered} (no question asked yet to try it on)."))
+            out.append(
+                Finding(
+                    OK,
+                    check,
+                    _(
+                        "%(registered)s (no question asked yet to try it on).",
+                        registered=registered,
+                    ),
+                )
+            )
             continue
         try:
             answer = ext.hook(name)(key)
         except Exception as exc:  # noqa: BLE001 - the point is to show it
             fix = f"Make {name} answer for every product key (see the README's questions)."
-            out.append(Finding(ERROR, check, f"raised {brief(exc)}.", fix))
+            out.append(Finding(ERROR, check, _("raised %(brief)s.", brief=brief(exc)), fix))
             continue
-        out.append(Finding(OK, check, f"{registered}; for product {key!r} gives {answer!r:.80}."))
+        out.append(
+            Finding(
+                OK,
+                check,
+                _(
+                    "%(registered)s; for product %(key)s gives %(answer)s.",
+                    registered=registered,
+                    key=repr(key),
+                    answer=format(repr(answer), ".80"),
+                ),
+            )
+        )
     return out

@@ -11,109 +11,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
-from jinja2 import Environment, TemplateNotFound, TemplateSyntaxError, nodes
 
 from .doctor import ERROR, OK, WARNING, Finding, Subjects, brief
+from .i18n import gettext as _
 from .state import current_order_messages as ext
 from .state import current_settings
-
-#: Our own stand-alone layout, the default of both layout keys.
-OWN_LAYOUT = "order_messages/layout.html"
-
-
-class LayoutError(Exception):
-    """A layout or one of its parents cannot be loaded or parsed."""
-
-
-def layout_blocks(env: Environment, name: str) -> tuple[set[str], list[str]]:
-    """(every block named in ``name`` and the templates it extends, that chain of names).
-    A parent named by an expression (not a plain string) cannot be followed and is left out.
-    Raises :class:`LayoutError` when a template of the chain is missing or broken."""
-    if env.loader is None:
-        raise LayoutError("the app's Jinja environment has no loader")
-    blocks: set[str] = set()
-    chain: list[str] = []
-    todo = [name]
-    while todo:
-        current = todo.pop(0)
-        if current in chain:
-            continue
-        chain.append(current)
-        try:
-            source, _, _ = env.loader.get_source(env, current)
-            tree = env.parse(source, current)
-        except TemplateNotFound:
-            where = "" if current == name else f" (extended by {chain[-2]})"
-            raise LayoutError(f"template {current!r}{where} is not found") from None
-        except TemplateSyntaxError as exc:
-            raise LayoutError(f"template {current!r} does not parse: {brief(exc)}") from None
-        blocks |= {block.name for block in tree.find_all(nodes.Block)}
-        for extends in tree.find_all(nodes.Extends):
-            if isinstance(extends.template, nodes.Const) and isinstance(
-                extends.template.value, str
-            ):
-                todo.append(extends.template.value)
-    return blocks, chain
-
-
-def _check_layout(side: str, name: str, block: str, key: str) -> list[Finding]:
-    check = f"{side} layout"
-    if name == OWN_LAYOUT:
-        return [
-            Finding(
-                OK,
-                check,
-                f"the extension's own stand-alone layout; set {key} to "
-                "your own base template to have the pages look like yours.",
-            )
-        ]
-    try:
-        blocks, chain = layout_blocks(current_app.jinja_env, name)
-    except LayoutError as exc:
-        return [
-            Finding(
-                ERROR,
-                check,
-                f"{key} = {name!r}: {exc}.",
-                f"Set {key} to a template your app's loader finds (a path under its "
-                "templates folder, as you would pass to render_template).",
-            )
-        ]
-    via = f" (via {' -> '.join(chain)})" if len(chain) > 1 else ""
-    if block not in blocks:
-        listed = ", ".join(sorted(blocks)) or "none"
-        return [
-            Finding(
-                ERROR,
-                check,
-                f"{name!r}{via} has no block {block!r}, which our pages "
-                f"fill; its blocks: {listed}.",
-                f"Set {key}_BLOCK to the block that holds the page's main content, "
-                f"or add {{% block {block} %}}{{% endblock %}} to the layout.",
-            )
-        ]
-    title = (
-        "and its 'title' block"
-        if "title" in blocks
-        else "(it has no 'title' block: the pages keep the layout's own title)"
-    )
-    return [Finding(OK, check, f"{name!r}{via} found; our pages fill its {block!r} block {title}.")]
-
-
-def check_layouts() -> list[Finding]:
-    """Both layouts load from the app's Jinja loader and have the blocks our pages fill."""
-    config = current_app.config
-    out = []
-    sides = (
-        ("admin", current_settings.admin_layout),
-        ("customer", current_settings.customer_layout),
-    )
-    for side, name in sides:
-        key = f"ORDER_MESSAGES_{side.upper()}_LAYOUT"
-        # The block keys may be missing from an older config: "content" is their default.
-        block = config.get(f"{key}_BLOCK") or "content"
-        out += _check_layout(side, name, block, key)
-    return out
 
 
 def check_schema() -> list[Finding]:
@@ -126,8 +28,8 @@ def check_schema() -> list[Finding]:
             Finding(
                 ERROR,
                 check,
-                f"cannot check the migrations: {brief(exc)}.",
-                "Install Alembic (pip install alembic).",
+                _("cannot check the migrations: %(brief)s.", brief=brief(exc)),
+                _("Install Alembic (pip install alembic)."),
             )
         ]
     try:
@@ -137,19 +39,19 @@ def check_schema() -> list[Finding]:
             Finding(
                 ERROR,
                 check,
-                f"cannot read the database: {brief(exc)}.",
-                "Check SQLALCHEMY_DATABASE_URI and that the database is up.",
+                _("cannot read the database: %(brief)s.", brief=brief(exc)),
+                _("Check SQLALCHEMY_DATABASE_URI and that the database is up."),
             )
         ]
     upgrade = "Run: flask order-messages db upgrade"
     if now == head:
-        return [Finding(OK, check, f"at the newest migration ({head}).")]
+        return [Finding(OK, check, _("at the newest migration (%(head)s).", head=head))]
     if now is not None:
         return [
             Finding(
                 ERROR,
                 check,
-                f"at migration {now}; this version needs {head}.",
+                _("at migration %(now)s; this version needs %(head)s.", now=now, head=head),
                 upgrade + " (back up the database first).",
             )
         ]
@@ -157,14 +59,18 @@ def check_schema() -> list[Finding]:
     inspector = sa.inspect(ext.db.session.get_bind(mapper=sa.inspect(ext.models.Message)))
     missing = [n for n in names if not inspector.has_table(n)]
     if missing:
-        return [Finding(ERROR, check, f"missing: {', '.join(missing)}.", upgrade + ".")]
+        return [
+            Finding(ERROR, check, _("missing: %(items)s.", items=", ".join(missing)), upgrade + ".")
+        ]
     return [
         Finding(
             WARNING,
             check,
-            "all there, but with no migration history (made by "
-            "db.create_all()): the next upgrade cannot tell where they are.",
-            "Run once: flask order-messages db stamp head",
+            _(
+                "all there, but with no migration history (made by "
+                "db.create_all()): the next upgrade cannot tell where they are."
+            ),
+            _("Run once: flask order-messages db stamp head"),
         )
     ]
 
@@ -182,7 +88,7 @@ def check_rate_limit() -> list[Finding]:
     """The posting limit counts in a storage every worker shares."""
     check = "rate limit"
     if not current_settings.post_rate_limit:
-        return [Finding(OK, check, "off (ORDER_MESSAGES_POST_RATE_LIMIT is empty).")]
+        return [Finding(OK, check, _("off (ORDER_MESSAGES_POST_RATE_LIMIT is empty)."))]
     from limits.storage import MemoryStorage
 
     try:
@@ -192,8 +98,8 @@ def check_rate_limit() -> list[Finding]:
             Finding(
                 WARNING,
                 check,
-                f"its storage cannot be opened: {brief(exc)}.",
-                "Check ORDER_MESSAGES_RATE_LIMIT_STORAGE (or your Limiter's storage).",
+                _("its storage cannot be opened: %(brief)s.", brief=brief(exc)),
+                _("Check ORDER_MESSAGES_RATE_LIMIT_STORAGE (or your Limiter's storage)."),
             )
         ]
     if storage is None:
@@ -201,10 +107,14 @@ def check_rate_limit() -> list[Finding]:
             Finding(
                 WARNING,
                 check,
-                "no Flask-Limiter is active (RATELIMIT_ENABLED is "
-                "off?), so posting is not limited.",
-                "Leave RATELIMIT_ENABLED on, or set ORDER_MESSAGES_POST_RATE_LIMIT = "
-                "None to say you want no limit.",
+                _(
+                    "no Flask-Limiter is active (RATELIMIT_ENABLED is "
+                    "off?), so posting is not limited."
+                ),
+                _(
+                    "Leave RATELIMIT_ENABLED on, or set ORDER_MESSAGES_POST_RATE_LIMIT = "
+                    "None to say you want no limit."
+                ),
             )
         ]
     limit = current_settings.post_rate_limit
@@ -213,12 +123,18 @@ def check_rate_limit() -> list[Finding]:
             Finding(
                 WARNING,
                 check,
-                f"counts in each process's memory ({uri or 'memory://'})"
-                f": with several workers (gunicorn -w 4, uWSGI processes) each worker "
-                f"counts alone, so one person can post {limit!r} once per worker.",
-                "Point ORDER_MESSAGES_RATE_LIMIT_STORAGE (or your own Limiter's "
-                "RATELIMIT_STORAGE_URI) at a store the workers share, e.g. "
-                "'redis://127.0.0.1:6379/1'. Fine as it is with a single process.",
+                _(
+                    "counts in each process's memory (%(uri)s): with several workers (gunicorn "
+                    "-w 4, uWSGI processes) each worker counts alone, so one person can post "
+                    "%(limit)s once per worker.",
+                    uri=uri or "memory://",
+                    limit=repr(limit),
+                ),
+                _(
+                    "Point ORDER_MESSAGES_RATE_LIMIT_STORAGE (or your own Limiter's "
+                    "RATELIMIT_STORAGE_URI) at a store the workers share, e.g. "
+                    "'redis://127.0.0.1:6379/1'. Fine as it is with a single process."
+                ),
             )
         ]
     try:
@@ -230,12 +146,25 @@ def check_rate_limit() -> list[Finding]:
             Finding(
                 WARNING,
                 check,
-                f"its storage {uri!r} does not answer: meanwhile each "
-                "process counts in its own memory.",
-                "Start it, or fix the URI.",
+                _(
+                    "its storage %(uri)s does not answer: meanwhile each process counts in its "
+                    "own memory.",
+                    uri=repr(uri),
+                ),
+                _("Start it, or fix the URI."),
             )
         ]
-    return [Finding(OK, check, f"{limit!r}, counted in {uri or type(storage).__name__}.")]
+    return [
+        Finding(
+            OK,
+            check,
+            _(
+                "%(limit)s, counted in %(uri)s.",
+                limit=repr(limit),
+                uri=uri or type(storage).__name__,
+            ),
+        )
+    ]
 
 
 # -- configuration ------------------------------------------------------------------------------
@@ -250,8 +179,12 @@ def check_retired_keys() -> list[Finding]:
         Finding(
             WARNING,
             "config",
-            f"{key} is no longer used: {RETIRED_KEYS[key[len(PREFIX) :]]}.",
-            f"Remove {key} from your configuration.",
+            _(
+                "%(key)s is no longer used: %(value)s.",
+                key=key,
+                value=RETIRED_KEYS[key[len(PREFIX) :]],
+            ),
+            _("Remove %(key)s from your configuration.", key=key),
         )
         for key in retired_keys_set(current_app.config)
     ]
@@ -263,20 +196,24 @@ def check_retired_keys() -> list[Finding]:
 def check_mail_sender() -> list[Finding]:
     """A From address is set while mail is on."""
     if not current_settings.mail_enabled:
-        return [Finding(OK, "mail sender", "not needed: mail is off.")]
+        return [Finding(OK, "mail sender", _("not needed: mail is off."))]
     sender = current_settings.mail_sender or current_app.config.get("MAIL_DEFAULT_SENDER")
     if not sender:
         return [
             Finding(
                 ERROR,
                 "mail sender",
-                "no sender is set: every notification mail "
-                "fails and is retried until it is given up.",
-                "Set MAIL_DEFAULT_SENDER = 'Your Shop <shop@example.com>' (or "
-                "ORDER_MESSAGES_MAIL_SENDER for these mails only).",
+                _(
+                    "no sender is set: every notification mail "
+                    "fails and is retried until it is given up."
+                ),
+                _(
+                    "Set MAIL_DEFAULT_SENDER = 'Your Shop <shop@example.com>' (or "
+                    "ORDER_MESSAGES_MAIL_SENDER for these mails only)."
+                ),
             )
         ]
-    return [Finding(OK, "mail sender", f"mails come from {sender!r}.")]
+    return [Finding(OK, "mail sender", _("mails come from %(sender)s.", sender=repr(sender)))]
 
 
 def _mail_link(order: Any, side: str) -> str:
@@ -293,7 +230,7 @@ def check_mail_urls(subjects: Subjects) -> list[Finding]:
 
     check = "mail links outside a request"
     if has_request_context():
-        return [Finding(WARNING, check, "not checked: run the doctor from the command line.")]
+        return [Finding(WARNING, check, _("not checked: run the doctor from the command line."))]
     builders: list[tuple[str, Callable[[], str]]] = [
         (
             "url_for(..., _external=True)",
@@ -336,6 +273,11 @@ def check_mail_urls(subjects: Subjects) -> list[Finding]:
         ]
     if not server:
         return [
-            Finding(WARNING, check, f"point at localhost (SERVER_NAME is not set): {example}", fix)
+            Finding(
+                WARNING,
+                check,
+                _("point at localhost (SERVER_NAME is not set): %(example)s", example=example),
+                fix,
+            )
         ]
-    return [Finding(OK, check, f"look like {example}")]
+    return [Finding(OK, check, _("look like %(example)s", example=example))]

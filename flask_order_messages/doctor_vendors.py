@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from .doctor import ERROR, OK, WARNING, Finding, Subjects, brief
+from .i18n import gettext as _
+from .i18n import ngettext
 from .state import current_order_messages as ext
 from .state import current_settings
 
@@ -19,8 +21,12 @@ def _call(name: str, *args: Any) -> tuple[Any, Finding | None]:
         return None, Finding(
             ERROR,
             f"hook {name}",
-            f"raised {brief(exc)}.",
-            f"Make {name} answer for every order, user and vendor (see the README's Marketplaces).",
+            _("raised %(brief)s.", brief=brief(exc)),
+            _(
+                "Make %(name)s answer for every order, user and vendor (see the README's "
+                "Marketplaces).",
+                name=name,
+            ),
         )
 
 
@@ -31,7 +37,7 @@ def _key(name: str, value: Any) -> Finding | None:
     try:
         key_of(value, name)
     except ValueError as exc:
-        return Finding(ERROR, f"hook {name}", str(exc), "Return a short key: an id, or a slug.")
+        return Finding(ERROR, f"hook {name}", str(exc), _("Return a short key: an id, or a slug."))
     return None
 
 
@@ -43,7 +49,9 @@ def _vendor_of_order(subjects: Subjects) -> tuple[Any, list[Finding]]:
     if problem is not None:
         return None, [problem]
     whose = f"vendor {vendor!r}" if vendor is not None else "the marketplace itself"
-    return vendor, [Finding(OK, "hook order_vendor", f"says the order was sold by {whose}.")]
+    return vendor, [
+        Finding(OK, "hook order_vendor", _("says the order was sold by %(whose)s.", whose=whose))
+    ]
 
 
 def _vendor_of_staff(subjects: Subjects) -> list[Finding]:
@@ -52,10 +60,14 @@ def _vendor_of_staff(subjects: Subjects) -> list[Finding]:
             Finding(
                 WARNING,
                 "hook staff_vendor",
-                "is not registered: every staff member is the marketplace's, so no vendor's "
-                "staff can answer their own threads.",
-                "Register it: @order_messages.staff_vendor def works_for(user): return "
-                "user.vendor_id (None for the marketplace's own staff).",
+                _(
+                    "is not registered: every staff member is the marketplace's, so no vendor's "
+                    "staff can answer their own threads."
+                ),
+                _(
+                    "Register it: @order_messages.staff_vendor def works_for(user): return "
+                    "user.vendor_id (None for the marketplace's own staff)."
+                ),
             )
         ]
     if subjects.staff is None:
@@ -65,7 +77,11 @@ def _vendor_of_staff(subjects: Subjects) -> list[Finding]:
     if problem is not None:
         return [problem]
     whose = f"vendor {vendor!r}" if vendor is not None else "the marketplace"
-    return [Finding(OK, "hook staff_vendor", f"says the staff member works for {whose}.")]
+    return [
+        Finding(
+            OK, "hook staff_vendor", _("says the staff member works for %(whose)s.", whose=whose)
+        )
+    ]
 
 
 def _recipients(vendor: Any) -> list[Finding]:
@@ -75,15 +91,28 @@ def _recipients(vendor: Any) -> list[Finding]:
     if vendor is None or not current_settings.mail_enabled:
         return []
     if not current_settings.vendors.participation:
-        return [Finding(OK, check, "not needed: vendors take no part (warehouse mode).")]
+        return [Finding(OK, check, _("not needed: vendors take no part (warehouse mode)."))]
     found, problem = _call("vendor_recipients", str(vendor))
     if problem is not None:
         return [problem]
     if isinstance(found, (str, bytes)) or not isinstance(found, Iterable):
-        return [Finding(ERROR, check, f"returned {type(found).__name__}, not a list.")]
+        return [
+            Finding(ERROR, check, _("returned %(name)s, not a list.", name=type(found).__name__))
+        ]
     addresses = [a for a in found if clean_address(a) is not None]
     if addresses:
-        return [Finding(OK, check, f"mails {len(addresses)} address(es) for vendor {vendor!r}.")]
+        return [
+            Finding(
+                OK,
+                check,
+                ngettext(
+                    "mails %(num)d address for vendor %(vendor)s.",
+                    "mails %(num)d addresses for vendor %(vendor)s.",
+                    len(addresses),
+                    vendor=repr(vendor),
+                ),
+            )
+        ]
     default = not ext.has_hook("vendor_recipients")
     why = " (the default looks for that vendor's staff among the staff_members)" if default else ""
     also = ", or a staff_members hook that lists the vendors' staff" if default else ""
@@ -91,9 +120,16 @@ def _recipients(vendor: Any) -> list[Finding]:
         Finding(
             WARNING,
             check,
-            f"gives no address for vendor {vendor!r}: nobody there is mailed about its "
-            f"customers' messages{why}.",
-            f"Register vendor_recipients(key) returning the vendor's addresses{also}.",
+            _(
+                "gives no address for vendor %(vendor)s: nobody there is mailed about its "
+                "customers' messages%(why)s.",
+                vendor=repr(vendor),
+                why=why,
+            ),
+            _(
+                "Register vendor_recipients(key) returning the vendor's addresses%(also)s.",
+                also=also,
+            ),
         )
     ]
 
@@ -101,15 +137,25 @@ def _recipients(vendor: Any) -> list[Finding]:
 def check_vendors(subjects: Subjects) -> list[Finding]:
     """The marketplace's hooks, when the shop is one (it registered ``order_vendor``)."""
     if not ext.has_hook("order_vendor"):
-        return [Finding(OK, "vendors", "none: this shop is no marketplace (no order_vendor hook).")]
+        return [
+            Finding(OK, "vendors", _("none: this shop is no marketplace (no order_vendor hook)."))
+        ]
     vendor, out = _vendor_of_order(subjects)
     out += _vendor_of_staff(subjects)
     names, problem = _call("vendors")
     if problem is not None:
         out.append(problem)
     else:
-        out.append(Finding(OK, "hook vendors", f"lists {len(list(names or []))} vendor(s)."))
+        out.append(
+            Finding(
+                OK,
+                "hook vendors",
+                ngettext("lists %(num)d vendor.", "lists %(num)d vendors.", len(list(names or []))),
+            )
+        )
     if vendor is not None:
         name, problem = _call("vendor_name", str(vendor))
-        out.append(problem or Finding(OK, "hook vendor_name", f"calls it {name!r}."))
+        out.append(
+            problem or Finding(OK, "hook vendor_name", _("calls it %(name)s.", name=repr(name)))
+        )
     return out + _recipients(vendor)

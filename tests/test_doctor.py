@@ -104,7 +104,7 @@ def test_a_healthy_host_passes(tmp_path):
         "hook staff_check: admits staff member 1.",
         "hook display_name: shows the customer as 'Carol' and the staff as 'Ann Admin'.",
         "hook user_email: gives usable addresses.",
-        "hook staff_recipients: mails 1 address(es).",
+        "hook staff_recipients: mails 1 address.",
         "hook order_number: shows the order as #1.",
         "hook staff_order_url: gives /order-messages/admin/orders/1",
         "mail sender: mails come from 'shop@example.test'.",

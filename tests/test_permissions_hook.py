@@ -186,7 +186,7 @@ def test_a_staff_reply_by_mail_needs_answer(app, staff, customer, order, rights)
     assert [m.body for m in thread_messages(order)] == ["Where is my parcel?"]
     box = order_messages.models.MailOutbox
     told = db.session.execute(sa.select(box).where(box.recipient == staff.email)).scalars()
-    assert [row.body_text for row in told if permissions.MAIL_REFUSED in row.body_text]
+    assert [row.body_text for row in told if str(permissions.MAIL_REFUSED) in row.body_text]
 
     rights.denied.clear()
     assert mail("It left today, really.").outcome == "posted"

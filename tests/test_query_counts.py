@@ -571,9 +571,9 @@ def test_a_reader_makes_the_same_statements_as_any_staff_member(
 
     everything = measure(long_thread(people[0], staff, staff2, 5))
     rights.only(staff, READ)
-    small = measure(long_thread(people[1], staff, staff2, 5), READ_ONLY_NOTE)
+    small = measure(long_thread(people[1], staff, staff2, 5), str(READ_ONLY_NOTE))
     add_threads(195, people, staff)
-    large = measure(long_thread(people[2], staff, staff2, 200), READ_ONLY_NOTE)
+    large = measure(long_thread(people[2], staff, staff2, 200), str(READ_ONLY_NOTE))
     for full, few, many in zip(everything, small, large, strict=True):
         same_count(full, few)
         same_count(few, many)

@@ -624,8 +624,8 @@ def test_the_doctor_reports_the_vendor_hooks(tmp_path):
         ext.vendors(lambda: [("acme", "Acme Tools")])
         report = run()
         assert report.has("ok", "hook staff_vendor: says the staff member works for vendor 'acme'.")
-        assert report.has("ok", "hook vendor_recipients: mails 1 address(es) for vendor 'acme'.")
-        assert report.has("ok", "hook vendors: lists 1 vendor(s).")
+        assert report.has("ok", "hook vendor_recipients: mails 1 address for vendor 'acme'.")
+        assert report.has("ok", "hook vendors: lists 1 vendor.")
         assert report.exit_code == 0, report.text
 
 
