@@ -18,7 +18,7 @@ from flask import Flask, render_template
 from flask_mail import Mail, email_dispatched
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from . import marketplace
+from . import language, marketplace
 from .auth import bp as auth_bp
 from .auth import login_manager
 from .cli import register_cli
@@ -81,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     marketplace.apply(app)  # the vendor hooks, before init_app checks the hooks
+    language.init_app(app)  # the shop's own Flask-Babel, which the extension follows
     order_messages.init_app(app)
 
     app.register_blueprint(auth_bp)

@@ -70,7 +70,8 @@ def test_staff_answer_is_unread_with_count_and_divider(
     assert tab_label(html) == "Messages"
     thread = thread_section(html)
     assert thread.index("Can I change") < thread.index("New messages") < thread.index("Yes, done.")
-    assert re.search(r"Admin Admin Staff \w+ \d+, \d{4}, \d{1,2}:\d\d\s[AP]M Yes, done.", words(thread))
+    when = r"\w+ \d+, \d{4}, \d{1,2}:\d\d\s[AP]M"  # Babel's English: Aug 29, 2018, 2:05 PM
+    assert re.search(rf"Admin Admin Staff {when} Yes, done.", words(thread))
     # Viewing marked it read for the customer, not for anyone else.
     html = customer_order_page(browser, order)
     assert tab_label(html) == "Messages"

@@ -1,0 +1,69 @@
+"""The shop's language: a choice in its header, kept in the session.
+
+The shop sets Flask-Babel up itself, with a locale selector of its own that reads the
+session; the extension finds Babel there and follows it (flask_order_messages/i18n.py), so its
+pages and partials come in the chosen language while the shop's own words stay English (a real
+shop would translate those with its own catalogue).  ``SHOP_LANGUAGES`` lists the choices.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel import Locale
+from flask import Blueprint, Flask, current_app, redirect, request, session
+from flask_babel import Babel, get_locale
+from werkzeug.wrappers import Response
+
+#: The choices of the header's form: locale -> the language's own name.
+LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español"}
+
+bp = Blueprint("language", __name__)
+
+
+def languages() -> dict[str, str]:
+    chosen: dict[str, str] = current_app.config.get("SHOP_LANGUAGES") or LANGUAGES
+    return chosen
+
+
+def select_locale() -> str:
+    """The session's choice, else the browser's best match, else English."""
+    chosen = session.get("language")
+    if chosen in languages():
+        return str(chosen)
+    return request.accept_languages.best_match(list(languages())) or "en"
+
+
+def _same_site(raw: str | None) -> str:
+    """Where to go back to: a path on this site, else the home page."""
+    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
+        return "/"
+    return raw
+
+
+@bp.route("/language", methods=["POST"])
+def choose() -> Response:
+    """The header's form: remember the language, back to the page it was sent from."""
+    chosen = request.form.get("language", "")
+    if chosen in languages():
+        session["language"] = chosen
+    return redirect(_same_site(request.form.get("next")), code=303)
+
+
+def _page_language() -> dict[str, Any]:
+    """``page_lang`` and ``page_dir`` for the layouts' ``<html>``, and the form's choices."""
+    locale = get_locale() or Locale("en")
+    rtl = locale.character_order == "right-to-left"
+    return {
+        "page_lang": str(locale).replace("_", "-"),
+        "page_dir": "rtl" if rtl else "ltr",
+        "shop_languages": languages(),
+        "shop_language": str(locale),
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Before the extension's ``init_app``: it keeps a host's own Babel."""
+    Babel(app, locale_selector=select_locale)
+    app.register_blueprint(bp)
+    app.context_processor(_page_language)
