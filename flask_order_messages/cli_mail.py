@@ -51,7 +51,7 @@ def send_mail(now: bool, retry_failed: bool) -> None:
                 "%(num)d mails wait for their retry time (the next at %(when)s UTC); "
                 "'send-mail --now' sends them now.",
                 waiting,
-                when=f"{next_retry:%H:%M:%S}",
+                when=next_retry.strftime("%H:%M:%S"),
             )
         )
     if report.suppressed:

@@ -28,6 +28,7 @@ from wtforms.validators import StopValidation
 
 from .errors import OrderMessagesError, ValidationError
 from .i18n import gettext as _
+from .notices import BULK_DONE
 from .services.assignment import VIEWS
 from .services.listing import THREAD_FILTERS
 from .services.status import STATUS_FILTERS
@@ -42,16 +43,6 @@ MAX_ID = 2**31 - 1
 
 
 # Flask-WTF and WTForms ship no type information: their classes are Any to mypy.
-#: What a bulk change of the Messages list did, as the notice after it says it ("3 threads
-#: marked read", "1 thread assigned").
-BULK_DONE = {
-    "read": "marked read",
-    "unread": "marked unread",
-    "assigned": "assigned",
-    "unassigned": "unassigned",
-    "closed": "closed",
-    "open": "reopened",
-}
 
 
 class OrderMessagesForm(FlaskForm):  # type: ignore[misc]

@@ -289,6 +289,7 @@ def queue_overdue_notice(dispute: Any, thread: Any, order: Any) -> list[int]:
     ``staff_recipients``) that the vendor of ``thread`` let the open ``dispute`` pass its
     respond-by time unanswered, inside the caller's transaction; their ids."""
     from .services import vendors
+    from .services.deadlines import short_time
 
     if not current_settings.mail_enabled:
         return []
@@ -307,7 +308,10 @@ def queue_overdue_notice(dispute: Any, thread: Any, order: Any) -> list[int]:
             continue
         seen.add(address.lower())
         with writing_for(reader_at(address, STAFF)) as written:
-            context["respond_by"] = format_datetime(dispute.respond_by)
+            # The template says "(UTC)" after respond_by; respond_by_local is the same time
+            # in the recipient's zone and language, for a template that says no zone.
+            context["respond_by"] = short_time(dispute.respond_by)
+            context["respond_by_local"] = format_datetime(dispute.respond_by)
             subject = render_template("order_messages/mail/subject.txt", **context)
             body_text = render_template("order_messages/mail/dispute_overdue.txt", **context)
             body_html = render_template("order_messages/mail/dispute_overdue.html", **context)

@@ -72,8 +72,10 @@ class PanelExtras:
     confirm_replies: bool = False
 
     def when(self, value: Any) -> str:
-        """A time as the red note prints it: ``Aug 31, 14:00``."""
-        return deadlines.short_time(value)
+        """A time as the red note prints it, in the reader's language and time zone."""
+        from .i18n import format_datetime
+
+        return format_datetime(value)
 
     #: Seconds a keystroke keeps the writer "replying" (the page's script reports it).
     typing_seconds = presence.TYPING_SECONDS

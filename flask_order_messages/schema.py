@@ -82,13 +82,11 @@ ADDED_LATER: dict[str, dict[str, str]] = {
     "disputes": {"overdue_mailed_at": "0012"},
     "canned_replies": {"vendor_key": "0014", "shared": "0014"},
     "mail_outbox": {
-        "message_id_header": "0006",
-        "thread_root": "0006",
-        "reply_to": "0006",
-        "recipient_role": "0006",
-        "recipient_key": "0006",
-        "locale": "0017",
-        "timezone": "0017",
+        **dict.fromkeys(
+            ("message_id_header", "thread_root", "reply_to", "recipient_role", "recipient_key"),
+            "0006",
+        ),
+        **dict.fromkeys(("locale", "timezone"), "0017"),
     },
 }
 #: Where the scripts live, as an Alembic package resource.

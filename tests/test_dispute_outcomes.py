@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from flask_order_messages import current_order_messages, signals
 from flask_order_messages.errors import DisputeError, ValidationError
+from flask_order_messages.i18n import format_datetime
 from flask_order_messages.models import utcnow
 from flask_order_messages.services import deadlines
 
@@ -180,7 +181,7 @@ def test_a_dispute_gets_a_respond_by_time(app, order, as_customer, staff, browse
     dispute = services.open_dispute(order, as_customer, "Never arrived")
     assert timedelta(hours=48) <= dispute.respond_by - before < timedelta(hours=48, seconds=5)
     note = red_note(staff_thread(browser.login(staff), order))
-    assert note.endswith(f"Never arrived Respond by {deadlines.short_time(dispute.respond_by)}")
+    assert note.endswith(f"Never arrived Respond by {format_datetime(dispute.respond_by)}")
 
     reconfigure(app, DISPUTE_RESPONSE_HOURS=6)
     services.close_dispute(order, services.staff_actor(staff))

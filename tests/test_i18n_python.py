@@ -127,6 +127,12 @@ def test_labels_made_in_python_are_in_the_readers_language(pseudo_app: Flask) ->
     assert services.bell_label(counts) == wrapped(
         "Messages: %(unread)d unread, %(num)d open disputes"
     ).replace("%(unread)d", "1").replace("%(num)d", "2")
+    from flask_order_messages.notices import bulk_notice
+
+    assert bulk_notice("read", 3) == "⟦3 threads marked read.⟧"
+    assert bulk_notice("closed", 0) == wrapped(
+        "No threads closed (the ticked ones were so already)."
+    )
     # A default hook's label, made at import time, is read in the reader's language.
     nameless = User(name="", email="", is_admin=True)
     assert ext.hooks.display_name(nameless) == wrapped("Store staff")

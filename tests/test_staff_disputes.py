@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from flask_order_messages import current_order_messages
-from flask_order_messages.services import deadlines
+from flask_order_messages.i18n import format_datetime
 
 from . import committing as services
 from .conftest import db
@@ -56,7 +56,7 @@ def test_open_dispute_page_then_red_note(order, as_customer, staff, browser):
     note = re.search(r'<div class="om-dispute-note"[^>]*>(.*?)</div>\s*</div>', thread, re.S)
     assert note is not None
     # The respond-by time came from the real opening time (backdate leaves it alone).
-    respond_by = deadlines.short_time(services.open_dispute_of(order).respond_by)
+    respond_by = format_datetime(services.open_dispute_of(order).respond_by)
     assert words(note.group(1)) == (
         "Dispute opened on Aug 29, 2018, by Admin Admin Customer sent photos of the damage "
         f"Respond by {respond_by}"

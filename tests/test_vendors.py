@@ -552,7 +552,7 @@ def test_a_missed_respond_by_time_mails_the_marketplace_once(market: Market, app
     runner = app.test_cli_runner()
     result = runner.invoke(args=["order-messages", "notify-overdue"])
     assert result.exit_code == 0, result.output
-    assert "Told the marketplace of 1 overdue dispute(s)." in result.output
+    assert "Told the marketplace of 1 overdue dispute." in result.output
     (mail,) = outbox
     assert mail.recipients == [market.sam.email]
     assert "Acme Tools has not answered the dispute on order #" in mail.body
@@ -598,7 +598,7 @@ def test_assign_vendors_fills_the_threads_of_an_existing_marketplace(market: Mar
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["order-messages", "assign-vendors"])
     assert result.exit_code == 0, result.output
-    assert "Looked at 3 thread(s); 2 changed vendor." in result.output
+    assert "Looked at 3 threads; 2 changed vendor." in result.output
     db.session.expire_all()
     assert market.thread(market.acme_order).vendor_key == "acme"
     assert market.thread(market.bolt_order).vendor_key == "bolt"

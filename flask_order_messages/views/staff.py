@@ -6,7 +6,8 @@ from flask import Blueprint, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from .. import services
-from ..forms import BULK_DONE, ConfirmForm, MarkForm, MessagesQuery
+from ..forms import ConfirmForm, MarkForm, MessagesQuery
+from ..notices import BULK_DONE, bulk_notice
 from ..page_reads import remember_unread_threads
 from ..permissions import ANSWER, DISPUTES, READ
 from ..services import presence, vendors
@@ -58,12 +59,15 @@ def messages() -> str:
     }
     # Colleagues on the rows' threads now (one query; none while presence is off).
     others = presence.others_by_thread(actor, [row.thread.id for row in page.rows])
+    marked = form.marked_notice()
     return render_template(
         "order_messages/staff_messages.html",
         page=page,
         links=links,
-        marked=form.marked_notice(),
+        marked=marked,
         bulk_done=BULK_DONE,
+        # The same notice as one sentence in the reader's language, for the template to show.
+        marked_text=bulk_notice(*marked) if marked else "",
         team=list_team(page, form, actor),
         market=vendors.list_vendors(actor, [row.thread for row in page.rows], vendor),
         presence_on=presence.enabled(),
