@@ -9,6 +9,7 @@ shop would translate those with its own catalogue).  ``SHOP_LANGUAGES`` lists th
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from babel import Locale
 from flask import Blueprint, Flask, current_app, redirect, request, session
@@ -34,11 +35,15 @@ def select_locale() -> str:
     return request.accept_languages.best_match(list(languages())) or "en"
 
 
-def _same_site(raw: str | None) -> str:
-    """Where to go back to: a path on this site, else the home page."""
-    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
+def _back() -> str:
+    """The page the form was sent from (its ``Referer``, on this site), else the home page.
+    Not a field of the form: the header would then differ from page to page, and a page
+    another vendor may not see must look exactly like one that does not exist."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or not referrer.path.startswith("/"):
         return "/"
-    return raw
+    path = referrer.path if not referrer.path.startswith("//") else "/"
+    return f"{path}?{referrer.query}" if referrer.query else path
 
 
 @bp.route("/language", methods=["POST"])
@@ -47,7 +52,7 @@ def choose() -> Response:
     chosen = request.form.get("language", "")
     if chosen in languages():
         session["language"] = chosen
-    return redirect(_same_site(request.form.get("next")), code=303)
+    return redirect(_back(), code=303)
 
 
 def _page_language() -> dict[str, Any]:
