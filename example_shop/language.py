@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale
-from flask import Blueprint, Flask, current_app, redirect, request, session
+from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
 from flask_babel import Babel, get_locale
 from werkzeug.wrappers import Response
 
@@ -27,8 +27,11 @@ def languages() -> dict[str, str]:
     return chosen
 
 
-def select_locale() -> str:
-    """The session's choice, else the browser's best match, else English."""
+def select_locale() -> str | None:
+    """The session's choice, else the browser's best match, else English; outside a request
+    (the CLI) None: Flask-Babel's default."""
+    if not has_request_context():
+        return None
     chosen = session.get("language")
     if chosen in languages():
         return str(chosen)

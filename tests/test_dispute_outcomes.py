@@ -95,10 +95,10 @@ def test_staff_choose_an_outcome_on_the_page_and_in_the_dialog(order, as_custome
 @pytest.mark.parametrize(
     ("outcome", "words_in_thread"),
     [
-        ("resolved_for_customer", "Outcome: resolved for the customer."),
-        ("resolved_for_store", "Outcome: resolved for the store."),
-        ("withdrawn", "Outcome: withdrawn."),
-        ("expired", "Outcome: expired."),
+        ("resolved_for_customer", "Outcome: Resolved for the customer."),
+        ("resolved_for_store", "Outcome: Resolved for the store."),
+        ("withdrawn", "Outcome: Withdrawn."),
+        ("expired", "Outcome: Expired."),
     ],
 )
 def test_closing_with_an_outcome_and_a_note(
@@ -471,7 +471,7 @@ def test_expire_disputes_closes_quiet_ones(
     assert services.open_dispute_of(lively) is not None
     assert events_of(order)[-1] == (
         "dispute_closed",
-        "Outcome: expired.\nClosed automatically: nobody wrote in this thread for 30 days.",
+        "Outcome: Expired.\nClosed automatically: nobody wrote in this thread for 30 days.",
     )
     assert "Dispute closed automatically" in words(staff_thread(browser.login(staff), order))
     (mail,) = outbox[mails:]

@@ -143,7 +143,7 @@ def test_the_marketplaces_arbitration_mails_the_customer_and_the_vendor(
     services.close_dispute(
         m.bolt_order, m.actor(m.sam), outcome="resolved_for_customer", note="Refund sent"
     )
-    assert mailed(outbox, "Outcome: resolved for the customer.") == emails(m.dan, m.ben)
+    assert mailed(outbox, "Outcome: Resolved for the customer.") == emails(m.dan, m.ben)
     outbox.clear()
     services.reopen_dispute(m.bolt_order, m.actor(m.sam), "Refund bounced")
     assert mailed(outbox, "Refund bounced") == emails(m.dan, m.ben)
@@ -159,7 +159,7 @@ def test_a_vendor_that_may_close_disputes_mails_the_customer_and_the_marketplace
     assert mailed(outbox, "Unpaid invoice") == emails(m.carol, m.sam)
     outbox.clear()
     services.close_dispute(m.acme_order, m.actor(m.ann), outcome="resolved_for_store")
-    assert mailed(outbox, "Outcome: resolved for the store.") == emails(m.carol, m.sam)
+    assert mailed(outbox, "Outcome: Resolved for the store.") == emails(m.carol, m.sam)
 
 
 def test_a_dispute_on_the_marketplaces_own_order_mails_no_vendor(every_admin: Market, outbox):

@@ -209,7 +209,7 @@ def closed_event_body(outcome: str, actor: Actor, note: str | None) -> str:
     if outcome == "withdrawn" and not actor.is_staff:
         sentence = _("Withdrawn by the customer.")
     else:
-        sentence = _("Outcome: %(outcome)s.", outcome=outcome_label(outcome).lower())
+        sentence = _("Outcome: %(outcome)s.", outcome=outcome_label(outcome))
     return f"{sentence}\n{note}" if note else sentence
 
 

@@ -312,13 +312,13 @@ def test_a_customer_two_vendors_and_the_marketplace(browse: Any, shots: Any) -> 
     closing.get_by_role("button", name="Close dispute").click()
     expect(admin.locator(".om-dispute-note")).to_have_count(0)
     expect(admin_thread.locator(".om-event-dispute-closed")).to_contain_text(
-        "Outcome: resolved for the customer."
+        "Outcome: Resolved for the customer."
     )
     check(admin, shots, "dispute closed")
     ann.reload()
     expect(ann.locator(".om-dispute-note")).to_have_count(0)
     expect(ann_thread.locator(".om-event-dispute-closed")).to_contain_text(
-        "Outcome: resolved for the customer."
+        "Outcome: Resolved for the customer."
     )
     check(ann, shots, "ann sees the outcome")
 

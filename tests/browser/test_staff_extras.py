@@ -87,7 +87,7 @@ def test_note_canned_reply_outcome_and_reopen(browse, shots):
     closed = thread.locator(".om-event-dispute-closed")
     expect(closed).to_contain_text("Dispute closed by Admin Admin")
     expect(closed.locator(".om-body")).to_have_text(
-        "Outcome: resolved for the customer.\nReplacement kettle sent by express."
+        "Outcome: Resolved for the customer.\nReplacement kettle sent by express."
     )
     expect(bell_count(page, "open_disputes")).to_have_text("0")
     shots.take(page, "dispute closed with its outcome")
@@ -115,7 +115,7 @@ def test_note_canned_reply_outcome_and_reopen(browse, shots):
     carol.goto("/account/orders/5?tab=messages")
     theirs = carol.locator("#order-messages")
     expect(theirs).to_contain_text("I'm sorry order #00005 arrived damaged.")
-    expect(theirs).to_contain_text("Outcome: resolved for the customer.")
+    expect(theirs).to_contain_text("Outcome: Resolved for the customer.")
     expect(theirs).to_contain_text("Dispute reopened by Admin Admin")
     expect(theirs.locator(".om-dispute-note")).to_contain_text("reopened by Admin Admin")
     expect(theirs).not_to_contain_text("courier claim")

@@ -270,7 +270,7 @@ def test_two_staff_and_a_customer_share_an_afternoon(browse, shots):
     # Carol sees the outcome; she too has one dispute button.
     carol.reload()
     expect(carol.locator("#order-messages .om-event-dispute-closed")).to_contain_text(
-        "Outcome: resolved for the customer."
+        "Outcome: Resolved for the customer."
     )
     expect(carol.locator(".om-dispute-note")).to_have_count(0)
     buttons = carol.locator("#order-messages").get_by_role("link", name=re.compile("dispute"))
