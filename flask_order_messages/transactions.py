@@ -32,6 +32,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import TimeoutError as WaitTimeoutError
 from sqlalchemy.orm import Session
 
+from . import dialects
 from .state import current_order_messages as ext
 
 log = logging.getLogger(__name__)
@@ -266,7 +267,7 @@ def writer_turn() -> Iterator[None]:
     databases: nothing to do (they lock rows)."""
     db = _session_object()
     bind = db.get_bind()
-    if bind.dialect.name != "sqlite":
+    if not dialects.of(bind).one_writer_at_a_time:
         yield
         return
     engine = bind.engine  # a Connection's or an Engine's own

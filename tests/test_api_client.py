@@ -69,7 +69,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
 
 
 def _json_bodies(document: dict[str, Any]) -> dict[str, Any]:
-    """The document with JSON request bodies only.  The generator makes one function per
+    """The document with JSON request bodies only (and files as octet streams).  The generator makes one function per
     operation and cannot choose among a body's media types: given JSON, a form and multipart
     with one schema, it encodes the body all three ways at once (0.24 sends it as multipart
     with no boundary, which no server can read).  An integration in Python sends JSON."""
@@ -78,6 +78,15 @@ def _json_bodies(document: dict[str, Any]) -> dict[str, Any]:
             content = operation.get("requestBody", {}).get("content", {})
             for media_type in [m for m in content if m != "application/json"]:
                 del content[media_type]
+            # An attachment's answer is the file, of its own type (``*/*``): the generator
+            # knows a download only as application/octet-stream.
+            for answer in operation.get("responses", {}).values():
+                files = answer.get("content", {})
+                if "*/*" in files:
+                    del files["*/*"]
+                    files["application/octet-stream"] = {
+                        "schema": {"type": "string", "format": "binary"}
+                    }
     return document
 
 

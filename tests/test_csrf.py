@@ -61,6 +61,14 @@ def _webhook_endpoint(order, customer, staff):
     add_webhook_endpoint()
 
 
+def _access_token(order, customer, staff):
+    from flask_order_messages.access_tokens import create_token
+    from flask_order_messages.transactions import commit
+
+    create_token(staff, scope="read", name="ERP")  # the tables are fresh: token 1
+    commit()
+
+
 def _customer_asked(order, customer, staff):
     """The customer asked about a product (questions before purchase); ``order`` has no thread."""
     from flask_order_messages.services import questions
@@ -104,6 +112,10 @@ CASES = {
     "staff_webhook_switch": Case("staff", {"active": "0"}, setup=_webhook_endpoint),
     "staff_webhook_test": Case("staff", {}, setup=_webhook_endpoint),
     "staff_webhook_delete": Case("staff", {}, setup=_webhook_endpoint),
+    # A rotation's and a new token's answers are pages with the new secret (shown only there).
+    "staff_webhook_rotate": Case("staff", {}, setup=_webhook_endpoint, ok=200),
+    "staff_tokens": Case("staff", {"name": "ERP", "scope": "read"}, ok=200),
+    "staff_token_revoke": Case("staff", {"token_id": "1"}, setup=_access_token),
     "staff_assign": Case("staff", {"to_me": "1"}),
     "staff_status": Case("staff", {"status": "closed"}),
     "staff_bulk_assign": Case("staff", {"assignee": "me"}, "?thread_id=1", _customer_wrote),

@@ -42,6 +42,8 @@ class Dialect:
 
     #: The SQLAlchemy dialect names this class serves.
     names: tuple[str, ...] = ()
+    #: Whether the database takes one writer at a time (its writers queue: transactions.py).
+    one_writer_at_a_time = False
     #: Whether :meth:`upsert` and :meth:`insert_missing` exist here.
     has_upsert = False
     #: Keys of a plain ``INTEGER`` column lie in ``[-integer_bound, integer_bound)``.

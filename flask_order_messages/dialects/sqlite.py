@@ -85,6 +85,7 @@ class SQLite(Dialect):
     """SQLite."""
 
     names = ("sqlite",)
+    one_writer_at_a_time = True
     has_upsert = True
     # INTEGER is a 64-bit integer in SQLite.
     integer_bound = 2**63
