@@ -16,7 +16,7 @@ from ..i18n import lazy_gettext
 from ..permissions import READ
 from ..services.attachments import attachment_for
 from ..state import current_settings
-from ..views.files import _ID, send_attachment
+from ..views.files import send_attachment
 from . import auth
 from .problems import ApiProblem
 from .registry import route
@@ -24,12 +24,16 @@ from .registry import route
 #: Nobody in between may keep a file; the caller's own cache may, but must ask again.
 HEADERS = {"Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie"}
 GONE = lazy_gettext("No such attachment.")
+#: Text, not an ``int`` converter: any other id is answered with the not-found problem.
+_ID = "<attachment_id>"
 
 
-def _file(order: Any, attachment_id: int, *, staff: bool) -> Response:
+def _file(order: Any, raw_id: str, *, staff: bool) -> Response:
     if not current_settings.attachments_enabled:
         raise ApiProblem("feature-off", _("Attachments are turned off in this shop."))
-    attachment = attachment_for(order, attachment_id, staff=staff)
+    if not (raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 19):
+        raise ApiProblem("not-found", GONE)
+    attachment = attachment_for(order, int(raw_id), staff=staff)
     response = send_attachment(attachment, HEADERS) if attachment is not None else None
     if response is None:
         raise ApiProblem("not-found", GONE)
@@ -46,7 +50,7 @@ def _file(order: Any, attachment_id: int, *, staff: bool) -> Response:
     errors=(404,),
     binary=True,
 )
-def staff_attachment(order_id: str, attachment_id: int) -> Response:
+def staff_attachment(order_id: str, attachment_id: str) -> Response:
     actor = auth.staff(READ)
     return _file(auth.staff_order(order_id, actor), attachment_id, staff=True)
 
@@ -61,6 +65,6 @@ def staff_attachment(order_id: str, attachment_id: int) -> Response:
     errors=(404,),
     binary=True,
 )
-def customer_attachment(order_id: str, attachment_id: int) -> Response:
+def customer_attachment(order_id: str, attachment_id: str) -> Response:
     actor = auth.customer()
     return _file(auth.own_order(order_id, actor), attachment_id, staff=False)

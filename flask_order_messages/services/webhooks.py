@@ -53,10 +53,8 @@ def list_endpoints() -> list[WebhookEndpoint]:
 
 def get_endpoint(raw_id: Any) -> WebhookEndpoint:
     """The endpoint named by ``raw_id`` (text from a form), or :class:`EndpointNotFound`."""
-    try:
-        endpoint_id = int(str(raw_id))
-    except ValueError:
-        endpoint_id = 0
+    raw = str(raw_id)
+    endpoint_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
     found = session().get(ext.models.WebhookEndpoint, endpoint_id) if endpoint_id > 0 else None
     if found is None:
         raise EndpointNotFound(_("This webhook endpoint does not exist (any more)."))

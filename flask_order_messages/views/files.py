@@ -149,7 +149,7 @@ def guest_attachment(token: str, attachment_id: int) -> Response:
 
 
 #: Ids beyond a 64-bit integer can name no attachment: a 404 from the URL map, not a 500.
-_ID = "<int(min=1, max=9223372036854775807):attachment_id>"  # the API's too (api/files.py)
+_ID = "<int(min=1, max=9223372036854775807):attachment_id>"
 
 
 def register(bp: Blueprint) -> None:
