@@ -10,9 +10,8 @@ models: see :mod:`.models`).  So the scripts in ``migrations/versions`` hold no 
 build their operations at run time from the extension's own table objects
 (``ext.models.Thread.__table__``...) through :class:`Migration`.  A script names what it adds;
 the first one creates each table as the models declare it, minus the columns that later scripts
-add (:data:`ADDED_LATER`), so that running every script in turn always ends at the shape the
-models declare.  A new column is therefore two edits: the model, and a script that adds it,
-listed in :data:`ADDED_LATER`.
+add (:data:`ADDED_LATER`), so that running every script in turn ends at the models' shape.  A
+new column is two edits: the model, and a script that adds it, listed in :data:`ADDED_LATER`.
 
 A host that keeps its own tables in Flask-Migrate passes :func:`host_include_object` to
 ``Migrate(app, db, include_object=...)`` so that its autogenerate leaves ours alone.
@@ -82,13 +81,12 @@ ADDED_LATER: dict[str, dict[str, str]] = {
     "disputes": {"overdue_mailed_at": "0012"},
     "canned_replies": {"vendor_key": "0014", "shared": "0014"},
     "webhook_endpoints": {"previous_secret": "0018", "previous_secret_until": "0018"},
-    "mail_outbox": {
-        **dict.fromkeys(
-            ("message_id_header", "thread_root", "reply_to", "recipient_role", "recipient_key"),
-            "0006",
-        ),
-        **dict.fromkeys(("locale", "timezone"), "0017"),
-    },
+    "mail_outbox": dict(
+        dict.fromkeys(("message_id_header", "thread_root", "reply_to", "recipient_role"), "0006"),
+        recipient_key="0006",
+        locale="0017",
+        timezone="0017",
+    ),
 }
 #: Where the scripts live, as an Alembic package resource.
 SCRIPT_LOCATION = "flask_order_messages:migrations"
