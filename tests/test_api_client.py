@@ -69,10 +69,11 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
 
 
 def _json_bodies(document: dict[str, Any]) -> dict[str, Any]:
-    """The document with JSON request bodies only (and files as octet streams).  The generator makes one function per
-    operation and cannot choose among a body's media types: given JSON, a form and multipart
-    with one schema, it encodes the body all three ways at once (0.24 sends it as multipart
-    with no boundary, which no server can read).  An integration in Python sends JSON."""
+    """The document with JSON request bodies only (and files as octet streams).  The
+    generator makes one function per operation and cannot choose among a body's media
+    types: given JSON, a form and multipart with one schema, it encodes the body all three
+    ways at once (0.24 sends it as multipart with no boundary, which no server can read).
+    An integration in Python sends JSON."""
     for item in document["paths"].values():
         for operation in item.values():
             content = operation.get("requestBody", {}).get("content", {})

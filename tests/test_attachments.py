@@ -253,7 +253,8 @@ def test_html_dressed_as_an_image_is_refused(app, order, customer, browser):
         f"{P}/orders/{order.id}/messages",
         "Totally a photo",
         (HTML, "photo.png"),
-        says="“photo.png” is not a kind of file this shop takes (it is a text file). You can attach",
+        says="“photo.png” is not a kind of file this shop takes (it is a text file). You can "
+        "attach",
     )
 
 

@@ -193,8 +193,8 @@ def test_a_dispute_gets_a_respond_by_time(app, order, as_customer, staff, browse
 
 def test_the_respond_by_time_is_written_as_the_pages_write_dates():
     now = datetime(2018, 8, 29, 9, 0)
-    assert deadlines.short_time(datetime(2018, 8, 31, 14, 0), now) == "Aug 31, 14:00"
-    assert deadlines.short_time(datetime(2019, 1, 2, 8, 5), now) == "Jan 2, 2019, 08:05"
+    assert deadlines.short_time(datetime(2018, 8, 31, 14, 0), now) == "Aug 31, 2:00\u202fPM"
+    assert deadlines.short_time(datetime(2019, 1, 2, 8, 5), now) == "Jan 2, 2019, 8:05\u202fAM"
 
 
 def overdue_setup(order, as_customer, staff):

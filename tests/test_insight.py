@@ -338,8 +338,8 @@ def test_the_page_reports_against_the_targets_in_business_hours(app, staff, cust
     html = browser.login(staff).get(f"{P}/admin/insight").get_data(as_text=True)
     text = words(html)
     assert "Replies within target" in text
-    assert "First replies (target 1 h 30 min) 50% 1 of 2" in text
-    assert "Next replies (target 8 h) – 0 of 0" in text
+    assert "First replies (target 1 hr 30 min) 50% 1 of 2" in text
+    assert "Next replies (target 8 hr) – 0 of 0" in text
     assert (
         "Counted in business hours: 09:00–17:00, Mon–Fri, Sun (Europe/Berlin), holidays "
         "excluded. A customer still waiting past the due time counts as missed."
@@ -373,7 +373,7 @@ def test_the_retired_wall_clock_target_is_accepted_and_ignored(app, staff, custo
         reconfigure(app, RESPONSE_TARGET_HOURS=value)
         after = words(browser.get(f"{P}/admin/insight").get_data(as_text=True))
         assert after == before
-        assert "First replies (target 4 h) 50% 1 of 2" in after
+        assert "First replies (target 4 hr) 50% 1 of 2" in after
 
 
 def test_calendar_words():
@@ -398,7 +398,7 @@ def test_calendar_words():
     assert [business_duration(m) for m in (0, 45, 60, 90, 52 * 60)] == [
         "",
         "45 min",
-        "1 h",
-        "1 h 30 min",
-        "52 h",
+        "1 hr",
+        "1 hr 30 min",
+        "52 hr",
     ]

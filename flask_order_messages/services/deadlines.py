@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from babel.dates import format_skeleton, format_time, get_datetime_format
 
-from ..i18n import ngettext
+from ..i18n import locale_name, ngettext
 from ..model_types import Dispute
 from ..models import KIND_MESSAGE, STAFF, utcnow
 from ..state import current_order_messages as ext
@@ -94,13 +95,16 @@ def deadline_of(view: Any) -> Deadline | None:
 
 
 def short_time(value: datetime | None, now: datetime | None = None) -> str:
-    """``Aug 31, 14:00`` (UTC), with the year only when it is not this year's."""
+    """``Aug 31, 2:00 PM`` / ``31. Aug., 14:00`` (UTC) in the reader's language, with the year
+    only when it is not this year's."""
     if value is None:
         return ""
     now = now or utcnow()
-    if value.year == now.year:
-        return f"{value:%b} {value.day}, {value:%H:%M}"
-    return f"{value:%b} {value.day}, {value.year}, {value:%H:%M}"
+    locale = locale_name()
+    day = format_skeleton("MMMd" if value.year == now.year else "yMMMd", value, locale=locale)
+    time = format_time(value, "short", locale=locale)
+    pattern = str(get_datetime_format("medium", locale=locale))
+    return pattern.replace("{1}", day).replace("{0}", time)
 
 
 def expirable_disputes(days: int | None = None, now: datetime | None = None) -> list[Dispute]:

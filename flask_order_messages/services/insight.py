@@ -26,11 +26,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from babel.dates import format_skeleton, get_day_names
+from babel.units import format_unit
 from sqlalchemy.orm import aliased
 
-from ..business_time import DAY_NAMES, BusinessCalendar
+from ..business_time import BusinessCalendar
 from ..config_targets import TargetSettings
-from ..i18n import gettext, lazy_gettext
+from ..i18n import gettext, lazy_gettext, locale_name
 from ..models import CUSTOMER, KIND_MESSAGE, STAFF, utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings
@@ -57,26 +59,29 @@ class TargetTerms:
 
 
 def business_duration(minutes: int) -> str:
-    """Business time in hours and minutes ("4 h", "1 h 30 min", "45 min"), never in days (a
-    day of business time is not 24 hours); "" for 0 (no target)."""
+    """Business time in hours and minutes ("4 hr", "1 hr 30 min", "45 min"; "4 Std.",
+    "1 h 30 min"), never in days (a day of business time is not 24 hours); "" for 0."""
     if not minutes:
         return ""
     hours, rest = divmod(minutes, 60)
-    parts = [f"{hours} h"] if hours else []
-    return " ".join([*parts, f"{rest} min"] if rest else parts)
+    locale = locale_name()
+    parts = [format_unit(hours, "duration-hour", length="short", locale=locale)] if hours else []
+    if rest:
+        parts.append(format_unit(rest, "duration-minute", length="short", locale=locale))
+    return " ".join(parts)
 
 
 def _days_in_words(days: frozenset[int]) -> str:
-    """Working days: "Mon–Fri", "Mon, Wed, Fri", "Mon–Fri, Sun", "every day"."""
+    """Working days: "Mon–Fri", "Mon, Wed, Fri", "Mon–Fri, Sun", "every day" (``Mo.–Fr.``)."""
     if len(days) == 7:
-        return "every day"
+        return gettext("every day")
     runs: list[list[int]] = []
     for day in sorted(days):
         if runs and runs[-1][-1] == day - 1:
             runs[-1].append(day)
         else:
             runs.append([day])
-    names = [DAY_NAMES[d].capitalize() for d in range(7)]
+    names = get_day_names("abbreviated", locale=locale_name())  # 0 is Monday, as DAY_NAMES
     return ", ".join(
         f"{names[r[0]]}–{names[r[-1]]}" if len(r) > 2 else ", ".join(names[d] for d in r)
         for r in runs
@@ -386,7 +391,7 @@ def bar_chart(per_day: list[DayCount], *, width: int = 720, height: int = 240) -
                 staff_y=round(base - customer_h - staff_h, 2),
                 staff_height=round(staff_h, 2),
                 day=day,
-                label=f"{day.day:%b} {day.day.day}" if show else None,
+                label=format_skeleton("MMMd", day.day, locale=locale_name()) if show else None,
             )
         )
     return BarChart(width, height, top, bottom, left, scale_max, ticks, bars)

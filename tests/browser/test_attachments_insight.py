@@ -115,8 +115,8 @@ def test_a_customer_sends_a_photo_and_staff_see_it_then_the_insight_page(browse,
     )
     # Against the response targets, in business hours (the demo's own: 4 h and 8 h).
     expect(admin.locator('[data-om-figure="target-first"]')).to_have_text(re.compile(r"^\d+%$"))
-    expect(admin.locator('[data-om-figure="target-first-time"]')).to_have_text("(target 4 h)")
-    expect(admin.locator('[data-om-figure="target-next-time"]')).to_have_text("(target 8 h)")
+    expect(admin.locator('[data-om-figure="target-first-time"]')).to_have_text("(target 4 hr)")
+    expect(admin.locator('[data-om-figure="target-next-time"]')).to_have_text("(target 8 hr)")
     expect(
         admin.get_by_text("Counted in business hours: 09:00–17:00, Mon–Fri (UTC).")
     ).to_be_visible()

@@ -39,7 +39,8 @@ def test_note_canned_reply_outcome_and_reopen(browse, shots):
     expect(note).to_contain_text("Dispute opened on")
     expect(note.locator(".om-deadline")).to_contain_text(
         re.compile(
-            r"Overdue Respond by \w{3} \d{1,2}, (\d{4}, )?\d\d:\d\d: the store has not answered"
+            r"Overdue Respond by \w{3} \d{1,2}, (\d{4}, )?\d{1,2}:\d\d\W[AP]M: "
+            r"the store has not answered"
         )
     )
     shots.take(page, "overdue red note")
