@@ -99,7 +99,7 @@ def test_customer_bad_file_comes_back_on_their_order_page(app, order, customer, 
     html = follow(browser, response, to=f"/account/orders/{order.id}")
     assert f"Your order #{order.id}" in html
     panel = thread_section(html)
-    assert "“notes.png” is not a kind of file this shop takes." in words(panel)
+    assert "“notes.png” is not a kind of file this shop takes (it is a text file)." in words(panel)
     assert "Nothing was sent: please choose your files again." in words(panel)
     assert textarea(panel) == "The label, and my notes"
     assert services.get_thread(order) is None

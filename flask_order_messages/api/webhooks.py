@@ -31,7 +31,7 @@ from .schemas_more import (
 )
 
 BASE = "/staff/webhooks"
-ONE = BASE + "/<endpoint_id>"  # text: any other id is a not-found problem, not a bare 404
+ONE = BASE + "/<int:endpoint_id>"
 WRITE_ERRORS = (400, 404, 415)
 
 
@@ -43,7 +43,7 @@ def _manager(*, write: bool = False) -> Actor:
     return actor
 
 
-def _endpoint(endpoint_id: str) -> Any:
+def _endpoint(endpoint_id: int) -> Any:
     try:
         return webhooks.get_endpoint(endpoint_id)
     except webhooks.EndpointNotFound as exc:
@@ -125,7 +125,7 @@ def create() -> WebhookSecret:
     response=WebhookOut,
     errors=(404,),
 )
-def endpoint(endpoint_id: str) -> WebhookOut:
+def endpoint(endpoint_id: int) -> WebhookOut:
     _manager()
     return out(_endpoint(endpoint_id))
 
@@ -141,7 +141,7 @@ def endpoint(endpoint_id: str) -> WebhookOut:
     response=WebhookOut,
     errors=WRITE_ERRORS,
 )
-def update(endpoint_id: str) -> WebhookOut:
+def update(endpoint_id: int) -> WebhookOut:
     actor = _manager(write=True)
     found = _endpoint(endpoint_id)
     body = body_of(WebhookUpdateIn)
@@ -162,7 +162,7 @@ def update(endpoint_id: str) -> WebhookOut:
     response=WebhookOut,
     errors=WRITE_ERRORS,
 )
-def active(endpoint_id: str) -> WebhookOut:
+def active(endpoint_id: int) -> WebhookOut:
     actor = _manager(write=True)
     found = _endpoint(endpoint_id)
     webhooks.set_active(actor, found, body_of(ActiveIn).active)
@@ -179,7 +179,7 @@ def active(endpoint_id: str) -> WebhookOut:
     status=204,
     errors=(404,),
 )
-def delete(endpoint_id: str) -> None:
+def delete(endpoint_id: int) -> None:
     actor = _manager(write=True)
     webhooks.delete_endpoint(actor, _endpoint(endpoint_id))
 
@@ -195,7 +195,7 @@ def delete(endpoint_id: str) -> None:
     response=DeliveryList,
     errors=(400, 404),
 )
-def deliveries(endpoint_id: str) -> DeliveryList:
+def deliveries(endpoint_id: int) -> DeliveryList:
     _manager()
     found = _endpoint(endpoint_id)
     query = query_of(DeliveriesQuery)
@@ -214,7 +214,7 @@ def deliveries(endpoint_id: str) -> DeliveryList:
     status=202,
     errors=(404,),
 )
-def test(endpoint_id: str) -> DeliveryOut:
+def test(endpoint_id: int) -> DeliveryOut:
     actor = _manager(write=True)
     return delivery_out(webhooks.send_test(actor, _endpoint(endpoint_id)))
 
@@ -229,7 +229,7 @@ def test(endpoint_id: str) -> DeliveryOut:
     response=WebhookSecret,
     errors=(404,),
 )
-def rotate(endpoint_id: str) -> WebhookSecret:
+def rotate(endpoint_id: int) -> WebhookSecret:
     actor = _manager(write=True)
     found = _endpoint(endpoint_id)
     secret = webhooks.rotate_secret(actor, found)

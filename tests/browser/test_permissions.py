@@ -54,7 +54,7 @@ def test_a_reader_and_a_dispute_handler_see_only_their_controls(browse, shots, g
 
     thread = _thread_of(page, "00005")
     expect(thread.locator(".om-dispute-note")).to_contain_text("Dispute opened on")
-    expect(thread.locator(".om-read-only")).to_have_text(READ_ONLY_NOTE)
+    expect(thread.locator(".om-read-only")).to_have_text(str(READ_ONLY_NOTE))
     expect(thread.get_by_placeholder("Write your message here")).to_have_count(0)
     expect(thread.get_by_role("link", name="Close dispute")).to_have_count(0)
     expect(thread.get_by_label("Assignee", exact=True)).to_have_count(0)

@@ -43,7 +43,7 @@ def test_tokens_page_by_keyboard(browse, shots):
     secret = secret_field.input_value()
     row = page.locator("tr.om-token-row")
     expect(row).to_contain_text("ERP")
-    expect(row).to_contain_text("write")
+    expect(row).to_contain_text("Write")
     expect(row.locator(".om-token-state")).to_have_text("Active")
     accessible(page)
     shots.take(page, "secret shown once")

@@ -81,7 +81,7 @@ def test_webhooks_page_by_keyboard(browse, shots, receiver):
     shots.take(page, "test delivered")
 
     # Rotate its secret, by keyboard: the new one shown once; both sign for a day.
-    tab_to(page, page.get_by_role("button", name=f"Rotate secret of {receiver.url()}"))
+    tab_to(page, page.get_by_role("button", name=f"Rotate the secret of {receiver.url()}"))
     page.keyboard.press("Enter")
     new_field = page.get_by_label("New signing secret")
     expect(new_field).to_have_value(re.compile(r"^whsec_[A-Za-z0-9+/]{43}=$"))
