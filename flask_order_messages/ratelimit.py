@@ -180,6 +180,8 @@ def _uncount(strategy: Any, item: Any, args: list[str]) -> None:
     elif hasattr(storage, "get_connection") and hasattr(storage, "prefixed_key"):  # Redis
         connection = storage.get_connection()
         connection.register_script(_REDIS_DECREMENT)(keys=[storage.prefixed_key(key)])
+    elif hasattr(storage, "incr"):  # the memory storage of older limits (3.x) has no decr
+        storage.incr(key, item.get_expiry(), amount=-1)
 
 
 def seconds_to_wait() -> int:
