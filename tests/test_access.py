@@ -101,7 +101,7 @@ def url(rule, order_id: str) -> str:
     allowed = {"order_id", "attachment_id", "thread_id", "endpoint_id", "reply_id"}
     assert rule.arguments <= allowed, rule
     path = rule.rule.replace("<order_id>", order_id).replace("<thread_id>", MADE_UP)
-    path = path.replace("<int:endpoint_id>", webhook_endpoint_id_for())
+    path = re.sub(r"<[^<>]*endpoint_id>", webhook_endpoint_id_for(), path)
     path = path.replace("<reply_id>", MADE_UP)
     if "attachment_id" in rule.arguments:
         path = re.sub(r"<[^<>]*attachment_id>", attachment_id_for(order_id), path)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from werkzeug.exceptions import MethodNotAllowed
+
 from ..i18n import gettext as _
 from ..models import utcnow
 from ..permissions import WEBHOOKS
@@ -31,7 +33,9 @@ from .schemas_more import (
 )
 
 BASE = "/staff/webhooks"
-ONE = BASE + "/<int:endpoint_id>"
+#: Text, not an ``int`` converter: any other id is the not-found problem, not Werkzeug's bare
+#: HTML 404 (see :func:`endpoint` for the one word that is a sibling route's).
+ONE = BASE + "/<endpoint_id>"
 WRITE_ERRORS = (400, 404, 415)
 
 
@@ -43,7 +47,7 @@ def _manager(*, write: bool = False) -> Actor:
     return actor
 
 
-def _endpoint(endpoint_id: int) -> Any:
+def _endpoint(endpoint_id: str) -> Any:
     try:
         return webhooks.get_endpoint(endpoint_id)
     except webhooks.EndpointNotFound as exc:
@@ -125,7 +129,9 @@ def create() -> WebhookSecret:
     response=WebhookOut,
     errors=(404,),
 )
-def endpoint(endpoint_id: int) -> WebhookOut:
+def endpoint(endpoint_id: str) -> WebhookOut:
+    if endpoint_id == "new":  # the address of POST .../new, asked with GET
+        raise MethodNotAllowed(valid_methods=["POST"])
     _manager()
     return out(_endpoint(endpoint_id))
 
@@ -141,7 +147,7 @@ def endpoint(endpoint_id: int) -> WebhookOut:
     response=WebhookOut,
     errors=WRITE_ERRORS,
 )
-def update(endpoint_id: int) -> WebhookOut:
+def update(endpoint_id: str) -> WebhookOut:
     actor = _manager(write=True)
     found = _endpoint(endpoint_id)
     body = body_of(WebhookUpdateIn)
@@ -162,7 +168,7 @@ def update(endpoint_id: int) -> WebhookOut:
     response=WebhookOut,
     errors=WRITE_ERRORS,
 )
-def active(endpoint_id: int) -> WebhookOut:
+def active(endpoint_id: str) -> WebhookOut:
     actor = _manager(write=True)
     found = _endpoint(endpoint_id)
     webhooks.set_active(actor, found, body_of(ActiveIn).active)
@@ -179,7 +185,7 @@ def active(endpoint_id: int) -> WebhookOut:
     status=204,
     errors=(404,),
 )
-def delete(endpoint_id: int) -> None:
+def delete(endpoint_id: str) -> None:
     actor = _manager(write=True)
     webhooks.delete_endpoint(actor, _endpoint(endpoint_id))
 
@@ -195,7 +201,7 @@ def delete(endpoint_id: int) -> None:
     response=DeliveryList,
     errors=(400, 404),
 )
-def deliveries(endpoint_id: int) -> DeliveryList:
+def deliveries(endpoint_id: str) -> DeliveryList:
     _manager()
     found = _endpoint(endpoint_id)
     query = query_of(DeliveriesQuery)
@@ -214,7 +220,7 @@ def deliveries(endpoint_id: int) -> DeliveryList:
     status=202,
     errors=(404,),
 )
-def test(endpoint_id: int) -> DeliveryOut:
+def test(endpoint_id: str) -> DeliveryOut:
     actor = _manager(write=True)
     return delivery_out(webhooks.send_test(actor, _endpoint(endpoint_id)))
 
@@ -229,7 +235,7 @@ def test(endpoint_id: int) -> DeliveryOut:
     response=WebhookSecret,
     errors=(404,),
 )
-def rotate(endpoint_id: int) -> WebhookSecret:
+def rotate(endpoint_id: str) -> WebhookSecret:
     actor = _manager(write=True)
     found = _endpoint(endpoint_id)
     secret = webhooks.rotate_secret(actor, found)

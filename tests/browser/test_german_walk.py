@@ -23,11 +23,12 @@ from flask_order_messages.i18n import DOMAIN, TRANSLATIONS
 
 from .recipes import AXE_TAGS_22, axe_violations
 
-#: What a page holds that people wrote or that names someone or something (not our words).
+#: What a page holds that people wrote or that names someone or something (not our words);
+#: ``.om-chip`` is a canned reply, written by the shop's staff.
 DATA = (
     ".om-body, .om-author, .om-excerpt, .om-customer-name, .om-customer-email, .om-product,"
     " .om-vendor-name, .om-last-author, .om-assignee, .om-team-event .om-event-text,"
-    " .om-order-summary, .om-presence, .om-file-name, .om-attachment a"
+    " .om-order-summary, .om-presence, .om-file-name, .om-attachment a, .om-chip"
 )
 
 #: The text of our elements (outermost ``om-`` elements) without the data, and their

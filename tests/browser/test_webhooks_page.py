@@ -86,7 +86,7 @@ def test_webhooks_page_by_keyboard(browse, shots, receiver):
     new_field = page.get_by_label("New signing secret")
     expect(new_field).to_have_value(re.compile(r"^whsec_[A-Za-z0-9+/]{43}=$"))
     assert new_field.input_value() != secret
-    expect(row).to_contain_text("Previous secret signs too until")
+    expect(row).to_contain_text("The previous secret signs too until")
     accessible(page)
     shots.take(page, "secret rotated")
 
