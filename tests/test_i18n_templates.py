@@ -28,22 +28,11 @@ from flask_babel import Babel
 from . import committing as services
 from .conftest import db, fresh_tables, make_app
 from .host_pages import add_host_pages
+from .test_i18n_catalogues import KEYWORDS
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "flask_order_messages"
 OPEN, CLOSE = "⟦", "⟧"
-#: The keywords of the Makefile's ``messages`` target.
-KEYWORDS = {
-    "_": None,
-    "gettext": None,
-    "ngettext": (1, 2),
-    "lazy_gettext": None,
-    "lazy_ngettext": (1, 2),
-    "om_gettext": None,
-    "om_ngettext": (1, 2),
-    "om_markup": None,
-    "om_nmarkup": (1, 2),
-}
 METHODS = [
     ("**.py", "python"),
     ("templates/**.html", "jinja2"),

@@ -39,7 +39,9 @@ def test_a_customer_sends_a_photo_and_staff_see_it_then_the_insight_page(browse,
     )
     carol.get_by_role("button", name="Submit").click()
     error = thread.locator(".om-reply .om-error[role=alert]").first
-    expect(error).to_contain_text("“notes.txt” is not a kind of file this shop takes (it is a text file).")
+    expect(error).to_contain_text(
+        "“notes.txt” is not a kind of file this shop takes (it is a text file)."
+    )
     expect(error).to_contain_text("please choose your files again")
     expect(carol.get_by_label("Contact us about this order")).to_have_value(text)
     shots.take(carol, "refused text file, message kept")
