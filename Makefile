@@ -79,7 +79,7 @@ MESSAGES := flask_order_messages/translations
 messages: venv
 	$(PY) -m babel.messages.frontend extract -F babel.cfg --no-location --sort-output \
 	  --project flask-order-messages --msgid-bugs-address "" \
-	  -k lazy_gettext -k lazy_ngettext:1,2 -k om_gettext -k om_ngettext:1,2 -k om_markup -k om_nmarkup:1,2 \
+	  -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k om_gettext -k om_ngettext:1,2 -k om_pgettext:1c,2 -k om_markup -k om_nmarkup:1,2 \
 	  -o $(MESSAGES)/order_messages.pot .
 	@for po in $(MESSAGES)/*/LC_MESSAGES/order_messages.po; do [ -e "$$po" ] || continue; \
 	  $(PY) -m babel.messages.frontend update -D order_messages -i $(MESSAGES)/order_messages.pot \

@@ -289,8 +289,11 @@ def doctor(order_key: str | None, user_key: str | None) -> None:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - the shop's own tables cannot be read
         raise click.ClickException(
-            f"Cannot read the shop's orders and users: {checks.brief(exc)}. Check "
-            "SQLALCHEMY_DATABASE_URI and that the database is up."
+            _(
+                "Cannot read the shop's orders and users: %(brief)s. Check "
+                "SQLALCHEMY_DATABASE_URI and that the database is up.",
+                brief=checks.brief(exc),
+            )
         ) from None
     click.echo(checks.describe(subjects))
     findings = checks.run_checks(subjects)
@@ -298,9 +301,9 @@ def doctor(order_key: str | None, user_key: str | None) -> None:
         label, color = _LABELS[finding.level]
         # Whole words and URLs on a line: a link can be copied from the terminal.
         wrap = partial(textwrap.wrap, width=88, break_long_words=False, break_on_hyphens=False)
-        lines = wrap(f"{finding.check}: {finding.text}") or [""]
+        lines = wrap(f"{checks.check_name(finding.check)}: {finding.text}") or [""]
         if finding.fix:
-            lines += wrap(f"fix: {finding.fix}")
+            lines += wrap(_("fix: %(fix)s", fix=finding.fix))
         click.echo(click.style(f"{label:<6}", fg=color, bold=label != "ok") + f" {lines[0]}")
         for line in lines[1:]:
             click.echo(f"{'':6} {line}")

@@ -15,6 +15,21 @@ from .i18n import gettext as _
 from .i18n import lazy_gettext, ngettext
 
 #: Why a mail was marked suppressed: Flask-Mail had nowhere to send it.
+#: A mail's or a webhook delivery's status in words (``mail-status``, ``webhook-status``).
+STATUS_WORDS = {
+    "pending": lazy_gettext("pending"),
+    "sending": lazy_gettext("sending"),
+    "sent": lazy_gettext("sent"),
+    "delivered": lazy_gettext("delivered"),
+    "failed": lazy_gettext("failed"),
+}
+
+
+def status_word(status: str) -> str:
+    """A status of the outbox in the reader's language (``pending``, ``ausstehend``)."""
+    return str(STATUS_WORDS.get(status, status))
+
+
 NO_MAIL_SERVER = lazy_gettext(
     "MAIL_SUPPRESS_SEND is on (no MAIL_SERVER, or TESTING); these mails went nowhere and are "
     "not sent again."
@@ -34,13 +49,23 @@ def send_mail(now: bool, retry_failed: bool) -> None:
 
     with unit_of_work():  # each mail's claim and outcome commit on their own, as they happen
         if retry_failed:
-            click.echo(f"revived {mail.retry_failed()} failed mails")
+            revived = mail.retry_failed()
+            click.echo(
+                ngettext("revived %(num)d failed mail", "revived %(num)d failed mails", revived)
+            )
         waiting = 0 if now else mail.waiting_count()
         report = mail.send_pending(include_not_due=now)
     counts = mail.status_counts()
     click.echo(
-        f"sent {report.sent}, failed {report.failed}, left to another sender {report.skipped}; "
-        f"pending {counts[mail.PENDING]}, given up {counts[mail.FAILED]}"
+        _(
+            "sent %(sent)d, failed %(failed)d, left to another sender %(skipped)d; "
+            "pending %(pending)d, given up %(given_up)d",
+            sent=report.sent,
+            failed=report.failed,
+            skipped=report.skipped,
+            pending=counts[mail.PENDING],
+            given_up=counts[mail.FAILED],
+        )
     )
     next_retry = mail.next_retry_at() if waiting else None
     if next_retry is not None:
@@ -92,15 +117,22 @@ def mail_status(latest: int) -> None:
     counts = mail.status_counts()
     suppressed = counts.pop(mail.SUPPRESSED)
     for status, count in counts.items():
-        click.echo(f"{status:8} {count}")
+        click.echo(f"{status_word(status):8} {count}")
     if suppressed:
-        click.echo(f"not delivered (no mail server) {suppressed}: {NO_MAIL_SERVER}")
+        click.echo(
+            _(
+                "not delivered (no mail server) %(num)d: %(why)s",
+                num=suppressed,
+                why=NO_MAIL_SERVER,
+            )
+        )
     if counts[mail.PENDING] or counts[mail.FAILED]:
         error = mail.latest_error()
         if error:
-            click.echo(f"last error: {error}")
+            click.echo(_("last error: %(error)s", error=error))
         if counts[mail.PENDING]:
-            click.echo(f"next retry: {mail.next_retry_at():%Y-%m-%d %H:%M:%S} UTC")
+            when = f"{mail.next_retry_at():%Y-%m-%d %H:%M:%S}"
+            click.echo(_("next retry: %(when)s UTC", when=when))
         if counts[mail.FAILED]:
             click.echo(_("Failed mails are not retried; 'send-mail --retry-failed' revives them."))
     _inbound_status(latest)

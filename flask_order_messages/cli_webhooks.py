@@ -6,6 +6,10 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from .cli_mail import status_word
+from .i18n import gettext as _
+from .i18n import ngettext
+
 
 @click.command("deliver-webhooks")
 @with_appcontext
@@ -23,12 +27,24 @@ def deliver_webhooks(now: bool, retry_failed: bool) -> None:
 
     with unit_of_work():  # each delivery's claim and outcome commit on their own
         if retry_failed:
-            click.echo(f"revived {delivery.retry_failed()} failed deliveries")
+            revived = delivery.retry_failed()
+            click.echo(
+                ngettext(
+                    "revived %(num)d failed delivery", "revived %(num)d failed deliveries", revived
+                )
+            )
         report = delivery.send_pending(include_not_due=now)
     counts = delivery.status_counts()
     click.echo(
-        f"delivered {report.delivered}, failed {report.failed}, left to another deliverer "
-        f"{report.skipped}; pending {counts[delivery.PENDING]}, given up {counts[delivery.FAILED]}"
+        _(
+            "delivered %(delivered)d, failed %(failed)d, left to another deliverer "
+            "%(skipped)d; pending %(pending)d, given up %(given_up)d",
+            delivered=report.delivered,
+            failed=report.failed,
+            skipped=report.skipped,
+            pending=counts[delivery.PENDING],
+            given_up=counts[delivery.FAILED],
+        )
     )
 
 
@@ -39,7 +55,7 @@ def webhook_status() -> None:
     from .webhooks import delivery
 
     for status, count in delivery.status_counts().items():
-        click.echo(f"{status:9} {count}")
+        click.echo(f"{status_word(status):9} {count}")
 
 
 WEBHOOK_COMMANDS = (deliver_webhooks, webhook_status)

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .i18n import gettext as _
+from .i18n import lazy_gettext
 from .state import current_order_messages as ext
 
 OK, WARNING, ERROR = "ok", "warning", "error"
@@ -108,7 +109,7 @@ def _find_staff() -> tuple[Any | None, str]:
     for key in dict.fromkeys(authors):
         user = session.get(users, key)
         if user is not None and is_staff(user):
-            return user, "the author of the newest staff message"
+            return user, _("the author of the newest staff message")
     if "email" in sa.inspect(users).columns and ext.has_hook("staff_recipients"):
         try:
             emails = [e for e in ext.hooks.staff_recipients() or () if isinstance(e, str)]
@@ -117,12 +118,15 @@ def _find_staff() -> tuple[Any | None, str]:
         found = session.execute(sa.select(users).where(users.email.in_(emails))).scalars()
         for user in found:
             if is_staff(user):
-                return user, "a user among staff_recipients"
+                return user, _("a user among staff_recipients")
     pk = getattr(users, ext.user_pk.key)
     newest = session.execute(sa.select(users).order_by(pk.desc()).limit(STAFF_SCAN_LIMIT))
     for user in newest.scalars():
         if is_staff(user):
-            return user, f"the newest user the staff check admits (of {STAFF_SCAN_LIMIT} looked at)"
+            return user, _(
+                "the newest user the staff check admits (of %(limit)s looked at)",
+                limit=STAFF_SCAN_LIMIT,
+            )
     return None, ""
 
 
@@ -138,31 +142,31 @@ def find_subjects(order_key: str | None = None, user_key: str | None = None) -> 
         key = _user_key(user_key)
         user = ext.db.session.get(ext.user_model, key) if key is not None else None
         if user is None:
-            raise DoctorError(f"No user has the key {user_key!r} (--user).")
+            raise DoctorError(_("No user has the key %(key)s (--user).", key=repr(user_key)))
     if order_key is not None:
         found.order = ext.get_order(order_key)
         if found.order is None:
-            raise DoctorError(f"No order has the key {order_key!r} (--order).")
-        found.how.append("the order given")
+            raise DoctorError(_("No order has the key %(key)s (--order).", key=repr(order_key)))
+        found.how.append(_("the order given"))
     if user is not None and is_staff(user):
         found.staff = user
-        found.how.append("the staff member given")
+        found.how.append(_("the staff member given"))
     elif user is not None:
         found.customer = user
-        found.how.append("the customer given")
+        found.how.append(_("the customer given"))
         if found.order is None:
             found.order = _newest_order(ext.order_owner_column() == ext.user_key(user))
-            found.how.append("their newest order")
+            found.how.append(_("their newest order"))
     if found.order is None:
         found.order = _newest_order()
-        found.how.append("the newest order")
+        found.how.append(_("the newest order"))
     if found.order is not None and found.customer is None:
         found.customer = ext.db.session.get(ext.user_model, ext.order_owner_id(found.order))
-        found.how.append("its customer")
+        found.how.append(_("its customer"))
     if found.staff is None:
         found.staff, how = _find_staff()
         if how:
-            found.how.append(f"as staff {how}")
+            found.how.append(_("as staff %(how)s", how=how))
     return found
 
 
@@ -170,14 +174,38 @@ def describe(subjects: Subjects) -> str:
     """The report's first line: what the checks were run against, and how it was found."""
 
     def who(user: Any) -> str:
-        return "none" if user is None else repr(ext.user_key(user))
+        return _("none") if user is None else repr(ext.user_key(user))
 
-    order = "none" if subjects.order is None else repr(ext.order_key(subjects.order))
-    how = f" ({', '.join(subjects.how)})" if subjects.how else ""
-    return (
-        f"Checking with order {order}, customer {who(subjects.customer)}, "
-        f"staff {who(subjects.staff)}{how}."
+    order = _("none") if subjects.order is None else repr(ext.order_key(subjects.order))
+    values = {"order": order, "customer": who(subjects.customer), "staff": who(subjects.staff)}
+    if not subjects.how:
+        return _("Checking with order %(order)s, customer %(customer)s, staff %(staff)s.", **values)
+    return _(
+        "Checking with order %(order)s, customer %(customer)s, staff %(staff)s (%(how)s).",
+        how=", ".join(subjects.how),
+        **values,
     )
+
+
+#: The name of each check in words, by its key (a hook's: ``hook <name>``).
+CHECK_NAMES = {
+    "read state": lazy_gettext("read state"),
+    "tables": lazy_gettext("tables"),
+    "rate limit": lazy_gettext("rate limit"),
+    "mail sender": lazy_gettext("mail sender"),
+    "mail links outside a request": lazy_gettext("mail links outside a request"),
+    "config": lazy_gettext("config"),
+    "vendors": lazy_gettext("vendors"),
+    "staff layout": lazy_gettext("staff layout"),
+    "customer layout": lazy_gettext("customer layout"),
+}
+
+
+def check_name(check: str) -> str:
+    """A finding's check in the reader's language: ``hook user_email``, ``Hook user_email``."""
+    if check.startswith("hook "):
+        return _("hook %(name)s", name=check[len("hook ") :])
+    return str(CHECK_NAMES.get(check, check))
 
 
 def check_read_state() -> list[Finding]:

@@ -136,21 +136,33 @@ def _permissions(subjects: Subjects) -> list[Finding]:
         if problem is not None:
             return [problem]
         if not isinstance(answer, bool):
-            fix = f"Return True or False for each of {', '.join(PERMISSIONS)}."
-            return [_typed("staff_permission", answer, f"True or False for {permission!r}", fix)]
+            fix = _("Return True or False for each of %(names)s.", names=", ".join(PERMISSIONS))
+            wanted = _("True or False for %(permission)s", permission=repr(permission))
+            return [_typed("staff_permission", answer, wanted, fix)]
         if answer:
             allowed.append(permission)
     refused = [p for p in PERMISSIONS if p not in allowed]
-    text = f"lets staff member {ext.user_key(subjects.staff)!r} {', '.join(allowed) or 'nothing'}"
-    text += f"; not {', '.join(refused)}." if refused else "."
+    who, may = repr(ext.user_key(subjects.staff)), ", ".join(allowed)
+    if not allowed:
+        text = _("lets staff member %(who)s do nothing.", who=who)
+    elif refused:
+        text = _(
+            "lets staff member %(who)s %(allowed)s; not %(refused)s.",
+            who=who,
+            allowed=may,
+            refused=", ".join(refused),
+        )
+    else:
+        text = _("lets staff member %(who)s %(allowed)s.", who=who, allowed=may)
     if allowed and READ not in allowed:
-        fix = "Grant 'read' with the others: answer, disputes and canned each need it."
-        return [Finding(WARNING, check, text + " Without read they can do none of it.", fix)]
+        fix = _("Grant 'read' with the others: answer, disputes and canned each need it.")
+        more = _("Without read they can do none of it.")
+        return [Finding(WARNING, check, f"{text} {more}", fix)]
     return [Finding(OK, check, text)]
 
 
 def _names(subjects: Subjects) -> list[Finding]:
-    shown = []
+    shown: dict[str, str] = {}
     for role, user in (("customer", subjects.customer), ("staff", subjects.staff)):
         if user is None:
             continue
@@ -162,14 +174,26 @@ def _names(subjects: Subjects) -> list[Finding]:
                 _typed(
                     "display_name",
                     name,
-                    "a non-empty str",
+                    _("a non-empty str"),
                     _("Return the name to show beside the user's messages."),
                 )
             ]
-        shown.append(f"{role} as {name!r}")
+        shown[role] = repr(name)
     if not shown:
         return []
-    return [Finding(OK, "hook display_name", "shows the " + " and the ".join(shown) + ".")]
+    return [Finding(OK, "hook display_name", _names_text(shown))]
+
+
+def _names_text(shown: dict[str, str]) -> str:
+    if len(shown) == 2:
+        return _(
+            "shows the customer as %(customer)s and the staff as %(staff)s.",
+            customer=shown["customer"],
+            staff=shown["staff"],
+        )
+    if "customer" in shown:
+        return _("shows the customer as %(name)s.", name=shown["customer"])
+    return _("shows the staff as %(name)s.", name=shown["staff"])
 
 
 def _emails(subjects: Subjects) -> list[Finding]:
@@ -183,7 +207,8 @@ def _emails(subjects: Subjects) -> list[Finding]:
         if problem is not None:
             return [problem]
         if email is not None and not isinstance(email, str):
-            return [_typed("user_email", email, "a str or None", _("Return the address or None."))]
+            wanted = _("a str or None")
+            return [_typed("user_email", email, wanted, _("Return the address or None."))]
         if clean_address(email) is None and role == "customer":
             out.append(
                 Finding(
@@ -213,7 +238,7 @@ def _recipients() -> list[Finding]:
             _typed(
                 "staff_recipients",
                 value,
-                "a list of addresses",
+                _("a list of addresses"),
                 _("Return a list such as ['orders@shop.example']."),
             )
         ]
@@ -301,7 +326,7 @@ def _order_hooks(order: Any) -> list[Finding]:
                 problem = _typed(
                     name,
                     url,
-                    "a str",
+                    _("a str"),
                     _("Return the page's URL, e.g. url_for('admin.order', id=order.id)."),
                 )
             out.append(problem or Finding(OK, f"hook {name}", _("gives %(url)s.", url=url)))

@@ -7,13 +7,16 @@ import sqlalchemy as sa
 
 from .doctor import ERROR, OK, Finding, brief
 from .i18n import gettext as _
+from .i18n import lazy_gettext
 from .state import current_order_messages as ext
 
 #: The product hooks and what their default does.
 DEFAULTS = {
-    "product_name": 'default: "Product <key>"',
-    "product_url": "default: no link to the product's page",
-    "product_vendor": "default: questions go to the marketplace's (or the shop's) staff",
+    "product_name": lazy_gettext('default: "Product <key>"'),
+    "product_url": lazy_gettext("default: no link to the product's page"),
+    "product_vendor": lazy_gettext(
+        "default: questions go to the marketplace's (or the shop's) staff"
+    ),
 }
 
 
@@ -31,7 +34,7 @@ def check_questions() -> list[Finding]:
     out = []
     for name, default in DEFAULTS.items():
         check = f"hook {name}"
-        registered = "registered" if ext.has_hook(name) else default
+        registered = _("registered") if ext.has_hook(name) else str(default)
         if key is None:
             out.append(
                 Finding(
@@ -47,7 +50,10 @@ def check_questions() -> list[Finding]:
         try:
             answer = ext.hook(name)(key)
         except Exception as exc:  # noqa: BLE001 - the point is to show it
-            fix = f"Make {name} answer for every product key (see the README's questions)."
+            fix = _(
+                "Make %(name)s answer for every product key (see the README's questions).",
+                name=name,
+            )
             out.append(Finding(ERROR, check, _("raised %(brief)s.", brief=brief(exc)), fix))
             continue
         out.append(

@@ -43,7 +43,7 @@ def check_schema() -> list[Finding]:
                 _("Check SQLALCHEMY_DATABASE_URI and that the database is up."),
             )
         ]
-    upgrade = "Run: flask order-messages db upgrade"
+    upgrade = _("Run: %(command)s", command="flask order-messages db upgrade")
     if now == head:
         return [Finding(OK, check, _("at the newest migration (%(head)s).", head=head))]
     if now is not None:
@@ -52,7 +52,7 @@ def check_schema() -> list[Finding]:
                 ERROR,
                 check,
                 _("at migration %(now)s; this version needs %(head)s.", now=now, head=head),
-                upgrade + " (back up the database first).",
+                _("%(run)s (back up the database first).", run=upgrade),
             )
         ]
     names = [getattr(ext.models, f.name).__table__.name for f in dataclasses.fields(ext.models)]
@@ -60,7 +60,7 @@ def check_schema() -> list[Finding]:
     missing = [n for n in names if not inspector.has_table(n)]
     if missing:
         return [
-            Finding(ERROR, check, _("missing: %(items)s.", items=", ".join(missing)), upgrade + ".")
+            Finding(ERROR, check, _("missing: %(items)s.", items=", ".join(missing)), f"{upgrade}.")
         ]
     return [
         Finding(

@@ -10,8 +10,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from .i18n import gettext
+from .i18n import gettext, lazy_gettext
 
 #: How many leading bytes :func:`sniff` looks at.
 HEAD_BYTES = 4096
@@ -23,8 +24,14 @@ class FileType:
 
     content_type: str
     extensions: tuple[str, ...]  # the first one is added to a name that has none
-    label: str  # for people: "PNG image"
+    name: str  # the format's name, the same in every language: "PNG"
+    label_words: Any  # for people, in their language when read: "PNG image"
     matches: Callable[[bytes], bool]
+
+    @property
+    def label(self) -> str:
+        """For people, in the reader's language: "PNG image", "PNG-Bild"."""
+        return str(self.label_words)
 
     @property
     def is_image(self) -> bool:
@@ -47,23 +54,43 @@ def _is_text(head: bytes) -> bool:
 KNOWN_TYPES: dict[str, FileType] = {
     t.content_type: t
     for t in (
-        FileType("image/png", ("png",), "PNG image", lambda h: h.startswith(b"\x89PNG\r\n\x1a\n")),
+        FileType(
+            "image/png",
+            ("png",),
+            "PNG",
+            lazy_gettext("PNG image"),
+            lambda h: h.startswith(b"\x89PNG\r\n\x1a\n"),
+        ),
         FileType(
             "image/jpeg",
             ("jpg", "jpeg", "jpe", "jfif"),
-            "JPEG image",
+            "JPEG",
+            lazy_gettext("JPEG image"),
             lambda h: h.startswith(b"\xff\xd8\xff"),
         ),
-        FileType("image/gif", ("gif",), "GIF image", lambda h: h[:6] in (b"GIF87a", b"GIF89a")),
+        FileType(
+            "image/gif",
+            ("gif",),
+            "GIF",
+            lazy_gettext("GIF image"),
+            lambda h: h[:6] in (b"GIF87a", b"GIF89a"),
+        ),
         FileType(
             "image/webp",
             ("webp",),
-            "WebP image",
+            "WebP",
+            lazy_gettext("WebP image"),
             lambda h: h[:4] == b"RIFF" and h[8:12] == b"WEBP",
         ),
-        FileType("application/pdf", ("pdf",), "PDF document", lambda h: h.startswith(b"%PDF-")),
+        FileType(
+            "application/pdf",
+            ("pdf",),
+            "PDF",
+            lazy_gettext("PDF document"),
+            lambda h: h.startswith(b"%PDF-"),
+        ),
         # Last: anything else that is valid UTF-8 without NUL bytes.
-        FileType("text/plain", ("txt", "text", "log"), "text file", _is_text),
+        FileType("text/plain", ("txt", "text", "log"), "text", lazy_gettext("text file"), _is_text),
     )
 }
 
@@ -78,7 +105,7 @@ def sniff(head: bytes) -> FileType | None:
 
 def describe(content_types: tuple[str, ...]) -> str:
     """``"PNG, JPEG, GIF or WebP images, or PDF documents"``-like words for an error."""
-    images = [KNOWN_TYPES[t].label.split()[0] for t in content_types if t.startswith("image/")]
+    images = [KNOWN_TYPES[t].name for t in content_types if t.startswith("image/")]
     others = [_plural(t) for t in content_types if not t.startswith("image/")]
     parts = []
     if images:
@@ -93,12 +120,10 @@ def describe(content_types: tuple[str, ...]) -> str:
 
 
 def _plural(content_type: str) -> str:
-    """Files of a type that is not an image, in words ("PDF documents")."""
+    """Files of a type that is not an image (PDF or text), in words ("PDF documents")."""
     if content_type == "application/pdf":
         return gettext("PDF documents")
-    if content_type == "text/plain":
-        return gettext("text files")
-    return KNOWN_TYPES[content_type].label + "s"
+    return gettext("text files")
 
 
 def extension_of(name: str) -> str:

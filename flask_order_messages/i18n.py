@@ -9,7 +9,8 @@ here, choosing the locale by the ``user_locale`` hook, then the request's ``Acce
 
 Python code marks strings with :func:`gettext` (imported as ``_``), :func:`ngettext` and, for
 text made at import time (form labels), :func:`lazy_gettext`.  Templates call
-``om_gettext("...")`` and ``om_ngettext("...", "...", n)`` - names of our own, so a host's ``_``
+``om_gettext("...")``, ``om_ngettext("...", "...", n)`` and ``om_pgettext("context", "...")``
+(one English word, two words elsewhere) - names of our own, so a host's ``_``
 and ``{% trans %}`` keep using the host's catalogue.  Mails are written inside
 :func:`for_reader`, in their recipient's language and time zone.
 """
@@ -86,9 +87,23 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     return str(_domain.ngettext(singular, plural, num, **variables))
 
 
+def pgettext(context: str, string: str, **variables: Any) -> str:
+    """:func:`gettext` for an English word that needs two words in another language (a
+    dispute's "Expired" and a token's are not the same word in Spanish): ``context`` tells
+    them apart."""
+    if not _babel_ready():
+        return string % variables if variables else string
+    return str(_domain.pgettext(context, string, **variables))
+
+
 def lazy_gettext(string: str, **variables: Any) -> LazyString:
     """:func:`gettext` at the moment the text is used (form labels made at import time)."""
     return LazyString(gettext, string, **variables)
+
+
+def lazy_pgettext(context: str, string: str, **variables: Any) -> LazyString:
+    """:func:`pgettext` at the moment the text is used."""
+    return LazyString(pgettext, context, string, **variables)
 
 
 def lazy_ngettext(singular: str, plural: str, num: int, **variables: Any) -> LazyString:
@@ -247,6 +262,7 @@ def install(app: Flask) -> None:
     app.jinja_env.globals.update(
         om_gettext=gettext,
         om_ngettext=ngettext,
+        om_pgettext=pgettext,
         om_dir=text_direction,
         om_locale=locale_name,
     )

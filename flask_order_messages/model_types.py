@@ -72,6 +72,7 @@ class Message(Row):
     kind: Mapped[str]
     event: Mapped[str | None]
     body: Mapped[str]
+    event_args: Mapped[str | None]
     search_text: Mapped[str]
     created_at: Mapped[datetime]
     attachments: Mapped[list[Attachment]]
@@ -247,6 +248,8 @@ class WebhookEndpoint(Row):
     events: Mapped[str]
     active: Mapped[bool]
     disabled_reason: Mapped[str | None]
+    disabled_code: Mapped[str | None]
+    disabled_args: Mapped[str | None]
     created_by_id: Mapped[HostKey]
     created_at: Mapped[datetime]
     event_list: list[str]  # a property of the model class

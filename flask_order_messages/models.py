@@ -186,6 +186,8 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
         kind: Mapped[str] = mapped_column(sa.String(16), nullable=False, default=KIND_MESSAGE)
         event: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
         body: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+        # An event's parameters (JSON), its words written in the reader's language (event_words).
+        event_args: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
         # The body's words as keyword search reads them (see the search package), filled on insert.
         search_text: Mapped[str] = mapped_column(
             search.SearchText, nullable=False, default=search.search_text_default

@@ -37,6 +37,10 @@ def build_webhook_models(base: Any, user_model: Any, prefix: str) -> tuple[Any, 
         active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
         # Why it was turned off by delivery (the receiver answered 410 Gone); NULL otherwise.
         disabled_reason: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+        # The same as a code and its parameters (JSON), written in the reader's language
+        # (webhooks/disabled.py); NULL on endpoints turned off before they were kept.
+        disabled_code: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+        disabled_args: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
         created_by_id: Mapped[Any] = mapped_column(user_type, nullable=True)
         created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 

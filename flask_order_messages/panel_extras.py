@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import request
 
 from . import services
+from .event_words import entry_text
 from .i18n import gettext as _
 from .models import utcnow
 from .services import canned, confirm, deadlines, presence, vendors
@@ -240,7 +241,7 @@ def event_text(entry: Any, view: Any) -> str | None:
     """A thread event in words, as ``_entry.html`` writes it ("Dispute closed by Admin");
     None for anything that is not an event."""
     if entry.kind == "note" and entry.event:  # assignment and status: their text says it
-        return str(entry.body)
+        return entry_text(entry)
     if entry.kind != "event":
         return None
     who = view.name_of(entry.author_id)

@@ -17,8 +17,9 @@ from babel import dates as babel_dates
 from flask import Flask
 from markupsafe import Markup, escape
 
-from . import i18n
+from . import event_words, i18n
 from .i18n import gettext as _
+from .webhooks.disabled import disabled_reason
 
 #: Beyond this, a duration says days and hours; below it hours and minutes.
 _DAY = 86400
@@ -78,3 +79,10 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["om_date"] = format_date
     app.jinja_env.filters["om_duration"] = format_duration
     app.jinja_env.globals.update(om_markup=markup_gettext, om_nmarkup=markup_ngettext)
+    # A thread entry's words, its event's sentence in the reader's language (event_words).
+    app.jinja_env.globals.update(
+        om_entry_text=event_words.entry_text,
+        om_event_sentence=event_words.event_sentence,
+        om_entry_words=event_words.entry_words,
+        om_disabled_reason=disabled_reason,  # a webhook endpoint's (webhooks/disabled.py)
+    )

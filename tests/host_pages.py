@@ -227,11 +227,14 @@ def thread_section(fragment: str) -> str:
 
 
 def entry_bodies(fragment: str) -> list[str]:
-    """The texts of the thread's entries, in page order."""
-    return [
-        words(body)
-        for body in re.findall(r'<div class="om-body" dir="auto">(.*?)</div>', fragment, re.S)
-    ]
+    """The texts of the thread's entries, in page order: a message's body; an event's
+    sentence (in the reader's language) and the words written with it."""
+    found = []
+    for entry in re.findall(r'<li class="om-entry.*?</li>', fragment, re.S):
+        parts = re.findall(r'<div class="om-(?:event-sentence|body)"[^>]*>(.*?)</div>', entry, re.S)
+        if parts:
+            found.append(" ".join(words(part) for part in parts))
+    return found
 
 
 def textarea(fragment: str, name: str = "body") -> str:

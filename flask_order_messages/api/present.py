@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import url_for
 
+from ..event_words import entry_text
+from ..i18n import gettext as _
 from ..models import KIND_NOTE
 from ..services import Actor, ThreadPage, ThreadView
 from ..state import current_order_messages as ext
@@ -71,7 +73,7 @@ def entry(e: Any, view: ThreadView, actor: Actor) -> schemas.EntryOut:
         role=e.author_role,
         author=view.name_of(e.author_id),
         mine=e.author_id == actor.id and e.author_role == actor.role,
-        body=e.body,
+        body=entry_text(e),  # an event's words in the reader's language
         created_at=utc(e.created_at),
         attachments=_attachments(e, view.order, actor),
     )
@@ -88,7 +90,7 @@ def posted(message: Any, order: Any, actor: Actor) -> schemas.EntryOut:
             self.order = order
 
         def name_of(self, user_id: Any) -> str:
-            return names.get(user_id, "Someone")
+            return names.get(user_id) or _("Someone")
 
     return entry(message, _Named(), actor)  # type: ignore[arg-type]
 
@@ -132,7 +134,7 @@ def thread_list(page: ThreadPage, actor: Actor) -> schemas.ThreadList:
                 unread=row.unread,
                 last_message_at=utc_or_none(t.last_message_at),
                 last_author=row.last_author,
-                last_message=last.body if last is not None else None,
+                last_message=entry_text(last) if last is not None else None,
                 dispute=dispute(row.dispute) if row.dispute is not None else None,
                 overdue=row.overdue,
                 status=t.status if actor.is_staff else None,

@@ -15,6 +15,7 @@ from ..models import utcnow
 from ..permissions import WEBHOOKS
 from ..services import Actor, webhooks
 from ..state import current_settings
+from ..webhooks.disabled import disabled_reason
 from ..webhooks.events import EVENTS
 from . import auth
 from .present import utc, utc_or_none
@@ -61,7 +62,7 @@ def out(endpoint: Any) -> WebhookOut:
         description=endpoint.description,
         events=endpoint.event_list,
         active=endpoint.active,
-        disabled_reason=endpoint.disabled_reason,
+        disabled_reason=disabled_reason(endpoint),  # in the reader's language
         created_at=utc(endpoint.created_at),
         previous_secret_until=utc_or_none(endpoint.rotating_until(utcnow())),
     )

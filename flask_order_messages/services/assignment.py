@@ -17,7 +17,6 @@ from flask import current_app, has_request_context, request
 from .. import mail, signals
 from ..errors import FeatureOffError, ValidationError
 from ..i18n import gettext as _
-from ..mail_reader import in_shop_language
 from ..model_types import Thread
 from ..models import KIND_NOTE
 from ..models_team import EVENT_ASSIGNED, EVENT_UNASSIGNED
@@ -167,19 +166,18 @@ def threads_and_orders(thread_ids: Sequence[int], actor: Actor) -> list[tuple[Th
     ]
 
 
-@in_shop_language()  # kept, and shown to everyone: the shop's language
-def _event_text(member: StaffMember | None, actor: Actor) -> str:
+def _event_args(member: StaffMember | None, actor: Actor) -> dict[str, Any]:
     who = author_name(actor.user, staff=True)
     if member is None:
-        return _("Unassigned by %(name)s", name=who)
+        return {"name": who}
     if member.key == actor.id:
-        return _("%(name)s assigned this thread to themselves", name=who)
-    return _("Assigned to %(assignee)s by %(name)s", assignee=member.name, name=who)
+        return {"name": who, "self": True}
+    return {"name": who, "assignee": member.name}
 
 
 def _assign(thread: Thread, order: Any, actor: Actor, member: StaffMember | None) -> bool:
     """Set ``thread``'s assignee under its lock, with its event and mail; False when unchanged."""
-    from .posting import add_entry, lock_thread
+    from .posting import add_event, lock_thread
 
     lock_thread(thread)
     t = ext.models.Thread
@@ -195,9 +193,7 @@ def _assign(thread: Thread, order: Any, actor: Actor, member: StaffMember | None
         .execution_options(synchronize_session=False)
     )
     event = EVENT_ASSIGNED if member is not None else EVENT_UNASSIGNED
-    entry = add_entry(
-        thread, actor, _event_text(member, actor), kind=KIND_NOTE, event=event, locked=True
-    )
+    entry = add_event(thread, actor, event, _event_args(member, actor), kind=KIND_NOTE, locked=True)
     outbox_ids = mail.queue_for_assignee(entry, order, member.user, actor) if member else []
     webhook_events.thread_assigned(thread, order, actor, new_key, previous)
     app = unproxied(current_app)

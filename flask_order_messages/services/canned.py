@@ -23,18 +23,19 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import NotAllowedError, OrderMessagesError, ValidationError
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from ..model_types import CannedReply
 from ..models_canned import MARKETPLACE
 from ..state import current_order_messages as ext
 from ..state import current_settings
 from .common import Actor, clean_text, session
 
-#: Placeholders a canned reply may hold, with what they become.
+#: Placeholders a canned reply may hold, with what they become (in the reader's language).
 PLACEHOLDERS = {
-    "customer_name": "the customer's name",
-    "customer_first_name": "the first word of the customer's name",
-    "order_number": "the order number",
-    "staff_name": "your own name",
+    "customer_name": lazy_gettext("the customer's name"),
+    "customer_first_name": lazy_gettext("the first word of the customer's name"),
+    "order_number": lazy_gettext("the order number"),
+    "staff_name": lazy_gettext("your own name"),
 }
 #: Longest title, in characters.
 MAX_TITLE_LENGTH = 120

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from babel.dates import format_skeleton, format_time, get_datetime_format
 
-from ..i18n import locale_name, ngettext
+from ..i18n import locale_name
 from ..model_types import Dispute
 from ..models import KIND_MESSAGE, STAFF, utcnow
 from ..state import current_order_messages as ext
@@ -145,14 +145,7 @@ def expire_disputes(days: int | None = None, *, now: datetime | None = None) -> 
         if order is None:
             continue
         try:
-            closed.append(
-                close_dispute(
-                    order,
-                    system,
-                    outcome="expired",
-                    note=_expired_note(days),
-                )
-            )
+            closed.append(close_dispute(order, system, outcome="expired", quiet_days=days))
         except DisputeError:
             continue  # someone closed it meanwhile: nothing was written
     return closed
@@ -202,15 +195,3 @@ def tell_marketplace_of_overdue(now: datetime | None = None) -> list[Dispute]:
         told.append(dispute)
     after_commit(lambda: mail.dispatch(outbox_ids))
     return told
-
-
-def _expired_note(days: int) -> str:
-    """The note of a dispute closed for quiet, in the shop's language (it is kept)."""
-    from ..mail_reader import in_shop_language
-
-    with in_shop_language():
-        return ngettext(
-            "Closed automatically: nobody wrote in this thread for %(num)d day.",
-            "Closed automatically: nobody wrote in this thread for %(num)d days.",
-            days,
-        )

@@ -8,10 +8,11 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from .. import mail, signals
+from .. import event_words, mail, signals
 from ..errors import DisputeError, ValidationError
+from ..event_words import OUTCOME_LABELS as OUTCOME_LABELS
+from ..event_words import outcome_label as outcome_label
 from ..i18n import gettext as _
-from ..i18n import lazy_gettext
 from ..mail_reader import in_shop_language
 from ..model_types import Dispute, Thread
 from ..models import (
@@ -28,7 +29,7 @@ from ..transactions import after_commit
 from ..webhooks import events as webhook_events
 from .common import Actor, clean_reason, clean_text, session
 from .deadlines import respond_by_from
-from .posting import add_entry, get_or_create_thread, get_thread, lock_thread
+from .posting import add_entry, add_event, get_or_create_thread, get_thread, lock_thread
 from .vendors import check_arbitration, may_arbitrate
 
 #: Outcomes a dispute can be closed with.  ``"resolved"`` is what a close that names none
@@ -36,16 +37,6 @@ from .vendors import check_arbitration, may_arbitrate
 OUTCOMES = ("resolved_for_customer", "resolved_for_store", "withdrawn", "expired", "resolved")
 #: The outcomes staff choose from when they close a dispute, in the order the form lists them.
 STAFF_OUTCOMES = ("resolved_for_customer", "resolved_for_store", "withdrawn", "expired")
-#: Each outcome in words.
-OUTCOME_LABELS = {
-    "resolved_for_customer": lazy_gettext("Resolved for the customer"),
-    "resolved_for_store": lazy_gettext("Resolved for the store"),
-    "withdrawn": lazy_gettext("Withdrawn"),
-    "expired": lazy_gettext("Expired"),
-    "resolved": lazy_gettext("Resolved"),
-}
-
-
 #: The webhook event of each way a dispute is opened.
 _WEBHOOK_EVENTS = {
     EVENT_DISPUTE_OPENED: webhook_events.DISPUTE_OPENED,
@@ -129,12 +120,19 @@ def open_dispute(order: Any, actor: Actor, reason: Any) -> Dispute:
 
 
 def close_dispute(
-    order: Any, actor: Actor, *, outcome: str | None = None, note: Any = None
+    order: Any,
+    actor: Actor,
+    *,
+    outcome: str | None = None,
+    note: Any = None,
+    quiet_days: int | None = None,
 ) -> Dispute:
     """Close the open dispute on ``order``; post it as an event.  The dispute row stays as history.
 
     A customer may only withdraw a dispute they opened themselves.  Raises
     :class:`DisputeError` when no dispute is open (or someone closed it a moment ago).
+    ``quiet_days``: closed automatically after so many quiet days (``expire-disputes``); the
+    event says so in each reader's language, and the dispute's note in the shop's.
     """
     check_arbitration(actor)
     dispute = open_dispute_of(order)
@@ -150,6 +148,10 @@ def close_dispute(
     note_text = None
     if note not in (None, ""):
         note_text = clean_text(note, field="note", label=_("The note"), max_length=2000)
+    args = _closed_args(outcome, actor, note_text, quiet_days)
+    if quiet_days:
+        with in_shop_language():  # kept on the dispute, for its webhooks
+            note_text = event_words.quiet_note(quiet_days)
     d = ext.models.Dispute
     db = session()
     now = utcnow()
@@ -171,9 +173,8 @@ def close_dispute(
         raise DisputeError(_("This dispute was closed already."))
     thread = get_thread(order)
     assert thread is not None  # the dispute found above is in it
-    body = closed_event_body(outcome, actor, note_text)
     try:
-        event = add_entry(thread, actor, body, kind=KIND_EVENT, event=EVENT_DISPUTE_CLOSED)
+        event = add_event(thread, actor, EVENT_DISPUTE_CLOSED, args, kind=KIND_EVENT, locked=False)
         outbox_ids = mail.queue_for_entry(event, order, actor)
         db.flush()
     except Exception:
@@ -191,26 +192,14 @@ def close_dispute(
     return dispute
 
 
-def outcome_label(outcome: str | None) -> str:
-    """An outcome in words (``"Resolved for the customer"``); "" for None."""
-    if outcome is None:
-        return ""
-    return str(OUTCOME_LABELS.get(outcome, outcome.replace("_", " ").capitalize()))
-
-
-@in_shop_language()  # kept, and shown to everyone: the shop's language
-def closed_event_body(outcome: str, actor: Actor, note: str | None) -> str:
-    """The text of a "dispute closed" event: the outcome in words, then the note.
-
-    A plain "resolved" close keeps the note alone (or "Resolved."), and a customer's
-    withdrawal reads "Withdrawn by the customer."."""
-    if outcome == "resolved":
-        return note or _("Resolved.")
-    if outcome == "withdrawn" and not actor.is_staff:
-        sentence = _("Withdrawn by the customer.")
-    else:
-        sentence = _("Outcome: %(outcome)s.", outcome=outcome_label(outcome))
-    return f"{sentence}\n{note}" if note else sentence
+def _closed_args(
+    outcome: str, actor: Actor, note: str | None, quiet_days: int | None
+) -> dict[str, Any]:
+    """The parameters of a "dispute closed" event (see :mod:`..event_words`)."""
+    args: dict[str, Any] = {"outcome": outcome, "by_customer": not actor.is_staff, "note": note}
+    if quiet_days:
+        args["quiet_days"] = quiet_days
+    return args
 
 
 def last_dispute_of(thread: Thread) -> Dispute | None:

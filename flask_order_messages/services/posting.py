@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from .. import mail, search, signals
+from .. import event_words, mail, search, signals
 from ..errors import ValidationError
 from ..i18n import gettext as _
+from ..mail_reader import in_shop_language
 from ..model_types import Message, Thread
 from ..models import KIND_MESSAGE, KIND_NOTE, utcnow
 from ..state import current_order_messages as ext
@@ -167,8 +168,12 @@ def add_entry(
     kind: str = KIND_MESSAGE,
     event: str | None = None,
     locked: bool = False,
+    args: dict[str, Any] | None = None,
 ) -> Message:
     """Add one entry to ``thread`` inside the current transaction (no commit).
+
+    ``args``: an event's parameters, from which its words are written in each reader's
+    language (see :mod:`..event_words`); ``body`` is then those words in the shop's language.
 
     The thread's newest-message columns move with one UPDATE that cannot go backwards, so two
     posts at once leave them pointing at the newer message.  The author's own pointer moves
@@ -189,6 +194,7 @@ def add_entry(
         author_role=actor.role,
         kind=kind,
         event=event,
+        event_args=None if args is None else event_words.dumps(args),
         body=body,
         created_at=now,
         **waits.message,
@@ -220,6 +226,16 @@ def add_entry(
     if readers.writing_reads(actor):
         advance_pointer(actor, thread.id, message.id)
     return message
+
+
+def add_event(
+    thread: Thread, actor: Actor, event: str, args: dict[str, Any], *, kind: str, locked: bool
+) -> Message:
+    """:func:`add_entry` of an ``event`` kept with its parameters ``args``: its body is its
+    words in the shop's language, and each reader gets them in theirs."""
+    with in_shop_language():  # kept, for search and for anyone reading the table
+        body = event_words.joined(event_words.words_of(event, args))
+    return add_entry(thread, actor, body, kind=kind, event=event, locked=locked, args=args)
 
 
 def post_message(

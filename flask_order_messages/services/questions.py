@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import search
 from ..errors import DisputeError, NotAllowedError, ValidationError
+from ..event_words import EVENT_LINKED
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext
 from ..model_types import Message, Thread
@@ -35,12 +36,9 @@ from ..transactions import FIRST_MESSAGE, commit_early, has_pending_writes
 from . import vendors
 from .common import Actor, clean_body, session, thread_scope
 from .context import email_of
-from .posting import add_entry, get_thread, index_order_number, lock_thread, post_into
+from .posting import add_event, get_thread, index_order_number, lock_thread, post_into
 from .reading import unread_counts
 from .thread_view import ThreadState, state_where
-
-#: The entry that records a question linked to an order.
-EVENT_LINKED = "question_linked"
 
 
 #: A product key the extension cannot keep.
@@ -286,8 +284,5 @@ def link_to_order(thread: Thread, actor: Actor, order: Any) -> Message:
 
 
 def _linked_entry(thread: Thread, actor: Actor, number: str) -> Message:
-    from ..mail_reader import in_shop_language
-
-    with in_shop_language():  # kept, and shown to everyone
-        body = _("Linked to order #%(number)s", number=number)
-    return add_entry(thread, actor, body, kind=KIND_EVENT, event=EVENT_LINKED, locked=True)
+    args = {"number": number}
+    return add_event(thread, actor, EVENT_LINKED, args, kind=KIND_EVENT, locked=True)

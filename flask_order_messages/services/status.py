@@ -19,7 +19,6 @@ from flask import current_app
 from .. import signals
 from ..errors import FeatureOffError, ValidationError
 from ..i18n import gettext as _
-from ..mail_reader import in_shop_language
 from ..model_types import Thread
 from ..models import KIND_MESSAGE, KIND_NOTE, utcnow
 from ..models_team import (
@@ -71,15 +70,6 @@ def status_label(status: str | None) -> str:
     return str(STATUS_LABELS.get(status or STATUS_OPEN, str(status)))
 
 
-@in_shop_language()  # kept, and shown to everyone: the shop's language
-def _event_text(status: str, who: str) -> str:
-    if status == STATUS_CLOSED:
-        return _("Closed by %(name)s", name=who)
-    if status == STATUS_OPEN:
-        return _("Reopened by %(name)s", name=who)
-    return _("Set to waiting on customer by %(name)s", name=who)
-
-
 def _checked(actor: Actor, status: Any) -> str:
     if not current_settings.team.status:
         raise FeatureOffError(
@@ -101,7 +91,7 @@ def _checked(actor: Actor, status: Any) -> str:
 
 def _set(thread: Thread, order: Any, actor: Actor, status: str) -> bool:
     """Set ``thread``'s status by hand, under its lock, with its event; False when it had it."""
-    from .posting import add_entry, lock_thread
+    from .posting import add_event, lock_thread
 
     lock_thread(thread)
     t = ext.models.Thread
@@ -120,10 +110,8 @@ def _set(thread: Thread, order: Any, actor: Actor, status: str) -> bool:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    who = ext.hooks.display_name(actor.user)
-    add_entry(
-        thread, actor, _event_text(status, who), kind=KIND_NOTE, event=EVENT_STATUS, locked=True
-    )
+    args = {"status": status, "name": ext.hooks.display_name(actor.user)}
+    add_event(thread, actor, EVENT_STATUS, args, kind=KIND_NOTE, locked=True)
     webhook_events.status_changed(thread, order, actor, status, previous)
     app = unproxied(current_app)
 

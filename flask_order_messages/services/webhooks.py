@@ -159,7 +159,7 @@ def set_active(actor: Actor, endpoint: WebhookEndpoint, active: bool) -> None:
     check_manager(actor)
     endpoint.active = active
     if active:
-        endpoint.disabled_reason = None
+        endpoint.disabled_reason = endpoint.disabled_code = endpoint.disabled_args = None
     session().flush()
 
 

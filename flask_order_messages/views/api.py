@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import current_user
 
 from .. import services
+from ..event_words import entry_text
 from ..i18n import gettext as _
 from ..models import KIND_NOTE
 from ..page_reads import mark_read_now
@@ -105,7 +106,7 @@ def entries_json(view: Any, actor: services.Actor) -> Response:
                 "role": e.author_role,
                 "mine": e.author_id == actor.id,
                 "author": view.name_of(e.author_id),
-                "html": str(message_html(e.body)),
+                "html": str(message_html(entry_text(e))),
                 "date": format_date(e.created_at),
                 "note": e.kind == KIND_NOTE,
                 # An event in words, as the thread shows it ("Dispute reopened by ...").

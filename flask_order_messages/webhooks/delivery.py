@@ -29,6 +29,7 @@ from ..state import call_when_sent, current_settings
 from ..state import current_order_messages as ext
 from ..transactions import WEBHOOK_CLAIM, WEBHOOK_OUTCOME, commit_early, waiting_callbacks
 from . import signing, transport
+from .disabled import GONE, turned_off
 
 log = logging.getLogger(__name__)
 
@@ -168,11 +169,11 @@ def _record(delivery_id: int, **values: Any) -> None:
 
 def _gone(endpoint_id: int) -> None:
     ep = ext.models.WebhookEndpoint
-    reason = f"The receiver answered 410 Gone on {utcnow():%Y-%m-%d %H:%M} UTC."
+    values = turned_off(GONE, at=utcnow().replace(microsecond=0).isoformat())
     ext.db.session.execute(
         sa.update(ep)
         .where(ep.id == endpoint_id)
-        .values(active=False, disabled_reason=reason)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
 
