@@ -33,6 +33,10 @@ KEYWORDS = {
     "om_ngettext": (1, 2),
     "om_markup": None,
     "om_nmarkup": (1, 2),
+    # One English word, two in another language: the context first ("dispute outcome").
+    "pgettext": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
+    "om_pgettext": ((1, "c"), 2),
 }
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
 
@@ -73,9 +77,10 @@ def test_the_template_holds_exactly_what_the_code_marks():
 def test_the_makefile_extracts_with_the_same_keywords():
     makefile = (ROOT / "Makefile").read_text()
     for name, plural in KEYWORDS.items():
-        if name in {"_", "gettext", "ngettext"}:
+        if name in {"_", "gettext", "ngettext", "pgettext"}:
             continue  # Babel's defaults
-        flag = f"-k {name}" + (":1,2" if plural else "")
+        spec = ":1c,2" if plural and isinstance(plural[0], tuple) else ":1,2" if plural else ""
+        flag = f"-k {name}{spec}"
         assert flag in makefile, flag
 
 

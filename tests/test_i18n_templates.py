@@ -61,11 +61,11 @@ def pseudo_catalogue(directory: Path, locale: str) -> int:
         keywords=KEYWORDS,
         options_map={"templates/**.html": {}, "templates/**.txt": {}},
     )
-    for _filename, _lineno, message, _comments, _context in found:
+    for _filename, _lineno, message, _comments, context in found:
         if isinstance(message, tuple):
-            catalog.add(message, tuple(_pseudo(m) for m in message[:2]))
+            catalog.add(message, tuple(_pseudo(m) for m in message[:2]), context=context)
         else:
-            catalog.add(message, _pseudo(message))
+            catalog.add(message, _pseudo(message), context=context)
     target = directory / locale / "LC_MESSAGES"
     target.mkdir(parents=True)
     with open(target / "order_messages.mo", "wb") as out:
