@@ -18,7 +18,7 @@ FUZZ_EXAMPLES ?= 200
 export FLASK_APP := example_shop.app:create_app
 export TEST_DATABASE_URL
 
-.PHONY: demo test fuzz venv lint typecheck browser dovecot clean serve seed messages
+.PHONY: demo test test-all-databases fuzz venv lint typecheck browser dovecot clean serve seed messages
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,16 @@ demo: venv
 ## WORKERS processes; on a server database each process gets its own database (test_gw0...)
 test: venv browser dovecot
 	$(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+## make test-all-databases: the whole suite on SQLite (with the browser), then on PostgreSQL and
+## on MariaDB (without it), as before a release; CI runs the whole suite on SQLite and the
+## modules of tests/every_database.py on the two servers.  Database `test` on each server.
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+MARIADB_TEST_URL ?= mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4&ssl_disabled=1
+test-all-databases: venv browser dovecot
+	$(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+	TEST_DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest -n $(WORKERS) -m "not browser" $(PYTEST_ARGS)
+	TEST_DATABASE_URL="$(MARIADB_TEST_URL)" $(PY) -m pytest -n $(WORKERS) -m "not browser" $(PYTEST_ARGS)
 
 ## make fuzz: Schemathesis against the JSON API with FUZZ_EXAMPLES (200) examples per
 ## operation and actor, and 200 chains of calls along the document's links, instead of CI's 10

@@ -24,6 +24,7 @@ from werkzeug.routing import Rule
 
 from flask_order_messages import OrderMessages, customer_actor, staff_actor
 
+from .every_database import MODULES as EVERY_DATABASE
 from .tables import empty_tables, schema_present, sqlite_from_template
 
 db = SQLAlchemy()
@@ -125,6 +126,14 @@ def pytest_configure(config: pytest.Config) -> None:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if url and worker:
         os.environ["TEST_DATABASE_URL"] = _fresh_worker_database(url, worker)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules CI runs on every database are marked ``every_database`` (see
+    ``tests/every_database.py``)."""
+    for item in items:
+        if item.path.stem in EVERY_DATABASE and item.path.parent.name == "tests":
+            item.add_marker(pytest.mark.every_database)
 
 
 _CONNECTED: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
