@@ -87,9 +87,8 @@ def test_note_canned_reply_outcome_and_reopen(browse, shots):
     expect(note).to_have_count(0)
     closed = thread.locator(".om-event-dispute-closed")
     expect(closed).to_contain_text("Dispute closed by Admin Admin")
-    expect(closed.locator(".om-body")).to_have_text(
-        "Outcome: Resolved for the customer.\nReplacement kettle sent by express."
-    )
+    expect(closed.locator(".om-event-sentence")).to_have_text("Outcome: Resolved for the customer.")
+    expect(closed.locator(".om-body")).to_have_text("Replacement kettle sent by express.")
     expect(bell_count(page, "open_disputes")).to_have_text("0")
     shots.take(page, "dispute closed with its outcome")
 
