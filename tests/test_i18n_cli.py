@@ -54,7 +54,7 @@ def test_the_doctors_tags_and_words_are_in_the_shops_language(german: Flask) -> 
     assert any(line.startswith("WARNUNG ") for line in lines), out
     assert not any(re.match(r"(WARN|ERROR)\b", line) for line in lines), out
     # The tags are one column wide, the continuation lines indented to match it.
-    assert any(line.startswith("ok       Team-Layout: ") for line in lines), out
+    assert any(line.startswith("ok       Admin-Layout: ") for line in lines), out
     assert "admin layout" not in out and "the customer_order_url hook" not in out
 
 
