@@ -7,17 +7,18 @@ import click
 from flask.cli import AppGroup
 
 from .i18n import gettext as _
-from .i18n import ngettext
+from .i18n import lazy_pgettext, ngettext
 
 cli_group = AppGroup("order-messages", help="Order messages: mail outbox and workers.")
 
 
 def _add_mail_commands() -> None:
+    from .cli_db import db_group
     from .cli_mail import MAIL_COMMANDS
     from .cli_tokens import TOKEN_COMMANDS
     from .cli_webhooks import WEBHOOK_COMMANDS
 
-    for command in (*MAIL_COMMANDS, *WEBHOOK_COMMANDS, *TOKEN_COMMANDS):
+    for command in (*MAIL_COMMANDS, *WEBHOOK_COMMANDS, *TOKEN_COMMANDS, db_group):
         cli_group.add_command(command)
 
 
@@ -262,7 +263,13 @@ def notify_overdue() -> None:
     )
 
 
-_LABELS = {"ok": ("ok", "green"), "warning": ("WARN", "yellow"), "error": ("ERROR", "red")}
+#: A finding's tag and colour by its level.  The tags are translated: people read them, and no
+#: script should parse the doctor's words (its exit code says whether there was an error).
+_LABELS = {
+    "ok": (lazy_pgettext("doctor tag", "ok"), "green"),
+    "warning": (lazy_pgettext("doctor tag", "WARN"), "yellow"),
+    "error": (lazy_pgettext("doctor tag", "ERROR"), "red"),
+}
 
 
 @cli_group.command("doctor")
@@ -297,6 +304,8 @@ def doctor(order_key: str | None, user_key: str | None) -> None:
         ) from None
     click.echo(checks.describe(subjects))
     findings = checks.run_checks(subjects)
+    # The tags in a column as wide as the longest one in the reader's language (6 in English).
+    width = max(5, *(len(str(label)) for label, _color in _LABELS.values())) + 1
     for finding in findings:
         label, color = _LABELS[finding.level]
         # Whole words and URLs on a line: a link can be copied from the terminal.
@@ -304,9 +313,10 @@ def doctor(order_key: str | None, user_key: str | None) -> None:
         lines = wrap(f"{checks.check_name(finding.check)}: {finding.text}") or [""]
         if finding.fix:
             lines += wrap(_("fix: %(fix)s", fix=finding.fix))
-        click.echo(click.style(f"{label:<6}", fg=color, bold=label != "ok") + f" {lines[0]}")
+        tag = click.style(f"{str(label):<{width}}", fg=color, bold=finding.level != "ok")
+        click.echo(tag + f" {lines[0]}")
         for line in lines[1:]:
-            click.echo(f"{'':6} {line}")
+            click.echo(f"{'':{width}} {line}")
     errors = sum(f.level == "error" for f in findings)
     warnings = sum(f.level == "warning" for f in findings)
     click.echo(
@@ -319,71 +329,6 @@ def doctor(order_key: str | None, user_key: str | None) -> None:
     )
     if errors:
         raise SystemExit(1)
-
-
-@cli_group.group("db")
-def db_group() -> None:
-    """The extension's tables as Alembic migrations (history in <prefix>alembic_version)."""
-
-
-def _schema_call(action: str, *args: object, **kwargs: object) -> None:
-    from . import schema
-
-    try:
-        getattr(schema, action)(*args, **kwargs)
-    except schema.SchemaError as exc:
-        raise click.ClickException(str(exc)) from exc
-    except Exception as exc:  # noqa: BLE001 - alembic's and the driver's errors, in words
-        from alembic.util import CommandError
-
-        if isinstance(exc, CommandError):
-            raise click.ClickException(
-                f"{exc}. 'flask order-messages db current' shows where the database is."
-            ) from exc
-        raise
-
-
-def _where() -> str:
-    from . import schema
-
-    now, newest = schema.current(), schema.head()
-    if now is None:
-        return "base (no order-messages tables from migrations)"
-    return f"{now} (head)" if now == newest else f"{now} (head is {newest})"
-
-
-@db_group.command("upgrade")
-@click.argument("revision", default="head")
-@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
-def db_upgrade(revision: str, sql: bool) -> None:
-    """Create or update the tables, up to REVISION (default: head)."""
-    _schema_call("upgrade", revision, sql=sql)
-    if not sql:
-        click.echo(f"order-messages schema at {_where()}")
-
-
-@db_group.command("downgrade")
-@click.argument("revision", default="-1")
-@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
-def db_downgrade(revision: str, sql: bool) -> None:
-    """Undo migrations down to REVISION (default: one step; 'base' removes every table)."""
-    _schema_call("downgrade", revision, sql=sql)
-    if not sql:
-        click.echo(f"order-messages schema at {_where()}")
-
-
-@db_group.command("current")
-def db_current() -> None:
-    """Show the revision the database is at."""
-    click.echo(_where())
-
-
-@db_group.command("stamp")
-@click.argument("revision", default="head")
-def db_stamp(revision: str) -> None:
-    """Record REVISION as applied without running it (tables made by db.create_all())."""
-    _schema_call("stamp", revision)
-    click.echo(f"order-messages schema at {_where()}")
 
 
 _add_mail_commands()

@@ -12,7 +12,7 @@ import click
 from flask.cli import with_appcontext
 
 from .i18n import gettext as _
-from .i18n import lazy_gettext, ngettext
+from .i18n import lazy_gettext, lazy_pgettext, ngettext
 
 #: Why a mail was marked suppressed: Flask-Mail had nowhere to send it.
 #: A mail's or a webhook delivery's status in words (``mail-status``, ``webhook-status``).
@@ -28,6 +28,35 @@ STATUS_WORDS = {
 def status_word(status: str) -> str:
     """A status of the outbox in the reader's language (``pending``, ``ausstehend``)."""
     return str(STATUS_WORDS.get(status, status))
+
+
+def echo_counts(counts: dict[str, int], width: int) -> None:
+    """One ``status count`` line per status, the counts in a column at least ``width`` from
+    the left (wider when a word in the reader's language is longer)."""
+    words = {status: status_word(status) for status in counts}
+    width = max([width, *(len(word) for word in words.values())])
+    for status, count in counts.items():
+        click.echo(f"{words[status]:{width}} {count}")
+
+
+#: What became of an inbound mail, in words (``mail-status``, ``fetch-mail``).
+OUTCOME_WORDS = {
+    "posted": lazy_pgettext("inbound mail", "posted"),
+    "ignored": lazy_pgettext("inbound mail", "ignored"),
+    "duplicate": lazy_pgettext("inbound mail", "duplicate"),
+    "refused": lazy_pgettext("inbound mail", "refused"),
+    "deferred": lazy_pgettext("inbound mail", "deferred"),
+}
+
+
+def outcome_word(outcome: str) -> str:
+    """An inbound mail's outcome in the reader's language (``posted``, ``veröffentlicht``)."""
+    return str(OUTCOME_WORDS.get(outcome, outcome))
+
+
+def outcome_counts(counts: dict[str, int]) -> str:
+    """``posted 1, refused 2`` in the reader's language."""
+    return ", ".join(f"{outcome_word(outcome)} {n}" for outcome, n in counts.items())
 
 
 NO_MAIL_SERVER = lazy_gettext(
@@ -116,8 +145,7 @@ def mail_status(latest: int) -> None:
 
     counts = mail.status_counts()
     suppressed = counts.pop(mail.SUPPRESSED)
-    for status, count in counts.items():
-        click.echo(f"{status_word(status):8} {count}")
+    echo_counts(counts, 8)
     if suppressed:
         click.echo(
             _(
@@ -142,12 +170,13 @@ def _inbound_status(latest: int) -> None:
     from .inbound import status
 
     counts = status.outcome_counts()
-    click.echo("inbound: " + ", ".join(f"{outcome} {n}" for outcome, n in counts.items()))
+    click.echo(_("inbound: %(counts)s", counts=outcome_counts(counts)))
     for row in status.latest(latest):
+        # The reason is the record's own text, kept as it was written when the mail came.
         reason = f" ({row.reason})" if row.reason else ""
         click.echo(
             f"  {row.received_at:%Y-%m-%d %H:%M:%S} {row.via:4} {row.sender or '?'}: "
-            f"{row.outcome}{reason}"
+            f"{outcome_word(row.outcome)}{reason}"
         )
 
 
@@ -206,12 +235,17 @@ def fetch_mail(every: int | None) -> None:
         except FetchError as exc:
             if every is None:
                 raise click.ClickException(str(exc)) from None
-            click.echo(f"{exc}; trying again in {every} s", err=True)
+            click.echo(_("%(error)s; trying again in %(num)d s", error=exc, num=every), err=True)
         else:
-            outcomes = ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items()))
+            outcomes = outcome_counts(dict(sorted(report.outcomes.items())))
             click.echo(
-                f"fetched {report.handled} mail(s) ({outcomes or 'none'}); "
-                f"left for the next run: {report.left}"
+                ngettext(
+                    "fetched %(num)d mail(s) (%(outcomes)s); left for the next run: %(left)d",
+                    "fetched %(num)d mail(s) (%(outcomes)s); left for the next run: %(left)d",
+                    report.handled,
+                    outcomes=outcomes or _("none"),
+                    left=report.left,
+                )
             )
         if every is None:
             return

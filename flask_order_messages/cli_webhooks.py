@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .cli_mail import status_word
+from .cli_mail import echo_counts
 from .i18n import gettext as _
 from .i18n import ngettext
 
@@ -54,8 +54,7 @@ def webhook_status() -> None:
     """Show how many webhook deliveries are pending, being sent, delivered and given up."""
     from .webhooks import delivery
 
-    for status, count in delivery.status_counts().items():
-        click.echo(f"{status_word(status):9} {count}")
+    echo_counts(delivery.status_counts(), 9)
 
 
 WEBHOOK_COMMANDS = (deliver_webhooks, webhook_status)

@@ -196,7 +196,7 @@ CHECK_NAMES = {
     "mail links outside a request": lazy_gettext("mail links outside a request"),
     "config": lazy_gettext("config"),
     "vendors": lazy_gettext("vendors"),
-    "staff layout": lazy_gettext("staff layout"),
+    "admin layout": lazy_gettext("admin layout"),
     "customer layout": lazy_gettext("customer layout"),
 }
 

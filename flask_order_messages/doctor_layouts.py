@@ -23,7 +23,7 @@ def layout_blocks(env: Environment, name: str) -> tuple[set[str], list[str]]:
     A parent named by an expression (not a plain string) cannot be followed and is left out.
     Raises :class:`LayoutError` when a template of the chain is missing or broken."""
     if env.loader is None:
-        raise LayoutError("the app's Jinja environment has no loader")
+        raise LayoutError(_("the app's Jinja environment has no loader"))
     blocks: set[str] = set()
     chain: list[str] = []
     todo = [name]
@@ -36,10 +36,19 @@ def layout_blocks(env: Environment, name: str) -> tuple[set[str], list[str]]:
             source, _name, _uptodate = env.loader.get_source(env, current)
             tree = env.parse(source, current)
         except TemplateNotFound:
-            where = "" if current == name else f" (extended by {chain[-2]})"
-            raise LayoutError(f"template {current!r}{where} is not found") from None
+            if current == name:
+                raise LayoutError(_("template %(name)r is not found", name=current)) from None
+            raise LayoutError(
+                _(
+                    "template %(name)r (extended by %(child)s) is not found",
+                    name=current,
+                    child=chain[-2],
+                )
+            ) from None
         except TemplateSyntaxError as exc:
-            raise LayoutError(f"template {current!r} does not parse: {brief(exc)}") from None
+            raise LayoutError(
+                _("template %(name)r does not parse: %(error)s", name=current, error=brief(exc))
+            ) from None
         blocks |= {block.name for block in tree.find_all(nodes.Block)}
         for extends in tree.find_all(nodes.Extends):
             if isinstance(extends.template, nodes.Const) and isinstance(

@@ -240,11 +240,11 @@ def check_mail_urls(subjects: Subjects) -> list[Finding]:
     if subjects.order is not None:
         order = subjects.order
         builders += [
-            (f"the {side}_order_url hook", partial(_mail_link, order, side))
+            (_("the %(name)s hook", name=side + "_order_url"), partial(_mail_link, order, side))
             for side in ("staff", "customer")
         ]
         if guest_links_enabled():
-            builders.append(("the guest link", lambda: mail.absolute_url(guest_url(order))))
+            builders.append((_("the guest link"), lambda: mail.absolute_url(guest_url(order))))
     built: dict[str, str] = {}
     failed: dict[str, list[str]] = {}  # the same error from several builders is said once
     for what, build in builders:
@@ -253,21 +253,26 @@ def check_mail_urls(subjects: Subjects) -> list[Finding]:
         except Exception as exc:  # noqa: BLE001 - reported with the fix
             failed.setdefault(brief(exc), []).append(what)
     server = current_app.config.get("SERVER_NAME")
-    example = built.get("the customer_order_url hook") or next(iter(built.values()), "")
-    fix = (
+    customer_link = _("the %(name)s hook", name="customer_order_url")
+    example = built.get(customer_link) or next(iter(built.values()), "")
+    fix = _(
         "Set SERVER_NAME = 'shop.example.com' (and PREFERRED_URL_SCHEME = 'https') so that "
         "URLs can be built without a request."
     )
     if failed:
         if server:
-            fix = "Build the URLs in your hooks with url_for(), not from the request."
+            fix = _("Build the URLs in your hooks with url_for(), not from the request.")
         return [
             Finding(
                 ERROR,
                 check,
-                "cannot be built (a message posted from a script or a job fails, and "
-                "'expire-disputes' mails link to localhost): "
-                + "; ".join(f"{', '.join(whats)}: {error}" for error, whats in failed.items()),
+                _(
+                    "cannot be built (a message posted from a script or a job fails, and "
+                    "'expire-disputes' mails link to localhost): %(failures)s",
+                    failures="; ".join(
+                        f"{', '.join(whats)}: {error}" for error, whats in failed.items()
+                    ),
+                ),
                 fix,
             )
         ]

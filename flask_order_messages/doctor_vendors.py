@@ -41,6 +41,11 @@ def _key(name: str, value: Any) -> Finding | None:
     return None
 
 
+def _vendor_words(vendor: Any, marketplace: str) -> str:
+    """``vendor 'acme'``, or ``marketplace`` (in words) for no vendor."""
+    return marketplace if vendor is None else _("vendor %(key)r", key=vendor)
+
+
 def _vendor_of_order(subjects: Subjects) -> tuple[Any, list[Finding]]:
     if subjects.order is None:
         return None, []
@@ -48,7 +53,7 @@ def _vendor_of_order(subjects: Subjects) -> tuple[Any, list[Finding]]:
     problem = problem or _key("order_vendor", vendor)
     if problem is not None:
         return None, [problem]
-    whose = f"vendor {vendor!r}" if vendor is not None else "the marketplace itself"
+    whose = _vendor_words(vendor, _("the marketplace itself"))
     return vendor, [
         Finding(OK, "hook order_vendor", _("says the order was sold by %(whose)s.", whose=whose))
     ]
@@ -76,7 +81,7 @@ def _vendor_of_staff(subjects: Subjects) -> list[Finding]:
     problem = problem or _key("staff_vendor", vendor)
     if problem is not None:
         return [problem]
-    whose = f"vendor {vendor!r}" if vendor is not None else "the marketplace"
+    whose = _vendor_words(vendor, _("the marketplace"))
     return [
         Finding(
             OK, "hook staff_vendor", _("says the staff member works for %(whose)s.", whose=whose)

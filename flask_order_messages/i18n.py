@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale, UnknownLocaleError, support
 from babel import dates as babel_dates
 from flask import Flask, current_app, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, force_locale, get_babel, get_locale, get_timezone
@@ -63,6 +63,24 @@ class _OurDomain(Domain):  # type: ignore[misc]
     def get_translations_cache(self, ctx: Any) -> dict[Any, Any]:
         cache: dict[Any, Any] = current_app.extensions.setdefault("order_messages_catalogues", {})
         return cache
+
+    def get_translations(self) -> Any:
+        """The merged catalogue, with the plural rule of the last catalogue that was found.
+
+        Flask-Babel takes the rule of the last directory whether or not it had a catalogue, so
+        a host folder without ours would give French the default ``n != 1`` ("0 messages non
+        lus" instead of "0 message non lu")."""
+        cache = self.get_translations_cache(None)
+        key = (str(get_locale()), DOMAIN)
+        if key not in cache:
+            merged = support.Translations()
+            for folder in self.translation_directories:
+                catalogue = support.Translations.load(folder, [get_locale()], DOMAIN)
+                if isinstance(catalogue, support.Translations):  # found (else NullTranslations)
+                    merged.merge(catalogue)
+                    merged.plural = catalogue.plural
+            cache[key] = merged
+        return cache[key]
 
 
 _domain = _OurDomain()

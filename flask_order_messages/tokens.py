@@ -80,7 +80,7 @@ def load_guest_order(token: str) -> Any:
     """
     max_age = current_settings.guest_link_max_age
     if max_age <= 0:
-        raise GuestLinkError("Links in emails are turned off in this shop. Please log in.")
+        raise GuestLinkError(_("Links in emails are turned off in this shop. Please log in."))
     try:
         payload = _serializer().loads(token, max_age=max_age)
     except SignatureExpired:
@@ -89,11 +89,11 @@ def load_guest_order(token: str) -> Any:
         ) from None
     except BadSignature:
         raise GuestLinkError(
-            "This link is not valid. Please use the complete link from the email, or log in."
+            _("This link is not valid. Please use the complete link from the email, or log in.")
         ) from None
     if not isinstance(payload, dict) or not {"o", "c"} <= payload.keys():
-        raise GuestLinkError("This link is not valid. Please log in.")
+        raise GuestLinkError(_("This link is not valid. Please log in."))
     order = ext.get_order(str(payload["o"]))
     if order is None or str(ext.order_owner_id(order)) != str(payload["c"]):
-        raise GuestLinkError("This link does not open any order. Please log in.")
+        raise GuestLinkError(_("This link does not open any order. Please log in."))
     return order

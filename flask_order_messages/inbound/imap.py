@@ -15,6 +15,7 @@ import ssl as ssl_module
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import gettext as _
 from .pipeline import receive_in
 
 log = logging.getLogger("flask_order_messages.inbound")
@@ -46,7 +47,11 @@ def _client(settings: Any) -> Any:
         from imapclient import IMAPClient
     except ImportError as exc:
         raise FetchError(
-            f"fetch-mail needs IMAPClient ({exc}): pip install 'flask-order-messages[imap]'."
+            _(
+                "fetch-mail needs IMAPClient (%(error)s): pip install "
+                "'flask-order-messages[imap]'.",
+                error=exc,
+            )
         ) from exc
     context = ssl_module.create_default_context()
     client = IMAPClient(
@@ -74,20 +79,29 @@ def fetch_once(app: Any) -> FetchReport:
         settings = current_settings.imap
     if not settings.enabled:
         raise FetchError(
-            "fetch-mail is off: set ORDER_MESSAGES_IMAP_HOST, _USER and _PASSWORD to the "
-            "mailbox the reply domain's mail goes to."
+            _(
+                "fetch-mail is off: set ORDER_MESSAGES_IMAP_HOST, _USER and _PASSWORD to the "
+                "mailbox the reply domain's mail goes to."
+            )
         )
     try:
         client = _client(settings)
     except FetchError:
         raise
     except Exception as exc:  # noqa: BLE001 - imaplib's, ssl's and socket's errors alike
-        raise FetchError(f"Cannot log in to {settings.host}: {_brief(exc)}") from exc
+        raise FetchError(
+            _("Cannot log in to %(host)s: %(error)s", host=settings.host, error=_brief(exc))
+        ) from exc
     try:
         return _fetch(app, client, settings)
     except Exception as exc:  # noqa: BLE001
         raise FetchError(
-            f"Reading {settings.folder} on {settings.host} failed: {_brief(exc)}"
+            _(
+                "Reading %(folder)s on %(host)s failed: %(error)s",
+                folder=settings.folder,
+                host=settings.host,
+                error=_brief(exc),
+            )
         ) from exc
     finally:
         try:

@@ -73,7 +73,7 @@ def guest_thread(token: str) -> Page:
         return _refused(exc)
     owner = ext.db.session.get(ext.user_model, ext.order_owner_id(order))
     if owner is None:
-        return _refused(GuestLinkError("This link does not open any order. Please log in."))
+        return _refused(GuestLinkError(_("This link does not open any order. Please log in.")))
     if request.method == "GET" and _is_owner(order):
         return redirect(thread_link(ext.hooks.customer_order_url(order)), code=303)
     actor = services.customer_actor(owner)
