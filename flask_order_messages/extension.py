@@ -216,7 +216,7 @@ class OrderMessages:
 
     def product_name(self, func: Callable[[str], str]) -> Callable[[str], str]:
         """Register ``func(key) -> str``: a product's name, for its key as text (questions
-        before purchase).  Default: "Product <key>"."""
+        before purchase).  Default: "Product <key>", in the reader's language."""
         self.hooks.register("product_name", func)
         return func
 

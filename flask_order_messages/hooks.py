@@ -18,7 +18,7 @@ from flask import has_request_context, url_for
 from flask_login import current_user
 
 from .errors import MissingHookError
-from .i18n import lazy_gettext
+from .i18n import gettext, lazy_gettext
 
 #: A user of the host's user model (its class is the host's, unknown here).
 HostUser = Any
@@ -68,6 +68,12 @@ MARKETPLACE_LABEL = lazy_gettext("Marketplace")
 #: How many vendors the default ``vendors`` lists (those that have threads, by key).
 VENDOR_SCAN = 500
 _ADDRESS = re.compile(r"\S+@\S+")
+
+
+def default_product_name(key: str) -> str:
+    """What a product is called when the host names none: "Product <key>", in the reader's
+    language (a page's, or a mail's recipient's while it is written)."""
+    return gettext("Product %(key)s", key=key)
 
 
 class Keys(Protocol):
@@ -257,8 +263,9 @@ class Hooks:
     # -- questions before purchase (services/questions.py) ---------------------------------
 
     def product_name(self, key: str) -> str:
-        """The name of the product with key ``key`` (as text).  Default: "Product <key>"."""
-        return f"Product {key}"
+        """The name of the product with key ``key`` (as text).  Default: "Product <key>", in
+        the reader's language (:func:`default_product_name`)."""
+        return default_product_name(key)
 
     def product_url(self, key: str) -> str | None:
         """The host's page of the product with key ``key``.  Default: None (no link)."""

@@ -44,15 +44,11 @@ def queue_for_question(entry: Any, thread: Any, actor: Any) -> list[int]:
     recipients = _recipients(entry, thread, actor)
     if not recipients:
         return []
-    from .services.questions import product_name
-
-    product = header_text(product_name(thread.product_key), 80)
     author = store_or(author_name(actor.user, actor.is_staff) if actor.user is not None else None)
     rows = []
     for email, audience, customer in recipients:
         context = {
             "entry": entry,
-            "product_name": product,
             "author_name": author,
             "link": question_link(thread, audience),
             "audience": audience,
@@ -66,12 +62,9 @@ def queue_for_question_assignee(entry: Any, address: str, actor: Any, asked: Any
     """The one outbox row telling a staff member at ``address`` that a question was assigned
     to them (``entry``: the "assigned" event; ``asked``: the customer's latest message, or
     None), as :func:`.mail_compose.queue_for_assignee` does for an order's thread."""
-    from .services.questions import product_name
-
     thread: Any = ext.db.session.get(ext.models.Thread, entry.thread_id)
     context = {
         "entry": entry,
-        "product_name": header_text(product_name(thread.product_key), 80),
         "author_name": header_text(ext.hooks.display_name(actor.user), 80),
         "link": question_link(thread, STAFF),
         "audience": STAFF,
@@ -93,8 +86,12 @@ def _row(
     reader: tuple[str, str] | None = None,
 ) -> Any:
     """One outbox row about ``entry`` of question ``thread``, added to the session, written
-    in its recipient's language and time zone (``reader``, else found for the address)."""
+    in its recipient's language and time zone (``reader``, else found for the address), the
+    product's name too (the default "Product <key>" is in the recipient's words)."""
+    from .services.questions import product_name
+
     with writing_for(reader or reader_at(email, audience, customer)) as written:
+        context = {**context, "product_name": header_text(product_name(thread.product_key), 80)}
         subject = render_template("order_messages/mail/question_subject.txt", **context)
         body_text = render_template("order_messages/mail/question_entry.txt", **context)
     row = ext.models.MailOutbox(

@@ -313,3 +313,35 @@ def test_the_outbox_keeps_the_mails_words_for_a_retry(mail_app: Flask) -> None:
         message = build_message(row)
     assert message.subject == row.subject == f"Nachrichten zur Bestellung #{order.id:05d}"
     assert message.body == row.body_text
+
+
+def test_a_product_with_no_name_is_called_so_in_each_readers_language(mail_app: Flask) -> None:
+    """No ``product_name`` hook: "Product <key>" in the German customer's mail, page and API,
+    in English in the English staff member's mail (written in the same request)."""
+    from flask_order_messages.services import questions
+    from flask_order_messages.transactions import commit
+
+    from .api_support import API
+
+    staff = _person("Admin Admin", admin=True)
+    customer = _person("Carol Customer")
+    asked = questions.ask("sku-9", services.customer_actor(customer), "Passt es?")
+    commit()
+    thread = db.session.get(ext.models.Thread, asked.thread_id)
+    questions.post_question(thread, services.staff_actor(staff), "Yes.")
+    commit()
+
+    (to_staff,) = outbox_for(staff.email)
+    assert to_staff.subject == "Question about Product sku-9"
+    (to_customer,) = outbox_for(customer.email)
+    assert to_customer.subject == "Ihre Frage zu Produkt sku-9"
+    assert "Produkt sku-9" in to_customer.body_text and "Product" not in to_customer.body_text
+    # Each request in a context of its own (the fixture's caches its locale); the German
+    # customer's pages and API answers are German (the ``user_locale`` hook).
+    browser = Browser(mail_app).login(customer)
+    with mail_app.app_context():
+        shown = page(browser.get(f"{P}/questions/{thread.id}"))
+    assert "Frage zu Produkt sku-9" in shown
+    with mail_app.app_context():
+        listed = browser.get(f"{API}/questions").get_json()["questions"]
+    assert [row["product_name"] for row in listed] == ["Produkt sku-9"]

@@ -26,8 +26,10 @@ from sqlalchemy.exc import IntegrityError
 from .. import search
 from ..errors import DisputeError, NotAllowedError, ValidationError
 from ..event_words import EVENT_LINKED
+from ..hooks import default_product_name
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext
+from ..mail_reader import in_shop_language
 from ..model_types import Message, Thread
 from ..models import KIND_EVENT
 from ..models_questions import PRODUCT_KEY_LENGTH
@@ -80,10 +82,11 @@ def product_key_of(value: Any) -> str:
 
 
 def product_name(key: str | None) -> str:
-    """The product's name from the ``product_name`` hook ("Product <key>" without an answer)."""
+    """The product's name from the ``product_name`` hook ("Product <key>" in the reader's
+    language without an answer)."""
     name = ext.hooks.product_name(key) if key is not None else None
     text = str(name).strip() if name is not None else ""
-    return text or f"Product {key}"
+    return text or default_product_name(str(key))
 
 
 def product_url(key: str | None) -> str | None:
@@ -242,7 +245,8 @@ def _new_question(key: str, actor: Actor) -> Thread:
 
 def _index(thread: Thread, customer: Any) -> None:
     """Staff find a question by its product's name and key and its customer's name and email."""
-    words = [product_name(thread.product_key), thread.product_key or ""]
+    with in_shop_language():  # kept, like an event's words: the same whoever asked
+        words = [product_name(thread.product_key), thread.product_key or ""]
     if customer is not None:
         words += [ext.hooks.display_name(customer) or "", email_of(customer) or ""]
     text = search.search_text(" ".join(words))
