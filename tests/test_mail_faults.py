@@ -201,7 +201,7 @@ def test_retries_back_off_then_give_up_and_can_be_revived(app, smtp, order, staf
     smtp.start()
     assert mail.send_pending(include_not_due=True).sent == 0  # given up means given up
     result = cli(app, "send-mail", "--retry-failed")
-    assert "revived 1 failed mails" in result.output and "sent 1" in result.output
+    assert "revived 1 failed mail\n" in result.output and "sent 1" in result.output
     (mail_,) = smtp.received
     assert "Will this ever arrive?" in mail_.text
     assert "sent     1" in cli(app, "mail-status").output
