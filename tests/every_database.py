@@ -59,3 +59,7 @@ MODULES = frozenset(
         "test_attachments",
     }
 )
+
+
+if __name__ == "__main__":  # the modules' paths, for CI's server legs (.ci/run)
+    print(" ".join(f"tests/{name}.py" for name in sorted(MODULES)))
