@@ -230,7 +230,7 @@ def entry_bodies(fragment: str) -> list[str]:
     """The texts of the thread's entries, in page order: a message's body; an event's
     sentence (in the reader's language) and the words written with it."""
     found = []
-    for entry in re.findall(r'<li class="om-entry.*?</li>', fragment, re.S):
+    for entry in re.findall(r"<li\b.*?</li>", fragment, re.S):  # a host's entries too
         parts = re.findall(r'<div class="om-(?:event-sentence|body)"[^>]*>(.*?)</div>', entry, re.S)
         if parts:
             found.append(" ".join(words(part) for part in parts))
