@@ -1,7 +1,7 @@
 """The words of the templates: dates and durations in the reader's language and time zone,
 and sentences that carry a little markup.
 
-The filters ``om_date`` and ``om_duration`` go through :mod:`.i18n` (Babel); ``om_markup``
+The filters ``om_date``, ``om_duration`` and ``om_number`` go through :mod:`.i18n` (Babel); ``om_markup``
 and ``om_nmarkup`` are ``om_gettext``/``om_ngettext`` for a sentence whose translation holds
 HTML tags of its own (``<strong>%(name)s</strong> opened a dispute``): the translation is
 trusted like the template it stands in, every variable is escaped (unless it is ``Markup``
@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import Flask
 from markupsafe import Markup, escape
 
@@ -35,6 +36,13 @@ def format_date(value: date | datetime | None, with_time: bool = True) -> str:
     if not i18n._babel_ready():
         return f"{value:%b} {value.day}, {value.year}"
     return babel_dates.format_date(value, "medium", locale=i18n.locale_name())
+
+
+def format_number(value: int) -> str:
+    """``1,000`` / ``1.000`` / ``1 000``: a whole number with the reader's digit grouping."""
+    if not i18n._babel_ready():
+        return f"{value:,}"
+    return str(babel_numbers.format_decimal(value, locale=i18n.locale_name()))
 
 
 def _part(seconds: int) -> str:
@@ -77,4 +85,5 @@ def markup_ngettext(singular: str, plural: str, num: int, **variables: Any) -> M
 def register(app: Flask) -> None:
     app.jinja_env.filters["om_date"] = format_date
     app.jinja_env.filters["om_duration"] = format_duration
+    app.jinja_env.filters["om_number"] = format_number
     app.jinja_env.globals.update(om_markup=markup_gettext, om_nmarkup=markup_ngettext)
