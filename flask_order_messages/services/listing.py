@@ -221,10 +221,14 @@ def _staff_search(actor: Actor, query: str) -> listing_pages.Search:
     models = ext.models
     t = models.Thread
     probe = search.thread_probe(query, thread=t, documents=models.ThreadSearch)
+    indexed = _search_condition(actor, query)
     key = ext.parse_order_key(query.strip().lstrip("#"))
     if key is not None:
-        probe = sa.or_(probe, t.order_id == key)
-    return listing_pages.Search(probe=probe, indexed=_search_condition(actor, query))
+        return listing_pages.Search(probe=sa.or_(probe, t.order_id == key), indexed=indexed)
+    bind = session().get_bind(mapper=sa.inspect(models.Message))
+    docs = models.ThreadSearch
+    matching = search.documents_matching(query, documents=docs, bind=bind)
+    return listing_pages.Search(probe=probe, indexed=indexed, documents=(docs, matching))
 
 
 def _conditions(actor: Actor, query: str, filter: str, unread: Any) -> list[Any]:

@@ -43,10 +43,13 @@ SAMPLE = 1500
 @dataclass
 class Search:
     """A staff search's two equal conditions on the thread: tested thread by thread
-    (``probe``), and through the full-text index (``indexed``)."""
+    (``probe``), and through the full-text index (``indexed``); and, for a search by words
+    alone, its conditions on the thread documents (``documents``: the documents' model and
+    ``search.documents_matching``), to count from the documents the index finds."""
 
     probe: Any
     indexed: Any
+    documents: tuple[Any, list[Any]] | None = None
 
 
 @dataclass
@@ -144,40 +147,74 @@ def page_query(
     return PageQuery(stmt, sa.select(total, unread_count))
 
 
+def _indexed_count(conditions: list[Any], search: Search) -> Any:
+    """The matches the full-text index finds, counted up to :data:`COUNT_CAP` + 1: from the
+    documents it finds, joined to their threads, stopping at the cap (a membership test of
+    every thread would first collect every match)."""
+    t = ext.models.Thread
+    if search.documents is None:
+        return _capped_count(sa.select(t.id).where(*conditions, search.indexed))
+    documents, matching = search.documents
+    found = (
+        sa.select(sa.literal(1))
+        .select_from(documents)
+        .join(t, t.id == documents.thread_id)
+        .where(*matching, *conditions)
+        .limit(COUNT_CAP + 1)
+    )
+    return _count(found)
+
+
 def _searched(listing: Any, search: Search, need: int) -> tuple[list[Any], Any]:
     """The read part of a searched page (two gated alternatives) and its capped total."""
     t = ext.models.Thread
     size = max(SAMPLE, 2 * need)
-    newest = listing.base.where(*listing.conditions).order_by(*_newest()).limit(size)
-    sample = newest.with_only_columns(
-        t.id.label("id"),
-        t.last_message_at.label("at"),
-        sa.case((search.probe, 1), else_=0).label("hit"),
-        sa.case((listing.unread, 1), else_=0).label("unread"),
-    ).subquery("om_sample")
-    read_hits = (
-        sa.select(sample.c.id, sa.literal(1).label("rank"))
-        .where(sample.c.hit == 1, sample.c.unread == 0)
-        .order_by(sample.c.at.desc(), sample.c.id.desc())
-        .limit(need)
+    conditions = listing.conditions
+    # The sample: the list's newest ``size`` threads, as the threads no older than the
+    # oldest of them (read once, a CTE, with how many there are: fewer, the whole list).
+    newest = (
+        sa.select(t.last_message_at.label("at"))
+        .where(*conditions)
+        .order_by(*_newest())
+        .limit(size)
+        .subquery("om_newest")
     )
-    # Read once (a CTE): the sample's read matches for the page, and whether the sample is
-    # the whole list.
-    gate = sa.select(
-        _count(read_hits).label("found"), _count(newest.with_only_columns(t.id)).label("sampled")
-    ).cte("om_gate")
-    found = sa.select(gate.c.found).scalar_subquery()
-    use_sample = sa.or_(found >= need, sa.select(gate.c.sampled).scalar_subquery() < size)
-    from_sample = read_hits.subquery("om_hits")
-    parts = [sa.select(from_sample.c.id, from_sample.c.rank).where(use_sample)]
-    read = sa.not_(listing.unread)
-    indexed = listing.base.where(*listing.conditions, search.indexed, read)
+    edge = sa.select(sa.func.min(newest.c.at).label("at"), sa.func.count().label("n")).cte(
+        "om_edge"
+    )
+    complete = sa.select(edge.c.n).scalar_subquery() < size
+    in_sample = t.last_message_at >= sa.select(edge.c.at).scalar_subquery()
+    # The sample's first read matches, newest first down the index (read once, a CTE).
+    hits = (
+        listing.base.with_only_columns(t.id.label("id"), t.last_message_at.label("at"))
+        .where(*conditions, in_sample, search.probe, sa.not_(listing.unread))
+        .order_by(*_newest())
+        .limit(need)
+        .cte("om_hits")
+    )
+    found = _count(sa.select(hits.c.id))
+    use_sample = sa.or_(found >= need, complete)
+    parts = [sa.select(hits.c.id, sa.literal(1).label("rank")).where(use_sample)]
+    indexed = listing.base.where(*conditions, search.indexed, sa.not_(listing.unread))
     if _expression_limits():
         parts.append(_ids(indexed, 1, sa.case((use_sample, 0), else_=need)))
     else:
         parts.append(_ids(indexed.where(sa.not_(use_sample)), 1, need))
-    many = _count(sa.select(sample.c.id).where(sample.c.hit == 1).limit(COUNT_CAP + 1))
-    counted = _capped_count(sa.select(t.id).where(*listing.conditions, search.indexed))
-    # A word with too few matches in the sample for one page cannot have 1,000 there.
-    total = sa.case((found < need, counted), (many > COUNT_CAP, COUNT_CAP + 1), else_=counted)
+    # How many threads the walk passed for the page's matches: the threads no older than
+    # the last of them (an index range, no test).
+    reach = _count(
+        sa.select(t.id).where(
+            *conditions, t.last_message_at >= sa.select(sa.func.min(hits.c.at)).scalar_subquery()
+        )
+    )
+    many = _capped_count(sa.select(t.id).where(*conditions, in_sample, search.probe))
+    counted = _indexed_count(conditions, search)
+    total = sa.case(
+        (found < need, counted),
+        # Matches too thin in the sample for it to hold more than the cap (the page's read
+        # ones came at less than a third of the threads walked): the index counts.
+        (reach * (COUNT_CAP + 1) > 3 * size * need, counted),
+        (many > COUNT_CAP, COUNT_CAP + 1),
+        else_=counted,
+    )
     return parts, total
