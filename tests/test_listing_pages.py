@@ -111,3 +111,16 @@ def test_the_pager_says_a_capped_total(shop, browser, staff, monkeypatch):
     monkeypatch.setattr(listing_pages, "COUNT_CAP", 1000)
     html = browser.get(f"{P}/admin/messages").get_data(as_text=True)
     assert "12 threads" in html and "+ threads" not in html
+
+
+def test_the_api_says_a_capped_total(shop, browser, staff, monkeypatch):
+    from .api_support import Api
+
+    monkeypatch.setattr(listing_pages, "COUNT_CAP", 5)
+    api = Api(browser.login(staff))
+    first = api.get("/staff/threads", per_page=4).get_json()
+    assert (first["total"], first["total_capped"], first["has_next"]) == (5, True, True)
+    last = api.get("/staff/threads", per_page=4, page=3).get_json()
+    assert (len(last["threads"]), last["total_capped"], last["has_next"]) == (4, True, False)
+    exact = api.get("/staff/threads", q="parcel").get_json()
+    assert (exact["total"], exact["total_capped"], exact["has_next"]) == (5, False, False)
