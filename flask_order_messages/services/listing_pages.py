@@ -84,15 +84,17 @@ def _expression_limits() -> bool:
 
 
 def _ids(stmt: Any, rank: int, limit: Any) -> Any:
-    """SELECT (id, rank) of the first ``limit`` threads of ``stmt``, newest first."""
+    """SELECT (id, rank, at) of the first ``limit`` threads of ``stmt``, newest first."""
     t = ext.models.Thread
     rows = (
-        stmt.with_only_columns(t.id.label("id"), sa.literal(rank).label("rank"))
+        stmt.with_only_columns(
+            t.id.label("id"), sa.literal(rank).label("rank"), t.last_message_at.label("at")
+        )
         .order_by(*_newest())
         .limit(limit)
         .subquery()
     )
-    return sa.select(rows.c.id, rows.c.rank)
+    return sa.select(rows.c.id, rows.c.rank, rows.c.at)
 
 
 def page_query(
@@ -119,12 +121,12 @@ def page_query(
         .cte("om_unread")
     )
     first = (
-        sa.select(unread.c.id, sa.literal(0).label("rank"))
+        sa.select(unread.c.id, sa.literal(0).label("rank"), unread.c.at)
         .order_by(unread.c.at.desc(), unread.c.id.desc())
         .limit(need)
         .subquery()
     )
-    parts = [sa.select(first.c.id, first.c.rank)]
+    parts = [sa.select(first.c.id, first.c.rank, first.c.at)]
     unread_count = _count(sa.select(unread.c.id))
     if unread_only:
         total = unread_count
@@ -136,13 +138,19 @@ def page_query(
     else:
         read_parts, total = _searched(listing, search, need)
         parts.extend(read_parts)
-    page_ids = sa.union_all(*parts).subquery("om_page")
+    # The page's ids first, sorted and sliced, so that only they are joined to the columns.
+    both = sa.union_all(*parts).subquery("om_both")
+    page_ids = (
+        sa.select(both.c.id, both.c.rank)
+        .order_by(both.c.rank, both.c.at.desc(), both.c.id.desc())
+        .limit(per_page + 1)
+        .offset(offset)
+        .subquery("om_page")
+    )
     stmt = (
         rows.add_columns(total, unread_count)
         .join(page_ids, page_ids.c.id == t.id)
         .order_by(page_ids.c.rank, *_newest())
-        .limit(per_page + 1)
-        .offset(offset)
     )
     return PageQuery(stmt, sa.select(total, unread_count))
 
@@ -194,7 +202,7 @@ def _searched(listing: Any, search: Search, need: int) -> tuple[list[Any], Any]:
     )
     found = _count(sa.select(hits.c.id))
     use_sample = sa.or_(found >= need, complete)
-    parts = [sa.select(hits.c.id, sa.literal(1).label("rank")).where(use_sample)]
+    parts = [sa.select(hits.c.id, sa.literal(1).label("rank"), hits.c.at).where(use_sample)]
     indexed = listing.base.where(*conditions, search.indexed, sa.not_(listing.unread))
     if _expression_limits():
         parts.append(_ids(indexed, 1, sa.case((use_sample, 0), else_=need)))
