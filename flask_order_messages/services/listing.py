@@ -268,6 +268,11 @@ def _unread_first(
     statement that never visits every thread (``listing_pages``), with a total counted up to
     ``listing_pages.COUNT_CAP`` (the unread total is exact)."""
     offset = (page - 1) * per_page
+    before = None
+    if offset and filter != "unread":
+        # Past the first page: the unread total first, so that the read threads are read
+        # only as far as this page needs (the statement that page 1 saves).
+        before = session().execute(listing_pages.unread_statement(listing, searched)).scalar()
     built = listing_pages.page_query(
         listing,
         _with_last_message(listing),
@@ -275,6 +280,7 @@ def _unread_first(
         offset=offset,
         per_page=per_page,
         search=searched,
+        unread_before=None if before is None else int(before),
     )
     found = session().execute(built.rows).all()
     if found:

@@ -97,6 +97,22 @@ def _ids(stmt: Any, rank: int, limit: Any) -> Any:
     return sa.select(rows.c.id, rows.c.rank, rows.c.at)
 
 
+def _unread_matches(listing: Any, search: Search | None) -> Any:
+    """SELECT (id, at) of the viewer's unread threads of the list (a staff search's matches
+    among them): from their few candidates (``floors.narrow``)."""
+    t = ext.models.Thread
+    matched = [search.probe] if search is not None else []
+    return listing.candidates.with_only_columns(
+        t.id.label("id"), t.last_message_at.label("at")
+    ).where(*listing.conditions, listing.unread, *matched)
+
+
+def unread_statement(listing: Any, search: Search | None) -> Any:
+    """SELECT of how many unread threads the list holds (exact): asked first for a page
+    past the first, so that the page reads only as many read threads as it lacks."""
+    return sa.select(_count(_unread_matches(listing, search)))
+
+
 def page_query(
     listing: Any,
     rows: Any,
@@ -105,21 +121,19 @@ def page_query(
     offset: int,
     per_page: int,
     search: Search | None,
+    unread_before: int | None = None,
 ) -> PageQuery:
     """The statement of a page of ``listing`` (listing.py's ``_Listing``): ``rows`` (the
     SELECT of the page's columns from the threads) with two more columns, the total (capped,
     or the exact unread total when ``unread_only``) and the unread total, ``per_page + 1``
-    rows from ``offset``."""
+    rows from ``offset``.  ``unread_before``: the list's unread total, when known
+    (:func:`unread_statement`): the read threads are then read only as far as the page
+    needs (page 50 otherwise reads 1,001 of them, and PostgreSQL hashes every thread)."""
     t = ext.models.Thread
     need = offset + per_page + 1
-    matched = [search.probe] if search is not None else []
-    unread_where = [*listing.conditions, listing.unread, *matched]
+    read_need = need if unread_before is None else max(0, need - unread_before)
     # The unread matches, read once (a CTE): counted, and the newest of them on the page.
-    unread = (
-        listing.candidates.with_only_columns(t.id.label("id"), t.last_message_at.label("at"))
-        .where(*unread_where)
-        .cte("om_unread")
-    )
+    unread = _unread_matches(listing, search).cte("om_unread")
     first = (
         sa.select(unread.c.id, sa.literal(0).label("rank"), unread.c.at)
         .order_by(unread.c.at.desc(), unread.c.id.desc())
@@ -131,13 +145,13 @@ def page_query(
     if unread_only:
         total = unread_count
     elif search is None:
-        parts.append(
-            _ids(listing.base.where(*listing.conditions, sa.not_(listing.unread)), 1, need)
-        )
+        if read_need:
+            read = listing.base.where(*listing.conditions, sa.not_(listing.unread))
+            parts.append(_ids(read, 1, read_need))
         total = _capped_count(sa.select(t.id).where(*listing.conditions))
     else:
-        read_parts, total = _searched(listing, search, need)
-        parts.extend(read_parts)
+        read_parts, total = _searched(listing, search, max(1, read_need))
+        parts.extend(read_parts if read_need else [])
     # The page's ids first, sorted and sliced, so that only they are joined to the columns.
     both = sa.union_all(*parts).subquery("om_both")
     page_ids = (
