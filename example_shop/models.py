@@ -26,6 +26,9 @@ def utcnow() -> datetime:
 
 class User(db.Model, UserMixin):  # type: ignore[name-defined,misc]
     __tablename__ = "shop_users"
+    # The staff in name order (every staff page's assignee list, messaging.py) without reading
+    # every customer.
+    __table_args__ = (sa.Index("ix_shop_users_staff_name", "is_staff", "name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)

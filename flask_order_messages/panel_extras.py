@@ -237,6 +237,28 @@ def without_query(path: str | None, keys: tuple[str, ...]) -> str | None:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+#: The query value that opens a long thread's folded middle (``_entries.html``).
+UNFOLD_PARAM = "om_unfold"
+
+
+def unfolded() -> bool:
+    """Whether this page was asked to show a long thread's folded middle: the page renders
+    the first and last entries only, and the fold is a link back to the page with
+    ``?om_unfold=1``, which renders them all (a reader without JavaScript included)."""
+    return request.args.get(UNFOLD_PARAM) == "1"
+
+
+def unfold_url() -> str:
+    """This page with the folded middle open, scrolled to it: its own path and query, plus
+    :data:`UNFOLD_PARAM` (a relative URL on this site only)."""
+    from urllib.parse import quote
+
+    query = [(k, v) for k, v in request.args.items(multi=True) if k != UNFOLD_PARAM]
+    query.append((UNFOLD_PARAM, "1"))
+    path = quote(request.script_root + request.path)
+    return f"{path}?{urlencode(query)}#om-fold"
+
+
 def event_text(entry: Any, view: Any) -> str | None:
     """A thread event in words, as ``_entry.html`` writes it ("Dispute closed by Admin");
     None for anything that is not an event."""

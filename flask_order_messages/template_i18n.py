@@ -1,8 +1,8 @@
-"""The words of the templates: dates and durations in the reader's language and time zone,
-and sentences that carry a little markup.
+"""The words of the templates: dates, durations and numbers in the reader's language and
+time zone, and sentences that carry a little markup.
 
-The filters ``om_date``, ``om_duration`` and ``om_percent`` go through :mod:`.i18n` (Babel);
-``om_markup`` and ``om_nmarkup`` are ``om_gettext``/``om_ngettext`` for a sentence whose
+The filters ``om_date``, ``om_duration``, ``om_percent`` and ``om_number`` go through
+:mod:`.i18n` (Babel); ``om_markup`` and ``om_nmarkup`` are ``om_gettext``/``om_ngettext`` for a sentence whose
 translation holds HTML tags of its own (``<strong>%(name)s</strong> opened a dispute``): the
 translation is trusted like the template it stands in, every variable is escaped (unless it
 is ``Markup`` already), so a name never becomes markup.
@@ -46,6 +46,13 @@ def format_percent(share: float) -> str:
     return str(babel_numbers.format_percent(share, locale=i18n.locale_name()))
 
 
+def format_number(value: int) -> str:
+    """``1,000`` / ``1.000`` / ``1 000``: a whole number with the reader's digit grouping."""
+    if not i18n._babel_ready():
+        return f"{value:,}"
+    return str(babel_numbers.format_decimal(value, locale=i18n.locale_name()))
+
+
 def _part(seconds: int) -> str:
     return i18n.format_duration(timedelta(seconds=seconds), threshold=1)
 
@@ -87,6 +94,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["om_date"] = format_date
     app.jinja_env.filters["om_duration"] = format_duration
     app.jinja_env.filters["om_percent"] = format_percent
+    app.jinja_env.filters["om_number"] = format_number
     app.jinja_env.globals.update(om_markup=markup_gettext, om_nmarkup=markup_ngettext)
     # A thread entry's words, its event's sentence in the reader's language (event_words).
     app.jinja_env.globals.update(

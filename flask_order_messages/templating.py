@@ -16,7 +16,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from . import host_input, page_reads, services, template_i18n
+from . import host_input, page_reads, panel_extras, services, template_i18n
 from .layouts import page_layout
 from .partials_questions import QuestionPartials
 from .permissions import PermissionPartials, of_actor, staff_who_cannot_read, staff_who_reads
@@ -379,4 +379,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["om_bell_label"] = services.bell_label
     app.jinja_env.filters["om_response_due"] = response_due
     app.jinja_env.globals["order_messages"] = PartialHelpers()
+    app.jinja_env.globals["om_unfold_url"] = panel_extras.unfold_url
+    app.jinja_env.globals["om_unfolded"] = panel_extras.unfolded
     template_i18n.register(app)  # om_date, om_duration, om_markup

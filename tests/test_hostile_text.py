@@ -159,14 +159,20 @@ def test_every_payload_in_one_thread_reads_back_exactly_and_inert(
     expected = [expected_text(t) for t in PAYLOADS.values()]
 
     browser.login(staff)
+    # A long thread folds its middle once read: every page is asked with the fold open
+    # (?om_unfold=1), and the folded admin page is checked for inertness too.
     shown = {
-        "staff thread page": page(browser.get(f"{P}/admin/orders/{order.id}")),
-        "host admin order page": page(browser.get(f"/admin/orders/{order.id}?tab=messages")),
+        "staff thread page": page(browser.get(f"{P}/admin/orders/{order.id}?om_unfold=1")),
+        "host admin order page": page(
+            browser.get(f"/admin/orders/{order.id}?tab=messages&om_unfold=1")
+        ),
         "host admin header (bell)": page(browser.get("/admin/header")),
     }
+    folded = page(browser.get(f"/admin/orders/{order.id}?tab=messages"))
+    assert_inert(folded, "host admin order page, folded")
     browser.login(customer)
-    shown["customer thread page"] = page(browser.get(f"{P}/orders/{order.id}"))
-    shown["host customer order page"] = page(browser.get(f"/account/orders/{order.id}"))
+    shown["customer thread page"] = page(browser.get(f"{P}/orders/{order.id}?om_unfold=1"))
+    shown["host customer order page"] = page(browser.get(f"/account/orders/{order.id}?om_unfold=1"))
     shown["host customer orders"] = page(browser.get("/account/orders"))
     for where, markup in shown.items():
         assert_inert(markup, where)

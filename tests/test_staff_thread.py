@@ -93,18 +93,29 @@ def test_own_messages_never_get_the_divider(order, as_staff, staff, browser):
     assert "New messages" not in thread_section(staff_order_page(browser.login(staff), order))
 
 
+def folded_link(html: str) -> str:
+    """The fold's link text, asserting it leads to this page with the middle open."""
+    link = re.search(r'<a class="om-fold-link" href="([^"]+)">([^<]*)</a>', html)
+    assert link is not None, "no fold link"
+    assert "om_unfold=1" in link.group(1) and link.group(1).endswith("#om-fold")
+    return link.group(2)
+
+
 def test_long_thread_folds_its_middle(order, as_customer, as_staff, staff, browser):
     for n in range(1, 21):
         services.post_message(order, as_customer if n % 2 else as_staff, f"message {n}")
     services.mark_read(as_staff)
     html = thread_section(staff_order_page(browser.login(staff), order))
-    fold = re.search(r"<details>(.*?)</details>", html, re.S)
+    # Folded, the middle is not rendered at all: a link says how many entries it holds.
+    assert "<details" not in html
+    assert folded_link(html) == "12 earlier messages"
+    assert entry_bodies(html) == [f"message {n}" for n in (1, 2, *range(15, 21))]
+    # Unfolding needs no JavaScript: the link's page renders every entry, in order.
+    html = thread_section(staff_order_page(browser, order, query="&om_unfold=1"))
+    fold = re.search(r"<details open>(.*?)</details>", html, re.S)
     assert fold is not None
     assert "<summary>12 earlier messages</summary>" in fold.group(1)
     assert entry_bodies(fold.group(1)) == [f"message {n}" for n in range(3, 15)]
-    outside = html.replace(fold.group(0), "")
-    assert entry_bodies(outside) == [f"message {n}" for n in (1, 2, *range(15, 21))]
-    # Unfolding needs no JavaScript: the folded entries are in the page, in order.
     assert entry_bodies(html) == [f"message {n}" for n in range(1, 21)]
 
 
@@ -113,8 +124,8 @@ def test_folding_never_hides_unread_messages(order, as_customer, as_staff, staff
         services.post_message(order, as_staff, f"message {n}")
     for n in range(6, 21):
         services.post_message(order, as_customer, f"message {n}")
-    html = thread_section(staff_order_page(browser.login(staff), order))
-    fold = re.search(r"<details>(.*?)</details>", html, re.S)
+    html = thread_section(staff_order_page(browser.login(staff), order, query="&om_unfold=1"))
+    fold = re.search(r"<details open>(.*?)</details>", html, re.S)
     assert fold is not None
     assert "<summary>3 earlier messages</summary>" in fold.group(1)
     assert entry_bodies(fold.group(1)) == ["message 3", "message 4", "message 5"]
@@ -123,11 +134,23 @@ def test_folding_never_hides_unread_messages(order, as_customer, as_staff, staff
     assert outside.index("New messages") < outside.index("message 6")
 
 
+def test_the_fold_link_keeps_the_page_and_its_query(order, as_staff, staff, browser):
+    for n in range(1, 21):
+        services.post_message(order, as_staff, f"message {n}")
+    browser.login(staff)
+    html = thread_section(staff_order_page(browser, order, query="&x=a%26b&om_unfold=0"))
+    link = re.search(r'<a class="om-fold-link" href="([^"]+)">', html)
+    assert link is not None
+    assert link.group(1) == (
+        f"/admin/orders/{order.id}?tab=messages&amp;x=a%26b&amp;om_unfold=1#om-fold"
+    )
+
+
 def test_short_thread_is_never_folded(order, as_customer, staff, browser):
     for n in range(1, 13):
         services.post_message(order, as_customer, f"message {n}")
     html = thread_section(staff_order_page(browser.login(staff), order))
-    assert "<details>" not in html
+    assert "<details" not in html and "om-fold" not in html
     assert len(entry_bodies(html)) == 12
 
 

@@ -148,4 +148,6 @@ def thread_list(page: ThreadPage, actor: Actor) -> schemas.ThreadList:
         total=page.total,
         pages=page.pages,
         unread_total=page.unread_total,
+        total_capped=page.capped,
+        has_next=page.has_next,
     )

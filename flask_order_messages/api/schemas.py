@@ -188,6 +188,10 @@ class ThreadList(_Out):
     total: int
     pages: int
     unread_total: int
+    #: The list holds more than ``total`` threads (a long list's total is counted up to
+    #: 1,000); ``has_next`` says whether a page follows.
+    total_capped: bool = False
+    has_next: bool = False
 
 
 class ThreadOut(_Out):

@@ -61,7 +61,7 @@ from .documents import (
     merge_document,
 )
 from .indexes import SearchText, add_search_index, install_documents, install_sqlite_events
-from .matching import exact_match, threads_matching
+from .matching import documents_matching, exact_match, thread_probe, threads_matching
 from .text import MAX_TERMS, TEXT_LIMIT, WORD_LIMIT, search_text, search_text_default, terms, words
 
 fts_table_name = _sqlite.fts_table_name
@@ -86,6 +86,7 @@ __all__ = [
     "add_search_index",
     "add_to_document",
     "configured_dialect",
+    "documents_matching",
     "exact_match",
     "fill_documents",
     "fill_documents_setup",
@@ -102,6 +103,7 @@ __all__ = [
     "sqlite_drop_statements",
     "sqlite_rebuild_statement",
     "terms",
+    "thread_probe",
     "threads_matching",
     "words",
 ]

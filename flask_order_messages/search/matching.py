@@ -70,6 +70,45 @@ def threads_matching(
     return sa.and_(*conditions)
 
 
+def thread_probe(query: str, *, thread: Any, documents: Any) -> Any:
+    """SQL condition on the thread model, the same as :func:`threads_matching` for a staff
+    search (``documents`` given), tested on one thread at a time: its document is read by its
+    key and checked with the exact ``LIKE`` alone, no full-text index.  A correlated scalar
+    subquery, which no database turns into a join: the cheap test for a walk down the newest
+    threads, where most threads match (a common word), and for a few candidates.  False when
+    the query has no words."""
+    found = terms(query)
+    if not found:
+        return sa.false()
+    hits = (
+        sa.select(sa.func.count())
+        .select_from(documents)
+        .where(documents.thread_id == thread.id, *(exact_match(documents, t) for t in found))
+        .correlate(thread)
+        .scalar_subquery()
+    )
+    return hits > 0
+
+
+def documents_matching(query: str, *, documents: Any, bind: Any) -> list[Any]:
+    """SQL conditions on the thread documents: every word of ``query`` begins a word of the
+    document -- through the full-text index where it serves the word, always checked with the
+    exact ``LIKE``.  For a statement that starts from the documents the index finds (a count
+    that stops early), rather than testing threads for membership.  ``[false]`` when the
+    query has no words."""
+    found = terms(query)
+    if not found:
+        return [sa.false()]
+    database = dialects.of(bind)
+    engine = getattr(bind, "engine", bind)
+    conditions = []
+    for term in found:
+        if database.index_covers(term, engine=engine, documents=True):
+            conditions.append(database.index_match(documents, term, documents=True))
+        conditions.append(exact_match(documents, term))
+    return conditions
+
+
 def _within(term: str, thread: Any, message: Any, visible: Any, within: Any) -> Any:
     """``term`` checked on the messages of the threads ``within`` alone."""
     exact = exact_match(message, term)

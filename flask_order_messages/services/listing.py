@@ -14,7 +14,7 @@ from ..i18n import gettext as _
 from ..model_types import Dispute, Message, Thread
 from ..state import current_order_messages as ext
 from ..state import current_settings
-from . import floors, targets
+from . import floors, listing_pages, targets
 from .common import (
     Actor,
     customer_scope,
@@ -66,9 +66,16 @@ class ThreadPage:
     unread_total: int = 0
     #: "overdue": only threads whose reply is overdue (response targets); "" for any.
     due: str = ""
+    #: The list has more than ``total`` threads (a total counted up to
+    #: ``listing_pages.COUNT_CAP``, shown as "1,000+").
+    capped: bool = False
+    #: Whether a page follows this one, when the page's statement found out (None: from the
+    #: total).
+    more: bool | None = None
 
     @property
     def pages(self) -> int:
+        """Pages of the list; with a capped total, the pages the total fills (more follow)."""
         return max(1, -(-self.total // self.per_page))
 
     @property
@@ -77,7 +84,7 @@ class ThreadPage:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.more if self.more is not None else self.page < self.pages
 
 
 def search_words(query: str) -> list[str]:
@@ -134,15 +141,15 @@ def list_threads(
     """
     filter = _thread_filter(filter)
     per_page = per_page or current_settings.per_page
-    listing = _listing(actor, query, filter)
+    listing = _listing(actor, query, filter, due)
     listing.conditions.extend(where)
     if due:
         listing.conditions.append(targets.overdue_condition())
     offset = (page - 1) * per_page
-    if filter in ("all", "unread") and not query.strip() and not due:
-        found, total, unread_total = _unread_first(listing, filter, offset, per_page)
-    else:
-        found, total, unread_total = _narrowed(listing, page, offset, per_page)
+    if filter in ("all", "unread") and not due and (actor.is_staff or not query.strip()):
+        searched = _staff_search(actor, query) if query.strip() else None
+        return _unread_first(actor, listing, searched, query, filter, page, per_page, due)
+    found, total, unread_total = _narrowed(listing, page, offset, per_page)
     rows = _rows(actor, found)
     return ThreadPage(rows, page, per_page, total, query, filter, unread_total, due)
 
@@ -179,7 +186,7 @@ class _Listing:
     candidates: Any
 
 
-def _listing(actor: Actor, query: str, filter: str) -> _Listing:
+def _listing(actor: Actor, query: str, filter: str, due: str = "") -> _Listing:
     models = ext.models
     t, d, m = models.Thread, models.Dispute, models.Message
     rp, on = pointer_join(actor)
@@ -194,10 +201,34 @@ def _listing(actor: Actor, query: str, filter: str) -> _Listing:
     candidates = floors.narrow(base, actor)
     return _Listing(
         unread=unread,
-        conditions=_conditions(actor, query, filter, unread),
+        conditions=_conditions(
+            actor, query if _narrowing(actor, filter, due) else "", filter, unread
+        ),
         base=candidates if filter == "unread" else base,
         candidates=candidates,
     )
+
+
+def _narrowing(actor: Actor, filter: str, due: str) -> bool:
+    """Whether a list is read by :func:`_narrowed` (the search in its conditions) rather than
+    by :func:`_unread_first` (a staff search kept apart, see ``listing_pages``)."""
+    return filter not in ("all", "unread") or bool(due) or not actor.is_staff
+
+
+def _staff_search(actor: Actor, query: str) -> listing_pages.Search:
+    """A staff search's condition, thread by thread and through the index
+    (:class:`listing_pages.Search`); either also matches the order key."""
+    models = ext.models
+    t = models.Thread
+    probe = search.thread_probe(query, thread=t, documents=models.ThreadSearch)
+    indexed = _search_condition(actor, query)
+    key = ext.parse_order_key(query.strip().lstrip("#"))
+    if key is not None:
+        return listing_pages.Search(probe=sa.or_(probe, t.order_id == key), indexed=indexed)
+    bind = session().get_bind(mapper=sa.inspect(models.Message))
+    docs = models.ThreadSearch
+    matching = search.documents_matching(query, documents=docs, bind=bind)
+    return listing_pages.Search(probe=probe, indexed=indexed, documents=(docs, matching))
 
 
 def _conditions(actor: Actor, query: str, filter: str, unread: Any) -> list[Any]:
@@ -224,35 +255,53 @@ def _with_last_message(listing: _Listing) -> Any:
 
 
 def _unread_first(
-    listing: _Listing, filter: str, offset: int, per_page: int
-) -> tuple[list[Any], int, int]:
-    """(rows, threads, unread threads) of the whole list, neither searched nor filtered
-    beyond unread.  Unread first, then newest, over every thread: with the number of unread
-    threads known, the page is a slice of the unread ones and/or a slice of the read ones,
-    each read newest first down the last_message_at index, stopping after the page --
-    instead of sorting every thread by an unread CASE."""
-    t = ext.models.Thread
-    conditions, unread = listing.conditions, listing.unread
-    # The unread ones are counted among the reader's candidates (see floors.py), the
-    # others need no pointers: two small counts rather than one over every pointer.
-    unread_count = listing.candidates.with_only_columns(sa.func.count()).where(*conditions, unread)
-    every = sa.select(sa.func.count()).where(*conditions)
-    total_count = unread_count if filter == "unread" else every
-    total, unread_total = (
-        session()
-        .execute(sa.select(total_count.scalar_subquery(), unread_count.scalar_subquery()))
-        .one()
+    actor: Actor,
+    listing: _Listing,
+    searched: listing_pages.Search | None,
+    query: str,
+    filter: str,
+    page: int,
+    per_page: int,
+    due: str,
+) -> ThreadPage:
+    """A page of the whole list, unread first, then newest, or of a staff search in it: one
+    statement that never visits every thread (``listing_pages``), with a total counted up to
+    ``listing_pages.COUNT_CAP`` (the unread total is exact)."""
+    offset = (page - 1) * per_page
+    before = None
+    if offset and filter != "unread":
+        # Past the first page: the unread total first, so that the read threads are read
+        # only as far as this page needs (the statement that page 1 saves).
+        before = session().execute(listing_pages.unread_statement(listing, searched)).scalar()
+    built = listing_pages.page_query(
+        listing,
+        _with_last_message(listing),
+        unread_only=filter == "unread",
+        offset=offset,
+        per_page=per_page,
+        search=searched,
+        unread_before=None if before is None else int(before),
     )
-    joined = listing.base.with_only_columns().where(*conditions)
-    joined_unread = listing.candidates.with_only_columns().where(*conditions, unread)
-    numbers = (int(total or 0), int(unread_total or 0))
-    page_ids = _page_slices(joined, joined_unread, unread, numbers, offset, per_page)
-    stmt = (
-        _with_last_message(listing)
-        .join(page_ids, page_ids.c.id == t.id)
-        .order_by(page_ids.c.rank, t.last_message_at.desc(), t.id.desc())
+    found = session().execute(built.rows).all()
+    if found:
+        total, unread_total = found[0][-2:]
+    else:
+        total, unread_total = session().execute(built.counts).one() if page > 1 else (0, 0)
+    total, unread_total = int(total or 0), int(unread_total or 0)
+    rows = _rows(actor, [row[:-2] for row in found[:per_page]])
+    capped = total > listing_pages.COUNT_CAP
+    return ThreadPage(
+        rows,
+        page,
+        per_page,
+        min(total, listing_pages.COUNT_CAP),
+        query,
+        filter,
+        unread_total,
+        due,
+        capped=capped,
+        more=len(found) > per_page,
     )
-    return list(session().execute(stmt).all()), numbers[0], numbers[1]
 
 
 def _narrowed(
@@ -318,46 +367,3 @@ def _rows(actor: Actor, found: list[Any]) -> list[ThreadRow]:
             )
         )
     return rows
-
-
-def _page_slices(
-    joined: Any,
-    joined_unread: Any,
-    unread: Any,
-    counts: tuple[int, int],
-    offset: int,
-    per_page: int,
-) -> Any:
-    """Subquery (id, rank) of the threads on one page of "unread first, then newest": the
-    unread threads' rows ``offset`` to ``offset + per_page``, then as many read ones as the
-    page has room for.  ``joined`` selects from the threads joined to the reader's pointers,
-    with the list's conditions; ``counts`` is (threads, unread threads) it finds.
-    ``joined_unread`` is ``joined`` narrowed to the reader's candidates and their unread
-    threads: it finds them without looking at every thread."""
-    t = ext.models.Thread
-    total, unread_total = counts
-    newest = (t.last_message_at.desc(), t.id.desc())
-    parts = []
-    take_unread = max(0, min(per_page, unread_total - offset))
-    if take_unread:
-        rows = (
-            joined_unread.add_columns(t.id.label("id"), sa.literal(0).label("rank"))
-            .order_by(*newest)
-            .limit(take_unread)
-            .offset(offset)
-            .subquery()
-        )
-        parts.append(sa.select(rows.c.id, rows.c.rank))
-    skip_read = max(0, offset - unread_total)
-    take_read = min(per_page - take_unread, total - unread_total - skip_read)
-    if take_read > 0 or not parts:
-        rows = (
-            joined.add_columns(t.id.label("id"), sa.literal(1).label("rank"))
-            .where(sa.not_(unread))
-            .order_by(*newest)
-            .limit(max(0, take_read))
-            .offset(skip_read)
-            .subquery()
-        )
-        parts.append(sa.select(rows.c.id, rows.c.rank))
-    return (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery()
