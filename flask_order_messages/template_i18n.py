@@ -2,10 +2,10 @@
 time zone, and sentences that carry a little markup.
 
 The filters ``om_date``, ``om_duration``, ``om_percent`` and ``om_number`` go through
-:mod:`.i18n` (Babel); ``om_markup`` and ``om_nmarkup`` are ``om_gettext``/``om_ngettext`` for a sentence whose
-translation holds HTML tags of its own (``<strong>%(name)s</strong> opened a dispute``): the
-translation is trusted like the template it stands in, every variable is escaped (unless it
-is ``Markup`` already), so a name never becomes markup.
+:mod:`.i18n` (Babel); ``om_markup`` and ``om_nmarkup`` are ``om_gettext``/``om_ngettext``
+for a sentence whose translation holds HTML tags of its own (``<strong>%(name)s</strong>
+opened a dispute``): the translation is trusted like the template it stands in, every
+variable is escaped (unless it is ``Markup`` already), so a name never becomes markup.
 """
 
 from __future__ import annotations
