@@ -15,6 +15,7 @@ import os
 from typing import Any
 
 from flask import Flask, render_template
+from flask_babel import gettext as _
 from flask_mail import Mail, email_dispatched
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -109,16 +110,18 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(403)
     def forbidden(exc: Exception) -> tuple[str, int]:
         if getattr(exc, "description", None) == marketplace.MARKETPLACE_ONLY:
-            return page(403, "Marketplace staff only", marketplace.MARKETPLACE_ONLY)
-        return page(403, "Staff only", "This part of the shop is for store staff.")
+            return page(403, _("Marketplace staff only"), marketplace.MARKETPLACE_ONLY)
+        return page(403, _("Staff only"), _("This part of the shop is for store staff."))
 
     @app.errorhandler(404)
     def not_found(exc: Exception) -> tuple[str, int]:
-        return page(404, "Page not found", "There is nothing at this address.")
+        return page(404, _("Page not found"), _("There is nothing at this address."))
 
     @app.errorhandler(CSRFError)
     def csrf_failed(exc: CSRFError) -> tuple[str, int]:
-        return page(400, "Please try again", "The form expired. Reload the page and send it again.")
+        return page(
+            400, _("Please try again"), _("The form expired. Reload the page and send it again.")
+        )
 
 
 def _setup_mail_log() -> None:

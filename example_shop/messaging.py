@@ -6,6 +6,7 @@ from flask import g, url_for
 
 from flask_order_messages import OrderMessages
 
+from .language import status_label
 from .models import Order, Product, User, db, money
 
 order_messages = OrderMessages(
@@ -43,7 +44,7 @@ def _order_number(order: Order) -> str:
 @order_messages.order_summary
 def _order_summary(order: Order) -> dict[str, str]:
     # Beside each thread in the Messages section and on the staff thread page.
-    return {"total": money(order.total_cents), "status": order.status.capitalize()}
+    return {"total": money(order.total_cents), "status": status_label(order.status)}
 
 
 @order_messages.staff_order_url
