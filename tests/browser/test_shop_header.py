@@ -98,3 +98,28 @@ def test_the_header_shows_everything_whole_and_fits(
             assert axe_violations(page, tags=AXE_TAGS_22) == []
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("user", "path"), [("carol", "/account/orders"), ("admin", "/admin/orders")]
+)
+def test_the_first_tab_shows_skip_to_main_content(
+    browser: Any, demo_shop: Any, user: str, path: str
+) -> None:
+    page = _page(browser, demo_shop, "phone", user, "en")
+    try:
+        page.goto(path)
+        skip = page.get_by_role("link", name="Skip to main content")
+        assert skip.bounding_box()["y"] < 0  # out of sight until it has the focus
+        page.keyboard.press("Tab")
+        expect(skip).to_be_focused()
+        box = skip.bounding_box()
+        assert box is not None and box["y"] >= 0 and box["x"] >= 0 and box["width"] > 40
+        assert axe_violations(page, tags=AXE_TAGS_22) == []
+        page.keyboard.press("Enter")
+        expect(page.locator("main#main")).to_be_focused()
+        page.keyboard.press("Tab")  # on from the content, not from the header
+        in_header = page.evaluate("() => !!document.activeElement.closest('header')")
+        assert not in_header
+    finally:
+        page.context.close()
