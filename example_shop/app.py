@@ -15,6 +15,7 @@ import os
 from typing import Any
 
 from flask import Flask, render_template
+from flask_babel import gettext as _
 from flask_mail import Mail, email_dispatched
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -22,7 +23,7 @@ from . import language, marketplace
 from .auth import bp as auth_bp
 from .auth import login_manager
 from .cli import register_cli
-from .messaging import order_messages
+from .messaging import order_messages, unread_link
 from .models import db, money
 from .views import admin, mailbox, storefront
 
@@ -89,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(mailbox.bp, url_prefix="/admin/mailbox")
     app.jinja_env.filters["money"] = money
+    app.jinja_env.globals["shop_unread_link"] = unread_link
     register_cli(app)
     _register_errors(app)
     _setup_mail_log()
@@ -109,16 +111,18 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(403)
     def forbidden(exc: Exception) -> tuple[str, int]:
         if getattr(exc, "description", None) == marketplace.MARKETPLACE_ONLY:
-            return page(403, "Marketplace staff only", marketplace.MARKETPLACE_ONLY)
-        return page(403, "Staff only", "This part of the shop is for store staff.")
+            return page(403, _("Marketplace staff only"), marketplace.MARKETPLACE_ONLY)
+        return page(403, _("Staff only"), _("This part of the shop is for store staff."))
 
     @app.errorhandler(404)
     def not_found(exc: Exception) -> tuple[str, int]:
-        return page(404, "Page not found", "There is nothing at this address.")
+        return page(404, _("Page not found"), _("There is nothing at this address."))
 
     @app.errorhandler(CSRFError)
     def csrf_failed(exc: CSRFError) -> tuple[str, int]:
-        return page(400, "Please try again", "The form expired. Reload the page and send it again.")
+        return page(
+            400, _("Please try again"), _("The form expired. Reload the page and send it again.")
+        )
 
 
 def _setup_mail_log() -> None:

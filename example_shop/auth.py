@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -11,7 +13,7 @@ from .models import User, db
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please log in to see that page."
+login_manager.login_message = lazy_gettext("Please log in to see that page.")
 login_manager.login_message_category = "info"
 
 
@@ -47,9 +49,9 @@ def login() -> str | Response | tuple[str, int]:
         user = db.session.scalar(db.select(User).where(db.func.lower(User.email) == email.lower()))
         if user is not None and user.check_password(request.form.get("password", "")):
             login_user(user, remember=bool(request.form.get("remember")))
-            flash(f"Welcome back, {user.name}.", "success")
+            flash(_("Welcome back, %(name)s.", name=user.name), "success")
             return redirect(next_url or _home_for(user))
-        error = "Wrong email or password. Please try again."
+        error = _("Wrong email or password. Please try again.")
     page = render_template("shop/login.html", error=error, email=email, next=next_url or "")
     return page, (401 if error else 200)
 
@@ -57,5 +59,5 @@ def login() -> str | Response | tuple[str, int]:
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
     logout_user()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("storefront.home"))

@@ -3,7 +3,10 @@
 The shop sets Flask-Babel up itself, with a locale selector of its own that reads the
 session; the extension finds Babel there and follows it (flask_order_messages/i18n.py), so its
 pages and partials come in the chosen language while the shop's own words stay English (a real
-shop would translate those with its own catalogue).  ``SHOP_LANGUAGES`` lists the choices.
+shop translates its own words with its own catalogue: Flask-Babel's default domain
+``messages`` in example_shop/translations (``_`` and ``{% trans %}`` in its templates,
+``gettext`` here), apart from the extension's ``order_messages``.  ``SHOP_LANGUAGES`` lists
+the choices.
 """
 
 from __future__ import annotations
@@ -13,13 +16,29 @@ from urllib.parse import urlsplit
 
 from babel import Locale
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, lazy_gettext
 from werkzeug.wrappers import Response
 
 #: The choices of the header's form: locale -> the language's own name.
 LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español"}
 
 bp = Blueprint("language", __name__)
+
+#: An order's status as the reader reads it (the shop's pages, and the extension's rows
+#: through the shop's ``order_summary`` hook).
+STATUS_LABELS = {
+    "pending": lazy_gettext("Pending"),
+    "paid": lazy_gettext("Paid"),
+    "shipped": lazy_gettext("Shipped"),
+    "delivered": lazy_gettext("Delivered"),
+    "cancelled": lazy_gettext("Cancelled"),
+}
+
+
+def status_label(status: str) -> str:
+    """The status in the page's language (an unknown one as it is stored, capitalised)."""
+    label = STATUS_LABELS.get(status)
+    return str(label) if label is not None else status.capitalize()
 
 
 def languages() -> dict[str, str]:
@@ -75,3 +94,4 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.register_blueprint(bp)
     app.context_processor(_page_language)
+    app.jinja_env.globals["status_label"] = status_label  # the macros too (no context)

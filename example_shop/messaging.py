@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from flask import g, url_for
+from flask_login import current_user
 
-from flask_order_messages import OrderMessages
+from flask_order_messages import OrderMessages, services
+from flask_order_messages.services.reading import unread_per_thread
 
+from .language import status_label
 from .models import Order, Product, User, db, money
 
 order_messages = OrderMessages(
@@ -43,7 +46,7 @@ def _order_number(order: Order) -> str:
 @order_messages.order_summary
 def _order_summary(order: Order) -> dict[str, str]:
     # Beside each thread in the Messages section and on the staff thread page.
-    return {"total": money(order.total_cents), "status": order.status.capitalize()}
+    return {"total": money(order.total_cents), "status": status_label(order.status)}
 
 
 @order_messages.staff_order_url
@@ -83,3 +86,18 @@ def _product_url(key: str) -> str | None:
     if key not in product_names():
         return None
     return url_for("storefront.product", product_id=int(key))
+
+
+# -- the customer header's "N unread messages" ------------------------------------------------
+
+
+def unread_link(link: str | None) -> str | None:
+    """Where the header's unread note leads: the extension's link (the newest unread thread)
+    while one order at most holds unread messages, the customer's order list (a count beside
+    each order) when more do.  Only asked when the note shows (something is unread)."""
+    if not current_user.is_authenticated:
+        return link
+    rows = unread_per_thread(services.customer_actor(current_user))
+    if len({row.order_id for row in rows if row.order_id is not None}) > 1:
+        return url_for("storefront.orders")
+    return link

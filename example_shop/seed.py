@@ -63,7 +63,8 @@ class Script:
     A step is (who, kind, text): who is "customer", "admin" or "support"; kind is
     "message", "photo" (a message with a demo photo attached), "note", "open" (a dispute,
     text is the reason), "close" (text is the note; "close:<outcome>" closes with that
-    outcome) or "read" (they read the thread so far; no text).
+    outcome), "status" (staff set the thread's status to text, e.g. "closed") or "read"
+    (they read the thread so far; no text).
     """
 
     customer: str
@@ -149,6 +150,8 @@ SCRIPTS = [
             ("customer", "message", "Are the paper filters compostable?"),
             ("admin", "message", "Yes, they are unbleached and fully compostable."),
             ("customer", "message", "Great, thanks!"),
+            # Nothing left to answer: closed, so a fresh demo's bell is not red for a "thanks".
+            ("admin", "status", "closed"),
         ],
         read_by=("customer", "admin", "support"),
         lines=((4, 3), (1, 1)),
@@ -186,6 +189,7 @@ SCRIPTS = [
             ("admin", "message", "We asked the carrier: it was left with your neighbour at no. 8."),
             ("admin", "close:resolved_for_store", "Parcel found at the neighbour's."),
             ("customer", "message", "Got it, thank you!"),
+            ("admin", "status", "closed"),
         ],
         read_by=("customer", "admin", "support"),
         lines=((1, 1), (4, 2)),
@@ -277,6 +281,8 @@ def _play(script: Script, order: Order, actors: dict[str, Any]) -> None:
         elif kind.startswith("close"):
             outcome = kind.partition(":")[2] or None
             services.close_dispute(order, actor, outcome=outcome, note=text)
+        elif kind == "status":
+            services.set_status(order, actor, text)
         elif kind == "read":
             services.mark_read(actor, [services.get_or_create_thread(order).id])
         elif kind == "photo":  # a message with a picture attached
@@ -336,6 +342,10 @@ def _replay_targets(thread: Any, entries: Any) -> None:
         for entry in entries:
             for column, value in state.answers.get(entry.id, {}).items():
                 setattr(entry, column, value)
+    if thread.status == "closed":
+        # As closing does (services.status): nobody owes the customer a reply any more.
+        thread.awaiting_since = thread.awaiting_first = thread.response_due_at = None
+        thread.status_changed_at = entries[-1].created_at
 
 
 def seed() -> dict[str, int]:

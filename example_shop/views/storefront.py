@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -45,7 +46,7 @@ def buy(product_id: int) -> Response:
     # order here mixes vendors (a cart would be split into one order per vendor).
     marketplace.record_sale(order, product)
     db.session.commit()
-    flash(f"Thank you! Order #{order.number} is placed.", "success")
+    flash(_("Thank you! Order #%(number)s is placed.", number=order.number), "success")
     return redirect(url_for("storefront.order", order_id=order.id))
 
 
