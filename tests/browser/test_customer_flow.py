@@ -11,6 +11,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from example_shop.demo_image import kettle_png
+
 from .helpers import HAS_UNREAD, bell_count, count, open_messages_tab, order_row, today_pattern
 
 DEVICES = ["phone", "desktop"]
@@ -226,3 +228,24 @@ def test_each_side_sees_its_own_messages_on_the_right(browse, shots):
     staff.goto("/admin/orders/3?tab=messages")
     assert sides(staff) == {"customer": "left", "staff": "right"}
     shots.take(staff, "staff sees the store's messages on the right")
+
+
+def test_back_after_sending_does_not_send_it_again(browse):
+    """Back to the page a reply was sent from shows an empty reply box (no text, no file), so
+    pressing the button again cannot post the same reply twice."""
+    page = browse.page("desktop", user="carol")
+    open_messages_tab(page, "00003")
+    thread = page.locator("#order-messages")
+    text = "Please leave it with the neighbour."
+    box = page.get_by_placeholder("Write your message here")
+    box.fill(text)
+    files = page.get_by_label("Attach files")
+    files.set_input_files([{"name": "door.png", "mimeType": "image/png", "buffer": kettle_png()}])
+    page.get_by_role("button", name=re.compile("^(Submit|Send)$")).click()
+    expect(thread.locator(".om-entry.om-mine").filter(has_text=text)).to_have_count(1)
+
+    page.go_back()
+    expect(page.locator("#order-messages")).to_be_visible()
+    expect(box).to_have_value("")
+    assert page.get_by_label("Attach files").evaluate("input => input.files.length") == 0
+    expect(page.locator("form.om-reply")).to_have_attribute("autocomplete", "off")
