@@ -293,7 +293,7 @@ class MessageForm(_ReturnsForm):
     body = TextAreaField()
     #: Named as ``services.attachments.FIELD`` (``files``), where the file checks live.
     files = MultipleFileField()
-    #: "note" when staff pressed "Add staff-only note"; empty for "Submit".
+    #: "note" when staff pressed "Add staff-only note"; empty for "Send".
     kind = HiddenField()
 
     #: Staff: the id of the newest entry its writer had seen (``services.confirm``).
