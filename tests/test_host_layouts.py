@@ -100,7 +100,9 @@ def test_host_order_pages_without_tabs_take_the_host_classes(tmp_path):
         client = h.login(h.app.test_client(), admin)
         panel = thread_section(get(h, client, f"/manage/orders/{order.id}"))
         assert re.search(
-            r'<textarea id="om-body-\d+" name="body" rows="4" required autocomplete="off" class="form-control"', panel
+            r'<textarea id="om-body-\d+" name="body" rows="4" required autocomplete="off"'
+            r' class="form-control"',
+            panel,
         )
         assert re.search(r'<input type="file" name="files" class="form-control"', panel)
         assert (
