@@ -100,7 +100,7 @@ def test_the_list_shows_time_left_and_overdue(customer, as_customer, staff, brow
     set_due(soon, timedelta(hours=2, minutes=10, seconds=30))
     set_due(late, -timedelta(minutes=35, seconds=10))
     html = page(browser.login(staff).get(MESSAGES))
-    assert "Reply due in 2 h 10 min" in html
+    assert "Reply due in 2 hr 10 min" in html
     assert "Overdue by 35 min" in html
     assert 'class="om-due om-due-overdue"><time datetime="' in html
 
@@ -253,3 +253,13 @@ def test_closing_a_dispute_without_a_note_answers_nothing(order, as_customer, as
     services.close_dispute(order, as_staff, outcome="resolved_for_store")
     thread = thread_of(order)
     assert thread.awaiting_since is not None and thread.status == "open"
+
+
+def test_the_overdue_time_is_in_the_readers_language(order, as_customer, staff, browser):
+    from .test_i18n_german import german_page
+
+    services.post_message(order, as_customer, "Wo bleibt mein Paket?")
+    set_due(order, -timedelta(days=13, hours=22, minutes=5))
+    html = german_page(browser, staff, f"{P}/admin/orders/{order.id}")
+    assert "13 Tg. 22 Std. überfällig" in html
+    assert " d " not in html and "Overdue" not in html
