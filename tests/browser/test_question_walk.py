@@ -91,8 +91,12 @@ def test_a_customer_asks_staff_answer_and_the_question_joins_an_order(browse, sh
     expect(carol.get_by_role("heading", name=f"Question about {PRODUCT}")).to_be_visible()
     thread = carol.locator("#order-messages")
     expect(thread.locator(".om-entry.om-mine")).to_contain_text(question)
+    # It says the question went, and how the answer will come.
+    expect(carol.get_by_role("status").filter(has_text="Your question was sent")).to_have_text(
+        "Your question was sent; we will email you the answer."
+    )
     check(carol, shots, "her question page")
-    question_url = carol.url
+    question_url = carol.url.removesuffix("?asked=1")
 
     # The product page now leads to her question instead of a second form.
     carol.go_back()
