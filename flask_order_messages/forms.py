@@ -202,12 +202,14 @@ class MessagesQuery(OrderMessagesForm):
     #: Back from a bulk mark (see :class:`MarkForm`): what it did, to say so on the list.
     marked = StringField(validators=[_one_of("marked", ("", *BULK_DONE))])
     count = StringField(validators=[_whole_number("count")])
+    of = StringField(validators=[_whole_number("of")])  # how many were ticked
 
-    def marked_notice(self) -> tuple[str, int] | None:
-        """("read" or "unread", how many threads) after a bulk mark, or None."""
+    def marked_notice(self) -> tuple[str, int, int | None] | None:
+        """(what was done, to how many threads, of how many ticked or None) or None."""
         if not self.marked.data:
             return None
-        return str(self.marked.data), int(self.count.data or 0)
+        ticked = int(self.of.data) if self.of.data else None
+        return str(self.marked.data), int(self.count.data or 0), ticked
 
     # Team inbox: whose threads ("all" first: a shop that never assigns sees them all), and
     # which statuses ("active", not closed, first).
@@ -264,17 +266,13 @@ class MarkForm(OrderMessagesForm):
         """The ids to mark, or None for every thread."""
         return list(self.thread_id.data or []) if self.scope.data == "selected" else None
 
-    def list_params(self, marked: int | None = None, done: str = "") -> dict[str, str]:
-        """The list's own query (search, filter, page, view, status) to go back to, those of
-        its values the list takes (``forms_list``);
-        with ``marked`` (how many threads were changed) the list says what was done: ``done``
-        (one of ``BULK_DONE``), else the mark's action."""
-        from .forms_list import LIST_PARAMS, bounded_list_params
+    def list_params(
+        self, marked: int | None = None, done: str = "", ticked: int | None = None
+    ) -> dict[str, str]:
+        """The list's query to go back to, saying what was done (``forms_list.back_params``)."""
+        from .forms_list import back_params
 
-        params = bounded_list_params({name: self[name].data for name in LIST_PARAMS})
-        if marked is not None:
-            params.update(marked=done or self.action.data, count=str(marked))
-        return dict(params)
+        return back_params(self, marked, done or self.action.data, ticked)
 
 
 class ConfirmForm(OrderMessagesForm):
@@ -295,7 +293,7 @@ class MessageForm(_ReturnsForm):
     body = TextAreaField()
     #: Named as ``services.attachments.FIELD`` (``files``), where the file checks live.
     files = MultipleFileField()
-    #: "note" when staff pressed "Add staff-only note"; empty for "Submit".
+    #: "note" when staff pressed "Add staff-only note"; empty for "Send".
     kind = HiddenField()
 
     #: Staff: the id of the newest entry its writer had seen (``services.confirm``).

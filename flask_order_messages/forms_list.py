@@ -45,3 +45,15 @@ def bounded_list_params(values: dict[str, Any]) -> dict[str, str]:
         if isinstance(value, str) and value and fits(value):
             kept[name] = value
     return kept
+
+
+def back_params(form: Any, marked: int | None, done: str, ticked: int | None) -> dict[str, str]:
+    """The Messages list's own query (search, filter, page, view, status: those of ``form``'s
+    values the list takes) to go back to after a bulk change; with ``marked`` (how many
+    threads were changed, of ``ticked``, None: of all) the list says what was done: ``done``
+    (one of ``BULK_DONE``)."""
+    params = bounded_list_params({name: form[name].data for name in LIST_PARAMS})
+    if marked is not None:
+        params.update(marked=done, count=str(marked))
+        params.update({} if ticked is None else {"of": str(ticked)})
+    return params

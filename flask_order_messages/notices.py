@@ -18,12 +18,44 @@ BULK_DONE = {
 }
 
 
-def bulk_notice(action: str, count: int) -> str:
+def bulk_notice(action: str, count: int, ticked: int | None = None) -> str:
     """The notice after bulk change ``action`` (a key of :data:`BULK_DONE`) of ``count``
-    threads."""
-    if count:
-        return _done(action, count)
-    return _none_done(action)
+    threads, of the ``ticked`` ones (None: of all threads).  None ticked: the change was
+    refused, and the notice says to tick some first (see :func:`nothing_ticked`); some left
+    as they were: it says how many, and why."""
+    if nothing_ticked(ticked):
+        return _("Tick the threads to change first.")
+    if not count:
+        return _none_done(action)
+    done = _done(action, count)
+    if ticked is None or ticked <= count:
+        return done
+    return f"{done} {_skipped(action, ticked - count)}"
+
+
+def nothing_ticked(ticked: int | None) -> bool:
+    """Whether a bulk change of the ticked threads had none ticked (a warning, not a success)."""
+    return ticked == 0
+
+
+def _skipped(action: str, skipped: int) -> str:
+    if action == "unread":
+        return ngettext(
+            "%(num)d selected thread has no message from someone else, so it stays read.",
+            "%(num)d selected threads have no message from someone else, so they stay read.",
+            skipped,
+        )
+    if action == "read":
+        return ngettext(
+            "%(num)d selected thread was left as it was.",
+            "%(num)d selected threads were left as they were.",
+            skipped,
+        )
+    return ngettext(
+        "%(num)d selected thread was so already.",
+        "%(num)d selected threads were so already.",
+        skipped,
+    )
 
 
 def _done(action: str, count: int) -> str:

@@ -124,7 +124,7 @@ def team_panel(view: Any) -> TeamPanel | None:
     name = assignment.names_of([key]).get(key, "") if key is not None else ""
     vendor = thread.vendor_key if thread is not None else vendors.order_vendor(view.order)
     return TeamPanel(
-        members=assignment.members_for(vendor) if switches.assignment else [],
+        members=assignment.members_for(vendor, view.actor) if switches.assignment else [],
         assignee="" if key is None else str(key),
         assignee_name=name,
         status=status,

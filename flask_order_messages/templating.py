@@ -310,6 +310,11 @@ class PartialHelpers(PermissionPartials, QuestionPartials):
         return bool(current_settings.dispute_response_hours)
 
     @property
+    def statuses_enabled(self) -> bool:
+        """Whether threads have a status (``ORDER_MESSAGES_STATUS_ENABLED``)."""
+        return current_settings.team.status
+
+    @property
     def response_targets_enabled(self) -> bool:
         """Whether threads have reply targets (``FIRST``/``NEXT_RESPONSE_TARGET``)."""
         return current_settings.targets.enabled

@@ -71,7 +71,7 @@ def test_a_newer_customer_message_holds_the_reply_back_with_the_text_kept(
 ):
     ann, _ = scene
     form = reply_form(staff_order_page(ann, order))
-    assert form["button"] == "Submit" and form["seen_id"] != ""
+    assert form["button"] == "Send" and form["seen_id"] != ""
     services.post_message(order, services.customer_actor(customer), "Also: can I change the size?")
     outbox.clear()
 
@@ -99,7 +99,7 @@ def test_a_newer_customer_message_holds_the_reply_back_with_the_text_kept(
     assert response.status_code == 303 and "om_draft" not in response.headers["Location"]
     assert bodies(order)[-1] == "It left today; the size can still change."
     shown = page(ann.get(response.headers["Location"]))
-    assert "Send yours anyway?" not in words(shown) and reply_form(shown)["button"] == "Submit"
+    assert "Send yours anyway?" not in words(shown) and reply_form(shown)["button"] == "Send"
 
 
 def test_of_two_colleagues_answering_at_once_the_second_is_asked(app, order, scene):

@@ -232,7 +232,7 @@ def test_an_overdue_dispute_is_red_everywhere_staff_look(
 
     bell = page(browser.get("/admin/header"))
     assert 'data-om-count="overdue_disputes">1<' in bell
-    assert link_to(bell, "Overdue disputes") == f"{P}/admin/messages?filter=overdue"
+    assert link_to(bell, "Overdue disputes") == f"{P}/admin/messages?filter=overdue&status=all"
     assert "2 open disputes, 1 overdue" in bell
     # 1 unread thread (the other one was read above), 2 open disputes: an overdue dispute
     # is not counted twice.

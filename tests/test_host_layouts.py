@@ -100,18 +100,20 @@ def test_host_order_pages_without_tabs_take_the_host_classes(tmp_path):
         client = h.login(h.app.test_client(), admin)
         panel = thread_section(get(h, client, f"/manage/orders/{order.id}"))
         assert re.search(
-            r'<textarea id="om-body-\d+" name="body" rows="4" required class="form-control"', panel
+            r'<textarea id="om-body-\d+" name="body" rows="4" required autocomplete="off"'
+            r' class="form-control"',
+            panel,
         )
         assert re.search(r'<input type="file" name="files" class="form-control"', panel)
         assert (
-            '<button type="submit" class="om-button om-primary btn btn-primary">Submit</button>'
+            '<button type="submit" class="om-button om-primary btn btn-primary">Send</button>'
             in panel
         )
         assert 'class="om-button om-danger-outline btn btn-primary"' in panel  # "Open dispute"
         customer = h.login(h.app.test_client(), carol)
         panel = thread_section(get(h, customer, f"/shop/orders/{order.id}"))
         assert 'class="form-control"' in panel
-        assert '<button type="submit" class="om-button om-primary btn">Submit</button>' in panel
+        assert '<button type="submit" class="om-button om-primary btn">Send</button>' in panel
 
 
 def test_refused_posts_come_back_inside_the_host_pages(tmp_path):

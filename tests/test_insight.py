@@ -218,9 +218,22 @@ def test_a_fixed_number_of_queries_whatever_the_data(app, write):
 def test_format_duration():
     assert format_duration(20) == "under a minute"
     assert format_duration(42 * 60 + 5) == "42 min"
-    assert format_duration(3 * 3600) == "3 h"
-    assert format_duration(3 * 3600 + 12 * 60) == "3 h 12 min"
-    assert format_duration(2 * 86400 + 4 * 3600) == "2 d 4 h"
+    assert format_duration(3 * 3600) == "3 hr"
+    assert format_duration(3 * 3600 + 12 * 60) == "3 hr 12 min"
+    assert format_duration(2 * 86400 + 4 * 3600) == "2 days 4 hr"
+    assert format_duration(86400 + 59) == "1 day"
+
+
+def test_format_duration_in_the_readers_language(app):
+    """Through Babel's short units: no English letters in a German or French page."""
+    from flask_babel import force_locale
+
+    with app.test_request_context():
+        with force_locale("de"):
+            assert format_duration(13 * 86400 + 22 * 3600) == "13 Tg. 22 Std."
+            assert format_duration(20) == "weniger als eine Minute"
+        with force_locale("fr"):
+            assert format_duration(2 * 3600 + 10 * 60) == "2\u202fh 10\u00a0min"
 
 
 # -- the page ------------------------------------------------------------------------------

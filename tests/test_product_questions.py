@@ -53,7 +53,7 @@ def ask(browser, user, body="Is it dishwasher safe?", key="42", **extra):
 
 def question_id(response) -> int:
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    match = re.search(r"/questions/(\d+)$", response.headers["Location"])
+    match = re.search(r"/questions/(\d+)\?asked=1$", response.headers["Location"])
     assert match, response.headers["Location"]
     return int(match.group(1))
 
@@ -91,8 +91,13 @@ def test_a_visitor_is_asked_to_log_in_and_a_customer_gets_the_form(browser, cust
 
 
 def test_asking_opens_the_customers_question_and_the_partial_links_to_it(browser, customer):
-    qid = question_id(ask(browser, customer))
+    asked = ask(browser, customer)
+    qid = question_id(asked)
+    # Where it goes says it was sent, and how the answer comes (Carol has a mail address).
+    sent = "Your question was sent; we will email you the answer."
+    assert sent in words(page(browser.get(asked.headers["Location"])))
     shown = page(browser.get(f"{P}/questions/{qid}"))
+    assert sent not in words(shown)
     assert "Question about Blue Kettle" in words(shown)
     assert "Is it dishwasher safe?" in words(shown)
     product = page(browser.get("/products/42"))

@@ -100,7 +100,7 @@ def test_the_list_shows_time_left_and_overdue(customer, as_customer, staff, brow
     set_due(soon, timedelta(hours=2, minutes=10, seconds=30))
     set_due(late, -timedelta(minutes=35, seconds=10))
     html = page(browser.login(staff).get(MESSAGES))
-    assert "Reply due in 2 h 10 min" in html
+    assert "Reply due in 2 hr 10 min" in html
     assert "Overdue by 35 min" in html
     assert 'class="om-due om-due-overdue"><time datetime="' in html
 
@@ -227,3 +227,39 @@ def test_closing_a_thread_ends_its_wait_and_a_new_message_starts_a_new_one(
     assert thread.status == "open" and thread.awaiting_since == again.created_at
     assert thread.response_due_at == targets().calendar.add(again.created_at, 4 * 60)
     assert "Overdue" not in staff_thread(browser.login(staff), order)
+
+
+def test_closing_a_dispute_with_a_note_answers_as_a_staff_reply_does(
+    order, as_customer, as_staff, staff, browser
+):
+    """A dispute closed with a note the customer reads is the store's answer: the wait ends,
+    the status moves to "waiting on customer" and the bell's overdue number drops, as after a
+    staff message.  Closing without a note answers nothing."""
+    services.post_message(order, as_customer, "Where is my parcel?")
+    services.open_dispute(order, as_customer, "Never arrived")
+    set_due(order, -timedelta(days=13, hours=22))
+    assert services.overdue_reply_count() == 1
+    services.close_dispute(order, as_staff, outcome="resolved_for_customer", note="Refunded.")
+    thread = thread_of(order)
+    assert (thread.awaiting_since, thread.awaiting_first, thread.response_due_at) == (None,) * 3
+    assert thread.status == "waiting" and thread.first_response_at is not None
+    assert services.overdue_reply_count() == 0
+    assert "Overdue" not in staff_thread(browser.login(staff), order)
+
+
+def test_closing_a_dispute_without_a_note_answers_nothing(order, as_customer, as_staff):
+    services.post_message(order, as_customer, "Where is my parcel?")
+    services.open_dispute(order, as_customer, "Never arrived")
+    services.close_dispute(order, as_staff, outcome="resolved_for_store")
+    thread = thread_of(order)
+    assert thread.awaiting_since is not None and thread.status == "open"
+
+
+def test_the_overdue_time_is_in_the_readers_language(order, as_customer, staff, browser):
+    from .test_i18n_german import german_page
+
+    services.post_message(order, as_customer, "Wo bleibt mein Paket?")
+    set_due(order, -timedelta(days=13, hours=22, minutes=5))
+    html = german_page(browser, staff, f"{P}/admin/orders/{order.id}")
+    assert "13 Tg. 22 Std. überfällig" in html
+    assert " d " not in html and "Overdue" not in html

@@ -34,8 +34,9 @@ def test_bell_counts_unread_threads_and_open_disputes(
     assert words(html[html.index("<ul") :]) == (
         "Messages 2 Disputes 1 Overdue disputes 0 Replies overdue 0"
     )
-    assert link_to(html, "Messages") == f"{P}/admin/messages?filter=unread"
-    assert link_to(html, "Disputes") == f"{P}/admin/messages?filter=disputes"
+    # With every status: the bell counts closed threads too (the list hides them by default).
+    assert link_to(html, "Messages") == f"{P}/admin/messages?filter=unread&status=all"
+    assert link_to(html, "Disputes") == f"{P}/admin/messages?filter=disputes&status=all"
     # Two numbers on the bell, never one sum.
     assert 'data-om-count="unread_threads" title="Unread threads">2<' in html
     assert 'data-om-count="open_disputes" title="Open disputes">1<' in html
@@ -56,6 +57,27 @@ def test_bell_links_lead_to_the_filtered_lists(order, customer, stranger, staff,
     assert [r.text.split()[0] for r in rows(unread_list)] == ["#00001"]
     disputes_list = page(browser.get(link_to(html, "Disputes")))
     assert [r.text.split()[0] for r in rows(disputes_list)] == ["#00002"]
+
+
+def test_the_bells_links_list_closed_threads_it_counts(order, customer, staff, browser):
+    """A closed thread marked unread is in the bell's number and in the list its link
+    opens (the list hides closed threads unless asked), and so is its open dispute."""
+    closed, other = order, make_order(customer)
+    me = services.staff_actor(staff)
+    for each in (closed, other):
+        services.post_message(each, services.customer_actor(customer), "Where is my parcel?")
+    services.open_dispute(closed, services.customer_actor(customer), "Never arrived")
+    services.set_status(closed, me, "closed")  # which reads it, for who closed it
+    services.mark_unread(me, [services.get_thread(closed).id])
+
+    html = bell_of(browser, staff)
+    assert 'aria-label="Messages: 2 unread, 1 open dispute"' in html
+    unread_list = page(browser.get(link_to(html, "Messages")))
+    assert sorted(r.text.split()[0] for r in rows(unread_list)) == ["#00001", "#00002"]
+    disputes_list = page(browser.get(link_to(html, "Disputes")))
+    assert [r.text.split()[0] for r in rows(disputes_list)] == ["#00001"]
+    # The list counted the same unread threads, and the bell on its page says so.
+    assert 'data-om-count="unread_threads" title="Unread threads">2<' in unread_list
 
 
 def test_bell_with_nothing_new_shows_zero_and_hides_the_total(staff, browser):

@@ -202,6 +202,47 @@ def test_mark_selected_read_and_unread(customer, as_customer, staff, staff2, bro
     assert services.bell_counts(services.staff_actor(staff2))["unread_threads"] == 3
 
 
+def notice_of(html: str) -> tuple[str, str]:
+    """The list's notice after a bulk change: (its class, its words)."""
+    import re
+
+    found = re.search(r'<p class="(om-[a-z]+)" role="status">([^<]*)</p>', html)
+    assert found is not None
+    return found.group(1), found.group(2)
+
+
+def test_marking_with_nothing_ticked_asks_to_tick_first(customer, as_customer, staff, browser):
+    services.post_message(make_order(customer), as_customer, "a question")
+    response = browser.login(staff).post(f"{MESSAGES}/mark?scope=selected", {"action": "read"})
+    assert response.status_code == 303
+    html = page(browser.get(response.headers["Location"]))
+    assert notice_of(html) == ("om-warning", "Tick the threads to change first.")
+    assert [r.unread for r in rows(html)] == [True]
+
+
+def test_marking_says_how_many_ticked_threads_stayed_as_they_were(
+    customer, as_customer, as_staff, staff, browser
+):
+    asked, own = make_order(customer), make_order(customer)
+    services.post_message(asked, as_customer, "a question")
+    services.post_message(own, as_staff, "We shipped your order")  # only staff's own message
+    html = page(browser.login(staff).get(MESSAGES))
+    ids = [r.thread_id for r in rows(html)]
+    response = browser.post(
+        f"{MESSAGES}/mark?scope=selected", {"action": "unread", "thread_id": ids}
+    )
+    assert notice_of(page(browser.get(response.headers["Location"]))) == (
+        "om-notice",
+        "1 thread marked unread. 1 selected thread has no message from someone else,"
+        " so it stays read.",
+    )
+    response = browser.post(f"{MESSAGES}/mark?scope=selected", {"action": "read", "thread_id": ids})
+    assert notice_of(page(browser.get(response.headers["Location"]))) == (
+        "om-notice",
+        "2 threads marked read.",
+    )
+
+
 def test_mark_keeps_the_list_view(customer, as_customer, staff, browser):
     services.post_message(make_order(customer), as_customer, "refund please")
     response = browser.login(staff).post(

@@ -62,7 +62,7 @@ def test_thread_is_oldest_first_with_authors_and_roles(
     assert re.search(r"Carol Customer Customer \w+ \d+, \d{4}, \d{1,2}:\d\d\s[AP]M first", text)
     assert re.search(r"Admin Admin Staff \w+ \d+, \d{4}, \d{1,2}:\d\d\s[AP]M second", text)
     assert "Write your message here" in html
-    assert '<button type="submit" class="om-button om-primary">Submit</button>' in html
+    assert '<button type="submit" class="om-button om-primary">Send</button>' in html
 
 
 def test_new_messages_divider_sits_before_the_first_unread(

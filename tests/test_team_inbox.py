@@ -203,7 +203,8 @@ def test_bulk_assign_unassign_close_and_reopen(app, staff, staff2, four_threads,
     # One mail per thread newly assigned (the one that was theirs already: none).
     assert len(outbox) == 2
     # The list says what each bulk change did.
-    assert "2 threads assigned." in text_of(browser.get(location))
+    # ... and how many of the ticked ones it left as they were.
+    assert "2 threads assigned. 1 selected thread was so already." in text_of(browser.get(location))
 
     def said(path: str, form: dict) -> str:
         response = browser.post(f"{P}/admin/messages/{path}", form)

@@ -242,7 +242,7 @@ def test_status_off_a_thread_closed_earlier_can_be_overdue(
     assert browser.get(f"{P}/api/counts").get_json()["overdue_replies"] == 0
     reconfigure(app, **STATUS_OFF)
     assert listed(browser, "?due=overdue") == ["#00001"]
-    assert "Overdue by 1 h" in words(staff_thread(browser, order))
+    assert "Overdue by 1 hr" in words(staff_thread(browser, order))
     assert browser.get(f"{P}/api/counts").get_json()["overdue_replies"] == 1
 
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask_order_messages import current_order_messages
 from flask_order_messages.errors import ValidationError
 from flask_order_messages.models import utcnow
+from flask_order_messages.permissions import ANSWER
 
 from . import committing as services
 from .conftest import db, make_order
@@ -275,6 +276,32 @@ def test_a_vendor_thread_is_assigned_to_its_vendors_staff_or_the_marketplaces(
         services.assign(market.acme_order, market.actor(market.sam), str(market.ben.id))
     assert services.assign(market.acme_order, market.actor(market.sam), str(market.ann.id))
     assert market.thread(market.acme_order).assignee_id == market.ann.id
+
+
+def offered_on(html: str) -> str:
+    """The words of the first assignee list of a page."""
+    return words(html.split('name="assignee"')[1].split("</select>")[0])
+
+
+def test_only_people_who_may_answer_the_thread_are_offered(market: Market, browser, monkeypatch):
+    """A vendor's staff are offered their vendor's people who may answer, on the thread and
+    for the list's bulk assignment; the marketplace's staff, everyone who may answer it."""
+    from .test_permissions import install_rights
+
+    converse(market)
+    abe = market.staff("Abe Acme", "acme")  # reads Acme's threads, may not answer them
+    install_rights(monkeypatch).take(abe, ANSWER)
+    thread = f"/admin/orders/{market.acme_order.id}?tab=messages"
+    for html in (
+        thread_section(page(browser.login(market.ann).get(thread))),
+        page(browser.get(f"{P}/admin/messages")),
+    ):
+        offered = offered_on(html)
+        assert "Ann Acme (Acme Tools)" in offered
+        assert "Abe Acme" not in offered and "Sam Support" not in offered
+    offered = offered_on(thread_section(page(browser.login(market.sam).get(thread))))
+    assert "Ann Acme (Acme Tools)" in offered and "Sam Support (Marketplace)" in offered
+    assert "Abe Acme" not in offered
 
 
 def test_bulk_changes_leave_another_vendors_threads_alone(market: Market, browser):

@@ -68,9 +68,9 @@ def staff_members() -> list[StaffMember]:
     return found
 
 
-def members_for(vendor: str | None) -> list[StaffMember]:
-    """Who a thread of ``vendor`` can be assigned to (None: the marketplace's own thread, or
-    any thread in a shop without vendors): that vendor's staff and the marketplace's; only the
+def _in_scope(vendor: str | None) -> list[StaffMember]:
+    """Who may see a thread of ``vendor`` (None: the marketplace's own thread, or any thread
+    in a shop without vendors): that vendor's staff and the marketplace's; only the
     marketplace's while vendors take no part (see ``vendors.py``)."""
     takes_part = participates()
     return [
@@ -80,14 +80,29 @@ def members_for(vendor: str | None) -> list[StaffMember]:
     ]
 
 
+def _answers(member: StaffMember) -> bool:
+    """Whether ``member`` may answer threads (the ``staff_permission`` hook)."""
+    from ..permissions import granted
+
+    return granted(member.user).answer
+
+
+def members_for(vendor: str | None, actor: Actor | None = None) -> list[StaffMember]:
+    """Who a thread of ``vendor`` is offered to be assigned to: the people in its scope (its
+    vendor's staff and the marketplace's) who may answer it; to ``actor``, a vendor's staff
+    member, only their own vendor's people."""
+    own = actor.vendor if actor is not None else None
+    return [m for m in _in_scope(vendor) if _answers(m) and (own is None or m.vendor == own)]
+
+
 def members_offered(actor: Actor) -> list[StaffMember]:
-    """Who ``actor`` is offered for the threads ticked in the Messages list: for a vendor's
-    staff, their vendor's staff and the marketplace's; for anyone else, every staff member
-    who takes part (a thread of one vendor still refuses another vendor's staff)."""
+    """Who ``actor`` is offered for the threads ticked in the Messages list, among those who
+    may answer: for a vendor's staff, their vendor's people; for anyone else, every staff
+    member who takes part (a thread of one vendor still refuses another vendor's staff)."""
     if actor.vendor is not None:
-        return members_for(actor.vendor)
+        return members_for(actor.vendor, actor)
     takes_part = participates()
-    return [m for m in staff_members() if m.vendor is None or takes_part]
+    return [m for m in staff_members() if (m.vendor is None or takes_part) and _answers(m)]
 
 
 def member_for(value: Any, actor: Actor) -> StaffMember | None:
@@ -104,7 +119,7 @@ def member_for(value: Any, actor: Actor) -> StaffMember | None:
 
 def _check_vendor(thread: Thread, member: StaffMember | None) -> None:
     """Refuse an assignee who may not see ``thread`` (another vendor's staff member)."""
-    if member is not None and member not in members_for(thread.vendor_key):
+    if member is not None and member not in _in_scope(thread.vendor_key):
         raise ValidationError(
             _(
                 "%(name)s cannot be assigned a thread of another vendor: choose someone who "

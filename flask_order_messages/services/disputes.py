@@ -171,10 +171,14 @@ def close_dispute(
     )
     if rows_changed(result) != 1:  # nothing was written
         raise DisputeError(_("This dispute was closed already."))
-    thread = get_thread(order)
+    thread = get_thread(order, lock=True)  # read afresh under the lock (response targets)
     assert thread is not None  # the dispute found above is in it
+    # A note the customer reads from the store answers them, as a staff message does.
+    answers = actor.is_staff and note_text is not None and not quiet_days
     try:
-        event = add_event(thread, actor, EVENT_DISPUTE_CLOSED, args, kind=KIND_EVENT, locked=False)
+        event = add_event(
+            thread, actor, EVENT_DISPUTE_CLOSED, args, kind=KIND_EVENT, locked=True, answers=answers
+        )
         outbox_ids = mail.queue_for_entry(event, order, actor)
         db.flush()
     except Exception:

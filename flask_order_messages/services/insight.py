@@ -27,7 +27,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from babel.dates import format_skeleton, get_day_names
-from babel.units import format_unit
 from sqlalchemy.orm import aliased
 
 from ..business_time import BusinessCalendar
@@ -37,6 +36,8 @@ from ..models import CUSTOMER, KIND_MESSAGE, STAFF, utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings
 from .common import Actor, database, session, thread_scope
+from .durations import business_duration as business_duration
+from .durations import format_duration as format_duration
 from .targets import TargetReport, overdue_reply_count_stmt, target_report
 
 #: The age groups of open disputes.
@@ -56,19 +57,6 @@ class TargetTerms:
     next: str
     #: "09:00–17:00, Mon–Fri (Europe/Berlin), holidays excluded".
     hours: str
-
-
-def business_duration(minutes: int) -> str:
-    """Business time in hours and minutes ("4 hr", "1 hr 30 min", "45 min"; "4 Std.",
-    "1 h 30 min"), never in days (a day of business time is not 24 hours); "" for 0."""
-    if not minutes:
-        return ""
-    hours, rest = divmod(minutes, 60)
-    locale = locale_name()
-    parts = [format_unit(hours, "duration-hour", length="short", locale=locale)] if hours else []
-    if rest:
-        parts.append(format_unit(rest, "duration-minute", length="short", locale=locale))
-    return " ".join(parts)
 
 
 def _days_in_words(days: frozenset[int]) -> str:
@@ -309,22 +297,6 @@ def _disputes_within(scope: Any, narrowed: bool) -> list[Any]:
         return []
     t, d = ext.models.Thread, ext.models.Dispute
     return [d.thread_id.in_(sa.select(t.id).where(scope))]
-
-
-def format_duration(seconds: float | None) -> str:
-    """``"under a minute"``, ``"42 min"``, ``"3 h 12 min"``, ``"2 d 4 h"``; "–" for None."""
-    if seconds is None:
-        return "–"
-    minutes = int(round(seconds) // 60)
-    if minutes < 1:
-        return "under a minute"
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
 
 
 @dataclass(frozen=True)

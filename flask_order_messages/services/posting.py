@@ -169,6 +169,7 @@ def add_entry(
     event: str | None = None,
     locked: bool = False,
     args: dict[str, Any] | None = None,
+    answers: bool = False,
 ) -> Message:
     """Add one entry to ``thread`` inside the current transaction (no commit).
 
@@ -179,7 +180,9 @@ def add_entry(
     posts at once leave them pointing at the newer message.  The author's own pointer moves
     to the new entry: writing into a thread means having read it (not the staff's shared
     one: see ``readers.writing_reads``).  ``locked=True``: the caller holds the thread's row
-    lock already, in this transaction.
+    lock already, in this transaction.  ``answers=True``: an entry other than a message that
+    the customer reads as the store's answer (a dispute closed with a note) moves the wait
+    and the status as a staff message does.
     """
     if not locked:
         lock_thread(thread)
@@ -187,7 +190,8 @@ def add_entry(
     db = session()
     now = utcnow()
     # The reply the thread waits for (response targets), from the thread read under the lock.
-    waits = targets.on_entry(thread, actor.role, kind, now)
+    moves_as = KIND_MESSAGE if answers else kind  # how the wait and the status move
+    waits = targets.on_entry(thread, actor.role, moves_as, now)
     message = models.Message(
         thread_id=thread.id,
         author_id=actor.id,
@@ -209,7 +213,7 @@ def add_entry(
         sa.update(t)
         .where(t.id == thread.id)
         .ordered_values(
-            *automatic_status(t, actor, kind, now),
+            *automatic_status(t, actor, moves_as, now),
             *((getattr(t, name), value) for name, value in waits.thread.items()),
             (t.last_message_at, sa.case((is_newer, now), else_=t.last_message_at)),
             (t.last_author_id, sa.case((is_newer, actor.id), else_=t.last_author_id)),
@@ -229,13 +233,22 @@ def add_entry(
 
 
 def add_event(
-    thread: Thread, actor: Actor, event: str, args: dict[str, Any], *, kind: str, locked: bool
+    thread: Thread,
+    actor: Actor,
+    event: str,
+    args: dict[str, Any],
+    *,
+    kind: str,
+    locked: bool,
+    answers: bool = False,
 ) -> Message:
     """:func:`add_entry` of an ``event`` kept with its parameters ``args``: its body is its
     words in the shop's language, and each reader gets them in theirs."""
     with in_shop_language():  # kept, for search and for anyone reading the table
         body = event_words.joined(event_words.words_of(event, args))
-    return add_entry(thread, actor, body, kind=kind, event=event, locked=locked, args=args)
+    return add_entry(
+        thread, actor, body, kind=kind, event=event, locked=locked, args=args, answers=answers
+    )
 
 
 def post_message(

@@ -135,7 +135,7 @@ class ResponseDue:
     @property
     def text(self) -> str:
         """``"Reply due in 2 h 10 min"`` or ``"Overdue by 35 min"``."""
-        from .insight import format_duration
+        from .durations import format_duration
 
         left = (self.due_at - self.now).total_seconds()
         if self.overdue:

@@ -334,7 +334,24 @@
     });
   }
 
+  // A reply form that was sent: Back brings the page from the browser's cache with the sent
+  // text (and files) still in it, and sending it again would post it twice.  Empty it then.
+  // (autocomplete="off" keeps a reloaded page from filling it in; a text the server sends
+  // back, a refused post's kept draft, is a new page and stays.)
+  function wireOnce(form) {
+    form.addEventListener("submit", function () { form.setAttribute("data-om-sent", "1"); });
+  }
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-om-once][data-om-sent]").forEach(function (form) {
+      form.reset();
+      form.querySelectorAll("textarea[name]").forEach(function (box) { box.value = ""; });
+      form.removeAttribute("data-om-sent");
+    });
+  });
+
   onReady(function () {
+    document.querySelectorAll("form[data-om-once]").forEach(wireOnce);
     document.querySelectorAll("[data-om-canned]").forEach(wireCanned);
     wireDialogs(document);
     document.querySelectorAll("input[data-om-files]").forEach(wireFiles);

@@ -65,8 +65,18 @@ def _page(
         notes=side == "staff" and current_settings.notes_enabled,
         error=refused.message if refused is not None else "",
         draft=request.form.get("body", "") if request.method == "POST" else "",
+        notice=_asked_notice(actor) if side == "customer" and request.args.get("asked") else "",
     )
     return page, refused.status_code if refused is not None else 200
+
+
+def _asked_notice(actor: services.Actor) -> str:
+    """What the page says just after the question was asked: where the answer will come."""
+    from ..mail_compose import clean_address
+
+    if clean_address(ext.hooks.user_email(actor.user) or "") is not None:
+        return _("Your question was sent; we will email you the answer.")
+    return _("Your question was sent; the answer will show on this page.")
 
 
 def _back(thread: Any, side: str) -> Response:
@@ -117,7 +127,8 @@ def customer_ask() -> Response:
         raise NotAllowedError(_("Questions about products are asked by customers."))
     form = QuestionForm.from_request()
     message = questions.ask(form.product_key.data, actor, form.body.data or "")
-    target = url_for("order_messages.customer_question", thread_id=message.thread_id)
+    # The page says the question was sent (a query flag: no host has to show flashed messages).
+    target = url_for("order_messages.customer_question", thread_id=message.thread_id, asked=1)
     return redirect(target, code=303)
 
 

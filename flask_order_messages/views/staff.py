@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from .. import services
 from ..forms import ConfirmForm, MarkForm, MessagesQuery
-from ..notices import bulk_notice
+from ..notices import bulk_notice, nothing_ticked
 from ..page_reads import remember_unread_threads
 from ..permissions import ANSWER, DISPUTES, READ
 from ..services import presence, vendors
@@ -66,6 +66,7 @@ def messages() -> str:
         links=links,
         # What a bulk change did, one sentence in the reader's language ("3 threads closed.").
         marked_text=bulk_notice(*marked) if marked else "",
+        marked_warning=bool(marked and nothing_ticked(marked[2])),
         team=list_team(page, form, actor),
         market=vendors.list_vendors(actor, [row.thread for row in page.rows], vendor),
         presence_on=presence.enabled(),
@@ -78,10 +79,12 @@ def mark() -> Response:
     actor = require_staff(READ)
     form = MarkForm.from_request()
     form.check()
-    marked = services.mark_threads(actor, form.thread_ids(), read=form.action.data == "read")
-    # The list says what was done ("3 threads marked read"): a query flag, so that no host
-    # has to render flashed messages.
-    target = url_for("order_messages.staff_messages", **form.list_params(marked))
+    ids = form.thread_ids()
+    marked = services.mark_threads(actor, ids, read=form.action.data == "read")
+    # The list says what was done ("3 threads marked read", "1 of the 2 ticked ..."): a query
+    # flag, so that no host has to render flashed messages.
+    ticked = None if ids is None else len(set(ids))
+    target = url_for("order_messages.staff_messages", **form.list_params(marked, ticked=ticked))
     return redirect(target, code=303)
 
 

@@ -96,7 +96,7 @@ def set_status(order_id: str) -> Response:
 
 def _back_to_list(form: Any, changed: int, done: str) -> Response:
     """Back to the list, which says what was done ("2 threads closed")."""
-    params = form.list_params(changed, done)
+    params = form.list_params(changed, done, ticked=len(set(form.thread_id.data or [])))
     return redirect(url_for("order_messages.staff_messages", **params), code=303)
 
 

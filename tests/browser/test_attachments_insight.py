@@ -37,7 +37,7 @@ def test_a_customer_sends_a_photo_and_staff_see_it_then_the_insight_page(browse,
     files.set_input_files(
         [{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"just words\n"}]
     )
-    carol.get_by_role("button", name="Submit").click()
+    carol.get_by_role("button", name="Send", exact=True).click()
     error = thread.locator(".om-reply .om-error[role=alert]").first
     expect(error).to_contain_text(
         "“notes.txt” is not a kind of file this shop takes (it is a text file)."
@@ -53,7 +53,7 @@ def test_a_customer_sends_a_photo_and_staff_see_it_then_the_insight_page(browse,
     )
     warning = thread.locator("[data-om-files-error]")
     expect(warning).to_have_text("“huge.png” is too large: each file can be up to 5 MB.")
-    carol.get_by_role("button", name="Submit").click()
+    carol.get_by_role("button", name="Send", exact=True).click()
     expect(carol.get_by_label("Contact us about this order")).to_have_value(text)
     assert files.evaluate("input => !input.checkValidity()")
     shots.take(carol, "too large stopped in the browser")
@@ -66,7 +66,7 @@ def test_a_customer_sends_a_photo_and_staff_see_it_then_the_insight_page(browse,
         ]
     )
     expect(warning).to_be_hidden()
-    carol.get_by_role("button", name="Submit").click()
+    carol.get_by_role("button", name="Send", exact=True).click()
     entry = thread.locator(".om-entry.om-mine").last
     expect(entry).to_contain_text(text)
     thumb = entry.get_by_role("img", name="crushed box.png")

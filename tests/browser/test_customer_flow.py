@@ -11,6 +11,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from example_shop.demo_image import kettle_png
+
 from .helpers import HAS_UNREAD, bell_count, count, open_messages_tab, order_row, today_pattern
 
 DEVICES = ["phone", "desktop"]
@@ -62,7 +64,7 @@ def test_read_reply_open_and_withdraw_dispute(browse, shots, device):
     expect(thread.get_by_role("separator")).to_have_count(0)
     reply = "Thursday is fine, thank you!"
     page.get_by_placeholder("Write your message here").fill(reply)
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     mine = thread.locator(".om-entry.om-mine").last
     expect(mine).to_contain_text(reply)
     expect(mine).to_contain_text("Carol Customer")
@@ -113,7 +115,7 @@ def test_first_message_on_an_order_without_thread(browse, shots, device):
 
     text = "Could you ship this together with my next order?\nNo rush."
     page.get_by_label("Contact us about this order").fill(text)
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     entry = thread.locator(".om-entry")
     expect(entry).to_have_count(1)
     expect(entry).to_contain_text("Could you ship this together with my next order?")
@@ -163,7 +165,7 @@ def test_round_trip_with_staff(browse, shots, device):
     open_messages_tab(customer, "00008")
     question = "Can you gift-wrap this one? It's for my sister."
     customer.get_by_placeholder("Write your message here").fill(question)
-    customer.get_by_role("button", name="Submit").click()
+    customer.get_by_role("button", name="Send", exact=True).click()
     expect(customer.locator("#order-messages .om-entry.om-mine")).to_contain_text(question)
     shots.take(customer, "customer wrote")
     # Away from the open thread, which would show (and so read) the answer live.
@@ -185,7 +187,7 @@ def test_round_trip_with_staff(browse, shots, device):
     expect(staff).to_have_url(re.compile(r"/admin/orders/8\?tab=messages"))
     answer = "Of course, gift wrap is free. We'll add a card too."
     staff.get_by_placeholder("Write your message here").fill(answer)
-    staff.get_by_role("button", name="Submit").click()
+    staff.get_by_role("button", name="Send", exact=True).click()
     expect(staff.locator("#order-messages .om-entry.om-mine")).to_contain_text(answer)
     expect(bell_count(staff, "unread_threads")).to_have_text(str(before))
     shots.take(staff, "staff answered")
@@ -226,3 +228,24 @@ def test_each_side_sees_its_own_messages_on_the_right(browse, shots):
     staff.goto("/admin/orders/3?tab=messages")
     assert sides(staff) == {"customer": "left", "staff": "right"}
     shots.take(staff, "staff sees the store's messages on the right")
+
+
+def test_back_after_sending_does_not_send_it_again(browse):
+    """Back to the page a reply was sent from shows an empty reply box (no text, no file), so
+    pressing the button again cannot post the same reply twice."""
+    page = browse.page("desktop", user="carol")
+    open_messages_tab(page, "00003")
+    thread = page.locator("#order-messages")
+    text = "Please leave it with the neighbour."
+    box = page.get_by_placeholder("Write your message here")
+    box.fill(text)
+    files = page.get_by_label("Attach files")
+    files.set_input_files([{"name": "door.png", "mimeType": "image/png", "buffer": kettle_png()}])
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(thread.locator(".om-entry.om-mine").filter(has_text=text)).to_have_count(1)
+
+    page.go_back()
+    expect(page.locator("#order-messages")).to_be_visible()
+    expect(box).to_have_value("")
+    assert page.get_by_label("Attach files").evaluate("input => input.files.length") == 0
+    expect(page.locator("form.om-reply")).to_have_attribute("autocomplete", "off")

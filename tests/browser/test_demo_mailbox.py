@@ -44,7 +44,7 @@ def test_reply_by_mail_from_the_demo_mailbox(browse, shots):
     carol = browse.page("desktop", user="carol")
     open_messages_tab(carol, "00001")
     carol.get_by_label("Contact us about this order").fill(QUESTION)
-    carol.get_by_role("button", name="Submit").click()
+    carol.get_by_role("button", name="Send", exact=True).click()
     thread = carol.locator("#order-messages")
     expect(thread.locator(".om-entry")).to_contain_text(QUESTION)
 
@@ -113,7 +113,7 @@ def test_mailbox_on_a_phone(browse, shots):
     carol = browse.page("phone", user="carol")
     open_messages_tab(carol, "00001")
     carol.get_by_label("Contact us about this order").fill(QUESTION)
-    carol.get_by_role("button", name="Submit").click()
+    carol.get_by_role("button", name="Send", exact=True).click()
     expect(carol.locator("#order-messages .om-entry")).to_contain_text(QUESTION)
 
     admin = browse.page("phone", user="admin")

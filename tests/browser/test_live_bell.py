@@ -31,7 +31,7 @@ def test_bell_count_rises_without_reload(browse, shots):
     customer = browse.page(user="dan", label="customer")
     open_messages_tab(customer, "00009")
     customer.get_by_placeholder("Write your message here").fill("Is the bottle dishwasher-safe?")
-    customer.get_by_role("button", name="Submit").click()
+    customer.get_by_role("button", name="Send", exact=True).click()
     expect(customer.locator("#order-messages .om-entry")).to_have_count(1)
 
     expect(bell_count(staff, "unread_threads")).to_have_text(str(unread + 1), timeout=LIVE_TIMEOUT)
@@ -66,7 +66,7 @@ def test_open_thread_shows_new_messages_without_reload(browse, shots):
     open_messages_tab(customer, "00010")
     question = "Sorry, one more thing: could you leave it with the porter?"
     customer.get_by_placeholder("Write your message here").fill(question)
-    customer.get_by_role("button", name="Submit").click()
+    customer.get_by_role("button", name="Send", exact=True).click()
     expect(customer.locator("#order-messages .om-entry.om-mine").last).to_contain_text(question)
 
     fresh = thread.locator(".om-entry").last
@@ -83,7 +83,7 @@ def test_open_thread_shows_new_messages_without_reload(browse, shots):
     mark_document(customer)
     answer = "Will do, we'll tell the courier."
     staff.get_by_placeholder("Write your message here").fill(answer)
-    staff.get_by_role("button", name="Submit").click()
+    staff.get_by_role("button", name="Send", exact=True).click()
     expect(thread.locator(".om-entry.om-mine")).to_contain_text(answer)
 
     theirs = customer.locator("#order-messages .om-entry").last
@@ -100,7 +100,7 @@ def test_bell_catches_up_at_once_when_the_page_marks_a_thread_read(browse, shots
     customer = browse.page(user="dan", label="customer")
     open_messages_tab(customer, "00011")
     customer.get_by_placeholder("Write your message here").fill("Has it left the warehouse?")
-    customer.get_by_role("button", name="Submit").click()
+    customer.get_by_role("button", name="Send", exact=True).click()
     expect(customer.locator("#order-messages .om-entry.om-mine")).to_have_count(1)
 
     staff = browse.page(user="admin", label="staff")

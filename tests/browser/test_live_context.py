@@ -33,7 +33,7 @@ def test_staff_see_the_first_message_of_an_empty_thread_live(browse, shots):
     open_messages_tab(customer, "00009")
     question = "Does the bottle come with a spare filter?"
     customer.get_by_placeholder("Write your message here").fill(question)
-    customer.get_by_role("button", name="Submit").click()
+    customer.get_by_role("button", name="Send", exact=True).click()
     expect(customer.locator("#order-messages .om-entry.om-mine")).to_contain_text(question)
 
     fresh = thread.locator(".om-entry")
@@ -56,7 +56,7 @@ def test_customers_see_the_first_answer_of_an_empty_thread_live(browse, shots):
     staff.goto("/admin/orders/9?tab=messages")
     note = "Your order is packed and leaves this afternoon."
     staff.get_by_placeholder("Write your message here").fill(note)
-    staff.get_by_role("button", name="Submit").click()
+    staff.get_by_role("button", name="Send", exact=True).click()
     expect(staff.locator("#order-messages .om-entry.om-mine")).to_contain_text(note)
 
     fresh = thread.locator(".om-entry")
@@ -79,7 +79,7 @@ def test_the_bells_label_follows_its_numbers(browse, shots):
     customer = browse.page(user="dan", label="customer")
     open_messages_tab(customer, "00009")
     customer.get_by_placeholder("Write your message here").fill("The lid is cracked.")
-    customer.get_by_role("button", name="Submit").click()
+    customer.get_by_role("button", name="Send", exact=True).click()
     customer.locator("#order-messages").get_by_role("link", name="Open dispute").click()
     dialog = customer.get_by_role("dialog")
     dialog.get_by_label("Reason").fill("The lid arrived cracked.")

@@ -93,14 +93,14 @@ def buy(page: Any, product: str) -> str:
 
 
 def post(page: Any, text: str) -> Any:
-    """Post ``text`` from the open thread's reply box, reaching Submit from the keyboard; the
+    """Post ``text`` from the open thread's reply box, reaching Send from the keyboard; the
     thread."""
     box = page.get_by_placeholder("Write your message here")
     # The text goes in whole (typed key by key beside four pages polling every second, the
-    # last keys once went missing); the way to Submit and the press are the keyboard's.
+    # last keys once went missing); the way to Send and the press are the keyboard's.
     box.fill(text)
     expect(box).to_have_value(text)
-    tab_to(page, "Submit")
+    tab_to(page, "Send")
     # The post's answer may take a while on a busy machine, so wait for the page it leads to
     # (the context's 10 s), then look.
     with page.expect_navigation():
@@ -231,7 +231,7 @@ def test_a_customer_two_vendors_and_the_marketplace(browse: Any, shots: Any) -> 
     ann.get_by_placeholder("Write your message here").fill(
         "So sorry! The second battery goes out today by express."
     )
-    ann.get_by_role("button", name="Submit").click()
+    ann.get_by_role("button", name="Send", exact=True).click()
     expect(ann.locator(".om-dispute-note .om-deadline")).to_contain_text(re.compile("^Answered"))
     check(ann, shots, "ann answered the dispute")
 

@@ -70,7 +70,7 @@ def test_two_staff_see_each_other_live_and_the_second_reply_asks_first(browse, s
     accessible(admin, shots, "admin sees sam replying")
 
     # Admin sends first.  Sam's thread shows her message live, and asks before his goes.
-    admin.get_by_role("button", name="Submit").click()
+    admin.get_by_role("button", name="Send", exact=True).click()
     expect(admin.locator("#order-messages .om-entry.om-mine").last).to_contain_text(
         "left the warehouse this morning"
     )
@@ -97,7 +97,7 @@ def test_two_staff_see_each_other_live_and_the_second_reply_asks_first(browse, s
     sam.keyboard.press("Enter")
     expect(sam_thread.locator(".om-entry.om-mine").last).to_contain_text(sam_text)
     expect(sam_thread.locator("[data-om-confirm]")).to_be_hidden()
-    expect(sam_thread.get_by_role("button", name="Submit")).to_be_visible()
+    expect(sam_thread.get_by_role("button", name="Send", exact=True)).to_be_visible()
     expect(admin.locator("#order-messages .om-entry").last).to_contain_text(sam_text, timeout=LIVE)
     accessible(admin, shots, "both answers in the thread")
 
@@ -121,10 +121,10 @@ def test_without_javascript_the_reply_comes_back_asking(browse, shots):
 
     admin.goto(href)
     admin.get_by_placeholder("Write your message here").fill("Refund is on its way.")
-    admin.get_by_role("button", name="Submit").click()
+    admin.get_by_role("button", name="Send", exact=True).click()
     expect(admin.locator("#order-messages .om-entry.om-mine").last).to_contain_text("Refund is")
 
-    sam.get_by_role("button", name="Submit").click()
+    sam.get_by_role("button", name="Send", exact=True).click()
     thread = sam.locator("#order-messages")
     expect(thread.locator("[data-om-confirm-text]")).to_have_text(ASKED)
     expect(thread.locator(".om-entry").last).to_contain_text("Refund is on its way.")

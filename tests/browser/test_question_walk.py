@@ -91,8 +91,12 @@ def test_a_customer_asks_staff_answer_and_the_question_joins_an_order(browse, sh
     expect(carol.get_by_role("heading", name=f"Question about {PRODUCT}")).to_be_visible()
     thread = carol.locator("#order-messages")
     expect(thread.locator(".om-entry.om-mine")).to_contain_text(question)
+    # It says the question went, and how the answer will come.
+    expect(carol.get_by_role("status").filter(has_text="Your question was sent")).to_have_text(
+        "Your question was sent; we will email you the answer."
+    )
     check(carol, shots, "her question page")
-    question_url = carol.url
+    question_url = carol.url.removesuffix("?asked=1")
 
     # The product page now leads to her question instead of a second form.
     carol.go_back()
@@ -123,7 +127,7 @@ def test_a_customer_asks_staff_answer_and_the_question_joins_an_order(browse, sh
     expect(admin.locator(".om-context")).to_contain_text("Carol Customer")
     check(admin, shots, "staff question page")
     answer = "Yes: its base is magnetic steel, so any induction hob heats it."
-    type_and_send(admin, "Reply", answer, "Submit")
+    type_and_send(admin, "Reply", answer, "Send")
     expect(admin.locator("#order-messages .om-entry.om-mine")).to_contain_text(answer)
     check(admin, shots, "staff question page answered")
 
@@ -144,7 +148,7 @@ def test_a_customer_asks_staff_answer_and_the_question_joins_an_order(browse, sh
     mark_document(carol)
     mark_document(admin)
     more = "The lid's handle stays cool, too."
-    type_and_send(admin, "Reply", more, "Submit")
+    type_and_send(admin, "Reply", more, "Send")
     mark_document(admin)  # its own post reloaded the admin's page
     expect(carol.locator("#order-messages .om-entry").last).to_contain_text(
         more, timeout=LIVE_TIMEOUT
@@ -152,7 +156,7 @@ def test_a_customer_asks_staff_answer_and_the_question_joins_an_order(browse, sh
     assert same_document(carol)
     check(carol, shots, "the second answer came in live")
     thanks = "Great, thank you!"
-    type_and_send(carol, "Reply", thanks, "Submit")
+    type_and_send(carol, "Reply", thanks, "Send")
     expect(admin.locator("#order-messages .om-entry").last).to_contain_text(
         thanks, timeout=LIVE_TIMEOUT
     )

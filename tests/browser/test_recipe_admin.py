@@ -65,7 +65,7 @@ def test_customer_writes_staff_answers_in_flask_admin(browse: Any, shots: Any) -
     page.get_by_role("link", name="#A-2001", exact=True).click()
     question = "Does the kettle work on an induction hob?"
     page.get_by_placeholder("Write your message here").fill(question)
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     thread = page.locator("#order-messages")
     expect(thread.locator(".om-entry").last).to_contain_text(question)
     check(page, shots, "customer wrote")
@@ -101,7 +101,7 @@ def test_customer_writes_staff_answers_in_flask_admin(browse: Any, shots: Any) -
     expect(thread.locator(".om-entry").last).to_contain_text(question)
     answer = "Yes, it works on induction and gas alike."
     page.get_by_placeholder("Write your message here").fill(answer)
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     expect(page).to_have_url(re.compile(r"/admin/orders/details/"))
     expect(thread.locator(".om-entry").last).to_contain_text(answer)
     expect(bell_count(page, "unread_threads")).to_have_text("0")

@@ -65,7 +65,7 @@ def test_customer_writes_staff_answers(browse: Any, shots: Any) -> None:
     expect(page.get_by_role("heading", name="Order #S-1001")).to_be_visible()
     question = "Could the kettle come gift-wrapped, please?"
     page.get_by_placeholder("Write your message here").fill(question)
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     thread = page.locator("#order-messages")
     expect(thread.locator(".om-entry").last).to_contain_text(question)
     check(page, shots, "customer wrote")
@@ -94,7 +94,7 @@ def test_customer_writes_staff_answers(browse: Any, shots: Any) -> None:
     expect(thread.locator(".om-entry").last).to_contain_text(question)
     answer = "Of course, free of charge. It ships tomorrow."
     page.get_by_placeholder("Write your message here").fill(answer)
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     expect(thread.locator(".om-entry").last).to_contain_text(answer)
     expect(bell_count(page, "unread_threads")).to_have_text("0")
     check(page, shots, "staff answered")

@@ -27,7 +27,7 @@ def test_staff_too_long_reply_without_javascript(browse, shots):
     page.goto("/admin/orders/12?tab=messages")
     thread = page.locator("#order-messages")
     page.get_by_placeholder("Write your message here").fill(TOO_LONG)
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     # Back on the shop's own order page, on its Messages tab.
     expect(page).to_have_url(
         re.compile(r"/admin/orders/12\?tab=messages&om_draft=[\w-]+#order-messages$")
@@ -43,7 +43,7 @@ def test_staff_too_long_reply_without_javascript(browse, shots):
 
     # Shortened and sent: the error is gone, the message is in the thread.
     box_text.fill("Your parcel left today; tracking to follow.")
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     expect(page).to_have_url(re.compile(r"/admin/orders/12\?tab=messages#order-messages$"))
     expect(thread.get_by_role("alert")).to_have_count(0)
     expect(thread.locator(".om-entry.om-mine").last).to_contain_text("Your parcel left today")

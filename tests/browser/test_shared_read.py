@@ -29,7 +29,7 @@ def test_two_staff_members_and_a_customer_share_one_inbox(browse, shots):
     dan = browse.page(user="dan", label="customer")
     open_messages_tab(dan, "00009")
     dan.get_by_placeholder("Write your message here").fill("Is the bottle dishwasher-safe?")
-    dan.get_by_role("button", name="Submit").click()
+    dan.get_by_role("button", name="Send", exact=True).click()
     expect(dan.locator("#order-messages .om-entry")).to_have_count(1)
     for staff in (ann, sam):
         expect(bell_count(staff, "unread_threads")).to_have_text(
@@ -50,7 +50,7 @@ def test_two_staff_members_and_a_customer_share_one_inbox(browse, shots):
     # Ann answers: her reply is no news to Sam.
     reply = "Yes, the bottle is dishwasher-safe, the lid is best washed by hand."
     ann.get_by_placeholder("Write your message here").fill(reply)
-    ann.get_by_role("button", name="Submit").click()
+    ann.get_by_role("button", name="Send", exact=True).click()
     expect(thread.locator(".om-entry.om-mine")).to_contain_text(reply)
     expect(dan.locator("#order-messages .om-entry").last).to_contain_text(
         reply, timeout=LIVE_TIMEOUT

@@ -67,7 +67,7 @@ def test_note_canned_reply_outcome_and_reopen(browse, shots):
     expect(box).to_have_value(re.compile(r"\n\nAdmin Admin$"))
     expect(page).to_have_url(re.compile(r"/admin/orders/5\?tab=messages#order-messages$"))
     shots.take(page, "canned reply inserted")
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     answer = thread.locator(".om-entry.om-mine").last
     expect(answer).to_contain_text("I'm sorry order #00005 arrived damaged.")
     expect(answer).not_to_have_class(re.compile(r"\bom-note\b"))
@@ -178,7 +178,7 @@ def test_keep_canned_replies_and_insert_one_without_javascript(browse, shots):
     box = page.get_by_placeholder("Write your message here")
     expect(box).to_have_value("Hi Frank, your order #00021 is on its way.\nAdmin Admin")
     shots.take(page, "reply box filled without javascript")
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     expect(page).to_have_url(re.compile(r"/admin/orders/21\?tab=messages#order-messages$"))
     expect(thread.locator(".om-entry.om-mine").last).to_contain_text(
         "your order #00021 is on its way."

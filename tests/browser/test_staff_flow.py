@@ -43,7 +43,7 @@ def test_bell_unread_filter_reply_and_mark_unread(browse, shots):
 
     # Messages in the dropdown: the unread threads only.
     menu.get_by_role("link", name=re.compile(r"^Messages")).click()
-    expect(page).to_have_url(re.compile(r"/admin/messages\?filter=unread$"))
+    expect(page).to_have_url(re.compile(r"/admin/messages\?filter=unread&status=all$"))
     expect(page.get_by_label("Show")).to_have_value("unread")
     rows = page.locator("tr.om-row")
     expect(rows).to_have_count(unread)
@@ -68,7 +68,7 @@ def test_bell_unread_filter_reply_and_mark_unread(browse, shots):
     # Reply: the answer is in the thread, and the thread is read now.
     reply = "Yes, we changed it to 12 Harbour St. It ships tomorrow."
     page.get_by_placeholder("Write your message here").fill(reply)
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Send", exact=True).click()
     expect(page).to_have_url(re.compile(r"/admin/orders/10\?tab=messages#order-messages$"))
     mine = thread.locator(".om-entry.om-mine")
     expect(mine).to_have_count(1)

@@ -125,7 +125,7 @@ def test_the_bell_counts_replies_overdue_and_follows_them_live(browse, shots):
     sam = browse.page(user="support", label="sam")
     sam.goto(f"/admin/orders/{int(number)}?tab=messages")
     sam.get_by_placeholder("Write your message here").fill("Sorry for the wait, it ships today.")
-    sam.get_by_role("button", name="Submit").click()
+    sam.get_by_role("button", name="Send", exact=True).click()
     expect(sam.locator("#order-messages .om-entry.om-mine").last).to_contain_text("ships today")
     expect(sam.locator("#order-messages .om-response-due")).to_have_count(0)
 
@@ -200,6 +200,6 @@ def test_switched_off_the_list_thread_and_bell_show_none_of_it(plain_browse, sho
     expect(thread.locator(".om-team")).to_have_count(0)
     expect(thread.locator(".om-response-due")).to_have_count(0)
     expect(thread.get_by_text("Assigned to")).to_have_count(0)
-    expect(thread.get_by_role("button", name="Submit")).to_be_visible()
+    expect(thread.get_by_role("button", name="Send", exact=True)).to_be_visible()
     accessible(page)
     shots.take(page, "thread switched off")
