@@ -50,7 +50,7 @@ def load_postgres(url: str, names: dict[str, str], steps: list[Any]) -> None:
 
         bar = Progress("thread_search", 1)
         cur.execute("SET work_mem = '256MB'")
-        cur.execute(fill_documents_sql(postgresql.dialect()))
+        cur.execute(fill_documents_sql(postgresql.dialect()))  # type: ignore[no-untyped-call]
         conn.commit()
         bar.close()
         rebuild = [definition for _name, definition in indexes]
