@@ -138,8 +138,12 @@ def dump_json(path: str, results: list[Result], bare: Result, info: dict[str, An
         json.dump({"pages": pages, **facts}, out, indent=1)
 
 
-def run_pages(args: Any, info: dict[str, Any], backend: str) -> tuple[list[Result], Result]:
-    base = f"http://127.0.0.1:{args.port}"
+Page = tuple[str, str, Client, Any, int, Any]  # name, label, client, path, status, form data
+
+
+def page_list(base: str, info: dict[str, Any]) -> list[Page]:
+    """The measured pages, each with a logged-in client (the bench staff member or the bench
+    customer); posting cycles over ``info["targets"]`` with the staff member's CSRF token."""
     staff, customer = Client(base), Client(base)
     staff.login(STAFF_EMAIL)
     customer.login(CUSTOMER_EMAIL)
@@ -150,17 +154,7 @@ def run_pages(args: Any, info: dict[str, Any], backend: str) -> tuple[list[Resul
     assert action, "no reply form on the admin order page"
     post_path = action.group(1).decode().replace(str(info["targets"][0]), "{order}")
     targets = info["targets"]
-    queries = floor_queries(backend, info["names"])
-    params = {
-        "user": info["staff"],
-        "customer": info["customer"],
-        "order": long_order,
-        "per_page": 20,
-        "offset": 0,
-        "word": SEARCH_WORD,
-        "floor": 0,
-    }
-    pages: list[tuple[str, str, Client, Any, int, Any]] = [
+    return [
         ("all", "Messages: all", staff, f"{PREFIX}/admin/messages", 200, None),
         ("unread", "Messages: unread", staff, f"{PREFIX}/admin/messages?filter=unread", 200, None),
         (
@@ -207,6 +201,21 @@ def run_pages(args: Any, info: dict[str, Any], backend: str) -> tuple[list[Resul
             lambda i: {"csrf_token": token, "body": f"Bench reply {i}: your parcel is on its way."},
         ),
     ]
+
+
+def run_pages(args: Any, info: dict[str, Any], backend: str) -> tuple[list[Result], Result]:
+    pages = page_list(f"http://127.0.0.1:{args.port}", info)
+    staff = pages[0][2]
+    queries = floor_queries(backend, info["names"])
+    params = {
+        "user": info["staff"],
+        "customer": info["customer"],
+        "order": info["long_order"],
+        "per_page": 20,
+        "offset": 0,
+        "word": SEARCH_WORD,
+        "floor": 0,
+    }
     only = set(args.only.split(",")) if args.only else None
     bare = Result("bare", "bare Flask endpoint")
     bare.times, bare.sql = measure(
@@ -229,7 +238,7 @@ def run_pages(args: Any, info: dict[str, Any], backend: str) -> tuple[list[Resul
         if name.startswith("customer"):
             p["user"] = info["customer"]
         if name == "post":
-            p["order"] = targets[0]
+            p["order"] = info["targets"][0]
         p["floor"] = read_floor(args.url, info["names"]["floors"], info["staff"])
         result.floor_sql = run_floor(args.url, sql, p, args.requests, args.warmup)
         results.append(result)
