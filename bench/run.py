@@ -129,7 +129,7 @@ def dump_json(path: str, results: list[Result], bare: Result, info: dict[str, An
             "p50": round(r.p50, 2),
             "p95": round(r.p95, 2),
             "sql": [min(r.sql), max(r.sql)],
-            "floor_sql_p50": round(percentile(r.floor_sql, 50), 2),
+            "floor_sql_p50": round(percentile(r.floor_sql, 50), 2) if r.floor_sql else None,
         }
         for r in [bare, *results]
     }
