@@ -60,21 +60,38 @@ def load_facts(url: str) -> dict[str, Any]:
 
 
 def measure_all(args: Any) -> list[dict[str, Any]]:
-    sizes = []
-    for url in args.urls:
-        key = os.path.basename(str(sa.engine.make_url(url).database))
-        out = os.path.join(ROOT, "bench", "data", f"curve-{key}.json")
-        print(f"== {key}", file=sys.stderr)
-        argv = [url, "--requests", str(args.requests), "--warmup", str(args.warmup)]
-        argv += ["--port", str(args.port), "--json", out, "--no-write"]
-        run.main(argv)
-        with open(out) as found:
-            figures = json.load(found)
-        figures["database"] = key
-        figures["size_bytes"] = database_size(url)
-        figures["run_load_average"] = figures.pop("load")
-        figures["load"] = load_facts(url)
-        sizes.append(figures)
+    """``--rounds`` rounds, each running every database in turn (so that a noisy minute on a
+    shared machine falls on every size alike); each page keeps its best (lowest) p95 and p50
+    over the rounds, and every round's figures stay in ``rounds``."""
+    sizes: list[dict[str, Any]] = []
+    for round_ in range(args.rounds):
+        for i, url in enumerate(args.urls):
+            key = os.path.basename(str(sa.engine.make_url(url).database))
+            out = os.path.join(ROOT, "bench", "data", f"curve-{key}-{round_ + 1}.json")
+            print(f"== {key}, round {round_ + 1}", file=sys.stderr)
+            argv = [url, "--requests", str(args.requests), "--warmup", str(args.warmup)]
+            argv += ["--port", str(args.port), "--json", out, "--no-write"]
+            run.main(argv)
+            with open(out) as found:
+                figures = json.load(found)
+            if round_ == 0:
+                sizes.append(
+                    {
+                        "database": key,
+                        "messages": figures["messages"],
+                        "threads": figures["threads"],
+                        "size_bytes": database_size(url),
+                        "load": load_facts(url),
+                        "rounds": [],
+                        "pages": {},
+                    }
+                )
+            size = sizes[i]
+            size["rounds"].append(figures)
+            for name, page in figures["pages"].items():
+                best = size["pages"].setdefault(name, dict(page))
+                best["p50"] = min(best["p50"], page["p50"])
+                best["p95"] = min(best["p95"], page["p95"])
     return sizes
 
 
@@ -86,8 +103,9 @@ def table(curve: dict[str, Any]) -> str:
         "### Cost curve (PostgreSQL)",
         "",
         f"{curve['date']} · {curve['server']} · gunicorn 3 sync workers · {curve['requests']} "
-        f"requests per page after {curve['warmup']} warm-up, one at a time, each database "
-        f"in turn · load average {curve['load_average'][0]:.1f} at the start, "
+        f"requests per page after {curve['warmup']} warm-up, one at a time · "
+        f"{curve['rounds']} rounds, each running every database in turn; each page's best "
+        f"p95 over the rounds · load average {curve['load_average'][0]:.1f} at the start, "
         f"{curve['load_average'][1]:.1f} at the end",
         "",
         *(f"Machine: {line}  " for line in curve["machine"]),
@@ -129,6 +147,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--rounds", type=int, default=2, help="runs of every database, in turn")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
@@ -139,8 +158,9 @@ def main(argv: list[str] | None = None) -> None:
         "machine": machine(),
         "requests": args.requests,
         "warmup": args.warmup,
+        "rounds": args.rounds,
         "load_average": [load_before, os.getloadavg()[0]],
-        "command": "python -m bench.curve " + " ".join(args.urls),
+        "command": "python -m bench.curve " + " ".join(argv if argv is not None else sys.argv[1:]),
         "sizes": sizes,
     }
     text = table(curve)
