@@ -71,9 +71,13 @@ def measure_all(args: Any) -> list[dict[str, Any]]:
             print(f"== {key}, round {round_ + 1}", file=sys.stderr)
             argv = [url, "--requests", str(args.requests), "--warmup", str(args.warmup)]
             argv += ["--port", str(args.port), "--json", out, "--no-write"]
-            run.main(argv)
+            if not args.report_only:
+                run.main(argv)
             with open(out) as found:
                 figures = json.load(found)
+            figures["finished"] = (
+                f"{datetime.fromtimestamp(os.path.getmtime(out), timezone.utc):%H:%M}"
+            )
             if round_ == 0:
                 sizes.append(
                     {
@@ -149,17 +153,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--rounds", type=int, default=2, help="runs of every database, in turn")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="measure nothing: report the rounds' bench/data/curve-<db>-<round>.json files",
+    )
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
     sizes = measure_all(args)
+    if args.report_only:  # the load averages of the runs themselves
+        runs = [r["load"] for s in sizes for r in s["rounds"]]
+        load_before, load_after = runs[0][0], runs[-1][1]
+    else:
+        load_after = os.getloadavg()[0]
     curve = {
-        "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        "date": f"{datetime.now(timezone.utc):%Y-%m-%d} "
+        + " to ".join([sizes[0]["rounds"][0]["finished"], sizes[-1]["rounds"][-1]["finished"]])
+        + " UTC",
         "server": server_version(args.urls[0]),
         "machine": machine(),
         "requests": args.requests,
         "warmup": args.warmup,
         "rounds": args.rounds,
-        "load_average": [load_before, os.getloadavg()[0]],
+        "load_average": [load_before, load_after],
         "command": "python -m bench.curve " + " ".join(argv if argv is not None else sys.argv[1:]),
         "sizes": sizes,
     }
