@@ -18,8 +18,8 @@ COLOURS = (
     "#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#6a4c93",
     "#00798c", "#8c564b", "#e377c2", "#555555", "#bcbd22", "#17becf",
 )  # fmt: skip
-WIDTH, HEIGHT = 900, 520
-LEFT, RIGHT, TOP, BOTTOM = 70, 330, 50, 60  # margins; the legend sits on the right
+WIDTH, HEIGHT = 1000, 520
+LEFT, RIGHT, TOP, BOTTOM = 70, 400, 50, 60  # margins; the legend sits on the right
 
 
 def _ticks(low: float, high: float) -> list[float]:
