@@ -108,7 +108,8 @@ def table(curve: dict[str, Any]) -> str:
         "",
         f"{curve['date']} · {curve['server']} · gunicorn 3 sync workers · {curve['requests']} "
         f"requests per page after {curve['warmup']} warm-up, one at a time · "
-        f"{curve['rounds']} rounds, each running every database in turn; each page's best "
+        f"{curve['rounds']} round{'s' if curve['rounds'] > 1 else ''}, each running every "
+        "database in turn; each page's best "
         f"p95 over the rounds · load average {curve['load_average'][0]:.1f} at the start, "
         f"{curve['load_average'][1]:.1f} at the end",
         "",
