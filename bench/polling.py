@@ -261,6 +261,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--port", type=int, default=8767)
     parser.add_argument("--write", action="store_true", help="into bench/RESULTS.md's markers")
+    parser.add_argument("--marker", default="polling", help="<!-- results:MARKER --> to write")
     args = parser.parse_args(argv)
     if args.duration > 300 or args.tabs > 5000:
         parser.error("bounded: --duration at most 300 s, --tabs at most 5,000")
@@ -284,7 +285,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.write:
         from .report import write_results
 
-        write_results(text, "polling")
+        write_results(text, args.marker)
 
 
 if __name__ == "__main__":
