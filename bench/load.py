@@ -2,12 +2,15 @@
 
     python -m bench.load postgresql+psycopg://postgres@127.0.0.1:5432/om_bench
     python -m bench.load sqlite:///bench/data/shop.sqlite
+    python -m bench.load "mysql+pymysql://root@127.0.0.1:3306/om_bench?charset=utf8mb4&ssl_disabled=1"
 
 The schema comes from the example shop's own ``create_app`` (``db.create_all()``), so every
 index the extension declares exists, the full-text index too.  The loader then sets the
-secondary indexes and constraints aside, writes the rows (PostgreSQL ``COPY``; SQLite
-``executemany`` in one transaction), builds the indexes again from their own definitions,
-and runs ``VACUUM ANALYZE`` / ``ANALYZE``.  The threads' newest-message columns
+secondary indexes and constraints aside, writes the rows (PostgreSQL ``COPY``,
+``bench/load_postgres.py``; SQLite ``executemany`` in one transaction,
+``bench/load_sqlite.py``; MariaDB ``LOAD DATA LOCAL INFILE``, ``bench/load_mariadb.py``),
+builds the indexes again from their own definitions, and runs ``VACUUM ANALYZE`` /
+``ANALYZE``.  The threads' newest-message columns
 (``last_message_id``, ``last_message_at``, ``last_author_id``, ``last_author_role``,
 ``message_count``) are filled from the messages themselves, and every read pointer is at
 least at its owner's own last message, as the extension's services would leave them, and
@@ -19,13 +22,12 @@ same ``INSERT ... SELECT`` the migration runs, before its full-text index is bui
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
-from itertools import islice
+from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -186,143 +188,6 @@ def plan(shop: Shop, password_hash: str) -> list[tuple[str, Callable[[], Iterabl
     ]
 
 
-# -- PostgreSQL ---------------------------------------------------------------------------------
-
-
-def load_postgres(url: str, names: dict[str, str], steps: list[Any]) -> None:
-    import psycopg
-
-    conninfo = sa.engine.make_url(url).set(drivername="postgresql")
-    with psycopg.connect(conninfo.render_as_string(hide_password=False)) as conn:
-        cur = conn.cursor()
-        tables = list(names.values())
-        cur.execute("SET maintenance_work_mem = '512MB'")
-        # Secondary indexes and constraints (unique, foreign keys) go aside during COPY and
-        # come back afterwards from their own definitions: building them once is far faster.
-        cur.execute(
-            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), c.contype "
-            "FROM pg_constraint c "
-            "WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype IN ('f','u') "
-            "ORDER BY c.contype",  # 'f' before 'u': drop foreign keys first
-            (tables,),
-        )
-        constraints = cur.fetchall()
-        cur.execute(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
-            "WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s) "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
-            (tables,),
-        )
-        indexes = cur.fetchall()
-        for table, name, _definition, _kind in constraints:
-            cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-        for name, _definition in indexes:
-            cur.execute(f'DROP INDEX "{name}"')
-        for key, rows, total in steps:
-            columns = ", ".join(COLUMNS[key])
-            bar = Progress(key, total)
-            with cur.copy(f"COPY {names[key]} ({columns}) FROM STDIN") as copy:
-                for row in tracked(rows(), bar):
-                    copy.write_row(row)
-        conn.commit()
-        from sqlalchemy.dialects import postgresql
-
-        bar = Progress("thread_search", 1)
-        cur.execute("SET work_mem = '256MB'")
-        cur.execute(fill_documents_sql(postgresql.dialect()))
-        conn.commit()
-        bar.close()
-        rebuild = [definition for _name, definition in indexes]
-        rebuild += [
-            f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-            for table, name, definition, _kind in reversed(constraints)
-        ]
-        bar = Progress("indexes", len(rebuild))
-        for statement in rebuild:
-            cur.execute(statement)
-            bar.update()
-        bar.close()
-        for table in tables:
-            keyed_otherwise = ("thread_search", "floors", "floor_threads")
-            if table in {names[key] for key in keyed_otherwise}:  # no id, no sequence
-                continue
-            cur.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
-            )
-        conn.commit()
-        conn.autocommit = True
-        bar = Progress("vacuum analyze", len(tables))
-        for table in tables:
-            cur.execute(f"VACUUM (ANALYZE) {table}")
-            bar.update()
-        bar.close()
-
-
-# -- SQLite -------------------------------------------------------------------------------------
-
-
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's own storage format
-    return value
-
-
-def load_sqlite(path: str, names: dict[str, str], steps: list[Any]) -> None:
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        for pragma in (
-            "journal_mode = OFF",
-            "synchronous = OFF",
-            "cache_size = -400000",
-            "temp_store = MEMORY",
-        ):
-            conn.execute(f"PRAGMA {pragma}")
-        tables = list(names.values())
-        marks = ",".join("?" * len(tables))
-        aside = conn.execute(
-            f"SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
-            f"AND sql IS NOT NULL AND tbl_name IN ({marks})",
-            tables,
-        ).fetchall()
-        for kind, name, _sql in aside:
-            conn.execute(f'DROP {kind.upper()} "{name}"')
-        conn.execute("BEGIN")
-        for key, rows, total in steps:
-            columns = COLUMNS[key]
-            sql = (
-                f"INSERT INTO {names[key]} ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' * len(columns))})"
-            )
-            bar = Progress(key, total)
-            source = (tuple(map(_sqlite_value, row)) for row in tracked(rows(), bar))
-            while chunk := list(islice(source, 20000)):
-                conn.executemany(sql, chunk)
-        conn.execute("COMMIT")
-        from sqlalchemy.dialects import sqlite
-
-        from flask_order_messages import search
-
-        bar = Progress("thread_search", 1)
-        conn.execute(fill_documents_sql(sqlite.dialect()))  # autocommit: one statement
-        bar.close()
-        bar = Progress("indexes", len(aside) + 2)
-        for _kind, _name, sql in aside:
-            conn.execute(sql)
-            bar.update()
-        for key in ("messages", "thread_search"):
-            conn.execute(search.sqlite_rebuild_statement(names[key]))
-            bar.update()
-        bar.close()
-        bar = Progress("analyze", 1)
-        conn.execute("ANALYZE")
-        bar.close()
-        # What a shop serving several processes from SQLite runs with.
-        conn.execute("PRAGMA journal_mode = WAL")
-    finally:
-        conn.close()
-
-
 # -- the command ----------------------------------------------------------------------------------
 
 
@@ -337,6 +202,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--staff", type=int, default=20)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--reset", action="store_true", help="drop the shop's tables first")
+    parser.add_argument(
+        "--mariadb-inserts",
+        action="store_true",
+        help="MariaDB: multi-row INSERT batches instead of LOAD DATA LOCAL INFILE",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     args.url = absolute(args.url)
@@ -376,12 +246,10 @@ def main(argv: list[str] | None = None) -> None:
 
     steps = plan(shop, generate_password_hash(PASSWORD))
     print(f"  generated in {time.perf_counter() - t:.1f}s", file=sys.stderr)
-    if sqlite:
-        load_sqlite(str(url.database), names, steps)
-    else:
-        load_postgres(args.url, names, steps)
+    how = write(args, names, steps)
     spent = time.perf_counter() - started
     counts = {key: total for key, _rows, total in steps}
+    record(args, counts, spent, how)
     print(
         f"Loaded {counts['orders']:,} orders, {counts['threads']:,} threads, "
         f"{counts['messages']:,} messages, {counts['pointers']:,} read pointers, "
@@ -389,6 +257,46 @@ def main(argv: list[str] | None = None) -> None:
         f"into {url.render_as_string(hide_password=True)} in {spent:.0f}s ({spent / 60:.1f} min)."
     )
     print(f"Log in as {STAFF_EMAIL} (staff) or {CUSTOMER_EMAIL}, password {PASSWORD}.")
+
+
+def write(args: Any, names: dict[str, str], steps: list[Any]) -> str:
+    """Write the rows with the database's own writer; returns how."""
+    url = sa.engine.make_url(args.url)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        from .load_sqlite import load_sqlite
+
+        load_sqlite(str(url.database), names, steps)
+        return "executemany"
+    if backend in ("mysql", "mariadb"):
+        from .load_mariadb import load_mariadb
+
+        return load_mariadb(args.url, names, steps, inserts=args.mariadb_inserts)
+    from .load_postgres import load_postgres
+
+    load_postgres(args.url, names, steps)
+    return "COPY"
+
+
+def record(args: Any, counts: dict[str, int], spent: float, how: str) -> None:
+    """``bench/data/load-<database>.json``: what was loaded, how long it took, and when
+    (``bench.curve`` reports it)."""
+    url = sa.engine.make_url(args.url)
+    key = os.path.basename(str(url.database)).split(".")[0]
+    folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench")
+    os.makedirs(os.path.join(folder, "data"), exist_ok=True)
+    facts = {
+        "database": url.render_as_string(hide_password=True),
+        "backend": url.get_backend_name(),
+        "seconds": round(spent, 1),
+        "how": how,
+        "counts": counts,
+        "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
+        "command": "python -m bench.load " + " ".join(sys.argv[1:]),
+    }
+    with open(os.path.join(folder, "data", f"load-{key}.json"), "w") as out:
+        json.dump(facts, out, indent=1)
 
 
 if __name__ == "__main__":

@@ -3,10 +3,14 @@
 Written the way one would write them by hand against these tables, with the same meaning as
 the extension's rules (unread = newer than your pointer, not your own, visible to you;
 customers never see staff-only notes).  Parameters: ``:user`` (the viewer), ``:order``,
-``:per_page``, ``:offset``, ``:word``, ``:floor`` (the staff viewer's read floor, which the
+``:per_page``, ``:offset``, ``:window`` (``per_page + offset``: MariaDB takes no sums in
+``LIMIT``), ``:word``, ``:floor`` (the staff viewer's read floor, which the
 pages read in a small statement of their own: a number, so that the planner sees how few
-threads lie above it).  A list is several statements run in one go (posting
-on SQLite, which has no ``INSERT`` inside ``WITH``).
+threads lie above it).  A list is several statements run in one go (posting on SQLite and
+MariaDB, which have no ``INSERT`` inside ``WITH``).  On MariaDB the staff member's unread
+candidates are a derived table the threads join to (as ``t.id IN (... UNION ...)`` MariaDB
+runs the subquery once per thread), and the search uses the documents' ``FULLTEXT`` index
+(``MATCH ... AGAINST`` in boolean mode).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[str]]:
     t, m, p, d = names["threads"], names["messages"], names["pointers"], names["disputes"]
     users, orders = names["users"], names["orders"]
-    pg = backend == "postgresql"
+    pg, my = backend == "postgresql", backend == "mariadb"
 
     def unread_exists(notes: bool) -> str:
         hidden = " AND x.kind <> 'note'" if notes else ""
@@ -32,10 +36,15 @@ def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[s
     )
     # A staff member's unread threads are among those above their read floor and those
     # listed under it (flask_order_messages/services/floors.py).
-    candidates = (
-        f"t.id IN (SELECT c.id FROM {t} c WHERE c.last_message_id > :floor "
-        f"UNION SELECT l.thread_id FROM {names['floor_threads']} l WHERE l.user_id = :user) AND "
+    above = (
+        f"SELECT c.id FROM {t} c WHERE c.last_message_id > :floor "
+        f"UNION SELECT l.thread_id FROM {names['floor_threads']} l WHERE l.user_id = :user"
     )
+    every = f"{t} t"
+    if my:
+        candidates, among = "", f"({above}) AS cand JOIN {t} t ON t.id = cand.id"
+    else:
+        candidates, among = f"t.id IN ({above}) AND ", every
     customer_unread = f"t.last_message_id > COALESCE(p.last_read_id, 0) AND {unread_exists(True)}"
     # Staff search: the threads' search documents (one row per thread, every entry's words).
     docs = names["thread_search"]
@@ -44,6 +53,12 @@ def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[s
             f"t.id IN (SELECT x.thread_id FROM {docs} x WHERE array_to_tsvector("
             "array_remove(string_to_array(x.search_text, ' '), '')) @@ (:word || ':*')::tsquery "
             "AND (' ' || x.search_text) LIKE '% ' || :word || '%')"
+        )
+    elif my:
+        search = (
+            f"t.id IN (SELECT x.thread_id FROM {docs} x WHERE MATCH (x.search_text) "
+            "AGAINST (CONCAT('+', :word, '*') IN BOOLEAN MODE) "
+            "AND CONCAT(' ', x.search_text) LIKE CONCAT('% ', :word, '%'))"
         )
     else:
         fts = f"{docs}_fts"
@@ -75,18 +90,18 @@ def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[s
             "LIMIT :per_page OFFSET :offset"
         )
 
-    def newest(condition: str, rank: int) -> str:
+    def newest(condition: str, rank: int, source: str = every) -> str:
         return (
-            f"SELECT id, {rank} AS rank FROM (SELECT t.id FROM {t} t "
+            f"SELECT id, {rank} AS rank FROM (SELECT t.id FROM {source} "
             f"LEFT JOIN {p} p ON p.thread_id = t.id AND p.user_id = :user "
             f"WHERE t.last_message_id IS NOT NULL AND {condition} "
-            "ORDER BY t.last_message_at DESC, t.id DESC LIMIT :per_page + :offset) AS s"
+            "ORDER BY t.last_message_at DESC, t.id DESC LIMIT :window) AS s"
         )
 
     def unread_first(*, read_too: bool) -> str:
         """Every thread, unread first: the newest unread ones and the newest read ones,
         each read down the last_message_at index, merged."""
-        pages = newest(candidates + staff_unread, 0)
+        pages = newest(candidates + staff_unread, 0, among)
         if read_too:
             pages += f" UNION ALL {newest(f'NOT ({staff_unread})', 1)}"
         return (
@@ -104,9 +119,9 @@ def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[s
             f"WHERE t.order_id = :order{hidden} ORDER BY x.id"
         )
 
-    def counts(unread: str, scope: str) -> str:
+    def counts(unread: str, scope: str, source: str = every) -> str:
         return (
-            f"SELECT (SELECT COUNT(*) FROM {t} t "
+            f"SELECT (SELECT COUNT(*) FROM {source} "
             f"LEFT JOIN {p} p ON p.thread_id = t.id AND p.user_id = :user "
             f"WHERE {scope}{unread}), "
             f"(SELECT COUNT(*) FROM {d} d JOIN {t} t ON t.id = d.thread_id "
@@ -114,7 +129,7 @@ def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[s
         )
 
     owned = f"t.order_id IN (SELECT o.id FROM {orders} o WHERE o.customer_id = :user) AND "
-    now = "LOCALTIMESTAMP" if pg else "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+    now = "LOCALTIMESTAMP" if pg else "NOW(6)" if my else "strftime('%Y-%m-%d %H:%M:%f', 'now')"
     insert = (
         f"INSERT INTO {m} (thread_id, author_id, author_role, kind, body, search_text, "
         f"created_at) SELECT t.id, :user, 'staff', 'message', 'Bench floor reply', "
@@ -129,6 +144,17 @@ def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[s
         post: str | list[str] = (
             f"WITH n AS ({insert} RETURNING id, thread_id, created_at) " + update.format(t=t, n="n")
         )
+    elif my:
+        latest = (
+            f"(SELECT x.id, x.thread_id, x.created_at FROM {m} x JOIN {t} o "
+            "ON o.id = x.thread_id WHERE o.order_id = :order ORDER BY x.id DESC LIMIT 1) AS n"
+        )
+        post = [
+            insert,
+            f"UPDATE {t} JOIN {latest} ON {t}.id = n.thread_id "
+            f"SET {t}.last_message_id = n.id, {t}.last_message_at = n.created_at, "
+            f"{t}.last_author_id = :user, {t}.message_count = {t}.message_count + 1",
+        ]
     else:
         latest = (
             f"(SELECT x.id, x.thread_id, x.created_at FROM {m} x JOIN {t} t "
@@ -141,7 +167,7 @@ def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[s
         "disputes": listing("d.id IS NOT NULL"),
         "search": listing(search),
         "page50": unread_first(read_too=True),
-        "bell": counts(staff_unread, candidates),
+        "bell": counts(staff_unread, candidates, among),
         "order_tab": thread(False),
         "customer_tab": thread(True),
         "customer_bell": counts(customer_unread, owned),
