@@ -46,6 +46,9 @@ class Dialect:
     one_writer_at_a_time = False
     #: Whether :meth:`upsert` and :meth:`insert_missing` exist here.
     has_upsert = False
+    #: Whether ``LIMIT`` takes an expression such as a scalar subquery (MariaDB and MySQL take
+    #: a number only).
+    expression_limits = False
     #: Keys of a plain ``INTEGER`` column lie in ``[-integer_bound, integer_bound)``.
     integer_bound = 2**31
     #: Statements :meth:`documents_select` needs run first on the same connection.

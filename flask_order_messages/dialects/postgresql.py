@@ -37,6 +37,7 @@ class PostgreSQL(Dialect):
 
     names = ("postgresql",)
     has_upsert = True
+    expression_limits = True
 
     def _insert(self, table: Any) -> Any:
         return postgresql.insert(table)

@@ -87,6 +87,7 @@ class SQLite(Dialect):
     names = ("sqlite",)
     one_writer_at_a_time = True
     has_upsert = True
+    expression_limits = True
     # INTEGER is a 64-bit integer in SQLite.
     integer_bound = 2**63
 

@@ -31,6 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .. import dialects
 from ..state import current_order_messages as ext
 from .common import session
 
@@ -79,8 +80,7 @@ def _capped_count(stmt: Any) -> Any:
 
 def _expression_limits() -> bool:
     """Whether the database takes a subquery in ``LIMIT`` (MariaDB/MySQL take a number)."""
-    bind = session().get_bind(mapper=sa.inspect(ext.models.Thread))
-    return str(bind.dialect.name) in ("postgresql", "sqlite")
+    return dialects.of(session().get_bind(mapper=sa.inspect(ext.models.Thread))).expression_limits
 
 
 def _ids(stmt: Any, rank: int, limit: Any) -> Any:
