@@ -26,7 +26,7 @@ MAX_LOCATION = 2048
 #: The query parameters a redirect of ours may carry.
 KNOWN = {
     # the Messages section's own (its search, filters, page) and what a bulk action did
-    *("q", "filter", "page", "view", "status", "due", "vendor", "marked", "count"),
+    *("q", "filter", "page", "view", "status", "due", "vendor", "marked", "count", "of"),
     # a refused post's kept draft, the canned replies' and webhooks' notices, a return path
     *("om_draft", "done", "next", "created", "canned"),
 }

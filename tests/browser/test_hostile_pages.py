@@ -163,19 +163,20 @@ def test_a_thread_of_every_payload_on_the_staff_and_customer_pages(shop, browse,
     seeded = _seed(shop, thread=True)
     staff = browse.page(user="admin", label="staff")
     watch = Watch(staff)
-    staff.goto(f"/admin/orders/{seeded['thread']}?tab=messages")
+    # Each page with its fold open (?om_unfold=1, as the fold's link does): every entry shown.
+    staff.goto(f"/admin/orders/{seeded['thread']}?tab=messages&om_unfold=1")
     expect(staff.locator("#order-messages")).to_be_visible()
-    _open_folds(staff)  # the folded middle too, so every entry is on screen
+    _open_folds(staff)
     watch.check("admin order page", entries=len(THREAD_BODIES), bodies=THREAD_BODIES)
     shots.take(staff, "thread with every payload")
 
-    staff.goto(f"/order-messages/admin/orders/{seeded['thread']}")
+    staff.goto(f"/order-messages/admin/orders/{seeded['thread']}?om_unfold=1")
     _open_folds(staff)
     watch.check("extension's staff thread page", entries=len(THREAD_BODIES), bodies=THREAD_BODIES)
 
     carol = browse.page(user="carol", label="customer")
     carol_watch = Watch(carol)
-    carol.goto(f"/account/orders/{seeded['thread']}?tab=messages")
+    carol.goto(f"/account/orders/{seeded['thread']}?tab=messages&om_unfold=1")
     _open_folds(carol)
     carol_watch.check("customer order page", entries=len(THREAD_BODIES), bodies=THREAD_BODIES)
     shots.take(carol, "customer sees every payload as text")
