@@ -15,7 +15,6 @@ only validate the same token twice.  The templates still render the token field.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -30,6 +29,7 @@ from .errors import OrderMessagesError, ValidationError
 from .i18n import gettext as _
 from .notices import BULK_DONE
 from .services.assignment import VIEWS
+from .services.common import strip_controls
 from .services.listing import THREAD_FILTERS
 from .services.status import STATUS_FILTERS
 from .services.targets import DUE_FILTERS
@@ -114,11 +114,7 @@ def _one_of(name: str, choices: Sequence[str]) -> Callable[[Any, Field], None]:
 
 
 def _without_controls(text: Any) -> Any:
-    """Control characters dropped (a NUL is no word, and PostgreSQL refuses it in a
-    string); line breaks and tabs are blank space and stay."""
-    if not isinstance(text, str):
-        return text
-    return "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
+    return strip_controls(text, keep_blank=True) if isinstance(text, str) else text
 
 
 def _short_search(form: Any, field: Field) -> None:

@@ -25,9 +25,35 @@ from werkzeug.routing import Rule
 from flask_order_messages import OrderMessages, customer_actor, staff_actor
 
 from .every_database import MODULES as EVERY_DATABASE
-from .tables import empty_tables, schema_present, sqlite_from_template
+from .tables import empty_tables, schema_present, sqlite_from_template, worker_sqlite_file
 
-db = SQLAlchemy()
+
+class _OneEnginePerDatabase(SQLAlchemy):
+    """The tests' ``SQLAlchemy``: every app made with the same database and engine options
+    gets the same engine (its pool emptied between tests).  SQLAlchemy keeps the SQL it
+    compiled per engine (its dialect is part of the cache's key): with an engine per test,
+    every test compiled each statement anew, a fifth of the CPU of a test that makes a few
+    requests.  On SQLite the test's own database is one file per worker for that reason
+    (``database_url``), copied from the schema's file before each test."""
+
+    shared_engines: dict[tuple[str, str], sa.Engine] = {}
+
+    def _make_engine(self, bind_key: str | None, options: dict[str, Any], app: Flask) -> sa.Engine:
+        url = sa.make_url(options["url"]).render_as_string(hide_password=False)
+        rest = repr(sorted((k, v) for k, v in options.items() if k != "url"))
+        engine = self.shared_engines.get((url, rest))
+        if engine is None:
+            engine = self.shared_engines[url, rest] = super()._make_engine(bind_key, options, app)
+        return engine
+
+    def new_file(self, url: str) -> None:
+        """The file of ``url`` was made anew: the engines on it let go of the old one."""
+        for (engine_url, _), engine in self.shared_engines.items():
+            if engine_url == url:
+                engine.dispose()
+
+
+db = _OneEnginePerDatabase()
 
 
 class _CompiledTemplates(BytecodeCache):
@@ -181,8 +207,29 @@ def _fresh_worker_database(url: str, worker: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+#: The running test's ``tmp_path`` (``_running_test_folder``).
+_TEST_FOLDER: list[Any] = [None]
+
+
+@pytest.fixture(autouse=True)
+def _running_test_folder(tmp_path: Any) -> Iterator[None]:
+    _TEST_FOLDER[0] = tmp_path
+    yield
+    _TEST_FOLDER[0] = None
+
+
 def database_url(tmp_path: Any) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
+    """The database of an app made for ``tmp_path``: ``TEST_DATABASE_URL``, else SQLite.  The
+    running test's own folder gets the worker's SQLite file (see ``_OneEnginePerDatabase``);
+    any other folder (a second app of a test, a session's app) a file of its own there."""
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        return url
+    if tmp_path == _TEST_FOLDER[0]:
+        path, new = worker_sqlite_file(tmp_path)
+        if new:
+            db.new_file(f"sqlite:///{path}")
+        return f"sqlite:///{path}"
+    return f"sqlite:///{tmp_path / 'test.sqlite'}"
 
 
 def make_app(tmp_path: Any, *, before_init: Any = None, **config: Any) -> Flask:

@@ -13,6 +13,27 @@ import sqlalchemy as sa
 
 #: {the tables' names: a SQLite file with them made}, one per process.
 _SQLITE_TEMPLATES: dict[tuple[str, ...], str] = {}
+#: The worker's SQLite file, and the test folder it was last handed out for.
+_WORKER_FILE: list[Any] = [None, None]
+
+
+def worker_sqlite_file(test_folder: Any) -> tuple[str, bool]:
+    """The path of this process's SQLite file for the test of ``test_folder``, and whether the
+    test asked for it first just now.  Then the last test's file is removed
+    (``sqlite_from_template`` copies the schema into it); later asks of the same test share
+    its file, as they would share its folder."""
+    if _WORKER_FILE[0] is None:
+        folder = tempfile.mkdtemp(prefix="order-messages-worker-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _WORKER_FILE[0] = os.path.join(folder, "test.sqlite")
+    path: str = _WORKER_FILE[0]
+    if _WORKER_FILE[1] == test_folder:
+        return path, False
+    _WORKER_FILE[1] = test_folder
+    for leftover in (path, path + "-journal"):
+        if os.path.exists(leftover):
+            os.remove(leftover)  # a connection left open keeps its own (removed) file
+    return path, True
 
 
 def sqlite_from_template(db: Any, engine: sa.Engine) -> None:

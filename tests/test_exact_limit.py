@@ -11,6 +11,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -149,7 +150,7 @@ def test_forty_posts_at_once_let_exactly_the_limit_through(server_app):
     assert message_count() == 20
 
 
-@pytest.fixture
+@contextmanager
 def slow_disk() -> Iterator[None]:
     """Every flush takes a tenth of a second longer, as on a slow disk or a busy machine: 50
     posts then keep SQLite's write lock for longer than the driver's 5 s busy timeout in all."""
@@ -158,19 +159,21 @@ def slow_disk() -> Iterator[None]:
         time.sleep(0.1)
 
     sa.event.listen(Session, "after_flush", slow)
-    yield
-    sa.event.remove(Session, "after_flush", slow)
+    try:
+        yield
+    finally:
+        sa.event.remove(Session, "after_flush", slow)
 
 
 # One storage is enough: the database is what is under test here (no Redis case, not skipped).
 @pytest.mark.parametrize("storage", [STORAGES["memory"]])
-def test_many_posters_at_once_wait_their_turn(server_app, storage, slow_disk):
+def test_many_posters_at_once_wait_their_turn(server_app, storage):
     people = [_user(f"Customer{n}") for n in range(50)]
     orders = [make_order(person) for person in people]
     for person, order in zip(people, orders, strict=True):
         services.post_message(order, services.customer_actor(person), "an earlier message")
     jobs = []
-    with Served(server_app) as served:
+    with Served(server_app) as served, slow_disk():
         for person, order in zip(people, orders, strict=True):
             cookie, token = served.signed_in(person.id)
             fields = {"body": f"from {person.name}", "csrf_token": token}

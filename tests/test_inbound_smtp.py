@@ -20,7 +20,7 @@ from flask_order_messages.inbound.pipeline import max_mail_bytes
 from flask_order_messages.inbound.smtp import InboundController, make_controller
 
 from . import inbound_support, smtp_server
-from .conftest import make_app
+from .conftest import db, make_app
 from .inbound_support import (
     INBOUND_CONFIG,
     customer_reply_address,
@@ -171,6 +171,7 @@ def test_the_receive_mail_command_serves_until_sigterm(tmp_path, smtp, people):
         os.environ,
         FLASK_APP="tests.inbound_app:create_app",
         OM_TEST_TMP=str(tmp_path),
+        OM_TEST_DATABASE_URL=db.engine.url.render_as_string(hide_password=False),
         OM_TEST_MAIL_PORT=str(smtp.port),
     )
     process = subprocess.Popen(

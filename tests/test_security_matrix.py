@@ -20,6 +20,7 @@ import pytest
 from . import committing as services
 from .host_pages import PNG, db_state, route_path
 from .reconfigure import reconfigure
+from .snapshots import seeded
 from .test_access import FORM, call, routes
 
 
@@ -316,12 +317,15 @@ def test_methods_in_the_matrix_match_the_routes(app):
 
 @pytest.fixture
 def people(staff, customer, stranger, order):
-    as_customer = services.customer_actor(customer)
-    services.post_message(order, as_customer, "Where is my parcel?")
-    services.post_message(
-        order, services.staff_actor(staff), "It left yesterday.", files=[("label.png", PNG)]
-    )
-    ask_about_product(as_customer, "Will it fit a letterbox?")
+    def seed() -> None:
+        as_customer = services.customer_actor(customer)
+        services.post_message(order, as_customer, "Where is my parcel?")
+        services.post_message(
+            order, services.staff_actor(staff), "It left yesterday.", files=[("label.png", PNG)]
+        )
+        ask_about_product(as_customer, "Will it fit a letterbox?")
+
+    seeded("security_matrix", seed)
     return {"anonymous": None, "owner": customer, "other": stranger, "staff": staff}
 
 

@@ -36,6 +36,7 @@ from .conftest import answer_bytes, db
 from .host_pages import PNG, db_state, route_path
 from .marketplace import Market, converse
 from .reconfigure import reconfigure
+from .snapshots import seeded
 from .test_access import FORM, routes
 
 ORDER, LIST, GUEST, NONE, CANNED = "order", "list", "guest", "none", "canned"
@@ -185,13 +186,17 @@ def test_every_route_has_a_vendor_class(app):
 @pytest.fixture
 def scene(market: Market) -> Market:
     """Every thread made; Bolt's with a file, a staff-only note and an open dispute."""
-    converse(market)
-    bolt = market.bolt_order
-    services.post_message(bolt, market.actor(market.dan), "Photo", files=[("wheel.png", PNG)])
-    services.post_message(bolt, market.actor(market.ben), "Ordered a new wheel", note=True)
-    services.open_dispute(bolt, market.actor(market.dan), "Bent wheel")
-    services.canned.create_reply(market.actor(market.ben), "Spoke tension", "Tighten a bicycle")
-    db.session.commit()
+
+    def seed() -> None:
+        converse(market)
+        bolt = market.bolt_order
+        services.post_message(bolt, market.actor(market.dan), "Photo", files=[("wheel.png", PNG)])
+        services.post_message(bolt, market.actor(market.ben), "Ordered a new wheel", note=True)
+        services.open_dispute(bolt, market.actor(market.dan), "Bent wheel")
+        services.canned.create_reply(market.actor(market.ben), "Spoke tension", "Tighten a bicycle")
+        db.session.commit()
+
+    seeded("security_vendors", seed)
     return market
 
 

@@ -156,3 +156,20 @@ def test_live_entries_json_carries_escaped_html(order, as_customer, staff, brows
         '&lt;script&gt;x()&lt;/script&gt; <a href="https://ok.example/"'
     )
     assert 'rel="nofollow noopener noreferrer"' in entry["html"]
+
+
+def test_control_characters_are_exactly_unicodes_but_line_feed_and_tab():
+    """Every code point Unicode files as a control character (category Cc) is removed from
+    what people type, but line feed and tab (in a one-line field every blank one); nothing
+    else is touched."""
+    import sys
+    import unicodedata
+
+    from flask_order_messages.services.common import strip_controls
+
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    kept = "".join(ch for ch in every if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    assert strip_controls(every) == kept
+    assert len(every) - len(kept) == 63  # U+0000-U+001F and U+007F-U+009F, less two
+    blank = "".join(ch for ch in every if ch.isspace() or unicodedata.category(ch) != "Cc")
+    assert strip_controls(every, keep_blank=True) == blank

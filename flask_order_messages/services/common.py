@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,9 +48,18 @@ def customer_actor(user: Any) -> Actor:
     return Actor(user=user, id=ext.user_key(user), role=CUSTOMER)
 
 
-def _strip_controls(text: str) -> str:
-    # NUL and other control characters have no place in a message; line breaks and tabs do.
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+#: Unicode's control characters (category Cc: U+0000-U+001F, U+007F-U+009F) but line feed and
+#: tab; and those that are not blank space (tab, line breaks, form feed, the separators, NEL).
+#: Regular expressions: a loop over the characters in Python took 0.6 s for 1 MiB.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROLS_BUT_BLANK = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+
+
+def strip_controls(text: str, *, keep_blank: bool = False) -> str:
+    """NUL and the other control characters removed: they have no place in a message or a
+    search (PostgreSQL refuses a NUL in text); line breaks and tabs stay, and with
+    ``keep_blank`` every control character that is blank space (a search splits words there)."""
+    return (_CONTROLS_BUT_BLANK if keep_blank else _CONTROLS).sub("", text)
 
 
 def clean_text(raw: Any, *, field: str, label: str, max_length: int) -> str:
@@ -62,7 +71,7 @@ def clean_text(raw: Any, *, field: str, label: str, max_length: int) -> str:
         raw = ""
     if not isinstance(raw, str):
         raise ValidationError(_("%(label)s must be text.", label=label), field)
-    text = _strip_controls(raw.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    text = strip_controls(raw.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if not text:
         raise ValidationError(_("%(label)s cannot be empty.", label=label), field)
     if len(text) > max_length:
