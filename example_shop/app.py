@@ -23,7 +23,7 @@ from . import language, marketplace
 from .auth import bp as auth_bp
 from .auth import login_manager
 from .cli import register_cli
-from .messaging import order_messages, unread_link
+from .messaging import order_messages
 from .models import db, money
 from .views import admin, mailbox, storefront
 
@@ -90,7 +90,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(mailbox.bp, url_prefix="/admin/mailbox")
     app.jinja_env.filters["money"] = money
-    app.jinja_env.globals["shop_unread_link"] = unread_link
     register_cli(app)
     _register_errors(app)
     _setup_mail_log()

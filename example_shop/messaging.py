@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from flask import g, url_for
-from flask_login import current_user
 
-from flask_order_messages import OrderMessages, services
-from flask_order_messages.services.reading import unread_per_thread
+from flask_order_messages import OrderMessages
 
 from .language import status_label
 from .models import Order, Product, User, db, money
@@ -91,13 +89,8 @@ def _product_url(key: str) -> str | None:
 # -- the customer header's "N unread messages" ------------------------------------------------
 
 
-def unread_link(link: str | None) -> str | None:
-    """Where the header's unread note leads: the extension's link (the newest unread thread)
-    while one order at most holds unread messages, the customer's order list (a count beside
-    each order) when more do.  Only asked when the note shows (something is unread)."""
-    if not current_user.is_authenticated:
-        return link
-    rows = unread_per_thread(services.customer_actor(current_user))
-    if len({row.order_id for row in rows if row.order_id is not None}) > 1:
-        return url_for("storefront.orders")
-    return link
+@order_messages.customer_orders_url
+def _customer_orders_url(user: User) -> str:
+    # With unread messages on more than one order the header's note leads to the order list,
+    # which shows each order's count; with one, the extension links that order itself.
+    return url_for("storefront.orders")

@@ -333,6 +333,22 @@ def _order_hooks(order: Any) -> list[Finding]:
     return out
 
 
+def _orders_url(subjects: Subjects) -> list[Finding]:
+    """The optional ``customer_orders_url`` hook, asked about the order's customer in a
+    request, as the customer header asks it."""
+    check, name = "hook customer_orders_url", "customer_orders_url"
+    if not ext.has_hook(name):
+        return [Finding(OK, check, _("not registered: the header links the newest unread order."))]
+    if subjects.customer is None:
+        return []  # the order owner's finding says why there is nobody to ask about
+    with current_app.test_request_context("/"):
+        url, problem = _call(name, ext.hooks.customer_orders_url, subjects.customer)
+    if problem is None and url is not None and not isinstance(url, str):
+        fix = _("Return the URL of the customer's order list, e.g. url_for('account.orders').")
+        problem = _typed(name, url, _("a str or None"), fix)
+    return [problem or Finding(OK, check, _("gives %(url)s.", url=url))]
+
+
 def check_hooks(subjects: Subjects) -> list[Finding]:
     """Every hook called with the real order and users: registered, answering, right types."""
     out = _staff_check(subjects) + _permissions(subjects) + _names(subjects)
@@ -360,4 +376,4 @@ def check_hooks(subjects: Subjects) -> list[Finding]:
                 _("Pass order_customer_key= the order column that holds the customer's user key."),
             )
         )
-    return out + _order_hooks(subjects.order)
+    return out + _order_hooks(subjects.order) + _orders_url(subjects)

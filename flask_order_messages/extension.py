@@ -173,6 +173,15 @@ class OrderMessages:
         self.hooks.register("customer_order_url", func)
         return func
 
+    def customer_orders_url(
+        self, func: Callable[[HostUser], str | None]
+    ) -> Callable[[HostUser], str | None]:
+        """Register ``func(user) -> str | None``, the customer's order list: the header's
+        unread note leads there while several orders hold unread messages.  Default: None,
+        the note leads to the newest of them."""
+        self.hooks.register("customer_orders_url", func)
+        return func
+
     def order_summary(
         self, func: Callable[[HostOrder], dict[str, Any] | None]
     ) -> Callable[[HostOrder], dict[str, Any] | None]:

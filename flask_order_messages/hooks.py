@@ -37,6 +37,7 @@ HOOK_PARAMETERS: dict[str, tuple[str, ...]] = {
     "order_number": ("order",),
     "staff_order_url": ("order",),
     "customer_order_url": ("order",),
+    "customer_orders_url": ("user",),
     "order_summary": ("order",),
     # Marketplaces (see services/vendors.py): a shop that registers no order_vendor has none.
     "order_vendor": ("order",),
@@ -220,6 +221,12 @@ class Hooks:
     def customer_order_url(self, order: HostOrder) -> str:
         """The customer's page of ``order``.  Default: the extension's customer thread page."""
         return url_for("order_messages.customer_thread", order_id=self._keys.order_key(order))
+
+    def customer_orders_url(self, user: HostUser) -> str | None:
+        """The customer's list of their orders (each with its unread count), where the
+        header's unread note leads while more than one order holds unread messages.
+        Default: None, the note leads to the newest of them."""
+        return None
 
     def order_summary(self, order: HostOrder) -> dict[str, Any] | None:
         """What staff see of ``order`` beside its messages: ``{"total": str, "status": str}``

@@ -268,17 +268,24 @@ class PartialHelpers(PermissionPartials, QuestionPartials):
         return Markup(render_template("order_messages/_unread_badge.html", count=count))
 
     def customer_header(self) -> Markup:
-        """The customer's total unread count, linking to the newest order with unread messages."""
+        """The customer's total unread count, linking to the newest order with unread messages;
+        to their order list (the ``customer_orders_url`` hook, if it names one) while more
+        than one order holds some."""
         user = self._user()
         if user is None:
             return Markup("")
-        total, order_key = services.customer_unread_summary(services.customer_actor(user))
+        note = services.customer_unread_note(services.customer_actor(user))
         link = None
-        if order_key is not None:
-            order = ext.get_order(order_key)
-            link = ext.thread_url(order, "customer")
+        if note.newest is not None:
+            link = ext.thread_url(ext.get_order(note.newest), "customer")
+        orders_link = services.customer_orders_url(user) if note.orders > 1 else None
         return Markup(
-            render_template("order_messages/_customer_header.html", total=total, link=link)
+            render_template(
+                "order_messages/_customer_header.html",
+                total=note.total,
+                link=link,
+                orders_link=orders_link,
+            )
         )
 
     def assets(self) -> Markup:

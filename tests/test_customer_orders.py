@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import url_for
 
 from . import committing as services
-from .conftest import make_order
+from .conftest import make_order, order_messages
 from .host_pages import link_to, page, words
 
 pytestmark = pytest.mark.usefixtures("host_pages")
@@ -80,3 +81,55 @@ def test_extension_pages_show_the_customer_header(order, customer, as_staff, bro
     # This order was just read on this very page; the other one is still waiting.
     assert words(head) == "1 unread message"
     assert link_to(head, "1 unread") == f"/account/orders/{other.id}?tab=messages#order-messages"
+
+
+@pytest.fixture
+def orders_url(app):
+    """The ``customer_orders_url`` hook, registered for the test: the host's order list.
+    Lists whom it was asked about."""
+    asked: list[int] = []
+
+    def hook(user):
+        asked.append(user.id)
+        return url_for("host_customer_orders")
+
+    order_messages.customer_orders_url(hook)
+    yield asked
+    vars(order_messages.hooks).pop("customer_orders_url", None)
+
+
+def test_unread_on_several_orders_leads_to_the_hosts_order_list(
+    customer, as_staff, browser, orders_url
+):
+    """With the hook, the header's note leads to the order list (each order's count is there)
+    while more than one order holds unread messages; to the one order when one does, and the
+    hook is not even asked then."""
+    first, second = make_order(customer), make_order(customer)
+    services.post_message(first, as_staff, "Your parcel left")
+    html = page(browser.login(customer).get("/account/orders"))
+    only = f"/account/orders/{first.id}?tab=messages#order-messages"
+    assert link_to(header(html), "1 unread") == only and orders_url == []
+    services.post_message(second, as_staff, "And the other one too")
+    html = page(browser.get("/account/orders"))
+    assert words(header(html)) == "2 unread messages"
+    assert link_to(header(html), "2 unread") == "/account/orders"
+    assert set(orders_url) == {customer.id}  # the layout has the note too
+    # Read one of them: the note leads to the other again.
+    browser.get(f"/account/orders/{second.id}")
+    assert link_to(header(page(browser.get("/account/orders"))), "1 unread") == only
+
+
+def test_a_hook_that_answers_none_keeps_the_link_and_a_wrong_type_names_it(
+    customer, as_staff, browser, orders_url
+):
+    first, second = make_order(customer), make_order(customer)
+    services.post_message(first, as_staff, "One")
+    services.post_message(second, as_staff, "Two")
+    order_messages.customer_orders_url(lambda user: None)
+    html = page(browser.login(customer).get("/account/orders"))
+    newest = f"/account/orders/{second.id}?tab=messages#order-messages"
+    assert link_to(header(html), "2 unread") == newest
+    order_messages.customer_orders_url(lambda user: 42)
+    with pytest.raises(TypeError) as raised:
+        browser.get("/account/orders")
+    assert "'customer_orders_url' hook must return" in str(raised.value)

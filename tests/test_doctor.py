@@ -164,6 +164,34 @@ def test_a_hook_that_raises_or_answers_the_wrong_type_is_shown_briefly(tmp_path)
     assert "Traceback" not in report.text
 
 
+def test_the_customer_orders_url_hook_is_asked_about_the_customer(tmp_path):
+    """Optional: not registered is fine; registered, it is asked about the order's customer
+    in a request and must answer a str or None."""
+    with doctor_host(tmp_path) as run:
+        assert run().has(
+            "ok", "hook customer_orders_url: not registered: the header links the newest"
+        )
+        asked = []
+
+        @run.ext.customer_orders_url
+        def _orders(user: Any) -> str:
+            asked.append(user.id)
+            return f"/account/{user.id}/orders"
+
+        report = run()
+        assert report.exit_code == 0, report.text
+        assert report.has("ok", "hook customer_orders_url: gives /account/2/orders.")
+        assert asked == [2]
+        run.ext.customer_orders_url(lambda user: ["/orders"])
+        report = run()
+    assert report.exit_code == 1
+    assert report.has(
+        "ERROR",
+        "hook customer_orders_url: returned list ['/orders'], not a str or None. fix: Return "
+        "the URL of the customer's order list",
+    )
+
+
 def test_an_order_number_that_starts_with_a_hash_is_a_warning(tmp_path):
     # Our pages put "#" before the number: a hook returning "#SO-1001" showed "##SO-1001".
     with doctor_host(tmp_path) as run:

@@ -26,6 +26,7 @@ from flask_order_messages.permissions import (
 from flask_order_messages.services import canned
 
 from . import committing as services
+from .api_support import Api, problem
 from .conftest import make_order, order_messages
 from .host_pages import PNG, P, db_state, page, route_path, rows, thread_section, words
 from .test_access import ANY_USER, STAFF, call, classify, is_json_api, routes
@@ -337,3 +338,35 @@ def test_without_read_the_hosts_pages_show_nothing_of_the_messages(
     assert "<select" not in orders
     assert f"Order {quiet.id}" in orders and f"Order {order.id}" in orders
     assert db_state() == before, "the host's order page marked a thread she may not read"
+
+
+def test_a_reader_cannot_be_assigned_a_thread_by_a_direct_post(
+    app, staff, staff2, customer, order, rights, browser
+):
+    """The assign forms offer only people who may answer; a POST that names a reader anyway
+    (the thread's page, the list's bulk form, the API's two routes) is refused with words
+    that say why, and changes nothing."""
+    rights.take(staff2, ANSWER)
+    services.post_message(order, services.customer_actor(customer), "Where is my parcel?")
+    tid = services.get_thread(order).id
+    browser.login(staff)
+    assert f'<option value="{staff2.id}">' not in page(browser.get(f"{P}/admin/orders/{order.id}"))
+    refusal = "may read messages but not answer them"
+    before = db_state()
+    for path, form in (
+        (f"{P}/admin/orders/{order.id}/assign", {"assignee": str(staff2.id)}),
+        (f"{P}/admin/messages/assign", {"thread_id": [tid], "assignee": str(staff2.id)}),
+    ):
+        response = browser.post(path, form)
+        assert response.status_code == 400, path
+        assert refusal in words(page(response)), path
+    api = Api(browser)
+    for path, body in (
+        (f"/staff/orders/{order.id}/assign", {"assignee": str(staff2.id)}),
+        ("/staff/threads/assign", {"thread_ids": [tid], "assignee": str(staff2.id)}),
+    ):
+        found = problem(api.post(path, body), "validation", 400)
+        assert found["field"] == "assignee" and refusal in found["detail"], path
+    assert db_state() == before
+    # Someone who may answer is still assigned, by the same routes.
+    assert api.post(f"/staff/orders/{order.id}/assign", {"assignee": "me"}).status_code == 200

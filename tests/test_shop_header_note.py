@@ -52,3 +52,18 @@ def test_unread_on_two_orders_links_the_order_list_and_on_one_the_order(tmp_path
             client.get(f"{path}?tab=messages")
         home = client.get("/").text
         assert NOTE.search(home)[1] == f"{unread[0]}?tab=messages#order-messages"
+
+
+def test_the_shop_asks_through_the_hook_not_a_copy_of_the_extensions_template() -> None:
+    """The order list comes from the ``customer_orders_url`` hook: the shop keeps no copy of
+    the extension's header partial (a copy misses every later fix) and reads no unread state
+    through the extension's internals."""
+    from pathlib import Path
+
+    import example_shop
+
+    shop = Path(example_shop.__file__).parent
+    assert sorted(shop.glob("**/templates/order_messages/*")) == []
+    messaging = (shop / "messaging.py").read_text()
+    assert "@order_messages.customer_orders_url" in messaging
+    assert "flask_order_messages.services" not in messaging

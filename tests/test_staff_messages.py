@@ -45,6 +45,48 @@ def test_row_shows_order_link_latest_message_date_and_new_label(
     assert "1 thread" in words(html)
 
 
+def test_the_teams_events_never_hide_the_latest_message(
+    order, customer, as_customer, as_staff, staff, staff2, browser
+):
+    """Assigning a thread or setting its status is no "latest message": the row (the page,
+    the service, the API) keeps the customer's question and its author; a note or a
+    dispute's reason, which people wrote, takes its place; an event alone is still shown."""
+    from .api_support import Api
+
+    quiet = make_order(customer)
+    services.assign(quiet, as_staff, str(staff2.id))  # an event on an order nobody wrote about
+    services.post_message(order, as_customer, "Where is my parcel?")
+    services.assign(order, as_staff, str(staff2.id))
+    services.set_status(order, as_staff, "waiting")
+    ours = f"#{order.id:05d}"
+    browser.login(staff)
+
+    def shown() -> tuple[str, str, str]:
+        (row,) = [r for r in rows(page(browser.get(MESSAGES))) if r.text.startswith(ours)]
+        listed = services.list_threads(as_staff).rows
+        last = next(r for r in listed if r.order is not None and r.order.id == order.id)
+        api = Api(browser).get("/staff/threads").get_json()["threads"]
+        summary = next(t for t in api if t["order_number"] == f"{order.id:05d}")
+        assert last.last_message.body == summary["last_message"]
+        assert last.last_author == summary["last_author"]
+        return row.text, last.last_message.body, last.last_author
+
+    text, body, author = shown()
+    assert "Carol Customer: Where is my parcel?" in text and "Assigned to" not in text
+    assert (body, author) == ("Where is my parcel?", "Carol Customer")
+    services.post_message(order, as_staff, "Carrier called", note=True)
+    services.assign(order, as_staff, "me")
+    assert "You: Note: Carrier called" in shown()[0]
+    services.open_dispute(order, as_customer, "It never came")
+    services.assign(order, as_staff, "")
+    assert "Carol Customer: Dispute opened: It never came" in shown()[0]
+    # An order with the team's event alone still has its row, and says it.
+    (alone,) = [
+        r for r in rows(page(browser.get(MESSAGES))) if r.text.startswith(f"#{quiet.id:05d}")
+    ]
+    assert "carol.customer@example.test Assigned to Second Staff by Admin Admin" in alone.text
+
+
 def test_row_link_opens_the_host_order_page_with_the_thread(order, as_customer, staff, browser):
     services.post_message(order, as_customer, "Where is my parcel?")
     (row,) = rows(page(browser.login(staff).get(MESSAGES)))

@@ -304,6 +304,46 @@ def test_only_people_who_may_answer_the_thread_are_offered(market: Market, brows
     assert "Abe Acme" not in offered
 
 
+def test_a_direct_post_cannot_assign_whom_the_form_does_not_offer(
+    market: Market, browser, monkeypatch
+):
+    """Ann (Acme) is offered Acme's people who may answer; a POST naming anyone else (Abe,
+    who only reads; Sam, the marketplace's; Ben, Bolt's) is refused, on the page and in the
+    API, and changes nothing.  The marketplace's Sam may still assign Acme's thread to Ann."""
+    from .api_support import Api, problem
+    from .test_permissions import install_rights
+
+    converse(market)
+    abe = market.staff("Abe Acme", "acme")
+    install_rights(monkeypatch).take(abe, ANSWER)
+    acme = market.acme_order.id
+    tid = market.thread(market.acme_order).id
+    browser.login(market.ann)
+    api = Api(browser)
+    before = db_state()
+    for who, refusal in (
+        (abe, "may read messages but not answer them"),
+        (market.sam, "does not work for your vendor"),
+        (market.ben, "cannot be assigned a thread of another vendor"),
+    ):
+        for path, form in (
+            (f"{P}/admin/orders/{acme}/assign", {"assignee": str(who.id)}),
+            (f"{P}/admin/messages/assign", {"thread_id": [tid], "assignee": str(who.id)}),
+        ):
+            response = browser.post(path, form)
+            assert response.status_code == 400 and refusal in words(page(response)), path
+        for path, body in (
+            (f"/staff/orders/{acme}/assign", {"assignee": str(who.id)}),
+            ("/staff/threads/assign", {"thread_ids": [tid], "assignee": str(who.id)}),
+        ):
+            found = problem(api.post(path, body), "validation", 400)
+            assert found["field"] == "assignee" and refusal in found["detail"], path
+    assert db_state() == before
+    with pytest.raises(ValidationError, match="not answer them"):
+        services.assign(market.acme_order, market.actor(market.sam), str(abe.id))
+    assert services.assign(market.acme_order, market.actor(market.sam), str(market.ann.id))
+
+
 def test_bulk_changes_leave_another_vendors_threads_alone(market: Market, browser):
     converse(market)
     theirs = market.thread(market.bolt_order).id

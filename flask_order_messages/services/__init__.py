@@ -19,7 +19,15 @@ from .disputes import (
 )
 from .floors import refresh_if_stale as refresh_read_floor
 from .listing import THREAD_FILTERS, ThreadPage, ThreadRow, list_threads
-from .order_lists import ORDER_FILTERS, customer_unread_summary, filter_orders, unread_by_order
+from .order_lists import (
+    ORDER_FILTERS,
+    UnreadNote,
+    customer_orders_url,
+    customer_unread_note,
+    customer_unread_summary,
+    filter_orders,
+    unread_by_order,
+)
 from .posting import get_or_create_thread, get_thread, index_order_numbers, post_message
 from .reading import (
     bell_counts,
@@ -52,6 +60,7 @@ __all__ = [
     "ThreadPage",
     "ThreadRow",
     "ThreadView",
+    "UnreadNote",
     "bell_counts",
     "bell_numbers",
     "bell_label",
@@ -59,6 +68,8 @@ __all__ = [
     "clean_reason",
     "close_dispute",
     "customer_actor",
+    "customer_orders_url",
+    "customer_unread_note",
     "customer_unread_summary",
     "expire_disputes",
     "filter_orders",

@@ -117,13 +117,36 @@ def member_for(value: Any, actor: Actor) -> StaffMember | None:
     raise ValidationError(_("Choose one of the staff members listed."), "assignee")
 
 
-def _check_vendor(thread: Thread, member: StaffMember | None) -> None:
-    """Refuse an assignee who may not see ``thread`` (another vendor's staff member)."""
-    if member is not None and member not in _in_scope(thread.vendor_key):
+def _check_assignee(thread: Thread, member: StaffMember | None, actor: Actor) -> None:
+    """Refuse an assignee the forms would not offer for ``thread`` (see :func:`members_for`):
+    another vendor's staff member, someone who may not answer, or, to a vendor's staff
+    member, someone who does not work for their vendor.  A direct POST is no way around it."""
+    if member is None:
+        return
+    if member not in _in_scope(thread.vendor_key):
         raise ValidationError(
             _(
                 "%(name)s cannot be assigned a thread of another vendor: choose someone who "
                 "works for its vendor, or the marketplace's staff.",
+                name=member.name,
+            ),
+            "assignee",
+        )
+    if actor.vendor is not None and member.vendor != actor.vendor:
+        raise ValidationError(
+            _(
+                "%(name)s does not work for your vendor: choose one of your vendor's staff "
+                "members.",
+                name=member.name,
+            ),
+            "assignee",
+        )
+    if not _answers(member):
+        raise ValidationError(
+            _(
+                "%(name)s may read messages but not answer them (they lack the “answer” "
+                "permission), so they cannot be assigned threads: choose someone who may "
+                "answer.",
                 name=member.name,
             ),
             "assignee",
@@ -237,14 +260,15 @@ def _staff_only(actor: Actor) -> None:
 def assign(order: Any, actor: Actor, assignee: Any) -> bool:
     """Assign ``order``'s thread to the staff member whose key (as text) is ``assignee``
     ("me": ``actor``; "" or None: nobody).  True when it changed.  Raises
-    :class:`ValidationError` for anyone not among the staff members, and
+    :class:`ValidationError` for anyone not among the staff members or not offered for the
+    thread (another vendor's, or someone who may not answer: see :func:`_check_assignee`), and
     :class:`.errors.FeatureOffError` while assignment is off."""
     from .posting import get_or_create_thread
 
     _staff_only(actor)
     member = member_for(assignee, actor)
     thread = get_or_create_thread(order)
-    _check_vendor(thread, member)
+    _check_assignee(thread, member, actor)
     return _assign(thread, order, actor, member)
 
 
@@ -254,5 +278,5 @@ def assign_threads(actor: Actor, thread_ids: Sequence[int], assignee: Any) -> in
     member = member_for(assignee, actor)
     found = threads_and_orders(thread_ids, actor)
     for thread, _member in found:  # all of them first: nothing changes when one is refused
-        _check_vendor(thread, member)
+        _check_assignee(thread, member, actor)
     return sum(_assign(thread, order, actor, member) for thread, order in found)

@@ -125,13 +125,17 @@ def page_context(
     rows = [(row[0], row[2]) for row in found]
     owners = {key: ext.order_owner_id(order) for key, order in orders.items()}
     askers = [thread.asker_id for thread, _ in rows]  # questions' customers (questions.py)
-    users = users_by_key([*owners.values(), *askers, *(t.last_author_id for t, _ in rows)])
+    # The last author is the author of the entry the row shows (listing_pages.preview_id).
+    writers = [last.author_id if last is not None else t.last_author_id for t, last in rows]
+    users = users_by_key([*owners.values(), *askers, *writers])
     contexts, authors = {}, {}
     for thread, last in rows:
         order = orders.get(thread.order_id)
         owner_id = owners.get(thread.order_id) if order is not None else thread.asker_id
         owner = users.get(owner_id)
         contexts[thread.id] = customer_context(order, owner)
-        role = last.author_role if last is not None else None
-        authors[thread.id] = last_author(actor, thread.last_author_id, role, users)
+        if last is None:
+            authors[thread.id] = last_author(actor, thread.last_author_id, None, users)
+        else:
+            authors[thread.id] = last_author(actor, last.author_id, last.author_role, users)
     return contexts, authors

@@ -39,6 +39,8 @@ class ThreadRow:
     thread: Thread
     order: Any
     order_number: str
+    #: The entry the row shows: the newest message, note or dispute event the viewer may see
+    #: (the team's events, assigned or status set, only when the thread has nothing else).
     last_message: Message | None
     unread: int
     dispute: Dispute | None
@@ -46,7 +48,7 @@ class ThreadRow:
     overdue: bool = False
     #: Customer context (staff): the customer, the order's total and status.
     context: CustomerContext | None = None
-    #: Who wrote the newest entry, for the viewer: "You", a colleague, the customer.
+    #: Who wrote ``last_message``, for the viewer: "You", a colleague, the customer.
     last_author: str = ""
     #: A question about a product (no order): the product's name (questions.py).
     product: str | None = None
@@ -184,6 +186,8 @@ class _Listing:
     base: Any
     #: ``base`` narrowed to the viewer's candidates: only they can be unread (floors.py).
     candidates: Any
+    #: The id of the entry a row shows (``listing_pages.preview_id``).
+    preview: Any = None
 
 
 def _listing(actor: Actor, query: str, filter: str, due: str = "") -> _Listing:
@@ -206,6 +210,7 @@ def _listing(actor: Actor, query: str, filter: str, due: str = "") -> _Listing:
         ),
         base=candidates if filter == "unread" else base,
         candidates=candidates,
+        preview=listing_pages.preview_id(actor),
     )
 
 
@@ -250,8 +255,8 @@ def _conditions(actor: Actor, query: str, filter: str, unread: Any) -> list[Any]
 
 
 def _with_last_message(listing: _Listing) -> Any:
-    t, m = ext.models.Thread, ext.models.Message
-    return listing.base.outerjoin(m, m.id == t.last_message_id)
+    m = ext.models.Message
+    return listing.base.outerjoin(m, m.id == listing.preview)
 
 
 def _unread_first(

@@ -32,13 +32,39 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import dialects
+from ..models import EVENT_DISPUTE_CLOSED, EVENT_DISPUTE_OPENED, EVENT_DISPUTE_REOPENED
 from ..state import current_order_messages as ext
-from .common import session
+from .common import Actor, session, visible_to
 
 #: Most threads a list's total counts; one more is shown as "1,000+".
 COUNT_CAP = 1000
 #: Newest threads a search walks past, testing each, before it asks the full-text index.
 SAMPLE = 1500
+
+
+#: The events a row's preview ("Latest message") may show besides messages and notes: a
+#: dispute's, which carry a person's words (its reason, its closing note).  Never the team's
+#: own events (assigned, status set), which would hide what the customer asked.
+PREVIEW_EVENTS = (EVENT_DISPUTE_OPENED, EVENT_DISPUTE_REOPENED, EVENT_DISPUTE_CLOSED)
+
+
+def preview_id(actor: Actor) -> Any:
+    """The id of the entry a thread's row shows, as a correlated expression on the thread:
+    its newest entry ``actor`` may see that is a message, a note or a dispute's event (one
+    step down the (thread, id) index, in the page's own statement); the newest entry when the
+    thread has no other (an assignment on an order nobody wrote about yet)."""
+    t = ext.models.Thread
+    m = sa.orm.aliased(ext.models.Message)
+    said = sa.or_(m.event.is_(None), m.event.in_(PREVIEW_EVENTS))
+    newest = (
+        sa.select(m.id)
+        .where(m.thread_id == t.id, said, visible_to(actor, m))
+        .order_by(m.id.desc())
+        .limit(1)
+        .correlate(t)
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(newest, t.last_message_id)
 
 
 @dataclass

@@ -3,6 +3,7 @@ query, and the unread badges beside its orders."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -78,8 +79,38 @@ def unread_by_order(actor: Actor, order_keys: list[Any]) -> dict[Any, int]:
     return {by_thread[tid]: n for tid, n in counts.items()}
 
 
-def customer_unread_summary(actor: Actor) -> tuple[int, Any | None]:
-    """(total unread messages over the customer's orders, key of the newest such order)."""
+@dataclass(frozen=True)
+class UnreadNote:
+    """What the customer header says: unread messages in all, the key of the newest order
+    holding some (None: none, or the newest is a question), and how many orders hold some."""
+
+    total: int
+    newest: Any | None
+    orders: int
+
+
+def customer_unread_note(actor: Actor) -> UnreadNote:
+    """The customer's :class:`UnreadNote`, in one query."""
     rows = unread_per_thread(actor)
     newest = max(rows, key=lambda row: row.last_message_at, default=None)
-    return sum(row[-1] for row in rows), (newest.order_id if newest is not None else None)
+    orders = {row.order_id for row in rows if row.order_id is not None}
+    key = newest.order_id if newest is not None else None
+    return UnreadNote(sum(row[-1] for row in rows), key, len(orders))
+
+
+def customer_unread_summary(actor: Actor) -> tuple[int, Any | None]:
+    """(total unread messages over the customer's orders, key of the newest such order)."""
+    note = customer_unread_note(actor)
+    return note.total, note.newest
+
+
+def customer_orders_url(user: Any) -> str | None:
+    """The ``customer_orders_url`` hook's answer for customer ``user``: their order list's
+    URL, or None.  Anything else is a :class:`TypeError` that names the hook."""
+    url = ext.hooks.customer_orders_url(user)
+    if url is not None and not isinstance(url, str):
+        raise TypeError(
+            "The 'customer_orders_url' hook must return the URL of the customer's order list "
+            f"(a str) or None; it returned {type(url).__name__} {url!r:.60}."
+        )
+    return url

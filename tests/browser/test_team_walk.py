@@ -130,7 +130,8 @@ def test_two_staff_and_a_customer_share_an_afternoon(browse, shots):
     )
     check(admin, shots, "assigned to sam")
 
-    # Sam sees it leave the unassigned view and land in Mine, saying who assigned it.
+    # Sam sees it leave the unassigned view and land in Mine, still showing the customer's
+    # question: the assignment is no "latest message" (who assigned it is in the thread).
     sam.reload()
     expect(rows(sam)).to_have_count(unassigned)
     expect(order_row(sam, "00001")).to_have_count(0)
@@ -139,7 +140,8 @@ def test_two_staff_and_a_customer_share_an_afternoon(browse, shots):
     expect(rows(sam)).to_have_count(1)
     mine = order_row(sam, "00001")
     expect(mine.locator(".om-assignee")).to_have_text("Sam Support")
-    expect(mine.locator(".om-excerpt")).to_have_text("Assigned to Sam Support by Admin Admin")
+    expect(mine.locator(".om-excerpt")).to_contain_text("Hi! Could you add a second bag")
+    expect(mine.locator(".om-last-author")).to_have_text("Carol Customer:")
     check(sam, shots, "mine after admin assigned")
 
     # Sam takes two more from Unassigned in bulk, keyboard only: Space ticks, "Me" is the
