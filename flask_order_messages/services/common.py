@@ -169,10 +169,27 @@ def thread_scope(actor: Actor) -> Any:
         if not current_settings.vendors.participation:
             return sa.false()
         return t.vendor_key == actor.vendor
+    return sa.or_(*_owned_and_asked(actor))
+
+
+def _owned_and_asked(actor: Actor) -> tuple[Any, Any]:
+    """A customer's threads: those of the orders they own, and the questions they asked
+    about products (questions.py)."""
+    t = ext.models.Thread
     order_pk = getattr(ext.order_model, ext.order_pk.key)
     owned = sa.select(order_pk).where(ext.order_owner_column() == actor.id)
-    # ... and the questions they asked about products (questions.py).
-    return sa.or_(t.order_id.in_(owned), t.asker_id == actor.id)
+    return t.order_id.in_(owned), t.asker_id == actor.id
+
+
+def scope_parts(actor: Actor) -> list[Any]:
+    """:func:`thread_scope` as conditions any of which admits a thread, for a statement
+    that reads each part through an index of its own (PostgreSQL reads every thread for the
+    customer's ``OR``).  A question never has an order (``questions.py`` clears its asker
+    when it gets one), so the index on ``order_id`` finds the customer's questions."""
+    if actor.is_staff:
+        return [thread_scope(actor)]
+    orders, asked = _owned_and_asked(actor)
+    return [orders, sa.and_(ext.models.Thread.order_id.is_(None), asked)]
 
 
 #: The name :func:`thread_scope` had while it only kept customers to their own orders.
