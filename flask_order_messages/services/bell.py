@@ -91,8 +91,7 @@ def _numbers(actor: Actor, unread: int | None, refresh: bool, *, replies: bool) 
     counts = _small(actor, replies=replies)
     if unread is None:
         counts["unread_threads"] = _capped(*_unread_parts(actor))
-    found = session().execute(sa.select(*counts.values())).one()
-    result = {key: int(value or 0) for key, value in zip(counts, found, strict=True)}
+    result = {key: int(value or 0) for key, value in _run(counts).items()}
     if unread is not None:
         result["unread_threads"] = min(unread, BELL_MAX + 1)
     return result
@@ -199,13 +198,19 @@ def bell_label(counts: dict[str, Any]) -> str:
     )
 
 
-def bell_answer(actor: Actor) -> dict[str, Any]:
-    """What the counts endpoint sends: :func:`bell_numbers` (floor refreshed), for each
-    number ``<name>_capped`` (true: more than :data:`BELL_MAX`, counted no further), and
-    ``label``."""
-    numbers = bell_numbers(actor, refresh=True)
+def bell_answer(actor: Actor) -> tuple[dict[str, Any], dict[bool, BellVersion]]:
+    """What the counts endpoint sends -- :func:`bell_numbers` (the read floor refreshed
+    first), for each number ``<name>_capped`` (true: more than :data:`BELL_MAX`, counted no
+    further), and ``label`` -- with :func:`bell_versions` read in the same statement, so
+    that the tag sent with the answer is the answer's own."""
+    floors.refresh_if_stale(actor)
+    now = utcnow()
+    found = _run({**_probes(actor, now), "unread_threads": _capped(*_unread_parts(actor))})
+    numbers = {k: int(v or 0) for k, v in found.items() if k not in ("entry", "read")}
     capped = {f"{name}_capped": value > BELL_MAX for name, value in numbers.items()}
-    return {**numbers, **capped, "label": bell_label(numbers)}
+    answer = {**numbers, **capped, "label": bell_label(numbers)}
+    del found["unread_threads"]
+    return answer, _versions(actor, found, now)
 
 
 # -- version ----------------------------------------------------------------------------------
@@ -224,8 +229,20 @@ def bell_versions(actor: Actor, now: datetime | None = None) -> dict[bool, BellV
     """The versions of ``actor``'s bell (module doc), from one statement: for an answer whose
     unread threads were past :data:`BELL_MAX` (``True``) and for one that counted them all."""
     now = now or utcnow()
-    probes = {"entry": _newest_entry(actor), "read": _newest_read(actor), **_small(actor, now)}
-    found = dict(zip(probes, session().execute(sa.select(*probes.values())).one(), strict=True))
+    return _versions(actor, _run(_probes(actor, now)), now)
+
+
+def _probes(actor: Actor, now: datetime) -> dict[str, Any]:
+    return {"entry": _newest_entry(actor), "read": _newest_read(actor), **_small(actor, now)}
+
+
+def _run(columns: dict[str, Any]) -> dict[str, Any]:
+    """The scalar subqueries ``columns`` in one statement: their values, by name."""
+    found = session().execute(sa.select(*columns.values())).one()
+    return dict(zip(columns, found, strict=True))
+
+
+def _versions(actor: Actor, found: dict[str, Any], now: datetime) -> dict[bool, BellVersion]:
     whose = [FORMAT, actor.role, actor.id, actor.vendor, readers.reader_key(actor)]
     whose += [locale_name(), _settings()]
     versions = {}
@@ -235,9 +252,8 @@ def bell_versions(actor: Actor, now: datetime | None = None) -> dict[bool, BellV
         settled = not moved or max(moved) < now - floors.margin()
         slot = (now - EPOCH) // (floors.margin() if settled else timedelta(seconds=SLOT))
         parts = [*whose, past_max, sorted(seen.items()), settled, slot]
-        versions[past_max] = BellVersion(
-            hashlib.sha256(repr(parts).encode()).hexdigest()[:20], settled
-        )
+        tag = hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
+        versions[past_max] = BellVersion(tag, settled)
     return versions
 
 

@@ -85,12 +85,13 @@ def counts() -> Response:
     user = _user()
     actor = services.staff_actor(user) if ext.is_staff(user) else services.customer_actor(user)
     _may_read(actor)
-    versions = bell.bell_versions(actor)
     known = [tag for tag in request.if_none_match.as_set(include_weak=True) if "-" in tag]
-    current = [tag for tag in known if tag.split("-")[0] in {v.tag for v in versions.values()}]
-    if current:
-        return _not_modified(current[0])
-    answer = bell.bell_answer(actor)
+    if known:
+        current = {version.tag for version in bell.bell_versions(actor).values()}
+        matching = [tag for tag in known if tag.split("-")[0] in current]
+        if matching:
+            return _not_modified(matching[0])
+    answer, versions = bell.bell_answer(actor)
     version = versions[answer["unread_threads_capped"]]
     body = json.dumps(answer, sort_keys=True)
     digest = hashlib.sha256(body.encode()).hexdigest()[:20]
