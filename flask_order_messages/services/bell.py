@@ -43,10 +43,13 @@ from ..state import current_settings
 from . import floors, readers
 from .common import (
     Actor,
+    asked_questions,
     customer_scope,
+    owned_orders,
     pointer_join,
     scope_parts,
     session,
+    thread_scope,
     thread_unread_condition,
 )
 from .deadlines import overdue_condition as overdue_dispute
@@ -115,12 +118,17 @@ def _small(actor: Actor, now: datetime | None = None, *, replies: bool = True) -
 
 
 def _unread_parts(actor: Actor) -> list[Any]:
-    """SELECTs of the actor's unread threads, disjoint, that together give them all."""
+    """SELECTs of the actor's unread threads, disjoint, that together give them all: for
+    staff those above their read floor and those listed below it (:func:`.floors.parts`),
+    for a customer those of their orders and their questions (:func:`.common.scope_parts`)."""
     t = ext.models.Thread
     rp, on = pointer_join(actor)
+    threads = sa.select(t.id).select_from(t)
+    candidates = floors.parts(threads, actor) if actor.is_staff else [threads]
     return [
-        part.outerjoin(rp, on).where(customer_scope(actor), thread_unread_condition(actor))
-        for part in floors.parts(sa.select(t.id).select_from(t), actor)
+        part.where(scope).outerjoin(rp, on).where(thread_unread_condition(actor))
+        for part in candidates
+        for scope in scope_parts(actor)
     ]
 
 
@@ -271,15 +279,21 @@ def _settings() -> tuple[Any, ...]:
 
 
 def _newest_entry(actor: Actor) -> Any:
-    """Scalar subquery: the newest ``last_message_at`` among the threads ``actor`` may see,
-    each part of their scope read through its own index (:func:`.common.scope_parts`)."""
+    """Scalar subquery: the newest ``last_message_at`` among the threads ``actor`` may see.
+    Staff: one probe of its index (of the vendor's, for a vendor's staff).  A customer: one
+    probe per order they own (as a join, a customer with hundreds of orders had the planner
+    read every thread), and their questions."""
     t = ext.models.Thread
-    parts = scope_parts(actor)
-    if len(parts) == 1:
-        return sa.select(sa.func.max(t.last_message_at)).where(parts[0]).scalar_subquery()
-    each = sa.union_all(*(sa.select(t.last_message_at.label("at")).where(p) for p in parts))
-    found = each.subquery()
-    return sa.select(sa.func.max(found.c.at)).scalar_subquery()
+    if actor.is_staff:
+        newest = sa.select(sa.func.max(t.last_message_at)).where(thread_scope(actor))
+        return newest.scalar_subquery()
+    orders = owned_orders(actor).subquery()
+    per_order = sa.select(t.last_message_at).where(t.order_id == list(orders.c)[0])
+    each = sa.union_all(
+        sa.select(per_order.scalar_subquery().label("at")).select_from(orders),
+        sa.select(t.last_message_at.label("at")).where(asked_questions(actor)),
+    ).subquery()
+    return sa.select(sa.func.max(each.c.at)).scalar_subquery()
 
 
 def _newest_read(actor: Actor) -> Any:

@@ -19,6 +19,7 @@ from .common import (
     customer_scope,
     database,
     pointer_join,
+    scope_parts,
     session,
     thread_unread_condition,
     unread_message_condition,
@@ -214,10 +215,12 @@ def unread_thread_count(actor: Actor) -> int:
 
 
 def disputes_of(actor: Actor, condition: Any) -> Any:
-    """SELECT of the disputes the actor can see (all for staff, their orders' for customers)
-    that meet ``condition`` (their ids)."""
+    """SELECT of the disputes the actor can see (all for staff, their orders' and questions'
+    for customers) that meet ``condition`` (their ids), a part per :func:`.scope_parts`."""
     d, t = ext.models.Dispute, ext.models.Thread
-    return sa.select(d.id).join(t, t.id == d.thread_id).where(condition, customer_scope(actor))
+    disputes = sa.select(d.id).join(t, t.id == d.thread_id).where(condition)
+    parts = [disputes.where(part) for part in scope_parts(actor)]
+    return parts[0] if len(parts) == 1 else sa.union_all(*parts)
 
 
 def _count(stmt: Any) -> int:
