@@ -120,12 +120,13 @@ def floor_queries(backend: str, names: dict[str, str]) -> dict[str, str | list[s
         )
 
     def counts(unread: str, scope: str, source: str = every) -> str:
+        """The bell's two numbers, each counted up to 100 as the bell counts them."""
         return (
-            f"SELECT (SELECT COUNT(*) FROM {source} "
+            f"SELECT (SELECT COUNT(*) FROM (SELECT 1 AS one FROM {source} "
             f"LEFT JOIN {p} p ON p.thread_id = t.id AND p.user_id = :user "
-            f"WHERE {scope}{unread}), "
-            f"(SELECT COUNT(*) FROM {d} d JOIN {t} t ON t.id = d.thread_id "
-            f"WHERE {scope}d.open_thread_id IS NOT NULL)"
+            f"WHERE {scope}{unread} LIMIT 100) AS u), "
+            f"(SELECT COUNT(*) FROM (SELECT 1 AS one FROM {d} d JOIN {t} t ON t.id = d.thread_id "
+            f"WHERE {scope}d.open_thread_id IS NOT NULL LIMIT 100) AS o)"
         )
 
     owned = f"t.order_id IN (SELECT o.id FROM {orders} o WHERE o.customer_id = :user) AND "

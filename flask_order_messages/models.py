@@ -206,6 +206,8 @@ def build_models(db: Any, order_model: Any, user_model: Any, prefix: str) -> Mod
             # Covers the bell and the Messages section: one person's pointers, read from the
             # index alone (without it, their rows are scattered over the whole table).
             sa.Index(f"ix_{prefix}read_pointers_user_read", "user_id", "thread_id", "last_read_id"),
+            # The newest change of one person's marks, one probe: the bell's version (0020).
+            sa.Index(f"ix_{prefix}read_pointers_user_changed", "user_id", "updated_at"),
         )
         id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
         user_id: Mapped[Any] = mapped_column(user_type, nullable=False)

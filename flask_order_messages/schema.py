@@ -34,6 +34,7 @@ from alembic.script import ScriptDirectory
 from . import dialects, search
 from .models_canned import as_first_created
 from .schema_history import ADDED_LATER as ADDED_LATER
+from .schema_history import INDEXES_ADDED_LATER as INDEXES_ADDED_LATER
 from .schema_history import INITIAL_TABLES as INITIAL_TABLES
 from .schema_history import LATER_TABLES as LATER_TABLES
 
@@ -156,9 +157,32 @@ class Migration:
         for index in sorted(table.indexes, key=lambda i: str(i.name)):
             if index.info.get(DIALECTS_KEY):  # a full-text index: its own script
                 continue
-            if later & {c.name for c in index.columns}:
+            if later & {c.name for c in index.columns} or self._added_later(key, index):
                 continue
             self.op.invoke(ops.CreateIndexOp.from_index(index))
+
+    def _added_later(self, key: str, index: sa.Index, revision: str | None = None) -> bool:
+        """Whether :data:`INDEXES_ADDED_LATER` lists ``index`` of table ``key`` (for
+        ``revision``, when given)."""
+        prefix = f"ix_{self.ext.table_prefix}"
+        added = INDEXES_ADDED_LATER.get(key, {})
+        name = str(index.name)
+        found = added.get(name[len(prefix) :]) if name.startswith(prefix) else None
+        return found is not None and revision in (None, found)
+
+    def create_indexes(self, key: str, revision: str) -> None:
+        """Create the indexes :data:`INDEXES_ADDED_LATER` lists for table ``key`` and
+        ``revision``, as the models declare them."""
+        for index in sorted(self.tables[key].indexes, key=lambda i: str(i.name)):
+            if self._added_later(key, index, revision):
+                self.op.invoke(ops.CreateIndexOp.from_index(index))
+
+    def drop_indexes(self, key: str, revision: str) -> None:
+        """Undo :meth:`create_indexes` for the same ``key`` and ``revision``."""
+        table = self.tables[key]
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            if self._added_later(key, index, revision):
+                self.op.drop_index(str(index.name), table_name=table.name)
 
     def add_columns(self, key: str, revision: str) -> None:
         """Add the columns :data:`ADDED_LATER` lists for table ``key`` and ``revision``, as

@@ -67,3 +67,9 @@ ADDED_LATER: dict[str, dict[str, str]] = {
         timezone="0017",
     ),
 }
+#: Plain indexes that a later script adds over columns the table had before, as
+#: ``{table key: {index name less its "ix_<table_prefix>": revision}}``; the script that
+#: creates a table leaves these out.
+INDEXES_ADDED_LATER: dict[str, dict[str, str]] = {
+    "read_pointers": {"read_pointers_user_changed": "0020"},
+}

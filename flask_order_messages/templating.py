@@ -24,6 +24,7 @@ from .safe_paths import MAX_NEXT_LENGTH as MAX_NEXT_LENGTH
 from .safe_paths import safe_next as safe_next
 from .services import drafts, vendors
 from .services.attachments import format_size
+from .services.bell import bell_figure, more_than_max
 from .services.drafts import DRAFT_PARAM, Kept
 from .services.targets import response_due
 from .services.thread_view import ThreadView
@@ -389,6 +390,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["om_outcome"] = services.outcome_label
     app.jinja_env.filters["om_filesize"] = format_size
     app.jinja_env.filters["om_bell_label"] = services.bell_label
+    app.jinja_env.filters["om_bell_figure"] = bell_figure
+    app.jinja_env.globals["om_bell_more"] = more_than_max
     app.jinja_env.filters["om_response_due"] = response_due
     app.jinja_env.globals["order_messages"] = PartialHelpers()
     app.jinja_env.globals["om_unfold_url"] = panel_extras.unfold_url

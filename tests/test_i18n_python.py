@@ -125,8 +125,8 @@ def test_labels_made_in_python_are_in_the_readers_language(pseudo_app: Flask) ->
     assert services.outcome_label("withdrawn") == wrapped("Withdrawn")
     counts = {"unread_threads": 1, "open_disputes": 2}
     assert services.bell_label(counts) == wrapped(
-        "Messages: %(unread)d unread, %(num)d open disputes"
-    ).replace("%(unread)d", "1").replace("%(num)d", "2")
+        "Messages: %(unread)s unread, %(disputes)s open disputes"
+    ).replace("%(unread)s", "1").replace("%(disputes)s", "2")
     from flask_order_messages.notices import bulk_notice
 
     assert bulk_notice("read", 3) == "⟦3 threads marked read.⟧"

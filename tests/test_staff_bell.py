@@ -111,6 +111,11 @@ def test_counts_endpoint_gives_the_bell_numbers(order, as_customer, staff, custo
         "open_disputes": 0,
         "overdue_disputes": 0,
         "overdue_replies": 0,
+        # Each number is counted up to 100: true when it stopped there (more than 99).
+        "unread_threads_capped": False,
+        "open_disputes_capped": False,
+        "overdue_disputes_capped": False,
+        "overdue_replies_capped": False,
         # The bell's accessible name for these numbers, as the page draws it.
         "label": "Messages: 1 unread, 0 open disputes",
     }
@@ -120,6 +125,8 @@ def test_counts_endpoint_gives_the_bell_numbers(order, as_customer, staff, custo
     assert browser.login(customer).get(f"{P}/api/counts").get_json() == {
         "unread_threads": 0,
         "open_disputes": 0,
+        "unread_threads_capped": False,
+        "open_disputes_capped": False,
         "label": "Messages: 0 unread, 0 open disputes",
     }
 

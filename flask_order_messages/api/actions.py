@@ -9,7 +9,7 @@ from flask import request
 
 from .. import services
 from ..i18n import gettext as _
-from ..services import Actor, vendors
+from ..services import Actor, bell, vendors
 from ..state import current_settings
 from ..views.common import check_notes_enabled, close_outcomes
 from . import present, schemas
@@ -84,5 +84,5 @@ def dispute_reopen(
 
 def counts(actor: Actor) -> schemas.Counts:
     """The bell's numbers (and its accessible name)."""
-    numbers: dict[str, Any] = dict(services.bell_numbers(actor, refresh=True))
-    return schemas.Counts(**numbers, label=services.bell_label(numbers))
+    answer, _versions = bell.bell_answer(actor)
+    return schemas.Counts(**answer)

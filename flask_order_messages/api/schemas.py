@@ -127,11 +127,20 @@ class Problem(BaseModel):
     field: str | None = None
 
 
+_CAPPED = "True: more than 99, counted no further (the number is then 100)."
+
+
 class Counts(_Out):
+    """The bell's numbers, each counted up to 100 (``<name>_capped``: it stopped there)."""
+
     unread_threads: int
+    unread_threads_capped: bool = Field(False, description=_CAPPED)
     open_disputes: int
+    open_disputes_capped: bool = Field(False, description=_CAPPED)
     overdue_disputes: int | None = None
+    overdue_disputes_capped: bool | None = None
     overdue_replies: int | None = None
+    overdue_replies_capped: bool | None = None
     label: str
 
 

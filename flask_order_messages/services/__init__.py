@@ -2,7 +2,7 @@
 
 from . import assignment, attachments, insight, status, vendors
 from .assignment import assign, assign_threads
-from .bell import bell_label, bell_numbers, overdue_reply_count
+from .bell import bell_counts, bell_label, bell_numbers, overdue_reply_count
 from .common import Actor, clean_body, clean_reason, customer_actor, staff_actor
 from .context import CustomerContext, order_context
 from .deadlines import expire_disputes
@@ -30,7 +30,6 @@ from .order_lists import (
 )
 from .posting import get_or_create_thread, get_thread, index_order_numbers, post_message
 from .reading import (
-    bell_counts,
     last_read_id,
     mark_read,
     mark_threads,

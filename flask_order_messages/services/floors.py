@@ -111,6 +111,22 @@ def narrow(stmt: Any, actor: Actor) -> Any:
     return stmt.join(found, found.c.id == t.id)
 
 
+def parts(stmt: Any, actor: Actor) -> list[Any]:
+    """:func:`narrow`'s rows as disjoint SELECTs: ``stmt`` on the threads above the floor,
+    and on the listed ones at or below it (customers: ``[stmt]``).  A count up to a cap
+    walks them in turn and stops there; a union would first collect every candidate."""
+    if not actor.is_staff:
+        return [stmt]
+    models = ext.models
+    t, listed = models.Thread, models.ReadFloorThread
+    floor = floor_of(actor)
+    mine = sa.and_(listed.thread_id == t.id, listed.user_id == readers.reader_key(actor))
+    return [
+        stmt.where(t.last_message_id > floor),
+        stmt.join(listed, mine).where(t.last_message_id <= floor),
+    ]
+
+
 def _lock(actor: Actor, *, carry: bool = False) -> int:
     """Take the reader's floor row lock for the rest of the transaction, making the row (at
     floor 0, never raised) if they have none, and carry read marks over when the mode

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import signals
-from ..i18n import ngettext
 from ..models import utcnow
 from ..state import current_order_messages as ext
 from ..state import current_settings, unproxied
@@ -20,6 +19,7 @@ from .common import (
     customer_scope,
     database,
     pointer_join,
+    scope_parts,
     session,
     thread_unread_condition,
     unread_message_condition,
@@ -214,23 +214,23 @@ def unread_thread_count(actor: Actor) -> int:
     return int(session().execute(_unread_thread_count_stmt(actor)).scalar() or 0)
 
 
-def _dispute_count_stmt(actor: Actor, condition: Any) -> Any:
-    """Disputes the actor can see (all for staff, their orders' for customers) that meet
-    ``condition``."""
+def disputes_of(actor: Actor, condition: Any) -> Any:
+    """SELECT of the disputes the actor can see (all for staff, their orders' and questions'
+    for customers) that meet ``condition`` (their ids), a part per :func:`.scope_parts`."""
     d, t = ext.models.Dispute, ext.models.Thread
-    return (
-        sa.select(sa.func.count())
-        .select_from(d)
-        .join(t, t.id == d.thread_id)
-        .where(condition, customer_scope(actor))
-    )
+    disputes = sa.select(d.id).join(t, t.id == d.thread_id).where(condition)
+    parts = [disputes.where(part) for part in scope_parts(actor)]
+    return parts[0] if len(parts) == 1 else sa.union_all(*parts)
+
+
+def _count(stmt: Any) -> int:
+    counted = sa.select(sa.func.count()).select_from(stmt.subquery())
+    return int(session().execute(counted).scalar() or 0)
 
 
 def open_dispute_count(actor: Actor) -> int:
     """Open disputes the actor can see (all for staff, their orders' for customers)."""
-    d = ext.models.Dispute
-    stmt = _dispute_count_stmt(actor, d.open_thread_id.is_not(None))
-    return int(session().execute(stmt).scalar() or 0)
+    return _count(disputes_of(actor, ext.models.Dispute.open_thread_id.is_not(None)))
 
 
 def overdue_dispute_count(actor: Actor) -> int:
@@ -238,55 +238,4 @@ def overdue_dispute_count(actor: Actor) -> int:
     customer: the deadline is the store's)."""
     if not actor.is_staff or not current_settings.dispute_response_hours:
         return 0
-    stmt = _dispute_count_stmt(actor, overdue_condition(ext.models.Dispute))
-    return int(session().execute(stmt).scalar() or 0)
-
-
-def bell_counts(
-    actor: Actor, *, unread_threads: int | None = None, refresh: bool = False
-) -> dict[str, int]:
-    """The bell, in one query: ``unread_threads``, ``open_disputes`` and, for staff while
-    respond-by times are on, ``overdue_disputes`` (past their respond-by time, unanswered).
-
-    ``unread_threads``, when given, was already counted in the same request and is not
-    counted again.  ``refresh=True`` first raises a stale read floor (see :mod:`.floors`),
-    in its own short transaction: pass it only where nothing else is pending (the JSON
-    endpoint does)."""
-    if refresh:
-        floors.refresh_if_stale(actor)
-    d = ext.models.Dispute
-    counts: dict[str, Any] = {
-        "open_disputes": _dispute_count_stmt(actor, d.open_thread_id.is_not(None))
-    }
-    if actor.is_staff and current_settings.dispute_response_hours:
-        counts["overdue_disputes"] = _dispute_count_stmt(actor, overdue_condition(d))
-    if unread_threads is None:
-        counts["unread_threads"] = _unread_thread_count_stmt(actor)
-    columns = [stmt.scalar_subquery() for stmt in counts.values()]
-    found = session().execute(sa.select(*columns)).one()
-    result = {key: int(value or 0) for key, value in zip(counts, found, strict=True)}
-    if unread_threads is not None:
-        result["unread_threads"] = unread_threads
-    return result
-
-
-def bell_label(counts: dict[str, int]) -> str:
-    """The bell's accessible name for :func:`bell_counts`' numbers ("Messages: 2 unread,
-    1 open dispute"; unread counts threads): the page draws it, and the counts endpoint sends
-    it for the live bell, so that both say the same."""
-    unread, disputes = counts.get("unread_threads", 0), counts.get("open_disputes", 0)
-    overdue = counts.get("overdue_disputes", 0)
-    if overdue:
-        return ngettext(
-            "Messages: %(unread)d unread, %(num)d open dispute, %(overdue)d overdue",
-            "Messages: %(unread)d unread, %(num)d open disputes, %(overdue)d overdue",
-            disputes,
-            unread=unread,
-            overdue=overdue,
-        )
-    return ngettext(
-        "Messages: %(unread)d unread, %(num)d open dispute",
-        "Messages: %(unread)d unread, %(num)d open disputes",
-        disputes,
-        unread=unread,
-    )
+    return _count(disputes_of(actor, overdue_condition(ext.models.Dispute)))

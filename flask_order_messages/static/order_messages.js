@@ -58,9 +58,12 @@
     if (!every) return;
     var url = bell.getAttribute("data-om-bell");
     var summary = bell.querySelector("[data-om-bell-label]");
-    function set(name, value) {
+    // Each number stops at 100 (the server counts no further): "<name>_capped" says so, and
+    // the page's own words for it ("99+") stand in for it.
+    var more = bell.getAttribute("data-om-more") || "99+";
+    function set(name, value, capped) {
       bell.querySelectorAll('[data-om-count="' + name + '"]').forEach(function (el) {
-        el.textContent = value;
+        el.textContent = capped ? more : value;
         if (el.classList.contains("om-bell-count")) el.classList.toggle("om-hidden", !value);
       });
     }
@@ -70,14 +73,13 @@
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (c) {
           if (!c) return;
-          set("unread_threads", c.unread_threads);
-          set("open_disputes", c.open_disputes);
+          set("unread_threads", c.unread_threads, c.unread_threads_capped);
+          set("open_disputes", c.open_disputes, c.open_disputes_capped);
           if (c.overdue_disputes !== undefined) {
-            set("overdue_disputes", c.overdue_disputes);
+            set("overdue_disputes", c.overdue_disputes, c.overdue_disputes_capped);
             bell.classList.toggle("om-bell-has-overdue", c.overdue_disputes > 0);
           }
-          // More than 99 replies overdue (the server counts no further) show as "99+".
-          if (c.overdue_replies !== undefined) set("overdue_replies", c.overdue_replies > 99 ? "99+" : c.overdue_replies);
+          if (c.overdue_replies !== undefined) set("overdue_replies", c.overdue_replies, c.overdue_replies_capped);
           // The server's words for the numbers, so a screen reader hears the new ones.
           if (summary && c.label) summary.setAttribute("aria-label", c.label);
         })

@@ -16,7 +16,7 @@ from ..models import KIND_NOTE
 from ..page_reads import mark_read_now
 from ..panel_extras import event_text
 from ..permissions import READ, PermissionDenied, require
-from ..services import confirm
+from ..services import bell, confirm
 from ..state import current_order_messages as ext
 from ..templating import format_date, message_html
 
@@ -74,13 +74,41 @@ def counts() -> Response:
     """``{"unread_threads", "open_disputes", "label"}`` for the logged-in staff member or
     customer (``label``: the bell's accessible name for these numbers); for staff also
     ``"overdue_disputes"`` while respond-by times are on, and ``"overdue_replies"`` (threads
-    whose reply is overdue) while response targets are on."""
+    whose reply is overdue) while response targets are on.  Each number stops at 100 (more
+    than 99, ``<name>_capped`` true: ``services/bell.py``).
+
+    The ``ETag`` is the bell's version and the answer's digest.  A tag of a current version
+    gets a 304 before the unread threads are counted; otherwise they are, and a tag with
+    the same digest also gets a 304 while the version keeps moving (it would not match the
+    next poll anyway), a 200 with the new tag once it settled (so that the next polls match
+    it without counting)."""
     user = _user()
     actor = services.staff_actor(user) if ext.is_staff(user) else services.customer_actor(user)
     _may_read(actor)
-    counts: dict[str, Any] = dict(services.bell_numbers(actor, refresh=True))
-    counts["label"] = services.bell_label(counts)
-    return _json(counts)
+    known = [tag for tag in request.if_none_match.as_set(include_weak=True) if "-" in tag]
+    if known:
+        current = {version.tag for version in bell.bell_versions(actor).values()}
+        matching = [tag for tag in known if tag.split("-")[0] in current]
+        if matching:
+            return _not_modified(matching[0])
+    answer, versions = bell.bell_answer(actor)
+    version = versions[answer["unread_threads_capped"]]
+    body = json.dumps(answer, sort_keys=True)
+    digest = hashlib.sha256(body.encode()).hexdigest()[:20]
+    same = [tag for tag in known if tag.endswith(f"-{digest}")]
+    if same and not version.settled:
+        return _not_modified(same[0])
+    response = Response(body, mimetype="application/json")
+    response.set_etag(f"{version.tag}-{digest}")
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _not_modified(tag: str) -> Response:
+    response = Response(status=304)
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def _entries(order: Any, actor: services.Actor) -> Response:
