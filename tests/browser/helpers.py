@@ -65,3 +65,33 @@ def page_width(page: Any) -> int:
 
 UNREAD = re.compile(r"\bom-unread\b")
 HAS_UNREAD = re.compile(r"\bhas-unread\b")
+
+
+def sized_page(browser: Any, shop: Any, width: int, height: int, user: str, language: str) -> Any:
+    """A page ``width`` x ``height`` (a phone's below 700 px: mobile, touch) on ``shop``,
+    logged in through the shop's form as ``user`` and, unless ``language`` is "en", switched
+    to it with the shop's language selector."""
+    from playwright.sync_api import expect
+
+    from .conftest import USERS
+
+    context = browser.new_context(
+        base_url=shop.base_url,
+        locale="en-US",
+        timezone_id="UTC",
+        viewport={"width": width, "height": height},
+        is_mobile=width < 700,
+        has_touch=width < 700,
+    )
+    page = context.new_page()
+    email, password, _name = USERS[user]
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    if language != "en":
+        page.locator("#shop-language").select_option(language)
+        page.locator(".language-go").click()
+        expect(page.locator("html")).to_have_attribute("lang", language)
+    return page

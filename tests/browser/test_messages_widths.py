@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import USERS, live_shop
+from .conftest import live_shop
+from .helpers import sized_page
 from .recipes import AXE_TAGS_22, axe_violations
 
 MESSAGES = "/order-messages/admin/messages?status=all"
@@ -32,33 +33,16 @@ OVERFLOW = """(width) => {
 CELLS = ("om-order", "om-customer", "om-latest", "om-reply-due", "om-assignee", "om-status")
 
 
-@pytest.fixture
-def demo_shop(seeded_database: Path, tmp_path: Path) -> Any:
-    with live_shop(seeded_database, tmp_path) as live:
+@pytest.fixture(scope="module")
+def demo_shop(seeded_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One shop for the module: its tests only look at the Messages list (the language is
+    each page's session's)."""
+    with live_shop(seeded_database, tmp_path_factory.mktemp("widths")) as live:
         yield live
 
 
 def _page(browser: Any, shop: Any, width: int, language: str) -> Any:
-    context = browser.new_context(
-        base_url=shop.base_url,
-        locale="en-US",
-        timezone_id="UTC",
-        viewport={"width": width, "height": 900},
-        is_mobile=width < 700,
-        has_touch=width < 700,
-    )
-    page = context.new_page()
-    email, password, _name = USERS["admin"]
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".flash-success")).to_be_visible()
-    if language != "en":
-        page.locator("#shop-language").select_option(language)
-        page.locator(".language-go").click()
-        expect(page.locator("html")).to_have_attribute("lang", language)
-    return page
+    return sized_page(browser, shop, width, 900, "admin", language)
 
 
 @pytest.mark.parametrize("language", ["en", "de"])

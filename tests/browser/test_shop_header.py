@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import USERS, live_shop
+from .conftest import live_shop
+from .helpers import sized_page
 from .recipes import AXE_TAGS_22, axe_violations
 
 #: Whatever in the header is cut short: an element whose content is wider than its box, or
@@ -43,26 +44,7 @@ def demo_shop(seeded_database: Path, tmp_path: Path) -> Any:
 
 def _page(browser: Any, shop: Any, size: str, user: str, language: str) -> Any:
     width, height = SIZES[size]
-    context = browser.new_context(
-        base_url=shop.base_url,
-        locale="en-US",
-        timezone_id="UTC",
-        viewport={"width": width, "height": height},
-        is_mobile=width < 700,
-        has_touch=width < 700,
-    )
-    page = context.new_page()
-    email, password, _name = USERS[user]
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".flash-success")).to_be_visible()
-    if language != "en":
-        page.locator("#shop-language").select_option(language)
-        page.locator(".language-go").click()
-        expect(page.locator("html")).to_have_attribute("lang", language)
-    return page
+    return sized_page(browser, shop, width, height, user, language)
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
