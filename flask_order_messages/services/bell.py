@@ -61,6 +61,7 @@ from .targets import overdue_reply_count_stmt
 BELL_MAX = 99
 #: Seconds a version's time slot lasts while the viewer's threads or marks moved lately.
 SLOT = 30
+#: Where the time slots are counted from (naive UTC, as ``utcnow``).
 EPOCH = datetime(1970, 1, 1)
 #: Changes to the version's rule or to the answer's shape (old tags then match nothing).
 FORMAT = 2
@@ -102,9 +103,9 @@ def _numbers(actor: Actor, unread: int | None, refresh: bool, *, replies: bool) 
 
 def _small(actor: Actor, now: datetime | None = None, *, replies: bool = True) -> dict[str, Any]:
     """Scalar subqueries of the numbers other than the unread threads, at ``now``: each stops
-    after ``BELL_MAX + 1`` rows, read through an index (the open disputes, those past their
-    respond-by time, the threads past their due time: a dispute or a wait that is over
-    leaves those indexes' ranges), so it costs a fraction of a millisecond."""
+    after ``BELL_MAX + 1`` rows, and reads the open disputes (the index on
+    ``open_thread_id``) or the threads past their due time (the one on ``response_due_at``),
+    never history: a fraction of a millisecond."""
     d = ext.models.Dispute
     counts: dict[str, Any] = {
         "open_disputes": _capped(disputes_of(actor, d.open_thread_id.is_not(None)))
@@ -124,10 +125,9 @@ def _unread_parts(actor: Actor) -> list[Any]:
     t = ext.models.Thread
     rp, on = pointer_join(actor)
     threads = sa.select(t.id).select_from(t)
-    candidates = floors.parts(threads, actor) if actor.is_staff else [threads]
     return [
         part.where(scope).outerjoin(rp, on).where(thread_unread_condition(actor))
-        for part in candidates
+        for part in floors.parts(threads, actor)
         for scope in scope_parts(actor)
     ]
 
