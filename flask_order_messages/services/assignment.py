@@ -119,11 +119,10 @@ def member_for(value: Any, actor: Actor) -> StaffMember | None:
 
 def _check_assignee(thread: Thread, member: StaffMember | None, actor: Actor) -> None:
     """Refuse an assignee the forms would not offer for ``thread`` (see :func:`members_for`):
-    another vendor's staff member, someone who may not answer, or, to a vendor's staff
-    member, someone who does not work for their vendor.  A direct POST is no way around it."""
-    if member is None:
-        return
-    if member not in _in_scope(thread.vendor_key):
+    the person (:func:`_check_person`), or another vendor's staff member.  A direct POST is no
+    way around it."""
+    _check_person(member, actor)
+    if member is not None and not _fits(thread, member):
         raise ValidationError(
             _(
                 "%(name)s cannot be assigned a thread of another vendor: choose someone who "
@@ -132,6 +131,18 @@ def _check_assignee(thread: Thread, member: StaffMember | None, actor: Actor) ->
             ),
             "assignee",
         )
+
+
+def _fits(thread: Thread, member: StaffMember) -> bool:
+    """Whether ``member`` may be assigned ``thread``: its vendor's staff or the marketplace's."""
+    return member in _in_scope(thread.vendor_key)
+
+
+def _check_person(member: StaffMember | None, actor: Actor) -> None:
+    """Refuse, for any thread, an assignee who may not answer or, to a vendor's staff member,
+    who does not work for their vendor."""
+    if member is None:
+        return
     if actor.vendor is not None and member.vendor != actor.vendor:
         raise ValidationError(
             _(
@@ -273,10 +284,15 @@ def assign(order: Any, actor: Actor, assignee: Any) -> bool:
 
 
 def assign_threads(actor: Actor, thread_ids: Sequence[int], assignee: Any) -> int:
-    """Assign several threads at once (see :func:`assign`); returns how many changed."""
+    """Assign several threads at once (see :func:`assign`); returns how many changed.  An
+    assignee refused for any thread (:func:`_check_person`) changes nothing; the ticked
+    threads of another vendor than the assignee's stay as they were (the list says how many)."""
     _staff_only(actor)
     member = member_for(assignee, actor)
+    _check_person(member, actor)
     found = threads_and_orders(thread_ids, actor)
-    for thread, _member in found:  # all of them first: nothing changes when one is refused
-        _check_assignee(thread, member, actor)
-    return sum(_assign(thread, order, actor, member) for thread, order in found)
+    return sum(
+        _assign(thread, order, actor, member)
+        for thread, order in found
+        if member is None or _fits(thread, member)
+    )

@@ -54,6 +54,12 @@
 
   // Bell: refresh the counts every few seconds (the server answers 304 when nothing changed).
   function wireBell(bell) {
+    // Escape closes the open menu and gives the focus back to the bell, as a menu's does.
+    bell.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || !bell.open) return;
+      bell.open = false;
+      bell.querySelector("summary").focus();
+    });
     var every = parseInt(bell.getAttribute("data-om-poll"), 10);
     if (!every) return;
     var url = bell.getAttribute("data-om-bell");

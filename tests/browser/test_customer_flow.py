@@ -177,6 +177,12 @@ def test_round_trip_with_staff(browse, shots, device):
     expect(bell_count(staff, "unread_threads")).to_have_text(str(before + 1))
     staff.locator(".om-bell summary").click()
     shots.take(staff, "bell count rose")
+    # Escape closes the menu and leaves the focus on the bell; Enter opens it again.
+    staff.keyboard.press("Escape")
+    expect(staff.locator(".om-bell")).not_to_have_attribute("open", "")
+    expect(staff.locator(".om-bell summary")).to_be_focused()
+    staff.keyboard.press("Enter")
+    expect(staff.locator(".om-bell")).to_have_attribute("open", "")
     staff.locator(".om-bell-menu").get_by_role("link", name=re.compile("^Messages")).click()
     first = staff.locator("tr.om-row").first
     expect(first.locator(".om-new-label")).to_have_text("New")
