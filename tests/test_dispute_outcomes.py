@@ -289,6 +289,9 @@ def test_deadlines_can_be_turned_off(app, order, as_customer, staff, browser):
         "open_disputes": 1,
         "overdue_replies": 0,  # response targets, still on
         "label": "Messages: 0 unread, 1 open dispute",
+        "unread_threads_capped": False,
+        "open_disputes_capped": False,
+        "overdue_replies_capped": False,
     }
 
 

@@ -47,6 +47,8 @@ def test_unread_on_two_orders_links_the_order_list_and_on_one_the_order(tmp_path
         )
         assert len(unread) >= 2, "the seed leaves Carol unread messages on two orders"
         assert NOTE.search(client.get("/").text)[1] == "/account/orders"
+        # On the order list itself the note is no link: it would only load the page again.
+        assert NOTE.search(orders) is None and 'class="om-customer-header"' in orders
 
         for path in unread[1:]:  # read all but one
             client.get(f"{path}?tab=messages")
