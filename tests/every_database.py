@@ -40,6 +40,7 @@ MODULES = frozenset(
         "test_read_state",
         "test_shared_read",
         "test_staff_bell",
+        "test_bell_version",
         # Text as each database stores it (NUL, four-byte characters, long bodies).
         "test_hostile_text",
         "test_text_safety",
