@@ -6,6 +6,7 @@ answer.  axe-core checks every page on the way (WCAG 2.2 A and AA)."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,14 @@ def shop(seeded_database: Path, tmp_path: Path) -> Iterator[LiveShop]:
             sink.stop()
 
 
+def until_shown(page: Any, shown: Any, seconds: float = 30) -> None:
+    """Reload ``page`` until ``shown()`` or ``seconds`` passed (the caller's expect says why)."""
+    deadline = time.monotonic() + seconds
+    while not shown() and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+        page.reload()
+
+
 def accessible(page: Any) -> None:
     assert axe_violations(page, tags=AXE_TAGS_22) == []
 
@@ -53,11 +62,8 @@ def test_reply_by_mail_from_the_demo_mailbox(browse, shots):
     admin.get_by_role("navigation", name="Admin").get_by_role("link", name="Mailbox (demo)").click()
     expect(admin.get_by_role("heading", name="Mailbox (demo)", level=1)).to_be_visible()
     row = admin.locator("tbody tr").filter(has_text="admin@example.com")
-    for _ in range(50):  # the mail goes once Carol's page has its answer: a moment later
-        if row.count():
-            break
-        admin.wait_for_timeout(100)
-        admin.reload()
+    # The mail goes once Carol's page has its answer: a moment later (seconds on a busy CI).
+    until_shown(admin, lambda: row.count() == 1)
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Messages about order #00001")
     accessible(admin)
@@ -119,11 +125,7 @@ def test_mailbox_on_a_phone(browse, shots):
     admin = browse.page("phone", user="admin")
     admin.goto("/admin/mailbox/")
     link = admin.get_by_role("link", name="Messages about order #00001")
-    for _ in range(50):
-        if link.count() == 2:
-            break
-        admin.wait_for_timeout(100)
-        admin.reload()
+    until_shown(admin, lambda: link.count() == 2)
     expect(link).to_have_count(2)
     assert page_width(admin) <= 375
     accessible(admin)
