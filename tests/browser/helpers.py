@@ -59,7 +59,11 @@ def open_messages_tab(page: Any, number: str) -> None:
 
 
 def page_width(page: Any) -> int:
-    """How wide the document is: more than the window means horizontal scrolling."""
+    """How wide the document is: more than the window means horizontal scrolling.  Measured
+    once the page has loaded: an action that navigates returns when the new page commits, and
+    on a busy machine its style sheet could still be on the way (an unstyled mail page
+    measured 642 px on a 375 px phone)."""
+    page.wait_for_load_state("load")
     return int(page.evaluate("() => document.documentElement.scrollWidth"))
 
 
