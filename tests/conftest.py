@@ -24,7 +24,7 @@ from werkzeug.routing import Rule
 
 from flask_order_messages import OrderMessages, customer_actor, staff_actor
 
-from .every_database import MODULES as EVERY_DATABASE
+from .every_database import runs_everywhere
 from .tables import empty_tables, schema_present, sqlite_from_template, worker_sqlite_file
 
 
@@ -158,7 +158,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The modules CI runs on every database are marked ``every_database`` (see
     ``tests/every_database.py``)."""
     for item in items:
-        if item.path.stem in EVERY_DATABASE and item.path.parent.name == "tests":
+        name = getattr(item, "originalname", item.name)
+        if item.path.parent.name == "tests" and runs_everywhere(item.path.stem, name):
             item.add_marker(pytest.mark.every_database)
 
 
