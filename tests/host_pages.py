@@ -343,13 +343,16 @@ def db_state() -> tuple[Any, ...]:
     import dataclasses
 
     models = current_order_messages.models
-    session = db.session
-    session.expire_all()
+    db.session.expire_all()
+    # Plain SQL on the session's connection: the rows as the driver gives them, without the
+    # ORM's statement building and result processing (two states of one test are compared).
+    connection = db.session.connection()
+    quote = connection.dialect.identifier_preparer.quote
 
     def rows_of(model: Any) -> list[tuple[Any, ...]]:
         table = model.__table__
-        order = list(table.primary_key.columns)
-        found = session.execute(db.select(table).order_by(*order))
+        order = ", ".join(quote(column.name) for column in table.primary_key.columns)
+        found = connection.exec_driver_sql(f"SELECT * FROM {quote(table.name)} ORDER BY {order}")
         return [tuple(row) for row in found]
 
     # Drafts are the one row a refused post writes: its text, kept for its writer (see
