@@ -10,6 +10,7 @@ import os
 import re
 import weakref
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -18,12 +19,11 @@ from flask import Flask, g
 from flask_login import LoginManager, UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import generate_csrf
-from jinja2 import BytecodeCache, StrictUndefined
-from jinja2.bccache import Bucket
-from werkzeug.routing import Rule
+from jinja2 import StrictUndefined
 
 from flask_order_messages import OrderMessages, customer_actor, staff_actor
 
+from . import speedups
 from .every_database import runs_everywhere
 from .tables import empty_tables, schema_present, sqlite_from_template, worker_sqlite_file
 
@@ -56,48 +56,8 @@ class _OneEnginePerDatabase(SQLAlchemy):
 db = _OneEnginePerDatabase()
 
 
-class _CompiledTemplates(BytecodeCache):
-    """Compiled templates shared by every app this test process makes.  Each test builds its
-    own app, and a Jinja environment compiles each template anew (page tests ran about 5 %
-    faster with this).  A bucket is keyed by the template's name and file, and Jinja uses its
-    code only while the source's checksum matches: a test's own template is compiled anew."""
-
-    def __init__(self) -> None:
-        self.code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        if bucket.key in self.code:
-            bucket.bytecode_from_string(self.code[bucket.key])
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self.code[bucket.key] = bucket.bytecode_to_string()
-
-
-# Every Flask app made in the tests (ours, the example shop, the recipes) uses it.
-Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _CompiledTemplates()}
-
-
-def _build_when_first_used(compile_builder: Any) -> Any:
-    """Werkzeug compiles two URL builders (Python code, through ``ast`` and ``compile``) for
-    every rule an app adds: 45 rules, half of the 60-130 ms it took to make each test's app.
-    A test builds a few URLs: each builder is compiled by Werkzeug's own code the first time
-    its rule builds one, from the same rule, so every URL comes out as before."""
-
-    def lazy(rule: Any, append_unknown: bool = True) -> Any:
-        name = "_build_unknown" if append_unknown else "_build"
-
-        def build(self: Any, *args: Any, **values: Any) -> Any:
-            real = compile_builder(self, append_unknown).__get__(self, None)
-            setattr(self, name, real)
-            return real(*args, **values)
-
-        return build
-
-    return lazy
-
-
-if "_compile_builder" in vars(Rule) and "_build_unknown" in Rule.build.__code__.co_names:
-    Rule._compile_builder = _build_when_first_used(Rule._compile_builder)  # type: ignore[method-assign]
+# Apps are cheaper to make in the tests (compiled templates and URL rules shared).
+speedups.install()
 
 
 class User(db.Model, UserMixin):  # type: ignore[name-defined,misc]
@@ -161,6 +121,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         name = getattr(item, "originalname", item.name)
         if item.path.parent.name == "tests" and runs_everywhere(item.path.stem, name):
             item.add_marker(pytest.mark.every_database)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """The example shop's passwords hashed with a thousand rounds of PBKDF2 instead of scrypt:
+    its seed hashes six and each login through its form checks one, 0.15 s of CPU each, some
+    hundreds of times in a run.  Werkzeug reads the method from the stored hash, so checking
+    needs no change."""
+    from example_shop import models
+
+    real = models.generate_password_hash
+    models.generate_password_hash = partial(real, method="pbkdf2:sha256:1000")
+    yield
+    models.generate_password_hash = real
 
 
 _CONNECTED: weakref.WeakSet[sa.Engine] = weakref.WeakSet()

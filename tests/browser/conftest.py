@@ -22,7 +22,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -142,21 +141,6 @@ def _shop_config(db_path: Path) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def _cheap_password_hashes() -> Iterator[None]:
-    """The demo's passwords hashed with a thousand rounds of PBKDF2 instead of scrypt: each
-    login through the shop's form checked a scrypt hash (0.1 s of CPU), a few hundred times in
-    a run.  Werkzeug reads the method from the stored hash, so checking needs no change."""
-    from example_shop import models
-
-    real = models.generate_password_hash
-    models.generate_password_hash = partial(real, method="pbkdf2:sha256:1000")
-    try:
-        yield
-    finally:
-        models.generate_password_hash = real
-
-
 @pytest.fixture(scope="session")
 def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo shop seeded once (``flask seed``); tests copy this file."""
@@ -165,8 +149,7 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     path = tmp_path_factory.mktemp("shop-template") / "shop.sqlite"
     app = create_app(_shop_config(path))
-    with _cheap_password_hashes():
-        result = app.test_cli_runner().invoke(args=["seed"])
+    result = app.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code == 0, result.output
     with app.app_context():
         db.engine.dispose()
