@@ -412,3 +412,7 @@ def host_pages(app: Flask) -> Flask:
 
     add_host_pages(app)
     return app
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    speedups.fewer_full_collections()

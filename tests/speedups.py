@@ -1,9 +1,11 @@
-"""What makes each test's app cheaper to build: every test builds its own app (the extension's
-102 URL rules, its templates), and a test process builds some hundreds of them.  Each part
-shares, between the apps of one process, work whose result depends only on its input."""
+"""What makes a test process cheaper to run.  Every test builds its own app (the extension's
+102 URL rules, its templates), and a process builds some hundreds of them: the apps of one
+process share work whose result depends only on its input.  And the garbage collector walks
+the process's long-lived objects less often."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from flask import Flask
@@ -88,3 +90,15 @@ def install() -> None:
     if "_compile_builder" in vars(Rule) and "_build_unknown" in Rule.build.__code__.co_names:
         Rule._compile_builder = _build_when_first_used(Rule._compile_builder)  # type: ignore[method-assign]
         Rule.compile = _compile_once(Rule.compile)  # type: ignore[method-assign]
+
+
+def fewer_full_collections() -> None:
+    """Python's full garbage collections walk every object a test process holds (the imported
+    modules, the shared engines' compiled statements...): a sixth of its CPU.  What exists once
+    the tests are collected is set aside for good (``gc.freeze``), and a full collection waits
+    for ten times as many younger ones as by default: over the access matrix and two page
+    modules, 3.5 s of 38 s of CPU less, 40 MB more memory in a worker."""
+    gc.collect()
+    gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, 100)
