@@ -6,7 +6,7 @@
     python -m bench.load postgresql+psycopg://postgres@127.0.0.1:5432/bench_1m --reset
     python -m bench.load postgresql+psycopg://postgres@127.0.0.1:5432/bench_10m --reset \\
         --orders 1000000 --messages 10000000 --customers 200000
-    flock /work/wt/bench.lock python -m bench.curve \\
+    python -m bench.curve \\
         postgresql+psycopg://postgres@127.0.0.1:5432/bench_100k \\
         postgresql+psycopg://postgres@127.0.0.1:5432/bench_1m \\
         postgresql+psycopg://postgres@127.0.0.1:5432/bench_10m

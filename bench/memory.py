@@ -1,6 +1,6 @@
 """A gunicorn worker's resident memory over many requests mixed over the pages.
 
-    flock /work/wt/bench.lock python -m bench.memory \\
+    python -m bench.memory \\
         postgresql+psycopg://postgres@127.0.0.1:5432/bench_1m
 
 Starts gunicorn with ONE sync worker (so that every request goes through the same process)

@@ -1,6 +1,6 @@
 """Live polling at team scale: many open staff tabs polling the bell, and posting beside them.
 
-    flock /work/wt/bench.lock python -m bench.polling \\
+    python -m bench.polling \\
         postgresql+psycopg://postgres@127.0.0.1:5432/bench_1m --tabs 1000
 
 Starts gunicorn (``bench.wsgi:app``, ``--workers`` sync workers unless ``--worker-class``)
