@@ -41,6 +41,7 @@ MODULES = frozenset(
         "test_shared_read",
         "test_staff_bell",
         "test_bell_version",
+        "test_customer_header",
         # Text as each database stores it (NUL, four-byte characters, long bodies).
         "test_hostile_text",
         "test_text_safety",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from flask_order_messages.extension import current_order_messages as ext
@@ -61,8 +60,6 @@ def _threads_read_whole(statement: str, parameters: Any) -> bool:
 def test_the_customer_header_reads_only_the_customers_threads(
     app, customer, stranger, as_customer, as_staff
 ):
-    if db.session.connection().dialect.name not in ("postgresql", "sqlite"):
-        pytest.skip("the plan is read on PostgreSQL and SQLite")
     mine = [make_order(customer) for _ in range(3)]
     for order in [*mine, make_order(stranger)]:
         services.post_message(order, as_staff, "Your parcel left the warehouse.")
@@ -71,5 +68,6 @@ def test_the_customer_header_reads_only_the_customers_threads(
 
     assert services.customer_unread_note(as_customer).total == 3
     assert len(statements) == 1
-    assert not _threads_read_whole(*statements[0])
+    if db.session.connection().dialect.name in ("postgresql", "sqlite"):  # plans read here
+        assert not _threads_read_whole(*statements[0])
     db.session.rollback()
