@@ -61,7 +61,10 @@ def axe_violations(
 ) -> list[str]:
     """axe-core's WCAG A/AA violations on the page as it is now, one line each
     (``disable``: rules the page cannot pass for markup the recipe does not own; ``tags``: the
-    rule sets, e.g. :data:`AXE_TAGS_22` for WCAG 2.2 AA)."""
+    rule sets, e.g. :data:`AXE_TAGS_22` for WCAG 2.2 AA).  Run once the page has loaded: an
+    action that navigates returns when the new page commits, and axe on a page whose style
+    sheet was still on the way found unstyled links too small to touch."""
+    page.wait_for_load_state("load")
     try:
         from axe_playwright_python.sync_playwright import Axe
     except ImportError:
