@@ -112,15 +112,21 @@ def _write_all(thread, entries: list[tuple[User, str, str, datetime]]) -> None:
     messages = [_message(thread, *entry) for entry in entries]
     session().add_all(messages)
     session().flush()
-    document = None
-    for message in messages:
-        text = message.search_text
-        document = text if document is None else search.merge_document(document, text)
-    search.add_to_document(session(), models().ThreadSearch, thread.id, document or "")
+    document = _moved_past(thread, messages)
+    search.add_to_document(session(), models().ThreadSearch, thread.id, document)
+
+
+def _moved_past(thread, messages: list) -> str:
+    """``thread``'s newest-entry columns and count moved past ``messages`` (flushed, oldest
+    first), as posting moves them; their words merged into one search document."""
+    document = messages[0].search_text
+    for message in messages[1:]:
+        document = search.merge_document(document, message.search_text)
     last = messages[-1]
     thread.last_message_id, thread.last_message_at = last.id, last.created_at
     thread.last_author_id, thread.last_author_role = last.author_id, last.author_role
     thread.message_count += len(messages)
+    return document
 
 
 def _reader_key(user: User) -> object:
@@ -790,14 +796,8 @@ def add_questions(count: int, people: list[User], staff: User) -> None:
     session().add_all(message for messages in written for message in messages)
     session().flush()
     for thread, messages, made in zip(threads, written, entries, strict=True):
-        document = messages[0].search_text
-        for message in messages[1:]:
-            document = search.merge_document(document, message.search_text)
+        document = _moved_past(thread, messages)
         session().add(models().ThreadSearch(thread_id=thread.id, search_text=document))
-        last = messages[-1]
-        thread.last_message_id, thread.last_message_at = last.id, last.created_at
-        thread.last_author_id, thread.last_author_role = last.author_id, last.author_role
-        thread.message_count = len(messages)
         pointers = models().ReadPointer
         session().add_all(  # each writer has read up to their own message
             pointers(user_id=_reader_key(author), thread_id=thread.id, last_read_id=m.id)
